@@ -1,0 +1,318 @@
+//! The check engine: every check is a pure function of a [`Snapshot`] with its metadata
+//! beside it. The engine runs them all, drops what a coverage gap makes guesswork, keeps to
+//! the audit's scope and applies `gatecheck:ignore` tags.
+
+mod account;
+mod coverage;
+mod key_methods;
+mod usage_plans;
+
+pub mod docs;
+
+use crate::finding::{sort_findings, Finding, Severity};
+use crate::model::{Part, RestApi, Snapshot, Stage, IGNORE_TAG};
+
+/// What a check is and how to fix what it finds. `gatecheck checks` and `docs/checks.md`
+/// are generated from this.
+#[derive(Debug)]
+pub struct CheckMeta {
+    /// Stable id, `GC` and three digits; the first digit is the group.
+    pub id: &'static str,
+    /// Stable kebab-case name.
+    pub name: &'static str,
+    /// Default severity; a check may raise or lower it for one finding and says why.
+    pub severity: Severity,
+    pub title: &'static str,
+    /// What a caller sees.
+    pub symptom: &'static str,
+    /// Why API Gateway behaves that way.
+    pub why: &'static str,
+    /// What to change, with the console path.
+    pub fix: &'static str,
+    /// The AWS CLI command that fixes it. `{api_id}`, `{stage}`, `{region}` and the like are
+    /// filled from the finding; what cannot be filled is shown as `<api_id>`.
+    pub cli: &'static str,
+    pub docs_url: &'static str,
+    /// The parts of the snapshot this check relies on: a part that could not be read blinds it.
+    pub reads: &'static [Part],
+}
+
+#[derive(Clone, Copy)]
+pub struct Check {
+    pub meta: &'static CheckMeta,
+    pub run: fn(&Snapshot) -> Vec<Finding>,
+}
+
+/// Every check, in id order.
+pub static REGISTRY: &[Check] = &[
+    usage_plans::GC301,
+    usage_plans::GC302,
+    usage_plans::GC303,
+    key_methods::GC304,
+    key_methods::GC305,
+    key_methods::GC306,
+    usage_plans::GC307,
+    account::GC602,
+    coverage::GC900,
+];
+
+pub fn find_check(id: &str) -> Option<&'static Check> {
+    REGISTRY.iter().find(|c| c.meta.id.eq_ignore_ascii_case(id))
+}
+
+/// The result of running every check over one snapshot.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Evaluation {
+    pub findings: Vec<Finding>,
+    /// Findings silenced by a `gatecheck:ignore` tag.
+    pub suppressed: Vec<Finding>,
+}
+
+pub fn evaluate(snapshot: &Snapshot) -> Evaluation {
+    let mut evaluation = Evaluation::default();
+    for check in REGISTRY {
+        for finding in (check.run)(snapshot) {
+            if is_blinded(check.meta, &finding, snapshot) || !in_scope(&finding, snapshot) {
+                continue;
+            }
+            if is_suppressed(&finding, snapshot) {
+                evaluation.suppressed.push(finding);
+            } else {
+                evaluation.findings.push(finding);
+            }
+        }
+    }
+    sort_findings(&mut evaluation.findings);
+    sort_findings(&mut evaluation.suppressed);
+    evaluation
+}
+
+/// A finding of a check that relies on something unreadable in its scope is a guess: GC900
+/// reports the gap instead.
+fn is_blinded(meta: &CheckMeta, finding: &Finding, snapshot: &Snapshot) -> bool {
+    snapshot.gaps.iter().any(|gap| {
+        meta.reads.contains(&gap.part)
+            && gap.covers(finding.api_id.as_deref(), finding.stage.as_deref())
+    })
+}
+
+fn in_scope(finding: &Finding, snapshot: &Snapshot) -> bool {
+    let scope = &snapshot.scope;
+    let api_ok = match (&scope.api_id, &finding.api_id) {
+        (Some(wanted), Some(api)) => wanted == api,
+        _ => true,
+    };
+    let stage_ok = match (&scope.stage, &finding.stage) {
+        (Some(wanted), Some(stage)) => wanted == stage,
+        _ => true,
+    };
+    api_ok && stage_ok
+}
+
+fn is_suppressed(finding: &Finding, snapshot: &Snapshot) -> bool {
+    let Some(api) = finding.api_id.as_deref().and_then(|id| snapshot.rest_api(id)) else {
+        return false;
+    };
+    let stage = finding.stage.as_deref().and_then(|name| api.stage(name));
+    let tags = std::iter::once(&api.tags).chain(stage.map(|s| &s.tags));
+    tags.filter_map(|tags| tags.get(IGNORE_TAG))
+        .any(|value| ignore_list_names(value, &finding.check))
+}
+
+/// Whether a `gatecheck:ignore` value (`GC306, GC601`) names `check`.
+pub fn ignore_list_names(value: &str, check: &str) -> bool {
+    value
+        .split([',', ' '])
+        .map(str::trim)
+        .any(|id| !id.is_empty() && id.eq_ignore_ascii_case(check))
+}
+
+impl CheckMeta {
+    /// Starts a finding of this check in the snapshot's account and region.
+    pub fn finding(&'static self, snapshot: &Snapshot) -> FindingBuilder {
+        FindingBuilder {
+            meta: self,
+            vars: Vec::new(),
+            distinguisher: None,
+            finding: Finding {
+                check: self.id.to_string(),
+                name: self.name.to_string(),
+                severity: self.severity,
+                account: snapshot.account.id.clone(),
+                region: snapshot.region.clone(),
+                api_id: None,
+                api_name: None,
+                stage: None,
+                resource_path: None,
+                http_method: None,
+                title: self.title.to_string(),
+                detail: String::new(),
+                remediation: String::new(),
+                fingerprint: String::new(),
+            },
+        }
+    }
+}
+
+pub struct FindingBuilder {
+    meta: &'static CheckMeta,
+    finding: Finding,
+    vars: Vec<(&'static str, String)>,
+    distinguisher: Option<String>,
+}
+
+impl FindingBuilder {
+    pub fn api(mut self, api: &RestApi) -> Self {
+        self.finding.api_id = Some(api.id.clone());
+        self.finding.api_name = Some(api.name.clone());
+        self
+    }
+
+    /// For an API the snapshot does not hold (a plan naming a deleted API, say).
+    pub fn api_id(mut self, api_id: &str) -> Self {
+        self.finding.api_id = Some(api_id.to_string());
+        self
+    }
+
+    pub fn stage(mut self, stage: &str) -> Self {
+        self.finding.stage = Some(stage.to_string());
+        self
+    }
+
+    pub fn method(mut self, path: &str, http_method: &str) -> Self {
+        self.finding.resource_path = Some(path.to_string());
+        self.finding.http_method = Some(http_method.to_string());
+        self
+    }
+
+    pub fn severity(mut self, severity: Severity) -> Self {
+        self.finding.severity = severity;
+        self
+    }
+
+    pub fn detail(mut self, detail: impl Into<String>) -> Self {
+        self.finding.detail = detail.into();
+        self
+    }
+
+    /// A value for a `{name}` placeholder of the CLI fix.
+    pub fn var(mut self, name: &'static str, value: impl Into<String>) -> Self {
+        self.vars.push((name, value.into()));
+        self
+    }
+
+    /// Keeps the fingerprints of two findings of this check on one scope apart.
+    pub fn distinguish_by(mut self, key: impl Into<String>) -> Self {
+        self.distinguisher = Some(key.into());
+        self
+    }
+
+    pub fn build(mut self) -> Finding {
+        let f = &self.finding;
+        let mut vars = vec![("region", f.region.clone())];
+        vars.extend(f.api_id.clone().map(|v| ("api_id", v)));
+        vars.extend(f.stage.clone().map(|v| ("stage", v)));
+        vars.extend(f.resource_path.clone().map(|v| ("path", v)));
+        vars.extend(f.http_method.clone().map(|v| ("method", v)));
+        vars.append(&mut self.vars);
+        let command = fill_placeholders(self.meta.cli, &vars);
+        self.finding.remediation = format!("{} CLI: {command}", self.meta.fix);
+        self.finding.fingerprint = self.finding.compute_fingerprint(self.distinguisher.as_deref());
+        self.finding
+    }
+}
+
+/// Replaces `{name}` with its value, or with `<name>` when there is none.
+pub fn fill_placeholders(template: &str, vars: &[(&str, String)]) -> String {
+    let mut out = String::with_capacity(template.len());
+    let mut rest = template;
+    while let Some(open) = rest.find('{') {
+        out.push_str(&rest[..open]);
+        let after = &rest[open + 1..];
+        match after.find('}') {
+            Some(close) if after[..close].chars().all(|c| c.is_ascii_alphanumeric() || c == '_') => {
+                let name = &after[..close];
+                match vars.iter().rev().find(|(k, v)| *k == name && !v.is_empty()) {
+                    Some((_, value)) => out.push_str(value),
+                    None => {
+                        out.push('<');
+                        out.push_str(name);
+                        out.push('>');
+                    }
+                }
+                rest = &after[close + 1..];
+            }
+            _ => {
+                out.push('{');
+                rest = after;
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+/// A method as a stage serves it: from the stage's deployment when the snapshot knows what
+/// that deployed, otherwise from the API's current resources.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ServedMethod<'a> {
+    pub path: &'a str,
+    pub http_method: &'a str,
+    pub api_key_required: bool,
+    pub authorization_type: &'a str,
+}
+
+impl ServedMethod<'_> {
+    pub fn label(&self) -> String {
+        format!("{} {}", self.http_method, self.path)
+    }
+}
+
+pub fn served_methods<'a>(api: &'a RestApi, stage: &'a Stage) -> Vec<ServedMethod<'a>> {
+    let deployed = stage
+        .deployment_id
+        .as_deref()
+        .and_then(|id| api.deployment(id))
+        .and_then(|d| d.api_summary.as_ref());
+    match deployed {
+        Some(summary) => summary
+            .iter()
+            .flat_map(|(path, verbs)| {
+                verbs.iter().map(move |(verb, m)| ServedMethod {
+                    path,
+                    http_method: verb,
+                    api_key_required: m.api_key_required,
+                    authorization_type: &m.authorization_type,
+                })
+            })
+            .collect(),
+        None => api
+            .resources
+            .iter()
+            .flat_map(|r| {
+                r.methods.iter().map(move |m| ServedMethod {
+                    path: &r.path,
+                    http_method: &m.http_method,
+                    api_key_required: m.api_key_required,
+                    authorization_type: &m.authorization_type,
+                })
+            })
+            .collect(),
+    }
+}
+
+/// "GET /a, POST /b and 3 more".
+pub fn list_methods(methods: &[ServedMethod<'_>]) -> String {
+    const SHOWN: usize = 5;
+    let mut labels: Vec<String> = methods.iter().take(SHOWN).map(|m| m.label()).collect();
+    if methods.len() > SHOWN {
+        labels.push(format!("{} more", methods.len() - SHOWN));
+    }
+    labels.join(", ")
+}
+
+#[cfg(test)]
+pub(crate) mod fixtures;
+
+#[cfg(test)]
+mod tests;

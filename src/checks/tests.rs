@@ -1,0 +1,322 @@
+//! Fixture in, findings out: every check fires on its case and stays quiet on the controls.
+
+use super::fixtures::*;
+use super::*;
+use crate::model::*;
+
+fn run(id: &str, snapshot: &Snapshot) -> Vec<Finding> {
+    (find_check(id).expect("registered").run)(snapshot)
+}
+
+fn gap(part: Part, api_id: Option<&str>) -> CoverageGap {
+    CoverageGap {
+        part,
+        operation: "GetSomething".into(),
+        api_id: api_id.map(Into::into),
+        stage: None,
+        object_id: None,
+        reason: GapReason::AccessDenied,
+        message: "User is not authorized".into(),
+    }
+}
+
+#[test]
+fn healthy_control_has_no_findings() {
+    let evaluation = evaluate(&healthy());
+    assert_eq!(ids(&evaluation.findings), Vec::<&str>::new());
+}
+
+#[test]
+fn public_iam_api_without_keys_is_quiet() {
+    let mut s = empty();
+    let api = with_resource(api("iam"), "/things", vec![method("GET", false, "AWS_IAM")]);
+    s.rest_apis.push(with_stage(api, "prod"));
+    assert!(evaluate(&s).findings.is_empty());
+}
+
+#[test]
+fn gc301_fires_when_no_plan_lists_the_stage() {
+    let mut s = healthy();
+    s.usage_plans[0].api_stages[0].stage = "dev".into();
+    let findings = run("GC301", &s);
+    assert_eq!(findings.len(), 1);
+    let f = &findings[0];
+    assert_eq!((f.api_id.as_deref(), f.stage.as_deref()), (Some("a1"), Some("prod")));
+    assert_eq!(f.severity, Severity::Critical);
+    assert!(f.detail.contains("GET /items"), "{}", f.detail);
+    assert!(f.remediation.contains("value=a1:prod"), "{}", f.remediation);
+    assert!(run("GC301", &healthy()).is_empty());
+}
+
+#[test]
+fn gc301_ignores_stages_without_key_required_methods() {
+    let mut s = healthy();
+    s.usage_plans.clear();
+    s.rest_apis[0].resources[0].methods[0].api_key_required = false;
+    assert!(run("GC301", &s).is_empty());
+}
+
+#[test]
+fn gc301_uses_the_deployed_configuration_when_known() {
+    // The current resources require a key, but the stage still serves a deployment that
+    // did not: no key is needed there today, so no plan is needed either.
+    let mut s = healthy();
+    s.usage_plans.clear();
+    let summary = [("/items".to_string(), [("GET".to_string(), DeployedMethod { api_key_required: false, authorization_type: "NONE".into() })].into())].into();
+    s.rest_apis[0].deployments.push(Deployment { id: "d-prod".into(), api_summary: Some(summary) });
+    assert!(run("GC301", &s).is_empty());
+
+    // And the other way round: deployed with a key, since made keyless.
+    let mut s = healthy();
+    s.usage_plans.clear();
+    s.rest_apis[0].resources[0].methods[0].api_key_required = false;
+    let summary = [("/items".to_string(), [("GET".to_string(), DeployedMethod { api_key_required: true, authorization_type: "NONE".into() })].into())].into();
+    s.rest_apis[0].deployments.push(Deployment { id: "d-prod".into(), api_summary: Some(summary) });
+    assert_eq!(ids(&run("GC301", &s)), ["GC301"]);
+}
+
+#[test]
+fn gc302_fires_when_covering_plans_hold_no_key() {
+    let mut s = healthy();
+    s.usage_plans[0].key_ids.clear();
+    let findings = run("GC302", &s);
+    assert_eq!(ids(&findings), ["GC302"]);
+    assert_eq!(findings[0].stage.as_deref(), Some("prod"));
+    assert!(findings[0].remediation.contains("--usage-plan-id p1"));
+    assert!(run("GC302", &healthy()).is_empty());
+}
+
+#[test]
+fn gc302_is_quiet_when_another_covering_plan_has_a_key() {
+    let mut s = healthy();
+    s.usage_plans.push(plan("p2", &[("a1", "prod")], &[]));
+    assert!(run("GC302", &s).is_empty());
+}
+
+#[test]
+fn gc303_fires_when_every_key_is_disabled() {
+    let mut s = healthy();
+    s.api_keys[0].enabled = false;
+    let findings = run("GC303", &s);
+    assert_eq!(ids(&findings), ["GC303"]);
+    assert!(findings[0].detail.contains("k1-name (k1)"));
+    assert!(findings[0].remediation.contains("--api-key k1"));
+}
+
+#[test]
+fn gc303_two_plans_with_one_disabled_key_is_healthy() {
+    let mut s = healthy();
+    s.usage_plans.push(plan("p2", &[("a1", "prod")], &["k2"]));
+    s.api_keys.push(key("k2", false));
+    assert!(run("GC303", &s).is_empty());
+    assert!(evaluate(&s).findings.is_empty());
+}
+
+#[test]
+fn gc303_does_not_guess_about_keys_it_cannot_see() {
+    let mut s = healthy();
+    s.api_keys[0].enabled = false;
+    s.usage_plans[0].key_ids.push("k-unknown".into());
+    assert!(run("GC303", &s).is_empty());
+}
+
+#[test]
+fn gc304_fires_for_authorizer_source_without_lambda_authorizer() {
+    let mut s = healthy();
+    s.rest_apis[0].api_key_source = ApiKeySource::Authorizer;
+    let findings = run("GC304", &s);
+    assert_eq!(ids(&findings), ["GC304"]);
+    assert_eq!(findings[0].resource_path.as_deref(), Some("/items"));
+    assert_eq!(findings[0].http_method.as_deref(), Some("GET"));
+}
+
+#[test]
+fn gc304_is_quiet_with_a_custom_authorizer() {
+    let mut s = healthy();
+    s.rest_apis[0].api_key_source = ApiKeySource::Authorizer;
+    s.rest_apis[0].resources[0].methods[0].authorization_type = "CUSTOM".into();
+    assert!(run("GC304", &s).is_empty());
+    assert!(run("GC304", &healthy()).is_empty());
+}
+
+#[test]
+fn gc305_fires_on_key_required_preflight() {
+    let mut s = healthy();
+    s.rest_apis[0].resources[0].methods.push(method("OPTIONS", true, "NONE"));
+    let findings = run("GC305", &s);
+    assert_eq!(ids(&findings), ["GC305"]);
+    assert_eq!(findings[0].severity, Severity::High);
+    assert_eq!(findings[0].http_method.as_deref(), Some("OPTIONS"));
+    s.rest_apis[0].resources[0].methods[1].api_key_required = false;
+    assert!(run("GC305", &s).is_empty());
+}
+
+#[test]
+fn gc306_fires_on_open_methods_of_a_keyed_stage_but_not_options() {
+    let mut s = healthy();
+    let methods = &mut s.rest_apis[0].resources[0].methods;
+    methods.push(method("POST", false, "NONE"));
+    methods.push(method("OPTIONS", false, "NONE"));
+    methods.push(method("DELETE", false, "AWS_IAM"));
+    let findings = run("GC306", &s);
+    assert_eq!(ids(&findings), ["GC306"]);
+    assert!(findings[0].detail.contains("POST /items"));
+    assert!(!findings[0].detail.contains("OPTIONS"));
+    assert!(!findings[0].detail.contains("DELETE"));
+    assert!(run("GC306", &healthy()).is_empty());
+}
+
+#[test]
+fn gc306_is_quiet_when_no_plan_has_keys() {
+    let mut s = healthy();
+    s.rest_apis[0].resources[0].methods.push(method("POST", false, "NONE"));
+    s.usage_plans[0].key_ids.clear();
+    assert!(run("GC306", &s).is_empty());
+}
+
+#[test]
+fn gc307_fires_for_missing_stage_and_missing_api() {
+    let mut s = healthy();
+    s.usage_plans.push(plan("p2", &[("a1", "old"), ("gone", "prod")], &["k1"]));
+    let findings = run("GC307", &s);
+    assert_eq!(findings.len(), 2);
+    assert_eq!(findings[0].stage.as_deref(), Some("old"));
+    assert_eq!(findings[1].api_id.as_deref(), Some("gone"));
+    assert_eq!(findings[1].api_name, None);
+    assert!(run("GC307", &healthy()).is_empty());
+}
+
+#[test]
+fn gc307_in_an_api_scoped_snapshot_does_not_call_other_apis_gone() {
+    let mut s = healthy();
+    s.scope.api_id = Some("a1".into());
+    s.usage_plans.push(plan("p2", &[("not-collected", "prod")], &["k1"]));
+    assert!(run("GC307", &s).is_empty());
+}
+
+#[test]
+fn gc602_fires_without_cloudwatch_role() {
+    let mut s = healthy();
+    s.account.cloudwatch_role_arn = None;
+    let findings = run("GC602", &s);
+    assert_eq!(ids(&findings), ["GC602"]);
+    assert_eq!(findings[0].api_id, None);
+    assert!(findings[0].remediation.contains(ACCOUNT));
+    assert!(run("GC602", &healthy()).is_empty());
+}
+
+#[test]
+fn gc900_names_scope_and_blinded_checks_and_blinds_them() {
+    let mut s = healthy();
+    s.usage_plans.clear(); // what a denied GetUsagePlans leaves behind
+    s.gaps.push(gap(Part::UsagePlans, None));
+    let evaluation = evaluate(&s);
+    assert_eq!(ids(&evaluation.findings), ["GC900"], "GC301 must not guess");
+    let detail = &evaluation.findings[0].detail;
+    for id in ["GC301", "GC302", "GC303", "GC306", "GC307"] {
+        assert!(detail.contains(id), "{detail}");
+    }
+    assert!(detail.contains("the whole of eu-west-1"), "{detail}");
+    assert!(run("GC900", &healthy()).is_empty());
+}
+
+#[test]
+fn gap_on_one_api_leaves_other_apis_checked() {
+    let mut s = healthy();
+    let other = with_resource(api("b2"), "/x", vec![method("GET", true, "NONE")]);
+    s.rest_apis.push(with_stage(other, "prod"));
+    s.rest_apis[0].stages.clear();
+    s.gaps.push(gap(Part::Stages, Some("a1")));
+    let evaluation = evaluate(&s);
+    let got: Vec<_> = evaluation.findings.iter().map(|f| (f.check.as_str(), f.api_id.as_deref())).collect();
+    assert_eq!(got, [("GC301", Some("b2")), ("GC900", Some("a1"))]);
+}
+
+#[test]
+fn ignore_tag_suppresses_on_api_and_stage_and_counts() {
+    let mut s = healthy();
+    s.usage_plans.clear();
+    s.account.cloudwatch_role_arn = None;
+    s.rest_apis[0].tags.insert(IGNORE_TAG.into(), "GC999, gc301".into());
+    let evaluation = evaluate(&s);
+    assert_eq!(ids(&evaluation.findings), ["GC602"], "account-wide findings are not silenced by API tags");
+    assert_eq!(ids(&evaluation.suppressed), ["GC301"]);
+
+    let mut s = healthy();
+    s.usage_plans.clear();
+    s.rest_apis[0].stages[0].tags.insert(IGNORE_TAG.into(), "GC301".into());
+    assert_eq!(evaluate(&s).suppressed.len(), 1);
+    s.rest_apis[0].stages[0].tags.insert(IGNORE_TAG.into(), "GC302".into());
+    assert_eq!(ids(&evaluate(&s).findings), ["GC301"]);
+}
+
+#[test]
+fn stage_scope_drops_other_stages() {
+    let mut s = healthy();
+    s.usage_plans.clear();
+    s.rest_apis[0] = with_stage(s.rest_apis[0].clone(), "dev");
+    assert_eq!(evaluate(&s).findings.len(), 2);
+    s.scope = Scope { api_id: Some("a1".into()), stage: Some("dev".into()) };
+    let evaluation = evaluate(&s);
+    assert_eq!(evaluation.findings.len(), 1);
+    assert_eq!(evaluation.findings[0].stage.as_deref(), Some("dev"));
+}
+
+#[test]
+fn fingerprints_are_stable_and_distinct() {
+    let mut s = healthy();
+    s.usage_plans.clear();
+    s.rest_apis[0] = with_stage(s.rest_apis[0].clone(), "dev");
+    let a = evaluate(&s).findings;
+    let b = evaluate(&s).findings;
+    assert_eq!(a, b);
+    assert_ne!(a[0].fingerprint, a[1].fingerprint);
+    assert_eq!(a[0].fingerprint.len(), 20);
+}
+
+#[test]
+fn placeholders_fill_or_show_what_is_missing() {
+    let vars = [("api_id", "a1".to_string()), ("stage", String::new())];
+    assert_eq!(fill_placeholders("x {api_id}:{stage} {json} {", &vars), "x a1:<stage> <json> {");
+}
+
+#[test]
+fn registry_ids_are_unique_well_formed_and_metadata_complete() {
+    let mut seen = std::collections::BTreeSet::new();
+    for check in REGISTRY {
+        let m = check.meta;
+        assert!(seen.insert(m.id), "duplicate id {}", m.id);
+        assert!(m.id.len() == 5 && m.id.starts_with("GC") && m.id[2..].chars().all(|c| c.is_ascii_digit()), "bad id {}", m.id);
+        assert!(m.name.chars().all(|c| c.is_ascii_lowercase() || c == '-'), "bad name {}", m.name);
+        for (field, value) in [("title", m.title), ("symptom", m.symptom), ("why", m.why), ("fix", m.fix), ("cli", m.cli), ("docs_url", m.docs_url)] {
+            assert!(!value.trim().is_empty(), "{} has an empty {field}", m.id);
+        }
+        assert!(m.docs_url.starts_with("https://docs.aws.amazon.com/"), "{}", m.id);
+        assert!(m.cli.starts_with("aws "), "{}", m.id);
+        assert!(m.id == "GC900" || !m.reads.is_empty(), "{} reads nothing", m.id);
+    }
+    let ids: Vec<_> = REGISTRY.iter().map(|c| c.meta.id).collect();
+    let mut sorted = ids.clone();
+    sorted.sort();
+    assert_eq!(ids, sorted, "registry is in id order");
+}
+
+#[test]
+fn generated_docs_page_is_current() {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/docs/checks.md");
+    let on_disk = std::fs::read_to_string(path).unwrap_or_default();
+    assert!(
+        on_disk == docs::markdown(),
+        "docs/checks.md is stale: run `cargo run -- checks --format markdown > docs/checks.md`"
+    );
+}
+
+#[test]
+fn snapshot_round_trips_through_json() {
+    let mut s = healthy();
+    s.gaps.push(gap(Part::ApiKeys, None));
+    s.api_calls.insert("GetRestApis".into(), 1);
+    let json = serde_json::to_string(&s).expect("serializes");
+    let back: Snapshot = serde_json::from_str(&json).expect("parses");
+    assert_eq!(back, s);
+}

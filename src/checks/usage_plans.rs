@@ -1,0 +1,209 @@
+//! Usage plans: a key-required method answers 403 unless a usage plan lists the stage and
+//! holds an enabled key. GC301, GC302, GC303, GC307.
+
+use super::{served_methods, list_methods, Check, CheckMeta, ServedMethod};
+use crate::finding::{Finding, Severity};
+use crate::model::{Part, RestApi, Snapshot, Stage};
+
+const USAGE_PLANS_DOC: &str =
+    "https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-api-usage-plans.html";
+
+/// Each stage with the methods it serves that require an API key.
+fn key_required_stages(snapshot: &Snapshot) -> impl Iterator<Item = (&RestApi, &Stage, Vec<ServedMethod<'_>>)> {
+    snapshot.rest_apis.iter().flat_map(|api| {
+        api.stages.iter().filter_map(move |stage| {
+            let methods: Vec<_> = served_methods(api, stage)
+                .into_iter()
+                .filter(|m| m.api_key_required)
+                .collect();
+            (!methods.is_empty()).then_some((api, stage, methods))
+        })
+    })
+}
+
+pub static GC301: Check = Check { meta: &GC301_META, run: key_required_stage_without_usage_plan };
+
+static GC301_META: CheckMeta = CheckMeta {
+    id: "GC301",
+    name: "key-required-stage-without-usage-plan",
+    severity: Severity::Critical,
+    title: "Methods require an API key but no usage plan lists the stage",
+    symptom: "Every request to a key-required method gets 403 {\"message\":\"Forbidden\"}, with or without a valid x-api-key header.",
+    why: "API Gateway accepts a key only through a usage plan that lists the API stage; a key that exists but is not in a plan for this stage is refused.",
+    fix: "Add the stage to a usage plan that holds the callers' keys (API Gateway console > Usage plans > plan > Associated stages > Add API stage).",
+    cli: "aws apigateway update-usage-plan --region {region} --usage-plan-id <plan_id> --patch-operations op=add,path=/apiStages,value={api_id}:{stage}",
+    docs_url: USAGE_PLANS_DOC,
+    reads: &[Part::RestApis, Part::Resources, Part::Stages, Part::Deployments, Part::UsagePlans],
+};
+
+fn key_required_stage_without_usage_plan(snapshot: &Snapshot) -> Vec<Finding> {
+    key_required_stages(snapshot)
+        .filter(|(api, stage, _)| snapshot.plans_covering(&api.id, &stage.name).next().is_none())
+        .map(|(api, stage, methods)| {
+            GC301_META
+                .finding(snapshot)
+                .api(api)
+                .stage(&stage.name)
+                .detail(format!(
+                    "{} method(s) require an API key ({}), but no usage plan lists {}/{}.",
+                    methods.len(),
+                    list_methods(&methods),
+                    api.id,
+                    stage.name
+                ))
+                .build()
+        })
+        .collect()
+}
+
+pub static GC302: Check = Check { meta: &GC302_META, run: usage_plan_without_keys };
+
+static GC302_META: CheckMeta = CheckMeta {
+    id: "GC302",
+    name: "usage-plan-without-keys",
+    severity: Severity::Critical,
+    title: "The usage plans that cover the stage have no API key",
+    symptom: "Every request to a key-required method gets 403 {\"message\":\"Forbidden\"}: no key can be valid for this stage.",
+    why: "A usage plan admits only the keys attached to it; a plan with no keys admits nobody.",
+    fix: "Attach the callers' API key to a usage plan that lists the stage (API Gateway console > Usage plans > plan > Associated API keys > Add API key).",
+    cli: "aws apigateway create-usage-plan-key --region {region} --usage-plan-id {plan_id} --key-type API_KEY --key-id <key_id>",
+    docs_url: USAGE_PLANS_DOC,
+    reads: &[Part::RestApis, Part::Resources, Part::Stages, Part::Deployments, Part::UsagePlans, Part::UsagePlanKeys],
+};
+
+fn usage_plan_without_keys(snapshot: &Snapshot) -> Vec<Finding> {
+    key_required_stages(snapshot)
+        .filter_map(|(api, stage, methods)| {
+            let plans: Vec<_> = snapshot.plans_covering(&api.id, &stage.name).collect();
+            if plans.is_empty() || plans.iter().any(|p| !p.key_ids.is_empty()) {
+                return None;
+            }
+            let names: Vec<String> = plans.iter().map(|p| format!("{} ({})", p.name, p.id)).collect();
+            Some(
+                GC302_META
+                    .finding(snapshot)
+                    .api(api)
+                    .stage(&stage.name)
+                    .var("plan_id", plans[0].id.clone())
+                    .detail(format!(
+                        "Usage plan(s) {} list {}/{} but hold no API key; {} method(s) require one ({}).",
+                        names.join(", "),
+                        api.id,
+                        stage.name,
+                        methods.len(),
+                        list_methods(&methods)
+                    ))
+                    .build(),
+            )
+        })
+        .collect()
+}
+
+pub static GC303: Check = Check { meta: &GC303_META, run: usage_plan_keys_disabled };
+
+static GC303_META: CheckMeta = CheckMeta {
+    id: "GC303",
+    name: "usage-plan-keys-disabled",
+    severity: Severity::Critical,
+    title: "Every API key in the usage plans that cover the stage is disabled",
+    symptom: "Every request to a key-required method gets 403 {\"message\":\"Forbidden\"}, even with a key that is in the plan.",
+    why: "API Gateway refuses a disabled key as if it did not exist.",
+    fix: "Enable the key the callers use (API Gateway console > API keys > key > Edit > Enabled).",
+    cli: "aws apigateway update-api-key --region {region} --api-key {key_id} --patch-operations op=replace,path=/enabled,value=true",
+    docs_url: USAGE_PLANS_DOC,
+    reads: &[
+        Part::RestApis,
+        Part::Resources,
+        Part::Stages,
+        Part::Deployments,
+        Part::UsagePlans,
+        Part::UsagePlanKeys,
+        Part::ApiKeys,
+    ],
+};
+
+fn usage_plan_keys_disabled(snapshot: &Snapshot) -> Vec<Finding> {
+    key_required_stages(snapshot)
+        .filter_map(|(api, stage, methods)| {
+            let key_ids: Vec<&str> = snapshot
+                .plans_covering(&api.id, &stage.name)
+                .flat_map(|p| p.key_ids.iter().map(String::as_str))
+                .collect();
+            // A key the snapshot cannot find might be enabled: do not guess.
+            let keys: Option<Vec<_>> = key_ids.iter().map(|id| snapshot.api_key(id)).collect();
+            let keys = keys?;
+            if keys.is_empty() || keys.iter().any(|k| k.enabled) {
+                return None;
+            }
+            let names: Vec<String> = keys.iter().map(|k| format!("{} ({})", k.name, k.id)).collect();
+            Some(
+                GC303_META
+                    .finding(snapshot)
+                    .api(api)
+                    .stage(&stage.name)
+                    .var("key_id", keys[0].id.clone())
+                    .detail(format!(
+                        "The usage plans for {}/{} hold {} key(s), all disabled: {}. {} method(s) require a key ({}).",
+                        api.id,
+                        stage.name,
+                        keys.len(),
+                        names.join(", "),
+                        methods.len(),
+                        list_methods(&methods)
+                    ))
+                    .build(),
+            )
+        })
+        .collect()
+}
+
+pub static GC307: Check = Check { meta: &GC307_META, run: usage_plan_stale_stage };
+
+static GC307_META: CheckMeta = CheckMeta {
+    id: "GC307",
+    name: "usage-plan-stale-stage",
+    severity: Severity::Medium,
+    title: "A usage plan lists an API or stage that no longer exists",
+    symptom: "Callers whose keys are in this plan get 403 on the stage that replaced it: the plan still points at the old one.",
+    why: "Deleting or renaming a stage does not update the usage plans that listed it; a new stage must be added to the plan by hand.",
+    fix: "Remove the stale API stage from the plan and add the current one (API Gateway console > Usage plans > plan > Associated stages).",
+    cli: "aws apigateway update-usage-plan --region {region} --usage-plan-id {plan_id} --patch-operations op=remove,path=/apiStages,value={api_id}:{stage}",
+    docs_url: USAGE_PLANS_DOC,
+    reads: &[Part::RestApis, Part::Stages, Part::UsagePlans],
+};
+
+fn usage_plan_stale_stage(snapshot: &Snapshot) -> Vec<Finding> {
+    let scoped_api = snapshot.scope.api_id.as_deref();
+    let mut findings = Vec::new();
+    for plan in &snapshot.usage_plans {
+        for listed in &plan.api_stages {
+            // An API-scoped snapshot holds only that API: others are not known to be gone.
+            if scoped_api.is_some_and(|id| id != listed.api_id) {
+                continue;
+            }
+            let missing = match snapshot.rest_api(&listed.api_id) {
+                None => format!("API {} no longer exists", listed.api_id),
+                Some(api) if api.stage(&listed.stage).is_none() => {
+                    format!("API {} ({}) has no stage '{}'", api.name, api.id, listed.stage)
+                }
+                Some(_) => continue,
+            };
+            let builder = match snapshot.rest_api(&listed.api_id) {
+                Some(api) => GC307_META.finding(snapshot).api(api),
+                None => GC307_META.finding(snapshot).api_id(&listed.api_id),
+            };
+            findings.push(
+                builder
+                    .stage(&listed.stage)
+                    .var("plan_id", plan.id.clone())
+                    .distinguish_by(plan.id.clone())
+                    .detail(format!(
+                        "Usage plan {} ({}) lists {}:{}, but {missing}.",
+                        plan.name, plan.id, listed.api_id, listed.stage
+                    ))
+                    .build(),
+            );
+        }
+    }
+    findings
+}

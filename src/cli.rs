@@ -1,0 +1,348 @@
+//! The `gatecheck` command line.
+
+use crate::audit::{self, load_snapshot, snapshot_json};
+use crate::checks::docs;
+use crate::collect::{self, CollectOptions, Progress, ServiceConfigs, DEFAULT_CONCURRENCY};
+use crate::finding::{Report, Severity};
+use crate::model::{Scope, Snapshot};
+use crate::sinks;
+use anyhow::{bail, Context};
+use aws_config::{BehaviorVersion, Region};
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Instant;
+
+const AFTER_HELP: &str = "\
+AWS settings come from the standard chain: environment variables, --profile / AWS_PROFILE,
+SSO, or an assumed role. AWS_ENDPOINT_URL (or --endpoint-url) points gatecheck at an emulator.
+
+Exit codes: 0 ran and found nothing at or above --fail-on, 1 findings at or above it,
+2 could not run (bad arguments, no credentials, unreadable snapshot).
+
+Examples:
+  gatecheck audit --profile prod --region eu-west-1
+  gatecheck audit --api a1b2c3d4e5 --stage prod --fail-on high --format json
+  gatecheck snapshot --region eu-west-1 -o snapshot.json && gatecheck audit --snapshot snapshot.json
+  gatecheck checks --format markdown";
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "gatecheck",
+    version,
+    about = "Find why API Gateway REST APIs answer {\"message\":\"Forbidden\"} to callers with an API key",
+    long_about = "Find why API Gateway REST APIs answer {\"message\":\"Forbidden\"} to callers with an API key.\n\n\
+                  gatecheck reads an account's REST APIs, stages, usage plans and API keys (never the keys' \
+                  values) and reports every misconfiguration that makes API Gateway refuse key-bearing \
+                  requests, with the fix for each.",
+    after_help = AFTER_HELP
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+    /// More diagnostics on stderr (-v: progress of reads and unread parts, -vv: debug)
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Audit REST APIs for causes of 403 Forbidden, live or from a snapshot file
+    #[command(after_help = AFTER_HELP)]
+    Audit(AuditArgs),
+    /// Read an account and region into a snapshot file, for an offline audit later
+    Snapshot(SnapshotArgs),
+    /// List the checks gatecheck runs, with their ids, severities and fixes
+    Checks(ChecksArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct AwsArgs {
+    /// AWS profile to use (default: AWS_PROFILE or the default profile)
+    #[arg(long, value_name = "NAME")]
+    pub profile: Option<String>,
+    /// Send AWS requests to this endpoint instead of AWS (an emulator, say); also AWS_ENDPOINT_URL
+    #[arg(long, value_name = "URL")]
+    pub endpoint_url: Option<String>,
+    /// Only this REST API (its id, as in `{id}.execute-api.{region}.amazonaws.com`)
+    #[arg(long = "api", value_name = "ID")]
+    pub api_id: Option<String>,
+    /// Only this stage of --api
+    #[arg(long, value_name = "NAME", requires = "api_id")]
+    pub stage: Option<String>,
+    /// AWS calls in flight at once, per region
+    #[arg(long, env = "GATECHECK_CONCURRENCY", default_value_t = DEFAULT_CONCURRENCY, value_parser = parse_concurrency)]
+    pub concurrency: usize,
+}
+
+#[derive(Args, Debug)]
+pub struct AuditArgs {
+    /// Region to audit; repeat for several (default: the profile's or AWS_REGION)
+    #[arg(long = "region", value_name = "REGION", conflicts_with = "snapshot")]
+    pub regions: Vec<String>,
+    #[command(flatten)]
+    pub aws: AwsArgs,
+    /// Output format: text for people, json for scripts
+    #[arg(long, value_enum, default_value_t = AuditFormat::Text)]
+    pub format: AuditFormat,
+    /// Exit 1 when a finding is at or above this severity: critical, high, medium, low or info
+    #[arg(long, value_name = "SEVERITY", default_value = "critical", value_parser = parse_severity)]
+    pub fail_on: Severity,
+    /// Audit a snapshot file written by `gatecheck snapshot` instead of reading AWS
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["profile", "endpoint_url", "api_id"])]
+    pub snapshot: Option<PathBuf>,
+}
+
+#[derive(Args, Debug)]
+pub struct SnapshotArgs {
+    /// Region to read (default: the profile's or AWS_REGION)
+    #[arg(long, value_name = "REGION")]
+    pub region: Option<String>,
+    #[command(flatten)]
+    pub aws: AwsArgs,
+    /// Write the snapshot here instead of stdout
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
+#[derive(Args, Debug)]
+pub struct ChecksArgs {
+    #[arg(long, value_enum, default_value_t = ChecksFormat::Text)]
+    pub format: ChecksFormat,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AuditFormat {
+    Text,
+    Json,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ChecksFormat {
+    Text,
+    Json,
+    Markdown,
+}
+
+fn parse_concurrency(value: &str) -> Result<usize, String> {
+    match value.trim().parse::<usize>() {
+        Ok(n) if (1..=64).contains(&n) => Ok(n),
+        _ => Err(format!("'{value}' is not a whole number from 1 to 64")),
+    }
+}
+
+fn parse_severity(value: &str) -> Result<Severity, String> {
+    value.parse().map_err(|e: crate::finding::UnknownSeverity| e.to_string())
+}
+
+/// Runs the CLI and maps every outcome to the documented exit codes.
+pub fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(err) => {
+            use clap::error::ErrorKind;
+            if matches!(err.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion) {
+                let _ = err.print();
+                return ExitCode::SUCCESS;
+            }
+            let rendered = err.to_string();
+            let first = rendered.lines().next().unwrap_or("invalid arguments").trim_start_matches("error: ");
+            eprintln!("gatecheck: {first} (see 'gatecheck --help')");
+            return ExitCode::from(2);
+        }
+    };
+    init_tracing(cli.verbose);
+    match run(cli) {
+        Ok(code) => code,
+        Err(err) => {
+            eprintln!("gatecheck: {}", one_line(&err));
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn one_line(err: &anyhow::Error) -> String {
+    format!("{err:#}").replace('\n', " ")
+}
+
+fn init_tracing(verbose: u8) {
+    let default = match verbose {
+        0 => "error",
+        1 => "gatecheck=info,warn",
+        _ => "gatecheck=debug,info",
+    };
+    let filter = tracing_subscriber::EnvFilter::try_from_env("GATECHECK_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
+        .try_init();
+}
+
+fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    match cli.command {
+        Command::Checks(args) => {
+            let text = match args.format {
+                ChecksFormat::Text => docs::text(),
+                ChecksFormat::Json => docs::json() + "\n",
+                ChecksFormat::Markdown => docs::markdown(),
+            };
+            write_stdout(&text)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Audit(args) => {
+            let started = Instant::now();
+            let snapshots = match &args.snapshot {
+                Some(path) => vec![load_snapshot(path)?],
+                None => runtime()?.block_on(collect_regions(&args.aws, &args.regions))?,
+            };
+            let report = audit::report(&snapshots, started.elapsed());
+            print_report(&report, args.format, args.fail_on)?;
+            Ok(if report.fails(args.fail_on) { ExitCode::from(1) } else { ExitCode::SUCCESS })
+        }
+        Command::Snapshot(args) => {
+            let regions: Vec<String> = args.region.iter().cloned().collect();
+            let mut snapshots = runtime()?.block_on(collect_regions(&args.aws, &regions))?;
+            let snapshot = snapshots.pop().context("no region was read")?;
+            let json = snapshot_json(&snapshot) + "\n";
+            match &args.output {
+                Some(path) => std::fs::write(path, json)
+                    .with_context(|| format!("cannot write snapshot file {}", path.display()))?,
+                None => write_stdout(&json)?,
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+fn print_report(report: &Report, format: AuditFormat, fail_on: Severity) -> anyhow::Result<()> {
+    match format {
+        AuditFormat::Json => write_stdout(&(sinks::json(report) + "\n")),
+        AuditFormat::Text => {
+            let mut out = anstream::stdout();
+            out.write_all(sinks::text::render(report, fail_on).as_bytes())
+                .and_then(|_| out.flush())
+                .context("cannot write to stdout")
+        }
+    }
+}
+
+fn write_stdout(text: &str) -> anyhow::Result<()> {
+    let mut out = std::io::stdout().lock();
+    out.write_all(text.as_bytes()).and_then(|_| out.flush()).context("cannot write to stdout")
+}
+
+fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_current_thread().enable_all().build().context("cannot start the async runtime")
+}
+
+/// Whether `region` looks like an AWS region name (`eu-west-1`, `us-gov-east-1`).
+pub fn is_region_name(region: &str) -> bool {
+    let parts: Vec<&str> = region.split('-').collect();
+    parts.len() >= 3
+        && parts[0].len() == 2
+        && parts.iter().take(parts.len() - 1).all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_lowercase()))
+        && parts[parts.len() - 1].chars().all(|c| c.is_ascii_digit())
+        && !parts[parts.len() - 1].is_empty()
+}
+
+async fn collect_regions(aws: &AwsArgs, regions: &[String]) -> anyhow::Result<Vec<Snapshot>> {
+    for region in regions {
+        if !is_region_name(region) {
+            bail!("'{region}' is not an AWS region name (expected something like eu-west-1)");
+        }
+    }
+    let base = load_sdk_config(aws, None).await;
+    let regions: Vec<String> = if regions.is_empty() {
+        match base.region() {
+            Some(region) => vec![region.to_string()],
+            None => bail!("no AWS region: pass --region or set AWS_REGION (or a region in your profile)"),
+        }
+    } else {
+        regions.to_vec()
+    };
+    check_credentials(&base).await?;
+
+    let mut snapshots = Vec::new();
+    for region in regions {
+        let sdk = load_sdk_config(aws, Some(&region)).await;
+        let options = CollectOptions {
+            scope: Scope { api_id: aws.api_id.clone(), stage: aws.stage.clone() },
+            concurrency: aws.concurrency,
+            progress: progress_bar(&region),
+        };
+        let snapshot = collect::collect(&ServiceConfigs::from_sdk_config(&sdk), &options).await?;
+        snapshots.push(snapshot);
+    }
+    Ok(snapshots)
+}
+
+async fn load_sdk_config(aws: &AwsArgs, region: Option<&str>) -> aws_config::SdkConfig {
+    let mut loader = aws_config::defaults(BehaviorVersion::latest());
+    if let Some(profile) = &aws.profile {
+        loader = loader.profile_name(profile);
+    }
+    if let Some(region) = region {
+        loader = loader.region(Region::new(region.to_string()));
+    }
+    if let Some(url) = &aws.endpoint_url {
+        loader = loader.endpoint_url(url);
+    }
+    loader.load().await
+}
+
+/// Fails early, in one line, when no credentials can be found.
+async fn check_credentials(sdk: &aws_config::SdkConfig) -> anyhow::Result<()> {
+    use aws_credential_types::provider::ProvideCredentials;
+    const HOW: &str = "set AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, pass --profile, or run 'aws sso login'";
+    let Some(provider) = sdk.credentials_provider() else {
+        bail!("no AWS credentials found: {HOW}");
+    };
+    if let Err(err) = provider.provide_credentials().await {
+        bail!("no AWS credentials found ({err}): {HOW}");
+    }
+    Ok(())
+}
+
+/// APIs read of total, on stderr, only when stderr is a terminal.
+fn progress_bar(region: &str) -> Option<Progress> {
+    if !std::io::stderr().is_terminal() {
+        return None;
+    }
+    let bar = indicatif::ProgressBar::with_draw_target(None, indicatif::ProgressDrawTarget::stderr());
+    if let Ok(style) = indicatif::ProgressStyle::with_template("{prefix} {bar:30} {pos}/{len} APIs read") {
+        bar.set_style(style);
+    }
+    bar.set_prefix(region.to_string());
+    Some(Arc::new(move |done, total| {
+        bar.set_length(total as u64);
+        bar.set_position(done as u64);
+        if done == total {
+            bar.finish_and_clear();
+        }
+    }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn region_names() {
+        for ok in ["eu-west-1", "us-gov-east-1", "ap-southeast-2", "il-central-1"] {
+            assert!(is_region_name(ok), "{ok}");
+        }
+        for bad in ["", "eu-west", "EU-west-1", "euwest1", "eu--1", "e-west-1", "eu-west-x"] {
+            assert!(!is_region_name(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn clap_definition_is_consistent() {
+        use clap::CommandFactory;
+        Cli::command().debug_assert();
+    }
+}

@@ -1,0 +1,30 @@
+//! Account-level reads: who we are (STS) and API Gateway's account settings.
+
+use super::errors::classify;
+use super::Reader;
+use crate::model::{Account, Part};
+
+pub(crate) async fn read_account(reader: &Reader) -> Account {
+    let id = {
+        let _permit = reader.permit().await;
+        match reader.sts.get_caller_identity().send().await {
+            Ok(identity) => identity.account().map(str::to_string),
+            Err(err) => {
+                // Only labels findings; no check depends on it.
+                tracing::warn!("could not read the caller identity: {}", classify(&err).message);
+                None
+            }
+        }
+    };
+    let cloudwatch_role_arn = {
+        let _permit = reader.permit().await;
+        match reader.apigateway.get_account().send().await {
+            Ok(settings) => settings.cloudwatch_role_arn().map(str::to_string),
+            Err(err) => {
+                reader.record_gap(classify(&err).into_gap(Part::Account, "GetAccount", None, None));
+                None
+            }
+        }
+    };
+    Account { id, cloudwatch_role_arn }
+}

@@ -1,0 +1,429 @@
+//! API Gateway reads: REST APIs with their resources, authorizers, stages and deployments;
+//! usage plans with their keys; API keys (never their values).
+
+use super::errors::{classify, CollectError};
+use super::{CollectOptions, Reader};
+use crate::model::{
+    ApiKey, ApiKeySource, Authorizer, DeployedMethod, Deployment, Method, MethodSetting, Part, PlanApiStage, Resource,
+    RestApi, Stage, ThrottleSetting, UsagePlan,
+};
+use aws_sdk_apigateway::types as sdk;
+use futures::StreamExt;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+/// The largest page API Gateway serves.
+const PAGE_SIZE: i32 = 500;
+
+pub(crate) async fn read_rest_apis(reader: &Reader, options: &CollectOptions) -> Result<Vec<RestApi>, CollectError> {
+    let listed = match &options.scope.api_id {
+        Some(api_id) => read_one_rest_api(reader, api_id).await?,
+        None => list_rest_apis(reader).await?,
+    };
+
+    let total = listed.len();
+    let done = AtomicUsize::new(0);
+    if let Some(progress) = &options.progress {
+        progress(0, total);
+    }
+    let mut apis: Vec<RestApi> = futures::stream::iter(listed)
+        .map(|api| async {
+            let api = read_api_details(reader, api).await;
+            let finished = done.fetch_add(1, Ordering::Relaxed) + 1;
+            if let Some(progress) = &options.progress {
+                progress(finished, total);
+            }
+            api
+        })
+        .buffer_unordered(options.concurrency.max(1))
+        .collect()
+        .await;
+    apis.sort_by(|a, b| a.name.cmp(&b.name).then_with(|| a.id.cmp(&b.id)));
+
+    if let (Some(api_id), Some(stage)) = (&options.scope.api_id, &options.scope.stage) {
+        let stages_unread = reader.gaps_for(Part::Stages, api_id);
+        let found = apis.iter().any(|api| api.stage(stage).is_some());
+        if !found && !stages_unread {
+            return Err(CollectError::StageNotFound {
+                api_id: api_id.clone(),
+                stage: stage.clone(),
+                region: reader.region.clone(),
+            });
+        }
+    }
+    Ok(apis)
+}
+
+async fn read_one_rest_api(reader: &Reader, api_id: &str) -> Result<Vec<RestApi>, CollectError> {
+    let _permit = reader.permit().await;
+    match reader.apigateway.get_rest_api().rest_api_id(api_id).send().await {
+        Ok(out) => Ok(vec![rest_api_from_parts(
+            out.id(),
+            out.name(),
+            out.api_key_source(),
+            out.endpoint_configuration(),
+            out.policy(),
+            out.disable_execute_api_endpoint(),
+            out.tags(),
+        )]),
+        Err(err) => {
+            let failure = classify(&err);
+            if failure.reason == crate::model::GapReason::NotFound {
+                return Err(CollectError::ApiNotFound { api_id: api_id.to_string(), region: reader.region.clone() });
+            }
+            reader.fail_or_gap(failure, Part::RestApis, "GetRestApi", Some(api_id))?;
+            Ok(Vec::new())
+        }
+    }
+}
+
+async fn list_rest_apis(reader: &Reader) -> Result<Vec<RestApi>, CollectError> {
+    let _permit = reader.permit().await;
+    let pages = reader.apigateway.get_rest_apis().limit(PAGE_SIZE).into_paginator().items().send().try_collect().await;
+    match pages {
+        Ok(items) => Ok(items.iter().map(rest_api_from_sdk).collect()),
+        Err(err) => {
+            reader.fail_or_gap(classify(&err), Part::RestApis, "GetRestApis", None)?;
+            Ok(Vec::new())
+        }
+    }
+}
+
+fn rest_api_from_sdk(api: &sdk::RestApi) -> RestApi {
+    rest_api_from_parts(
+        api.id(),
+        api.name(),
+        api.api_key_source(),
+        api.endpoint_configuration(),
+        api.policy(),
+        api.disable_execute_api_endpoint(),
+        api.tags(),
+    )
+}
+
+fn rest_api_from_parts(
+    id: Option<&str>,
+    name: Option<&str>,
+    key_source: Option<&sdk::ApiKeySourceType>,
+    endpoint: Option<&sdk::EndpointConfiguration>,
+    policy: Option<&str>,
+    disable_execute_api_endpoint: bool,
+    tags: Option<&HashMap<String, String>>,
+) -> RestApi {
+    RestApi {
+        id: id.unwrap_or_default().to_string(),
+        name: name.unwrap_or_default().to_string(),
+        api_key_source: match key_source {
+            Some(sdk::ApiKeySourceType::Authorizer) => ApiKeySource::Authorizer,
+            _ => ApiKeySource::Header,
+        },
+        endpoint_types: endpoint
+            .map(|e| e.types().iter().map(|t| t.as_str().to_string()).collect())
+            .unwrap_or_default(),
+        policy: policy.filter(|p| !p.is_empty()).map(str::to_string),
+        disable_execute_api_endpoint,
+        tags: to_btree(tags),
+        ..RestApi::default()
+    }
+}
+
+fn to_btree(map: Option<&HashMap<String, String>>) -> BTreeMap<String, String> {
+    map.map(|m| m.iter().map(|(k, v)| (k.clone(), v.clone())).collect()).unwrap_or_default()
+}
+
+/// Resources (with methods), authorizers, stages and the deployments they serve: three
+/// calls per API, plus one per distinct deployment.
+async fn read_api_details(reader: &Reader, mut api: RestApi) -> RestApi {
+    let (resources, authorizers, stages) =
+        tokio::join!(read_resources(reader, &api.id), read_authorizers(reader, &api.id), read_stages(reader, &api.id));
+    api.resources = resources;
+    api.authorizers = authorizers;
+    api.stages = stages;
+
+    let deployment_ids: BTreeSet<&str> = api.stages.iter().filter_map(|s| s.deployment_id.as_deref()).collect();
+    let deployments =
+        futures::future::join_all(deployment_ids.into_iter().map(|id| read_deployment(reader, &api.id, id))).await;
+    api.deployments = deployments.into_iter().flatten().collect();
+    api
+}
+
+async fn read_resources(reader: &Reader, api_id: &str) -> Vec<Resource> {
+    let _permit = reader.permit().await;
+    let pages = reader
+        .apigateway
+        .get_resources()
+        .rest_api_id(api_id)
+        .embed("methods")
+        .limit(PAGE_SIZE)
+        .into_paginator()
+        .items()
+        .send()
+        .try_collect()
+        .await;
+    match pages {
+        Ok(items) => {
+            let mut resources: Vec<Resource> = items.iter().map(resource_from_sdk).collect();
+            resources.sort_by(|a, b| a.path.cmp(&b.path));
+            resources
+        }
+        Err(err) => {
+            reader.record_gap(classify(&err).into_gap(Part::Resources, "GetResources", Some(api_id), None));
+            Vec::new()
+        }
+    }
+}
+
+fn resource_from_sdk(resource: &sdk::Resource) -> Resource {
+    let mut methods: Vec<Method> = resource
+        .resource_methods()
+        .map(|methods| {
+            methods
+                .iter()
+                .map(|(verb, m)| Method {
+                    http_method: m.http_method().unwrap_or(verb).to_string(),
+                    api_key_required: m.api_key_required().unwrap_or(false),
+                    authorization_type: m.authorization_type().unwrap_or("NONE").to_string(),
+                    authorizer_id: m.authorizer_id().map(str::to_string),
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    methods.sort_by(|a, b| a.http_method.cmp(&b.http_method));
+    Resource {
+        id: resource.id().unwrap_or_default().to_string(),
+        path: resource.path().unwrap_or_default().to_string(),
+        methods,
+    }
+}
+
+async fn read_authorizers(reader: &Reader, api_id: &str) -> Vec<Authorizer> {
+    let mut authorizers = Vec::new();
+    let mut position: Option<String> = None;
+    loop {
+        let _permit = reader.permit().await;
+        let page = reader
+            .apigateway
+            .get_authorizers()
+            .rest_api_id(api_id)
+            .limit(PAGE_SIZE)
+            .set_position(position.take())
+            .send()
+            .await;
+        match page {
+            Ok(out) => {
+                authorizers.extend(out.items().iter().map(|a| Authorizer {
+                    id: a.id().unwrap_or_default().to_string(),
+                    name: a.name().unwrap_or_default().to_string(),
+                    authorizer_type: a.r#type().map(|t| t.as_str().to_string()).unwrap_or_default(),
+                }));
+                match out.position() {
+                    Some(next) if !next.is_empty() && !out.items().is_empty() => position = Some(next.to_string()),
+                    _ => break,
+                }
+            }
+            Err(err) => {
+                reader.record_gap(classify(&err).into_gap(Part::Authorizers, "GetAuthorizers", Some(api_id), None));
+                break;
+            }
+        }
+    }
+    authorizers
+}
+
+async fn read_stages(reader: &Reader, api_id: &str) -> Vec<Stage> {
+    let _permit = reader.permit().await;
+    match reader.apigateway.get_stages().rest_api_id(api_id).send().await {
+        Ok(out) => {
+            let mut stages: Vec<Stage> = out.item().iter().map(stage_from_sdk).collect();
+            stages.sort_by(|a, b| a.name.cmp(&b.name));
+            stages
+        }
+        Err(err) => {
+            reader.record_gap(classify(&err).into_gap(Part::Stages, "GetStages", Some(api_id), None));
+            Vec::new()
+        }
+    }
+}
+
+fn stage_from_sdk(stage: &sdk::Stage) -> Stage {
+    Stage {
+        name: stage.stage_name().unwrap_or_default().to_string(),
+        deployment_id: stage.deployment_id().map(str::to_string),
+        method_settings: stage
+            .method_settings()
+            .map(|settings| {
+                settings
+                    .iter()
+                    .map(|(key, s)| {
+                        (
+                            key.clone(),
+                            MethodSetting {
+                                logging_level: s.logging_level().map(str::to_string),
+                                data_trace_enabled: s.data_trace_enabled(),
+                                metrics_enabled: s.metrics_enabled(),
+                            },
+                        )
+                    })
+                    .collect()
+            })
+            .unwrap_or_default(),
+        web_acl_arn: stage.web_acl_arn().filter(|a| !a.is_empty()).map(str::to_string),
+        tags: to_btree(stage.tags()),
+    }
+}
+
+async fn read_deployment(reader: &Reader, api_id: &str, deployment_id: &str) -> Option<Deployment> {
+    let _permit = reader.permit().await;
+    let result = reader
+        .apigateway
+        .get_deployment()
+        .rest_api_id(api_id)
+        .deployment_id(deployment_id)
+        .embed("apisummary")
+        .send()
+        .await;
+    match result {
+        Ok(out) => Some(Deployment {
+            id: out.id().unwrap_or(deployment_id).to_string(),
+            api_summary: out.api_summary().map(api_summary_from_sdk),
+        }),
+        Err(err) => {
+            reader.record_gap(classify(&err).into_gap(
+                Part::Deployments,
+                "GetDeployment",
+                Some(api_id),
+                Some(&format!("deployment {deployment_id}")),
+            ));
+            None
+        }
+    }
+}
+
+pub(crate) fn api_summary_from_sdk(
+    summary: &HashMap<String, HashMap<String, sdk::MethodSnapshot>>,
+) -> BTreeMap<String, BTreeMap<String, DeployedMethod>> {
+    summary
+        .iter()
+        .map(|(path, verbs)| {
+            let verbs = verbs
+                .iter()
+                .map(|(verb, m)| {
+                    (
+                        verb.clone(),
+                        DeployedMethod {
+                            api_key_required: m.api_key_required(),
+                            authorization_type: m.authorization_type().unwrap_or("NONE").to_string(),
+                        },
+                    )
+                })
+                .collect();
+            (path.clone(), verbs)
+        })
+        .collect()
+}
+
+/// Every usage plan in the region, with the ids of its keys: one call per page of plans and
+/// one per plan for its keys.
+pub(crate) async fn read_usage_plans(reader: &Reader) -> Vec<UsagePlan> {
+    let listed = {
+        let _permit = reader.permit().await;
+        reader.apigateway.get_usage_plans().limit(PAGE_SIZE).into_paginator().items().send().try_collect().await
+    };
+    let plans = match listed {
+        Ok(plans) => plans,
+        Err(err) => {
+            reader.record_gap(classify(&err).into_gap(Part::UsagePlans, "GetUsagePlans", None, None));
+            return Vec::new();
+        }
+    };
+    let mut plans: Vec<UsagePlan> =
+        futures::future::join_all(plans.iter().map(|plan| read_usage_plan_keys(reader, plan))).await;
+    plans.sort_by(|a, b| a.name.cmp(&b.name).then_with(|| a.id.cmp(&b.id)));
+    plans
+}
+
+async fn read_usage_plan_keys(reader: &Reader, plan: &sdk::UsagePlan) -> UsagePlan {
+    let id = plan.id().unwrap_or_default().to_string();
+    let keys = {
+        let _permit = reader.permit().await;
+        reader
+            .apigateway
+            .get_usage_plan_keys()
+            .usage_plan_id(&id)
+            .limit(PAGE_SIZE)
+            .into_paginator()
+            .items()
+            .send()
+            .try_collect()
+            .await
+    };
+    let key_ids = match keys {
+        // GetUsagePlanKeys returns each key's value unasked: keep the id, drop the rest here.
+        Ok(keys) => keys.iter().filter_map(|k| k.id().map(str::to_string)).collect(),
+        Err(err) => {
+            reader.record_gap(classify(&err).into_gap(
+                Part::UsagePlanKeys,
+                "GetUsagePlanKeys",
+                None,
+                Some(&format!("usage plan {id}")),
+            ));
+            Vec::new()
+        }
+    };
+    UsagePlan {
+        name: plan.name().unwrap_or_default().to_string(),
+        api_stages: plan
+            .api_stages()
+            .iter()
+            .map(|s| PlanApiStage {
+                api_id: s.api_id().unwrap_or_default().to_string(),
+                stage: s.stage().unwrap_or_default().to_string(),
+                throttle: s
+                    .throttle()
+                    .map(|t| {
+                        t.iter()
+                            .map(|(key, t)| {
+                                (key.clone(), ThrottleSetting { burst_limit: Some(t.burst_limit()), rate_limit: Some(t.rate_limit()) })
+                            })
+                            .collect()
+                    })
+                    .unwrap_or_default(),
+            })
+            .collect(),
+        key_ids,
+        id,
+    }
+}
+
+/// Every API key's id, name and state. Values are never requested.
+pub(crate) async fn read_api_keys(reader: &Reader) -> Vec<ApiKey> {
+    let _permit = reader.permit().await;
+    let keys = reader
+        .apigateway
+        .get_api_keys()
+        .include_values(false)
+        .limit(PAGE_SIZE)
+        .into_paginator()
+        .items()
+        .send()
+        .try_collect()
+        .await;
+    match keys {
+        Ok(keys) => {
+            let mut keys: Vec<ApiKey> = keys
+                .iter()
+                .map(|k| ApiKey {
+                    id: k.id().unwrap_or_default().to_string(),
+                    name: k.name().unwrap_or_default().to_string(),
+                    enabled: k.enabled(),
+                })
+                .collect();
+            keys.sort_by(|a, b| a.id.cmp(&b.id));
+            keys
+        }
+        Err(err) => {
+            reader.record_gap(classify(&err).into_gap(Part::ApiKeys, "GetApiKeys", None, None));
+            Vec::new()
+        }
+    }
+}

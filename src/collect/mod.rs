@@ -1,0 +1,141 @@
+//! The collector: AWS SDK reads → [`Snapshot`]. The only module besides `sinks` that sees
+//! SDK types. Whatever it cannot read becomes a [`CoverageGap`], never an aborted audit.
+
+mod account;
+mod apigateway;
+mod calls;
+mod errors;
+
+pub use calls::CallCounter;
+pub use errors::CollectError;
+
+use crate::model::{CoverageGap, Scope, Snapshot};
+use std::sync::{Arc, Mutex};
+use tokio::sync::Semaphore;
+
+/// Default number of AWS calls in flight at once.
+pub const DEFAULT_CONCURRENCY: usize = 4;
+
+/// Reports progress as (APIs read, APIs in total).
+pub type Progress = Arc<dyn Fn(usize, usize) + Send + Sync>;
+
+/// SDK configuration for the services the collector reads. Tests inject their own
+/// (endpoint, interceptors, retries); the CLI and Lambda build it from the standard chain.
+#[derive(Clone, Debug)]
+pub struct ServiceConfigs {
+    pub apigateway: aws_sdk_apigateway::Config,
+    pub sts: aws_sdk_sts::Config,
+}
+
+impl ServiceConfigs {
+    pub fn from_sdk_config(sdk: &aws_config::SdkConfig) -> Self {
+        ServiceConfigs {
+            apigateway: aws_sdk_apigateway::Config::new(sdk),
+            sts: aws_sdk_sts::Config::new(sdk),
+        }
+    }
+
+    pub fn region(&self) -> Option<String> {
+        self.apigateway.region().map(|r| r.to_string())
+    }
+}
+
+#[derive(Clone)]
+pub struct CollectOptions {
+    pub scope: Scope,
+    /// AWS calls in flight at once (at least 1).
+    pub concurrency: usize,
+    pub progress: Option<Progress>,
+}
+
+impl Default for CollectOptions {
+    fn default() -> Self {
+        CollectOptions { scope: Scope::default(), concurrency: DEFAULT_CONCURRENCY, progress: None }
+    }
+}
+
+/// Shared by every read of one collection.
+pub(crate) struct Reader {
+    pub region: String,
+    pub apigateway: aws_sdk_apigateway::Client,
+    pub sts: aws_sdk_sts::Client,
+    permits: Semaphore,
+    gaps: Mutex<Vec<CoverageGap>>,
+}
+
+impl Reader {
+    /// Waits for a slot among the bounded in-flight calls.
+    pub async fn permit(&self) -> tokio::sync::SemaphorePermit<'_> {
+        self.permits.acquire().await.expect("the semaphore is never closed")
+    }
+
+    /// Stops the audit when the failure means nothing can be read, else records a gap.
+    pub fn fail_or_gap(
+        &self,
+        failure: errors::Failure,
+        part: crate::model::Part,
+        operation: &str,
+        api_id: Option<&str>,
+    ) -> Result<(), CollectError> {
+        match failure.fatal {
+            Some(errors::Fatal::Unreachable) => {
+                return Err(CollectError::Unreachable { region: self.region.clone(), message: failure.message })
+            }
+            Some(errors::Fatal::CredentialsRejected) => {
+                return Err(CollectError::CredentialsRejected { region: self.region.clone(), message: failure.message })
+            }
+            None => {}
+        }
+        self.record_gap(failure.into_gap(part, operation, api_id, None));
+        Ok(())
+    }
+
+    /// Whether `part` of `api_id` could not be read.
+    pub fn gaps_for(&self, part: crate::model::Part, api_id: &str) -> bool {
+        self.gaps
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .iter()
+            .any(|g| g.part == part && g.api_id.as_deref() == Some(api_id))
+    }
+
+    pub fn record_gap(&self, gap: CoverageGap) {
+        tracing::warn!(operation = %gap.operation, api_id = ?gap.api_id, reason = ?gap.reason, "could not read {}", gap.part.as_str());
+        self.gaps.lock().unwrap_or_else(|e| e.into_inner()).push(gap);
+    }
+}
+
+/// Reads one account and region into a Snapshot.
+///
+/// Errors only when nothing can be audited at all (endpoint unreachable, credentials
+/// rejected, the scoped API or stage does not exist); every other failure is a gap.
+pub async fn collect(configs: &ServiceConfigs, options: &CollectOptions) -> Result<Snapshot, CollectError> {
+    let region = configs.region().ok_or(CollectError::NoRegion)?;
+    let counter = CallCounter::default();
+    let reader = Reader {
+        region: region.clone(),
+        apigateway: aws_sdk_apigateway::Client::from_conf(
+            configs.apigateway.to_builder().interceptor(counter.clone()).build(),
+        ),
+        sts: aws_sdk_sts::Client::from_conf(configs.sts.to_builder().interceptor(counter.clone()).build()),
+        permits: Semaphore::new(options.concurrency.max(1)),
+        gaps: Mutex::new(Vec::new()),
+    };
+
+    let (rest_apis, usage_plans, api_keys, account) = tokio::join!(
+        apigateway::read_rest_apis(&reader, options),
+        apigateway::read_usage_plans(&reader),
+        apigateway::read_api_keys(&reader),
+        account::read_account(&reader),
+    );
+    let rest_apis = rest_apis?;
+
+    let mut snapshot = Snapshot::new(account, region);
+    snapshot.scope = options.scope.clone();
+    snapshot.rest_apis = rest_apis;
+    snapshot.usage_plans = usage_plans;
+    snapshot.api_keys = api_keys;
+    snapshot.gaps = reader.gaps.into_inner().unwrap_or_else(|e| e.into_inner());
+    snapshot.api_calls = counter.counts();
+    Ok(snapshot)
+}

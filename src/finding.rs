@@ -1,0 +1,158 @@
+//! Findings, severities and the report an audit produces.
+
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use std::collections::BTreeMap;
+use std::fmt;
+use std::str::FromStr;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Info,
+    Low,
+    Medium,
+    High,
+    Critical,
+}
+
+impl Severity {
+    /// Most severe first.
+    pub const ALL_DESCENDING: [Severity; 5] = [
+        Severity::Critical,
+        Severity::High,
+        Severity::Medium,
+        Severity::Low,
+        Severity::Info,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Info => "info",
+            Severity::Low => "low",
+            Severity::Medium => "medium",
+            Severity::High => "high",
+            Severity::Critical => "critical",
+        }
+    }
+}
+
+impl fmt::Display for Severity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("unknown severity '{0}': expected one of critical, high, medium, low, info")]
+pub struct UnknownSeverity(String);
+
+impl FromStr for Severity {
+    type Err = UnknownSeverity;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "info" => Ok(Severity::Info),
+            "low" => Ok(Severity::Low),
+            "medium" => Ok(Severity::Medium),
+            "high" => Ok(Severity::High),
+            "critical" => Ok(Severity::Critical),
+            _ => Err(UnknownSeverity(s.to_string())),
+        }
+    }
+}
+
+/// One reason why some callers get `{"message":"Forbidden"}`, or a risk of it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Finding {
+    pub check: String,
+    pub name: String,
+    pub severity: Severity,
+    pub account: Option<String>,
+    pub region: String,
+    pub api_id: Option<String>,
+    pub api_name: Option<String>,
+    pub stage: Option<String>,
+    pub resource_path: Option<String>,
+    pub http_method: Option<String>,
+    pub title: String,
+    pub detail: String,
+    pub remediation: String,
+    /// Stable across runs for the same check and scope: a key for deduplication and alerts.
+    pub fingerprint: String,
+}
+
+impl Finding {
+    /// `distinguisher` separates findings of one check on one scope (two usage plans, say).
+    pub fn compute_fingerprint(&self, distinguisher: Option<&str>) -> String {
+        let mut hasher = Sha256::new();
+        for part in [
+            Some(self.check.as_str()),
+            self.account.as_deref(),
+            Some(self.region.as_str()),
+            self.api_id.as_deref(),
+            self.stage.as_deref(),
+            self.resource_path.as_deref(),
+            self.http_method.as_deref(),
+            distinguisher,
+        ] {
+            hasher.update(part.unwrap_or("-").as_bytes());
+            hasher.update([0u8]);
+        }
+        let digest = hasher.finalize();
+        digest[..10].iter().map(|b| format!("{b:02x}")).collect()
+    }
+}
+
+/// Orders findings most severe first, then by place, so output is stable.
+pub fn sort_findings(findings: &mut [Finding]) {
+    findings.sort_by(|a, b| {
+        b.severity
+            .cmp(&a.severity)
+            .then_with(|| a.region.cmp(&b.region))
+            .then_with(|| a.api_name.cmp(&b.api_name))
+            .then_with(|| a.api_id.cmp(&b.api_id))
+            .then_with(|| a.stage.cmp(&b.stage))
+            .then_with(|| a.check.cmp(&b.check))
+            .then_with(|| a.resource_path.cmp(&b.resource_path))
+            .then_with(|| a.http_method.cmp(&b.http_method))
+    });
+}
+
+/// `gatecheck audit --format json` prints exactly this.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Report {
+    pub findings: Vec<Finding>,
+    pub summary: Summary,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Summary {
+    pub account: Option<String>,
+    pub regions: Vec<String>,
+    pub apis_audited: usize,
+    pub stages_audited: usize,
+    pub usage_plans_audited: usize,
+    /// AWS API calls made to collect the configuration (0 for an offline snapshot audit).
+    pub api_calls: u64,
+    pub api_calls_by_operation: BTreeMap<String, u64>,
+    /// Reported findings per severity; every severity is present, zero or not.
+    pub findings_by_severity: BTreeMap<Severity, usize>,
+    pub highest_severity: Option<Severity>,
+    /// Findings silenced by a `gatecheck:ignore` tag.
+    pub suppressed: usize,
+    /// Parts of the configuration that could not be read (each is also a GC900 finding).
+    pub incomplete_scopes: usize,
+    pub duration_ms: u64,
+}
+
+impl Report {
+    pub fn highest_severity(&self) -> Option<Severity> {
+        self.findings.iter().map(|f| f.severity).max()
+    }
+
+    /// Whether any finding is at or above `threshold`.
+    pub fn fails(&self, threshold: Severity) -> bool {
+        self.findings.iter().any(|f| f.severity >= threshold)
+    }
+}

@@ -1,0 +1,13 @@
+//! gatecheck finds why an Amazon API Gateway REST API answers `{"message":"Forbidden"}` to
+//! requests that carry an API key.
+//!
+//! Data flows one way: scope → [`collect`] (AWS SDK) → [`model::Snapshot`] → [`checks`]
+//! (pure) → [`finding::Report`] → [`sinks`].
+
+pub mod audit;
+pub mod checks;
+pub mod cli;
+pub mod collect;
+pub mod finding;
+pub mod model;
+pub mod sinks;

@@ -1,0 +1,10 @@
+//! Where reports go. The CLI's text and JSON forms live here; CloudWatch and SNS join them.
+
+pub mod text;
+
+use crate::finding::Report;
+
+/// `gatecheck audit --format json`: exactly `{"findings": [...], "summary": {...}}`.
+pub fn json(report: &Report) -> String {
+    serde_json::to_string_pretty(report).expect("a report always serializes")
+}

@@ -1,0 +1,137 @@
+//! The human report: findings grouped by API and stage, most severe first, each with its fix.
+//! Styled with ANSI codes; `anstream` strips them when stdout is not a terminal or NO_COLOR
+//! is set.
+
+use crate::finding::{Finding, Report, Severity};
+use anstyle::{AnsiColor, Style};
+use std::fmt::Write;
+
+fn severity_style(severity: Severity) -> Style {
+    let color = match severity {
+        Severity::Critical => AnsiColor::Red,
+        Severity::High => AnsiColor::Magenta,
+        Severity::Medium => AnsiColor::Yellow,
+        Severity::Low => AnsiColor::Cyan,
+        Severity::Info => AnsiColor::White,
+    };
+    Style::new().fg_color(Some(color.into())).bold()
+}
+
+const BOLD: Style = Style::new().bold();
+const DIM: Style = Style::new().dimmed();
+
+pub fn render(report: &Report, fail_on: Severity) -> String {
+    let s = &report.summary;
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "{BOLD}gatecheck audit{BOLD:#} · account {} · {}",
+        s.account.as_deref().unwrap_or("unknown"),
+        if s.regions.is_empty() { "no region".to_string() } else { s.regions.join(", ") }
+    );
+    let _ = writeln!(
+        out,
+        "{DIM}{} REST API(s), {} stage(s), {} usage plan(s) · {} AWS call(s) · {:.1} s{DIM:#}",
+        s.apis_audited,
+        s.stages_audited,
+        s.usage_plans_audited,
+        s.api_calls,
+        s.duration_ms as f64 / 1000.0
+    );
+
+    for group in group_by_place(&report.findings) {
+        let first = group[0];
+        let _ = writeln!(out, "\n{BOLD}{}{BOLD:#}", place(first));
+        for f in group {
+            let style = severity_style(f.severity);
+            let sev = f.severity.as_str().to_uppercase();
+            let _ = writeln!(out, "  {style}{sev:<8}{style:#} {BOLD}{}{BOLD:#} {}", f.check, f.title);
+            if let Some(method) = method_label(f) {
+                let _ = writeln!(out, "           {method}");
+            }
+            let _ = writeln!(out, "           {}", f.detail);
+            let _ = writeln!(out, "           {DIM}fix:{DIM:#} {}", f.remediation);
+        }
+    }
+
+    let counts: Vec<String> = Severity::ALL_DESCENDING
+        .iter()
+        .map(|sev| format!("{} {}", s.findings_by_severity.get(sev).copied().unwrap_or(0), sev))
+        .collect();
+    let _ = writeln!(out);
+    if report.findings.is_empty() {
+        let _ = writeln!(out, "No findings.");
+    }
+    let _ = writeln!(
+        out,
+        "Findings: {} · {} suppressed · {} part(s) unread",
+        counts.join(", "),
+        s.suppressed,
+        s.incomplete_scopes
+    );
+    let verdict = if report.fails(fail_on) {
+        let style = severity_style(Severity::Critical);
+        format!("{style}FAIL{style:#}: findings at or above {fail_on}")
+    } else {
+        let style = Style::new().fg_color(Some(AnsiColor::Green.into())).bold();
+        format!("{style}PASS{style:#}: nothing at or above {fail_on}")
+    };
+    let _ = writeln!(out, "{verdict}");
+    out
+}
+
+fn place(f: &Finding) -> String {
+    match (&f.api_id, &f.stage) {
+        (None, _) => format!("account-wide · {}", f.region),
+        (Some(id), stage) => {
+            let api = match &f.api_name {
+                Some(name) => format!("{name} ({id})"),
+                None => id.clone(),
+            };
+            match stage {
+                Some(stage) => format!("{api} · stage {stage} · {}", f.region),
+                None => format!("{api} · {}", f.region),
+            }
+        }
+    }
+}
+
+fn method_label(f: &Finding) -> Option<String> {
+    Some(format!("{} {}", f.http_method.as_deref()?, f.resource_path.as_deref()?))
+}
+
+/// Groups findings that share region, API and stage, keeping the order of the first finding
+/// of each group (findings arrive most severe first).
+fn group_by_place(findings: &[Finding]) -> Vec<Vec<&Finding>> {
+    let mut groups: Vec<Vec<&Finding>> = Vec::new();
+    for f in findings {
+        let key = (&f.region, &f.api_id, &f.stage);
+        match groups.iter_mut().find(|g| (&g[0].region, &g[0].api_id, &g[0].stage) == key) {
+            Some(group) => group.push(f),
+            None => groups.push(vec![f]),
+        }
+    }
+    groups
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::checks::fixtures;
+
+    #[test]
+    fn groups_by_api_and_stage_most_severe_first() {
+        let mut s = fixtures::healthy();
+        s.usage_plans.clear();
+        s.account.cloudwatch_role_arn = None;
+        let report = crate::audit::report(&[s], std::time::Duration::ZERO);
+        let text = render(&report, Severity::Critical);
+        let plain = anstream::adapter::strip_str(&text).to_string();
+        let api = plain.find("a1-name (a1) · stage prod").expect("API group");
+        let account = plain.find("account-wide · eu-west-1").expect("account group");
+        assert!(api < account, "{plain}");
+        assert!(plain.contains("CRITICAL GC301"), "{plain}");
+        assert!(plain.contains("fix: Add the stage"), "{plain}");
+        assert!(plain.contains("FAIL: findings at or above critical"), "{plain}");
+    }
+}
