@@ -32,17 +32,29 @@ pub fn report(snapshots: &[Snapshot], duration: Duration) -> Report {
             .rest_apis
             .iter()
             .flat_map(|api| &api.stages)
-            .filter(|stage| snapshot.scope.stage.as_ref().is_none_or(|s| *s == stage.name))
+            .filter(|stage| {
+                snapshot
+                    .scope
+                    .stage
+                    .as_ref()
+                    .is_none_or(|s| *s == stage.name)
+            })
             .count();
         summary.usage_plans_audited += snapshot.usage_plans.len();
         for (operation, count) in &snapshot.api_calls {
-            *summary.api_calls_by_operation.entry(operation.clone()).or_default() += count;
+            *summary
+                .api_calls_by_operation
+                .entry(operation.clone())
+                .or_default() += count;
         }
     }
     sort_findings(&mut findings);
     summary.api_calls = summary.api_calls_by_operation.values().sum();
     for finding in &findings {
-        *summary.findings_by_severity.entry(finding.severity).or_default() += 1;
+        *summary
+            .findings_by_severity
+            .entry(finding.severity)
+            .or_default() += 1;
     }
     summary.highest_severity = findings.iter().map(|f| f.severity).max();
     Report { findings, summary }
@@ -51,19 +63,31 @@ pub fn report(snapshots: &[Snapshot], duration: Duration) -> Report {
 #[derive(Debug, thiserror::Error)]
 pub enum SnapshotFileError {
     #[error("cannot read snapshot file {path}: {source}")]
-    Unreadable { path: String, source: std::io::Error },
+    Unreadable {
+        path: String,
+        source: std::io::Error,
+    },
     #[error("snapshot file {path} is not a valid gatecheck snapshot: {source}")]
-    Invalid { path: String, source: serde_json::Error },
+    Invalid {
+        path: String,
+        source: serde_json::Error,
+    },
     #[error("snapshot file {path} has schema version {found}, newer than this gatecheck reads ({supported}): upgrade gatecheck")]
-    TooNew { path: String, found: u32, supported: u32 },
+    TooNew {
+        path: String,
+        found: u32,
+        supported: u32,
+    },
 }
 
 /// Reads a snapshot written by `gatecheck snapshot`. Errors name the file and, for bad
 /// JSON, the line and column.
 pub fn load_snapshot(path: &Path) -> Result<Snapshot, SnapshotFileError> {
     let shown = path.display().to_string();
-    let text = std::fs::read_to_string(path)
-        .map_err(|source| SnapshotFileError::Unreadable { path: shown.clone(), source })?;
+    let text = std::fs::read_to_string(path).map_err(|source| SnapshotFileError::Unreadable {
+        path: shown.clone(),
+        source,
+    })?;
     parse_snapshot(&text, &shown)
 }
 
@@ -72,7 +96,10 @@ pub fn parse_snapshot(text: &str, shown: &str) -> Result<Snapshot, SnapshotFileE
     struct VersionOnly {
         schema_version: u32,
     }
-    let invalid = |source| SnapshotFileError::Invalid { path: shown.to_string(), source };
+    let invalid = |source| SnapshotFileError::Invalid {
+        path: shown.to_string(),
+        source,
+    };
     // The version first, so a newer file is refused with the right reason rather than
     // with whatever field this version does not know.
     let version: VersionOnly = serde_json::from_str(text).map_err(invalid)?;
@@ -101,7 +128,9 @@ mod tests {
         s.usage_plans.clear();
         s.account.cloudwatch_role_arn = None;
         s.api_calls.insert("GetRestApis".into(), 2);
-        s.rest_apis[0].stages[0].tags.insert(crate::model::IGNORE_TAG.into(), "GC602".into());
+        s.rest_apis[0].stages[0]
+            .tags
+            .insert(crate::model::IGNORE_TAG.into(), "GC602".into());
         let report = report(&[s], Duration::from_millis(5));
         assert_eq!(report.findings.len(), 2);
         assert_eq!(report.summary.findings_by_severity[&Severity::Critical], 1);
@@ -109,21 +138,29 @@ mod tests {
         assert_eq!(report.summary.findings_by_severity[&Severity::Info], 0);
         assert_eq!(report.summary.highest_severity, Some(Severity::Critical));
         assert_eq!(report.summary.api_calls, 2);
-        assert_eq!((report.summary.apis_audited, report.summary.stages_audited), (1, 1));
+        assert_eq!(
+            (report.summary.apis_audited, report.summary.stages_audited),
+            (1, 1)
+        );
         assert!(report.fails(Severity::Critical));
     }
 
     #[test]
     fn corrupt_snapshot_names_file_and_position() {
-        let err = parse_snapshot("{\"schema_version\": 1,\n  \"account\": [", "s.json").unwrap_err();
+        let err =
+            parse_snapshot("{\"schema_version\": 1,\n  \"account\": [", "s.json").unwrap_err();
         let text = err.to_string();
         assert!(text.contains("s.json") && text.contains("line 2"), "{text}");
     }
 
     #[test]
     fn newer_snapshot_is_refused() {
-        let err = parse_snapshot("{\"schema_version\": 99, \"future\": true}", "s.json").unwrap_err();
-        assert!(matches!(err, SnapshotFileError::TooNew { found: 99, .. }), "{err}");
+        let err =
+            parse_snapshot("{\"schema_version\": 99, \"future\": true}", "s.json").unwrap_err();
+        assert!(
+            matches!(err, SnapshotFileError::TooNew { found: 99, .. }),
+            "{err}"
+        );
     }
 
     #[test]

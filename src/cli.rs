@@ -134,7 +134,9 @@ fn parse_concurrency(value: &str) -> Result<usize, String> {
 }
 
 fn parse_severity(value: &str) -> Result<Severity, String> {
-    value.parse().map_err(|e: crate::finding::UnknownSeverity| e.to_string())
+    value
+        .parse()
+        .map_err(|e: crate::finding::UnknownSeverity| e.to_string())
 }
 
 /// Runs the CLI and maps every outcome to the documented exit codes.
@@ -143,12 +145,19 @@ pub fn main() -> ExitCode {
         Ok(cli) => cli,
         Err(err) => {
             use clap::error::ErrorKind;
-            if matches!(err.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion) {
+            if matches!(
+                err.kind(),
+                ErrorKind::DisplayHelp | ErrorKind::DisplayVersion
+            ) {
                 let _ = err.print();
                 return ExitCode::SUCCESS;
             }
             let rendered = err.to_string();
-            let first = rendered.lines().next().unwrap_or("invalid arguments").trim_start_matches("error: ");
+            let first = rendered
+                .lines()
+                .next()
+                .unwrap_or("invalid arguments")
+                .trim_start_matches("error: ");
             eprintln!("gatecheck: {first} (see 'gatecheck --help')");
             return ExitCode::from(2);
         }
@@ -201,7 +210,11 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             };
             let report = audit::report(&snapshots, started.elapsed());
             print_report(&report, args.format, args.fail_on)?;
-            Ok(if report.fails(args.fail_on) { ExitCode::from(1) } else { ExitCode::SUCCESS })
+            Ok(if report.fails(args.fail_on) {
+                ExitCode::from(1)
+            } else {
+                ExitCode::SUCCESS
+            })
         }
         Command::Snapshot(args) => {
             let regions: Vec<String> = args.region.iter().cloned().collect();
@@ -232,11 +245,16 @@ fn print_report(report: &Report, format: AuditFormat, fail_on: Severity) -> anyh
 
 fn write_stdout(text: &str) -> anyhow::Result<()> {
     let mut out = std::io::stdout().lock();
-    out.write_all(text.as_bytes()).and_then(|_| out.flush()).context("cannot write to stdout")
+    out.write_all(text.as_bytes())
+        .and_then(|_| out.flush())
+        .context("cannot write to stdout")
 }
 
 fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
-    tokio::runtime::Builder::new_current_thread().enable_all().build().context("cannot start the async runtime")
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")
 }
 
 /// Whether `region` looks like an AWS region name (`eu-west-1`, `us-gov-east-1`).
@@ -244,7 +262,10 @@ pub fn is_region_name(region: &str) -> bool {
     let parts: Vec<&str> = region.split('-').collect();
     parts.len() >= 3
         && parts[0].len() == 2
-        && parts.iter().take(parts.len() - 1).all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_lowercase()))
+        && parts
+            .iter()
+            .take(parts.len() - 1)
+            .all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_lowercase()))
         && parts[parts.len() - 1].chars().all(|c| c.is_ascii_digit())
         && !parts[parts.len() - 1].is_empty()
 }
@@ -259,7 +280,9 @@ async fn collect_regions(aws: &AwsArgs, regions: &[String]) -> anyhow::Result<Ve
     let regions: Vec<String> = if regions.is_empty() {
         match base.region() {
             Some(region) => vec![region.to_string()],
-            None => bail!("no AWS region: pass --region or set AWS_REGION (or a region in your profile)"),
+            None => bail!(
+                "no AWS region: pass --region or set AWS_REGION (or a region in your profile)"
+            ),
         }
     } else {
         regions.to_vec()
@@ -270,7 +293,10 @@ async fn collect_regions(aws: &AwsArgs, regions: &[String]) -> anyhow::Result<Ve
     for region in regions {
         let sdk = load_sdk_config(aws, Some(&region)).await;
         let options = CollectOptions {
-            scope: Scope { api_id: aws.api_id.clone(), stage: aws.stage.clone() },
+            scope: Scope {
+                api_id: aws.api_id.clone(),
+                stage: aws.stage.clone(),
+            },
             concurrency: aws.concurrency,
             progress: progress_bar(&region),
         };
@@ -297,7 +323,8 @@ async fn load_sdk_config(aws: &AwsArgs, region: Option<&str>) -> aws_config::Sdk
 /// Fails early, in one line, when no credentials can be found.
 async fn check_credentials(sdk: &aws_config::SdkConfig) -> anyhow::Result<()> {
     use aws_credential_types::provider::ProvideCredentials;
-    const HOW: &str = "set AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, pass --profile, or run 'aws sso login'";
+    const HOW: &str =
+        "set AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, pass --profile, or run 'aws sso login'";
     let Some(provider) = sdk.credentials_provider() else {
         bail!("no AWS credentials found: {HOW}");
     };
@@ -312,8 +339,11 @@ fn progress_bar(region: &str) -> Option<Progress> {
     if !std::io::stderr().is_terminal() {
         return None;
     }
-    let bar = indicatif::ProgressBar::with_draw_target(None, indicatif::ProgressDrawTarget::stderr());
-    if let Ok(style) = indicatif::ProgressStyle::with_template("{prefix} {bar:30} {pos}/{len} APIs read") {
+    let bar =
+        indicatif::ProgressBar::with_draw_target(None, indicatif::ProgressDrawTarget::stderr());
+    if let Ok(style) =
+        indicatif::ProgressStyle::with_template("{prefix} {bar:30} {pos}/{len} APIs read")
+    {
         bar.set_style(style);
     }
     bar.set_prefix(region.to_string());
@@ -332,10 +362,23 @@ mod tests {
 
     #[test]
     fn region_names() {
-        for ok in ["eu-west-1", "us-gov-east-1", "ap-southeast-2", "il-central-1"] {
+        for ok in [
+            "eu-west-1",
+            "us-gov-east-1",
+            "ap-southeast-2",
+            "il-central-1",
+        ] {
             assert!(is_region_name(ok), "{ok}");
         }
-        for bad in ["", "eu-west", "EU-west-1", "euwest1", "eu--1", "e-west-1", "eu-west-x"] {
+        for bad in [
+            "",
+            "eu-west",
+            "EU-west-1",
+            "euwest1",
+            "eu--1",
+            "e-west-1",
+            "eu-west-x",
+        ] {
             assert!(!is_region_name(bad), "{bad}");
         }
     }

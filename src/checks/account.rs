@@ -4,7 +4,10 @@ use super::{Check, CheckMeta};
 use crate::finding::{Finding, Severity};
 use crate::model::{Part, Snapshot};
 
-pub static GC602: Check = Check { meta: &GC602_META, run: account_without_cloudwatch_role };
+pub static GC602: Check = Check {
+    meta: &GC602_META,
+    run: account_without_cloudwatch_role,
+};
 
 static GC602_META: CheckMeta = CheckMeta {
     id: "GC602",
@@ -20,7 +23,11 @@ static GC602_META: CheckMeta = CheckMeta {
 };
 
 fn account_without_cloudwatch_role(snapshot: &Snapshot) -> Vec<Finding> {
-    let role = snapshot.account.cloudwatch_role_arn.as_deref().unwrap_or("");
+    let role = snapshot
+        .account
+        .cloudwatch_role_arn
+        .as_deref()
+        .unwrap_or("");
     if !role.trim().is_empty() {
         return Vec::new();
     }

@@ -4,7 +4,10 @@ use super::{Check, CheckMeta, REGISTRY};
 use crate::finding::{Finding, Severity};
 use crate::model::{CoverageGap, Snapshot};
 
-pub static GC900: Check = Check { meta: &GC900_META, run: audit_incomplete };
+pub static GC900: Check = Check {
+    meta: &GC900_META,
+    run: audit_incomplete,
+};
 
 static GC900_META: CheckMeta = CheckMeta {
     id: "GC900",
@@ -58,10 +61,18 @@ fn audit_incomplete(snapshot: &Snapshot) -> Vec<Finding> {
                     gap.operation,
                     gap.reason.as_str(),
                     gap.part.as_str(),
-                    if blinded.is_empty() { "none".to_string() } else { blinded.join(", ") },
+                    if blinded.is_empty() {
+                        "none".to_string()
+                    } else {
+                        blinded.join(", ")
+                    },
                     gap.message
                 ))
-                .distinguish_by(format!("{}:{}", gap.operation, gap.object_id.as_deref().unwrap_or("")))
+                .distinguish_by(format!(
+                    "{}:{}",
+                    gap.operation,
+                    gap.object_id.as_deref().unwrap_or("")
+                ))
                 .build()
         })
         .collect()

@@ -45,7 +45,11 @@ pub fn text() -> String {
     let mut out = String::new();
     for check in REGISTRY {
         let m = check.meta;
-        let _ = writeln!(out, "{}  {:<8}  {:<40}  {}", m.id, m.severity, m.name, m.title);
+        let _ = writeln!(
+            out,
+            "{}  {:<8}  {:<40}  {}",
+            m.id, m.severity, m.name, m.title
+        );
     }
     out
 }
@@ -93,7 +97,11 @@ pub fn markdown() -> String {
             m.why,
             m.fix,
             m.cli,
-            if reads.is_empty() { "(the audit's own coverage)".to_string() } else { reads.join(", ") },
+            if reads.is_empty() {
+                "(the audit's own coverage)".to_string()
+            } else {
+                reads.join(", ")
+            },
             m.docs_url
         );
     }

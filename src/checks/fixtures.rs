@@ -36,7 +36,11 @@ pub fn method(verb: &str, api_key_required: bool, authorization_type: &str) -> M
 
 pub fn with_resource(mut api: RestApi, path: &str, methods: Vec<Method>) -> RestApi {
     let id = format!("r{}", api.resources.len());
-    api.resources.push(Resource { id, path: path.into(), methods });
+    api.resources.push(Resource {
+        id,
+        path: path.into(),
+        methods,
+    });
     api
 }
 
@@ -55,14 +59,22 @@ pub fn plan(id: &str, stages: &[(&str, &str)], key_ids: &[&str]) -> UsagePlan {
         name: format!("{id}-name"),
         api_stages: stages
             .iter()
-            .map(|(api, stage)| PlanApiStage { api_id: (*api).into(), stage: (*stage).into(), ..Default::default() })
+            .map(|(api, stage)| PlanApiStage {
+                api_id: (*api).into(),
+                stage: (*stage).into(),
+                ..Default::default()
+            })
             .collect(),
         key_ids: key_ids.iter().map(|k| (*k).into()).collect(),
     }
 }
 
 pub fn key(id: &str, enabled: bool) -> ApiKey {
-    ApiKey { id: id.into(), name: format!("{id}-name"), enabled }
+    ApiKey {
+        id: id.into(),
+        name: format!("{id}-name"),
+        enabled,
+    }
 }
 
 /// The healthy control: `GET /items` requires a key on `prod`, a plan lists the stage and

@@ -6,15 +6,22 @@ use crate::finding::{Finding, Severity};
 use crate::model::{ApiKeySource, Part, RestApi, Snapshot, Stage};
 
 /// Every (api, stage, method) a stage serves.
-fn served<'a>(snapshot: &'a Snapshot) -> impl Iterator<Item = (&'a RestApi, &'a Stage, ServedMethod<'a>)> {
+fn served<'a>(
+    snapshot: &'a Snapshot,
+) -> impl Iterator<Item = (&'a RestApi, &'a Stage, ServedMethod<'a>)> {
     snapshot.rest_apis.iter().flat_map(|api| {
-        api.stages
-            .iter()
-            .flat_map(move |stage| served_methods(api, stage).into_iter().map(move |m| (api, stage, m)))
+        api.stages.iter().flat_map(move |stage| {
+            served_methods(api, stage)
+                .into_iter()
+                .map(move |m| (api, stage, m))
+        })
     })
 }
 
-pub static GC304: Check = Check { meta: &GC304_META, run: key_source_authorizer_without_authorizer };
+pub static GC304: Check = Check {
+    meta: &GC304_META,
+    run: key_source_authorizer_without_authorizer,
+};
 
 static GC304_META: CheckMeta = CheckMeta {
     id: "GC304",
@@ -52,7 +59,10 @@ fn key_source_authorizer_without_authorizer(snapshot: &Snapshot) -> Vec<Finding>
         .collect()
 }
 
-pub static GC305: Check = Check { meta: &GC305_META, run: preflight_requires_key };
+pub static GC305: Check = Check {
+    meta: &GC305_META,
+    run: preflight_requires_key,
+};
 
 static GC305_META: CheckMeta = CheckMeta {
     id: "GC305",
@@ -86,7 +96,10 @@ fn preflight_requires_key(snapshot: &Snapshot) -> Vec<Finding> {
         .collect()
 }
 
-pub static GC306: Check = Check { meta: &GC306_META, run: key_not_enforced };
+pub static GC306: Check = Check {
+    meta: &GC306_META,
+    run: key_not_enforced,
+};
 
 static GC306_META: CheckMeta = CheckMeta {
     id: "GC306",
@@ -113,7 +126,11 @@ fn key_not_enforced(snapshot: &Snapshot) -> Vec<Finding> {
             }
             let open: Vec<_> = served_methods(api, stage)
                 .into_iter()
-                .filter(|m| m.http_method != "OPTIONS" && !m.api_key_required && m.authorization_type == "NONE")
+                .filter(|m| {
+                    m.http_method != "OPTIONS"
+                        && !m.api_key_required
+                        && m.authorization_type == "NONE"
+                })
                 .collect();
             if open.is_empty() {
                 continue;

@@ -110,7 +110,11 @@ fn in_scope(finding: &Finding, snapshot: &Snapshot) -> bool {
 }
 
 fn is_suppressed(finding: &Finding, snapshot: &Snapshot) -> bool {
-    let Some(api) = finding.api_id.as_deref().and_then(|id| snapshot.rest_api(id)) else {
+    let Some(api) = finding
+        .api_id
+        .as_deref()
+        .and_then(|id| snapshot.rest_api(id))
+    else {
         return false;
     };
     let stage = finding.stage.as_deref().and_then(|name| api.stage(name));
@@ -217,7 +221,9 @@ impl FindingBuilder {
         vars.append(&mut self.vars);
         let command = fill_placeholders(self.meta.cli, &vars);
         self.finding.remediation = format!("{} CLI: {command}", self.meta.fix);
-        self.finding.fingerprint = self.finding.compute_fingerprint(self.distinguisher.as_deref());
+        self.finding.fingerprint = self
+            .finding
+            .compute_fingerprint(self.distinguisher.as_deref());
         self.finding
     }
 }
@@ -230,7 +236,11 @@ pub fn fill_placeholders(template: &str, vars: &[(&str, String)]) -> String {
         out.push_str(&rest[..open]);
         let after = &rest[open + 1..];
         match after.find('}') {
-            Some(close) if after[..close].chars().all(|c| c.is_ascii_alphanumeric() || c == '_') => {
+            Some(close)
+                if after[..close]
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '_') =>
+            {
                 let name = &after[..close];
                 match vars.iter().rev().find(|(k, v)| *k == name && !v.is_empty()) {
                     Some((_, value)) => out.push_str(value),

@@ -41,7 +41,10 @@ fn gc301_fires_when_no_plan_lists_the_stage() {
     let findings = run("GC301", &s);
     assert_eq!(findings.len(), 1);
     let f = &findings[0];
-    assert_eq!((f.api_id.as_deref(), f.stage.as_deref()), (Some("a1"), Some("prod")));
+    assert_eq!(
+        (f.api_id.as_deref(), f.stage.as_deref()),
+        (Some("a1"), Some("prod"))
+    );
     assert_eq!(f.severity, Severity::Critical);
     assert!(f.detail.contains("GET /items"), "{}", f.detail);
     assert!(f.remediation.contains("value=a1:prod"), "{}", f.remediation);
@@ -62,16 +65,44 @@ fn gc301_uses_the_deployed_configuration_when_known() {
     // did not: no key is needed there today, so no plan is needed either.
     let mut s = healthy();
     s.usage_plans.clear();
-    let summary = [("/items".to_string(), [("GET".to_string(), DeployedMethod { api_key_required: false, authorization_type: "NONE".into() })].into())].into();
-    s.rest_apis[0].deployments.push(Deployment { id: "d-prod".into(), api_summary: Some(summary) });
+    let summary = [(
+        "/items".to_string(),
+        [(
+            "GET".to_string(),
+            DeployedMethod {
+                api_key_required: false,
+                authorization_type: "NONE".into(),
+            },
+        )]
+        .into(),
+    )]
+    .into();
+    s.rest_apis[0].deployments.push(Deployment {
+        id: "d-prod".into(),
+        api_summary: Some(summary),
+    });
     assert!(run("GC301", &s).is_empty());
 
     // And the other way round: deployed with a key, since made keyless.
     let mut s = healthy();
     s.usage_plans.clear();
     s.rest_apis[0].resources[0].methods[0].api_key_required = false;
-    let summary = [("/items".to_string(), [("GET".to_string(), DeployedMethod { api_key_required: true, authorization_type: "NONE".into() })].into())].into();
-    s.rest_apis[0].deployments.push(Deployment { id: "d-prod".into(), api_summary: Some(summary) });
+    let summary = [(
+        "/items".to_string(),
+        [(
+            "GET".to_string(),
+            DeployedMethod {
+                api_key_required: true,
+                authorization_type: "NONE".into(),
+            },
+        )]
+        .into(),
+    )]
+    .into();
+    s.rest_apis[0].deployments.push(Deployment {
+        id: "d-prod".into(),
+        api_summary: Some(summary),
+    });
     assert_eq!(ids(&run("GC301", &s)), ["GC301"]);
 }
 
@@ -142,7 +173,9 @@ fn gc304_is_quiet_with_a_custom_authorizer() {
 #[test]
 fn gc305_fires_on_key_required_preflight() {
     let mut s = healthy();
-    s.rest_apis[0].resources[0].methods.push(method("OPTIONS", true, "NONE"));
+    s.rest_apis[0].resources[0]
+        .methods
+        .push(method("OPTIONS", true, "NONE"));
     let findings = run("GC305", &s);
     assert_eq!(ids(&findings), ["GC305"]);
     assert_eq!(findings[0].severity, Severity::High);
@@ -169,7 +202,9 @@ fn gc306_fires_on_open_methods_of_a_keyed_stage_but_not_options() {
 #[test]
 fn gc306_is_quiet_when_no_plan_has_keys() {
     let mut s = healthy();
-    s.rest_apis[0].resources[0].methods.push(method("POST", false, "NONE"));
+    s.rest_apis[0].resources[0]
+        .methods
+        .push(method("POST", false, "NONE"));
     s.usage_plans[0].key_ids.clear();
     assert!(run("GC306", &s).is_empty());
 }
@@ -177,7 +212,8 @@ fn gc306_is_quiet_when_no_plan_has_keys() {
 #[test]
 fn gc307_fires_for_missing_stage_and_missing_api() {
     let mut s = healthy();
-    s.usage_plans.push(plan("p2", &[("a1", "old"), ("gone", "prod")], &["k1"]));
+    s.usage_plans
+        .push(plan("p2", &[("a1", "old"), ("gone", "prod")], &["k1"]));
     let findings = run("GC307", &s);
     assert_eq!(findings.len(), 2);
     assert_eq!(findings[0].stage.as_deref(), Some("old"));
@@ -190,7 +226,8 @@ fn gc307_fires_for_missing_stage_and_missing_api() {
 fn gc307_in_an_api_scoped_snapshot_does_not_call_other_apis_gone() {
     let mut s = healthy();
     s.scope.api_id = Some("a1".into());
-    s.usage_plans.push(plan("p2", &[("not-collected", "prod")], &["k1"]));
+    s.usage_plans
+        .push(plan("p2", &[("not-collected", "prod")], &["k1"]));
     assert!(run("GC307", &s).is_empty());
 }
 
@@ -228,7 +265,11 @@ fn gap_on_one_api_leaves_other_apis_checked() {
     s.rest_apis[0].stages.clear();
     s.gaps.push(gap(Part::Stages, Some("a1")));
     let evaluation = evaluate(&s);
-    let got: Vec<_> = evaluation.findings.iter().map(|f| (f.check.as_str(), f.api_id.as_deref())).collect();
+    let got: Vec<_> = evaluation
+        .findings
+        .iter()
+        .map(|f| (f.check.as_str(), f.api_id.as_deref()))
+        .collect();
     assert_eq!(got, [("GC301", Some("b2")), ("GC900", Some("a1"))]);
 }
 
@@ -237,16 +278,26 @@ fn ignore_tag_suppresses_on_api_and_stage_and_counts() {
     let mut s = healthy();
     s.usage_plans.clear();
     s.account.cloudwatch_role_arn = None;
-    s.rest_apis[0].tags.insert(IGNORE_TAG.into(), "GC999, gc301".into());
+    s.rest_apis[0]
+        .tags
+        .insert(IGNORE_TAG.into(), "GC999, gc301".into());
     let evaluation = evaluate(&s);
-    assert_eq!(ids(&evaluation.findings), ["GC602"], "account-wide findings are not silenced by API tags");
+    assert_eq!(
+        ids(&evaluation.findings),
+        ["GC602"],
+        "account-wide findings are not silenced by API tags"
+    );
     assert_eq!(ids(&evaluation.suppressed), ["GC301"]);
 
     let mut s = healthy();
     s.usage_plans.clear();
-    s.rest_apis[0].stages[0].tags.insert(IGNORE_TAG.into(), "GC301".into());
+    s.rest_apis[0].stages[0]
+        .tags
+        .insert(IGNORE_TAG.into(), "GC301".into());
     assert_eq!(evaluate(&s).suppressed.len(), 1);
-    s.rest_apis[0].stages[0].tags.insert(IGNORE_TAG.into(), "GC302".into());
+    s.rest_apis[0].stages[0]
+        .tags
+        .insert(IGNORE_TAG.into(), "GC302".into());
     assert_eq!(ids(&evaluate(&s).findings), ["GC301"]);
 }
 
@@ -256,7 +307,10 @@ fn stage_scope_drops_other_stages() {
     s.usage_plans.clear();
     s.rest_apis[0] = with_stage(s.rest_apis[0].clone(), "dev");
     assert_eq!(evaluate(&s).findings.len(), 2);
-    s.scope = Scope { api_id: Some("a1".into()), stage: Some("dev".into()) };
+    s.scope = Scope {
+        api_id: Some("a1".into()),
+        stage: Some("dev".into()),
+    };
     let evaluation = evaluate(&s);
     assert_eq!(evaluation.findings.len(), 1);
     assert_eq!(evaluation.findings[0].stage.as_deref(), Some("dev"));
@@ -277,7 +331,10 @@ fn fingerprints_are_stable_and_distinct() {
 #[test]
 fn placeholders_fill_or_show_what_is_missing() {
     let vars = [("api_id", "a1".to_string()), ("stage", String::new())];
-    assert_eq!(fill_placeholders("x {api_id}:{stage} {json} {", &vars), "x a1:<stage> <json> {");
+    assert_eq!(
+        fill_placeholders("x {api_id}:{stage} {json} {", &vars),
+        "x a1:<stage> <json> {"
+    );
 }
 
 #[test]
@@ -286,14 +343,39 @@ fn registry_ids_are_unique_well_formed_and_metadata_complete() {
     for check in REGISTRY {
         let m = check.meta;
         assert!(seen.insert(m.id), "duplicate id {}", m.id);
-        assert!(m.id.len() == 5 && m.id.starts_with("GC") && m.id[2..].chars().all(|c| c.is_ascii_digit()), "bad id {}", m.id);
-        assert!(m.name.chars().all(|c| c.is_ascii_lowercase() || c == '-'), "bad name {}", m.name);
-        for (field, value) in [("title", m.title), ("symptom", m.symptom), ("why", m.why), ("fix", m.fix), ("cli", m.cli), ("docs_url", m.docs_url)] {
+        assert!(
+            m.id.len() == 5
+                && m.id.starts_with("GC")
+                && m.id[2..].chars().all(|c| c.is_ascii_digit()),
+            "bad id {}",
+            m.id
+        );
+        assert!(
+            m.name.chars().all(|c| c.is_ascii_lowercase() || c == '-'),
+            "bad name {}",
+            m.name
+        );
+        for (field, value) in [
+            ("title", m.title),
+            ("symptom", m.symptom),
+            ("why", m.why),
+            ("fix", m.fix),
+            ("cli", m.cli),
+            ("docs_url", m.docs_url),
+        ] {
             assert!(!value.trim().is_empty(), "{} has an empty {field}", m.id);
         }
-        assert!(m.docs_url.starts_with("https://docs.aws.amazon.com/"), "{}", m.id);
+        assert!(
+            m.docs_url.starts_with("https://docs.aws.amazon.com/"),
+            "{}",
+            m.id
+        );
         assert!(m.cli.starts_with("aws "), "{}", m.id);
-        assert!(m.id == "GC900" || !m.reads.is_empty(), "{} reads nothing", m.id);
+        assert!(
+            m.id == "GC900" || !m.reads.is_empty(),
+            "{} reads nothing",
+            m.id
+        );
     }
     let ids: Vec<_> = REGISTRY.iter().map(|c| c.meta.id).collect();
     let mut sorted = ids.clone();

@@ -1,7 +1,7 @@
 //! Usage plans: a key-required method answers 403 unless a usage plan lists the stage and
 //! holds an enabled key. GC301, GC302, GC303, GC307.
 
-use super::{served_methods, list_methods, Check, CheckMeta, ServedMethod};
+use super::{list_methods, served_methods, Check, CheckMeta, ServedMethod};
 use crate::finding::{Finding, Severity};
 use crate::model::{Part, RestApi, Snapshot, Stage};
 
@@ -9,7 +9,9 @@ const USAGE_PLANS_DOC: &str =
     "https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-api-usage-plans.html";
 
 /// Each stage with the methods it serves that require an API key.
-fn key_required_stages(snapshot: &Snapshot) -> impl Iterator<Item = (&RestApi, &Stage, Vec<ServedMethod<'_>>)> {
+fn key_required_stages(
+    snapshot: &Snapshot,
+) -> impl Iterator<Item = (&RestApi, &Stage, Vec<ServedMethod<'_>>)> {
     snapshot.rest_apis.iter().flat_map(|api| {
         api.stages.iter().filter_map(move |stage| {
             let methods: Vec<_> = served_methods(api, stage)
@@ -21,7 +23,10 @@ fn key_required_stages(snapshot: &Snapshot) -> impl Iterator<Item = (&RestApi, &
     })
 }
 
-pub static GC301: Check = Check { meta: &GC301_META, run: key_required_stage_without_usage_plan };
+pub static GC301: Check = Check {
+    meta: &GC301_META,
+    run: key_required_stage_without_usage_plan,
+};
 
 static GC301_META: CheckMeta = CheckMeta {
     id: "GC301",
@@ -38,7 +43,12 @@ static GC301_META: CheckMeta = CheckMeta {
 
 fn key_required_stage_without_usage_plan(snapshot: &Snapshot) -> Vec<Finding> {
     key_required_stages(snapshot)
-        .filter(|(api, stage, _)| snapshot.plans_covering(&api.id, &stage.name).next().is_none())
+        .filter(|(api, stage, _)| {
+            snapshot
+                .plans_covering(&api.id, &stage.name)
+                .next()
+                .is_none()
+        })
         .map(|(api, stage, methods)| {
             GC301_META
                 .finding(snapshot)
@@ -56,7 +66,10 @@ fn key_required_stage_without_usage_plan(snapshot: &Snapshot) -> Vec<Finding> {
         .collect()
 }
 
-pub static GC302: Check = Check { meta: &GC302_META, run: usage_plan_without_keys };
+pub static GC302: Check = Check {
+    meta: &GC302_META,
+    run: usage_plan_without_keys,
+};
 
 static GC302_META: CheckMeta = CheckMeta {
     id: "GC302",
@@ -99,7 +112,10 @@ fn usage_plan_without_keys(snapshot: &Snapshot) -> Vec<Finding> {
         .collect()
 }
 
-pub static GC303: Check = Check { meta: &GC303_META, run: usage_plan_keys_disabled };
+pub static GC303: Check = Check {
+    meta: &GC303_META,
+    run: usage_plan_keys_disabled,
+};
 
 static GC303_META: CheckMeta = CheckMeta {
     id: "GC303",
@@ -157,7 +173,10 @@ fn usage_plan_keys_disabled(snapshot: &Snapshot) -> Vec<Finding> {
         .collect()
 }
 
-pub static GC307: Check = Check { meta: &GC307_META, run: usage_plan_stale_stage };
+pub static GC307: Check = Check {
+    meta: &GC307_META,
+    run: usage_plan_stale_stage,
+};
 
 static GC307_META: CheckMeta = CheckMeta {
     id: "GC307",
@@ -184,7 +203,10 @@ fn usage_plan_stale_stage(snapshot: &Snapshot) -> Vec<Finding> {
             let missing = match snapshot.rest_api(&listed.api_id) {
                 None => format!("API {} no longer exists", listed.api_id),
                 Some(api) if api.stage(&listed.stage).is_none() => {
-                    format!("API {} ({}) has no stage '{}'", api.name, api.id, listed.stage)
+                    format!(
+                        "API {} ({}) has no stage '{}'",
+                        api.name, api.id, listed.stage
+                    )
                 }
                 Some(_) => continue,
             };

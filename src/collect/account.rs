@@ -11,7 +11,10 @@ pub(crate) async fn read_account(reader: &Reader) -> Account {
             Ok(identity) => identity.account().map(str::to_string),
             Err(err) => {
                 // Only labels findings; no check depends on it.
-                tracing::warn!("could not read the caller identity: {}", classify(&err).message);
+                tracing::warn!(
+                    "could not read the caller identity: {}",
+                    classify(&err).message
+                );
                 None
             }
         }
@@ -26,5 +29,8 @@ pub(crate) async fn read_account(reader: &Reader) -> Account {
             }
         }
     };
-    Account { id, cloudwatch_role_arn }
+    Account {
+        id,
+        cloudwatch_role_arn,
+    }
 }

@@ -4,8 +4,8 @@
 use super::errors::{classify, CollectError};
 use super::{CollectOptions, Reader};
 use crate::model::{
-    ApiKey, ApiKeySource, Authorizer, DeployedMethod, Deployment, Method, MethodSetting, Part, PlanApiStage, Resource,
-    RestApi, Stage, ThrottleSetting, UsagePlan,
+    ApiKey, ApiKeySource, Authorizer, DeployedMethod, Deployment, Method, MethodSetting, Part,
+    PlanApiStage, Resource, RestApi, Stage, ThrottleSetting, UsagePlan,
 };
 use aws_sdk_apigateway::types as sdk;
 use futures::StreamExt;
@@ -15,7 +15,10 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 /// The largest page API Gateway serves.
 const PAGE_SIZE: i32 = 500;
 
-pub(crate) async fn read_rest_apis(reader: &Reader, options: &CollectOptions) -> Result<Vec<RestApi>, CollectError> {
+pub(crate) async fn read_rest_apis(
+    reader: &Reader,
+    options: &CollectOptions,
+) -> Result<Vec<RestApi>, CollectError> {
     let listed = match &options.scope.api_id {
         Some(api_id) => read_one_rest_api(reader, api_id).await?,
         None => list_rest_apis(reader).await?,
@@ -56,7 +59,13 @@ pub(crate) async fn read_rest_apis(reader: &Reader, options: &CollectOptions) ->
 
 async fn read_one_rest_api(reader: &Reader, api_id: &str) -> Result<Vec<RestApi>, CollectError> {
     let _permit = reader.permit().await;
-    match reader.apigateway.get_rest_api().rest_api_id(api_id).send().await {
+    match reader
+        .apigateway
+        .get_rest_api()
+        .rest_api_id(api_id)
+        .send()
+        .await
+    {
         Ok(out) => Ok(vec![rest_api_from_parts(
             out.id(),
             out.name(),
@@ -69,7 +78,10 @@ async fn read_one_rest_api(reader: &Reader, api_id: &str) -> Result<Vec<RestApi>
         Err(err) => {
             let failure = classify(&err);
             if failure.reason == crate::model::GapReason::NotFound {
-                return Err(CollectError::ApiNotFound { api_id: api_id.to_string(), region: reader.region.clone() });
+                return Err(CollectError::ApiNotFound {
+                    api_id: api_id.to_string(),
+                    region: reader.region.clone(),
+                });
             }
             reader.fail_or_gap(failure, Part::RestApis, "GetRestApi", Some(api_id))?;
             Ok(Vec::new())
@@ -79,7 +91,15 @@ async fn read_one_rest_api(reader: &Reader, api_id: &str) -> Result<Vec<RestApi>
 
 async fn list_rest_apis(reader: &Reader) -> Result<Vec<RestApi>, CollectError> {
     let _permit = reader.permit().await;
-    let pages = reader.apigateway.get_rest_apis().limit(PAGE_SIZE).into_paginator().items().send().try_collect().await;
+    let pages = reader
+        .apigateway
+        .get_rest_apis()
+        .limit(PAGE_SIZE)
+        .into_paginator()
+        .items()
+        .send()
+        .try_collect()
+        .await;
     match pages {
         Ok(items) => Ok(items.iter().map(rest_api_from_sdk).collect()),
         Err(err) => {
@@ -128,21 +148,33 @@ fn rest_api_from_parts(
 }
 
 fn to_btree(map: Option<&HashMap<String, String>>) -> BTreeMap<String, String> {
-    map.map(|m| m.iter().map(|(k, v)| (k.clone(), v.clone())).collect()).unwrap_or_default()
+    map.map(|m| m.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
+        .unwrap_or_default()
 }
 
 /// Resources (with methods), authorizers, stages and the deployments they serve: three
 /// calls per API, plus one per distinct deployment.
 async fn read_api_details(reader: &Reader, mut api: RestApi) -> RestApi {
-    let (resources, authorizers, stages) =
-        tokio::join!(read_resources(reader, &api.id), read_authorizers(reader, &api.id), read_stages(reader, &api.id));
+    let (resources, authorizers, stages) = tokio::join!(
+        read_resources(reader, &api.id),
+        read_authorizers(reader, &api.id),
+        read_stages(reader, &api.id)
+    );
     api.resources = resources;
     api.authorizers = authorizers;
     api.stages = stages;
 
-    let deployment_ids: BTreeSet<&str> = api.stages.iter().filter_map(|s| s.deployment_id.as_deref()).collect();
-    let deployments =
-        futures::future::join_all(deployment_ids.into_iter().map(|id| read_deployment(reader, &api.id, id))).await;
+    let deployment_ids: BTreeSet<&str> = api
+        .stages
+        .iter()
+        .filter_map(|s| s.deployment_id.as_deref())
+        .collect();
+    let deployments = futures::future::join_all(
+        deployment_ids
+            .into_iter()
+            .map(|id| read_deployment(reader, &api.id, id)),
+    )
+    .await;
     api.deployments = deployments.into_iter().flatten().collect();
     api
 }
@@ -167,7 +199,12 @@ async fn read_resources(reader: &Reader, api_id: &str) -> Vec<Resource> {
             resources
         }
         Err(err) => {
-            reader.record_gap(classify(&err).into_gap(Part::Resources, "GetResources", Some(api_id), None));
+            reader.record_gap(classify(&err).into_gap(
+                Part::Resources,
+                "GetResources",
+                Some(api_id),
+                None,
+            ));
             Vec::new()
         }
     }
@@ -211,18 +248,30 @@ async fn read_authorizers(reader: &Reader, api_id: &str) -> Vec<Authorizer> {
             .await;
         match page {
             Ok(out) => {
-                authorizers.extend(out.items().iter().map(|a| Authorizer {
-                    id: a.id().unwrap_or_default().to_string(),
-                    name: a.name().unwrap_or_default().to_string(),
-                    authorizer_type: a.r#type().map(|t| t.as_str().to_string()).unwrap_or_default(),
+                authorizers.extend(out.items().iter().map(|a| {
+                    Authorizer {
+                        id: a.id().unwrap_or_default().to_string(),
+                        name: a.name().unwrap_or_default().to_string(),
+                        authorizer_type: a
+                            .r#type()
+                            .map(|t| t.as_str().to_string())
+                            .unwrap_or_default(),
+                    }
                 }));
                 match out.position() {
-                    Some(next) if !next.is_empty() && !out.items().is_empty() => position = Some(next.to_string()),
+                    Some(next) if !next.is_empty() && !out.items().is_empty() => {
+                        position = Some(next.to_string())
+                    }
                     _ => break,
                 }
             }
             Err(err) => {
-                reader.record_gap(classify(&err).into_gap(Part::Authorizers, "GetAuthorizers", Some(api_id), None));
+                reader.record_gap(classify(&err).into_gap(
+                    Part::Authorizers,
+                    "GetAuthorizers",
+                    Some(api_id),
+                    None,
+                ));
                 break;
             }
         }
@@ -232,14 +281,25 @@ async fn read_authorizers(reader: &Reader, api_id: &str) -> Vec<Authorizer> {
 
 async fn read_stages(reader: &Reader, api_id: &str) -> Vec<Stage> {
     let _permit = reader.permit().await;
-    match reader.apigateway.get_stages().rest_api_id(api_id).send().await {
+    match reader
+        .apigateway
+        .get_stages()
+        .rest_api_id(api_id)
+        .send()
+        .await
+    {
         Ok(out) => {
             let mut stages: Vec<Stage> = out.item().iter().map(stage_from_sdk).collect();
             stages.sort_by(|a, b| a.name.cmp(&b.name));
             stages
         }
         Err(err) => {
-            reader.record_gap(classify(&err).into_gap(Part::Stages, "GetStages", Some(api_id), None));
+            reader.record_gap(classify(&err).into_gap(
+                Part::Stages,
+                "GetStages",
+                Some(api_id),
+                None,
+            ));
             Vec::new()
         }
     }
@@ -267,7 +327,10 @@ fn stage_from_sdk(stage: &sdk::Stage) -> Stage {
                     .collect()
             })
             .unwrap_or_default(),
-        web_acl_arn: stage.web_acl_arn().filter(|a| !a.is_empty()).map(str::to_string),
+        web_acl_arn: stage
+            .web_acl_arn()
+            .filter(|a| !a.is_empty())
+            .map(str::to_string),
         tags: to_btree(stage.tags()),
     }
 }
@@ -312,7 +375,10 @@ pub(crate) fn api_summary_from_sdk(
                         verb.clone(),
                         DeployedMethod {
                             api_key_required: m.api_key_required(),
-                            authorization_type: m.authorization_type().unwrap_or("NONE").to_string(),
+                            authorization_type: m
+                                .authorization_type()
+                                .unwrap_or("NONE")
+                                .to_string(),
                         },
                     )
                 })
@@ -327,17 +393,31 @@ pub(crate) fn api_summary_from_sdk(
 pub(crate) async fn read_usage_plans(reader: &Reader) -> Vec<UsagePlan> {
     let listed = {
         let _permit = reader.permit().await;
-        reader.apigateway.get_usage_plans().limit(PAGE_SIZE).into_paginator().items().send().try_collect().await
+        reader
+            .apigateway
+            .get_usage_plans()
+            .limit(PAGE_SIZE)
+            .into_paginator()
+            .items()
+            .send()
+            .try_collect()
+            .await
     };
     let plans = match listed {
         Ok(plans) => plans,
         Err(err) => {
-            reader.record_gap(classify(&err).into_gap(Part::UsagePlans, "GetUsagePlans", None, None));
+            reader.record_gap(classify(&err).into_gap(
+                Part::UsagePlans,
+                "GetUsagePlans",
+                None,
+                None,
+            ));
             return Vec::new();
         }
     };
     let mut plans: Vec<UsagePlan> =
-        futures::future::join_all(plans.iter().map(|plan| read_usage_plan_keys(reader, plan))).await;
+        futures::future::join_all(plans.iter().map(|plan| read_usage_plan_keys(reader, plan)))
+            .await;
     plans.sort_by(|a, b| a.name.cmp(&b.name).then_with(|| a.id.cmp(&b.id)));
     plans
 }
@@ -359,7 +439,10 @@ async fn read_usage_plan_keys(reader: &Reader, plan: &sdk::UsagePlan) -> UsagePl
     };
     let key_ids = match keys {
         // GetUsagePlanKeys returns each key's value unasked: keep the id, drop the rest here.
-        Ok(keys) => keys.iter().filter_map(|k| k.id().map(str::to_string)).collect(),
+        Ok(keys) => keys
+            .iter()
+            .filter_map(|k| k.id().map(str::to_string))
+            .collect(),
         Err(err) => {
             reader.record_gap(classify(&err).into_gap(
                 Part::UsagePlanKeys,
@@ -383,7 +466,13 @@ async fn read_usage_plan_keys(reader: &Reader, plan: &sdk::UsagePlan) -> UsagePl
                     .map(|t| {
                         t.iter()
                             .map(|(key, t)| {
-                                (key.clone(), ThrottleSetting { burst_limit: Some(t.burst_limit()), rate_limit: Some(t.rate_limit()) })
+                                (
+                                    key.clone(),
+                                    ThrottleSetting {
+                                        burst_limit: Some(t.burst_limit()),
+                                        rate_limit: Some(t.rate_limit()),
+                                    },
+                                )
                             })
                             .collect()
                     })

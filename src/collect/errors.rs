@@ -16,7 +16,11 @@ pub enum CollectError {
     #[error("REST API {api_id} not found in {region}")]
     ApiNotFound { api_id: String, region: String },
     #[error("stage '{stage}' not found on REST API {api_id} in {region}")]
-    StageNotFound { api_id: String, stage: String, region: String },
+    StageNotFound {
+        api_id: String,
+        stage: String,
+        region: String,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -34,7 +38,13 @@ pub(crate) struct Failure {
 }
 
 impl Failure {
-    pub fn into_gap(self, part: Part, operation: &str, api_id: Option<&str>, object_id: Option<&str>) -> CoverageGap {
+    pub fn into_gap(
+        self,
+        part: Part,
+        operation: &str,
+        api_id: Option<&str>,
+        object_id: Option<&str>,
+    ) -> CoverageGap {
         CoverageGap {
             part,
             operation: operation.to_string(),
@@ -56,7 +66,10 @@ where
 {
     let mut message = DisplayErrorContext(err).to_string();
     if message.len() > MAX_MESSAGE {
-        let cut = (0..=MAX_MESSAGE).rev().find(|i| message.is_char_boundary(*i)).unwrap_or(0);
+        let cut = (0..=MAX_MESSAGE)
+            .rev()
+            .find(|i| message.is_char_boundary(*i))
+            .unwrap_or(0);
         message.truncate(cut);
         message.push('…');
     }
@@ -66,23 +79,35 @@ where
             let fatal = is_credentials_code(code).then_some(Fatal::CredentialsRejected);
             (reason_for_code(code), fatal)
         }
-        SdkError::DispatchFailure(_) | SdkError::TimeoutError(_) => (GapReason::Unreachable, Some(Fatal::Unreachable)),
+        SdkError::DispatchFailure(_) | SdkError::TimeoutError(_) => {
+            (GapReason::Unreachable, Some(Fatal::Unreachable))
+        }
         // The request could not be built: no credentials, most often.
         SdkError::ConstructionFailure(_) => (GapReason::Other, Some(Fatal::CredentialsRejected)),
         _ => (GapReason::Other, None),
     };
-    Failure { reason, fatal, message }
+    Failure {
+        reason,
+        fatal,
+        message,
+    }
 }
 
 fn reason_for_code(code: &str) -> GapReason {
     match code {
-        "AccessDeniedException" | "AccessDenied" | "UnauthorizedException" | "UnauthorizedOperation"
+        "AccessDeniedException"
+        | "AccessDenied"
+        | "UnauthorizedException"
+        | "UnauthorizedOperation"
         | "WAFAccessDeniedException" => GapReason::AccessDenied,
-        "TooManyRequestsException" | "ThrottlingException" | "Throttling" | "LimitExceededException" => {
-            GapReason::Throttled
-        }
+        "TooManyRequestsException"
+        | "ThrottlingException"
+        | "Throttling"
+        | "LimitExceededException" => GapReason::Throttled,
         "NotFoundException" | "WAFNonexistentItemException" => GapReason::NotFound,
-        "NotImplemented" | "NotImplementedException" | "InternalFailure" => GapReason::NotImplemented,
+        "NotImplemented" | "NotImplementedException" | "InternalFailure" => {
+            GapReason::NotImplemented
+        }
         _ => GapReason::Other,
     }
 }
@@ -90,7 +115,10 @@ fn reason_for_code(code: &str) -> GapReason {
 fn is_credentials_code(code: &str) -> bool {
     matches!(
         code,
-        "UnrecognizedClientException" | "InvalidSignatureException" | "ExpiredTokenException" | "InvalidClientTokenId"
+        "UnrecognizedClientException"
+            | "InvalidSignatureException"
+            | "ExpiredTokenException"
+            | "InvalidClientTokenId"
     )
 }
 
@@ -100,8 +128,14 @@ mod tests {
 
     #[test]
     fn codes_map_to_reasons() {
-        assert_eq!(reason_for_code("AccessDeniedException"), GapReason::AccessDenied);
-        assert_eq!(reason_for_code("TooManyRequestsException"), GapReason::Throttled);
+        assert_eq!(
+            reason_for_code("AccessDeniedException"),
+            GapReason::AccessDenied
+        );
+        assert_eq!(
+            reason_for_code("TooManyRequestsException"),
+            GapReason::Throttled
+        );
         assert_eq!(reason_for_code("NotFoundException"), GapReason::NotFound);
         assert_eq!(reason_for_code("Whatever"), GapReason::Other);
         assert!(is_credentials_code("ExpiredTokenException"));

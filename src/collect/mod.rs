@@ -50,7 +50,11 @@ pub struct CollectOptions {
 
 impl Default for CollectOptions {
     fn default() -> Self {
-        CollectOptions { scope: Scope::default(), concurrency: DEFAULT_CONCURRENCY, progress: None }
+        CollectOptions {
+            scope: Scope::default(),
+            concurrency: DEFAULT_CONCURRENCY,
+            progress: None,
+        }
     }
 }
 
@@ -66,7 +70,10 @@ pub(crate) struct Reader {
 impl Reader {
     /// Waits for a slot among the bounded in-flight calls.
     pub async fn permit(&self) -> tokio::sync::SemaphorePermit<'_> {
-        self.permits.acquire().await.expect("the semaphore is never closed")
+        self.permits
+            .acquire()
+            .await
+            .expect("the semaphore is never closed")
     }
 
     /// Stops the audit when the failure means nothing can be read, else records a gap.
@@ -79,10 +86,16 @@ impl Reader {
     ) -> Result<(), CollectError> {
         match failure.fatal {
             Some(errors::Fatal::Unreachable) => {
-                return Err(CollectError::Unreachable { region: self.region.clone(), message: failure.message })
+                return Err(CollectError::Unreachable {
+                    region: self.region.clone(),
+                    message: failure.message,
+                })
             }
             Some(errors::Fatal::CredentialsRejected) => {
-                return Err(CollectError::CredentialsRejected { region: self.region.clone(), message: failure.message })
+                return Err(CollectError::CredentialsRejected {
+                    region: self.region.clone(),
+                    message: failure.message,
+                })
             }
             None => {}
         }
@@ -101,7 +114,10 @@ impl Reader {
 
     pub fn record_gap(&self, gap: CoverageGap) {
         tracing::warn!(operation = %gap.operation, api_id = ?gap.api_id, reason = ?gap.reason, "could not read {}", gap.part.as_str());
-        self.gaps.lock().unwrap_or_else(|e| e.into_inner()).push(gap);
+        self.gaps
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(gap);
     }
 }
 
@@ -109,15 +125,28 @@ impl Reader {
 ///
 /// Errors only when nothing can be audited at all (endpoint unreachable, credentials
 /// rejected, the scoped API or stage does not exist); every other failure is a gap.
-pub async fn collect(configs: &ServiceConfigs, options: &CollectOptions) -> Result<Snapshot, CollectError> {
+pub async fn collect(
+    configs: &ServiceConfigs,
+    options: &CollectOptions,
+) -> Result<Snapshot, CollectError> {
     let region = configs.region().ok_or(CollectError::NoRegion)?;
     let counter = CallCounter::default();
     let reader = Reader {
         region: region.clone(),
         apigateway: aws_sdk_apigateway::Client::from_conf(
-            configs.apigateway.to_builder().interceptor(counter.clone()).build(),
+            configs
+                .apigateway
+                .to_builder()
+                .interceptor(counter.clone())
+                .build(),
         ),
-        sts: aws_sdk_sts::Client::from_conf(configs.sts.to_builder().interceptor(counter.clone()).build()),
+        sts: aws_sdk_sts::Client::from_conf(
+            configs
+                .sts
+                .to_builder()
+                .interceptor(counter.clone())
+                .build(),
+        ),
         permits: Semaphore::new(options.concurrency.max(1)),
         gaps: Mutex::new(Vec::new()),
     };

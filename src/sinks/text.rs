@@ -27,7 +27,11 @@ pub fn render(report: &Report, fail_on: Severity) -> String {
         out,
         "{BOLD}gatecheck audit{BOLD:#} · account {} · {}",
         s.account.as_deref().unwrap_or("unknown"),
-        if s.regions.is_empty() { "no region".to_string() } else { s.regions.join(", ") }
+        if s.regions.is_empty() {
+            "no region".to_string()
+        } else {
+            s.regions.join(", ")
+        }
     );
     let _ = writeln!(
         out,
@@ -45,7 +49,11 @@ pub fn render(report: &Report, fail_on: Severity) -> String {
         for f in group {
             let style = severity_style(f.severity);
             let sev = f.severity.as_str().to_uppercase();
-            let _ = writeln!(out, "  {style}{sev:<8}{style:#} {BOLD}{}{BOLD:#} {}", f.check, f.title);
+            let _ = writeln!(
+                out,
+                "  {style}{sev:<8}{style:#} {BOLD}{}{BOLD:#} {}",
+                f.check, f.title
+            );
             if let Some(method) = method_label(f) {
                 let _ = writeln!(out, "           {method}");
             }
@@ -56,7 +64,13 @@ pub fn render(report: &Report, fail_on: Severity) -> String {
 
     let counts: Vec<String> = Severity::ALL_DESCENDING
         .iter()
-        .map(|sev| format!("{} {}", s.findings_by_severity.get(sev).copied().unwrap_or(0), sev))
+        .map(|sev| {
+            format!(
+                "{} {}",
+                s.findings_by_severity.get(sev).copied().unwrap_or(0),
+                sev
+            )
+        })
         .collect();
     let _ = writeln!(out);
     if report.findings.is_empty() {
@@ -97,7 +111,11 @@ fn place(f: &Finding) -> String {
 }
 
 fn method_label(f: &Finding) -> Option<String> {
-    Some(format!("{} {}", f.http_method.as_deref()?, f.resource_path.as_deref()?))
+    Some(format!(
+        "{} {}",
+        f.http_method.as_deref()?,
+        f.resource_path.as_deref()?
+    ))
 }
 
 /// Groups findings that share region, API and stage, keeping the order of the first finding
@@ -106,7 +124,10 @@ fn group_by_place(findings: &[Finding]) -> Vec<Vec<&Finding>> {
     let mut groups: Vec<Vec<&Finding>> = Vec::new();
     for f in findings {
         let key = (&f.region, &f.api_id, &f.stage);
-        match groups.iter_mut().find(|g| (&g[0].region, &g[0].api_id, &g[0].stage) == key) {
+        match groups
+            .iter_mut()
+            .find(|g| (&g[0].region, &g[0].api_id, &g[0].stage) == key)
+        {
             Some(group) => group.push(f),
             None => groups.push(vec![f]),
         }
@@ -128,10 +149,15 @@ mod tests {
         let text = render(&report, Severity::Critical);
         let plain = anstream::adapter::strip_str(&text).to_string();
         let api = plain.find("a1-name (a1) · stage prod").expect("API group");
-        let account = plain.find("account-wide · eu-west-1").expect("account group");
+        let account = plain
+            .find("account-wide · eu-west-1")
+            .expect("account group");
         assert!(api < account, "{plain}");
         assert!(plain.contains("CRITICAL GC301"), "{plain}");
         assert!(plain.contains("fix: Add the stage"), "{plain}");
-        assert!(plain.contains("FAIL: findings at or above critical"), "{plain}");
+        assert!(
+            plain.contains("FAIL: findings at or above critical"),
+            "{plain}"
+        );
     }
 }

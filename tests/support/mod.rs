@@ -1,0 +1,169 @@
+//! Test harness: one moto server per test binary on a free loopback port, and SDK configs
+//! that put each test in its own moto account (the `x-moto-account-id` header), so tests
+//! never see each other's resources and need no reset.
+
+#![allow(dead_code)]
+
+pub mod deny_proxy;
+pub mod seed;
+
+use aws_config::{BehaviorVersion, Region, SdkConfig};
+use aws_credential_types::Credentials;
+use aws_smithy_runtime_api::box_error::BoxError;
+use aws_smithy_runtime_api::client::interceptors::context::BeforeTransmitInterceptorContextMut;
+use aws_smithy_runtime_api::client::interceptors::Intercept;
+use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
+use aws_smithy_types::config_bag::ConfigBag;
+use aws_smithy_types::retry::RetryConfig;
+use gatecheck::collect::ServiceConfigs;
+use std::io::Read;
+use std::net::{TcpListener, TcpStream};
+use std::process::{Child, Command, Stdio};
+use std::sync::{Mutex, OnceLock};
+use std::time::{Duration, Instant};
+
+pub struct Moto {
+    pub endpoint: String,
+    /// Holding the child's stdin open keeps moto alive; when the test binary exits the pipe
+    /// closes and the wrapper shell stops moto.
+    _child: Mutex<Child>,
+}
+
+static MOTO: OnceLock<Moto> = OnceLock::new();
+
+pub fn moto() -> &'static Moto {
+    MOTO.get_or_init(start_moto)
+}
+
+fn moto_server_binary() -> String {
+    if let Ok(path) = std::env::var("GATECHECK_MOTO_SERVER") {
+        return path;
+    }
+    let venv = concat!(env!("CARGO_MANIFEST_DIR"), "/.venv/bin/moto_server");
+    if std::path::Path::new(venv).exists() {
+        venv.to_string()
+    } else {
+        "moto_server".to_string()
+    }
+}
+
+fn free_port() -> u16 {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind a free loopback port");
+    listener.local_addr().expect("local addr").port()
+}
+
+fn start_moto() -> Moto {
+    let port = free_port();
+    let script = format!(
+        "'{}' -H 127.0.0.1 -p {port} >/dev/null 2>&1 & pid=$!; read _; kill $pid",
+        moto_server_binary()
+    );
+    let child = Command::new("sh")
+        .arg("-c")
+        .arg(script)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .spawn()
+        .expect("start moto_server (run `make venv` or set GATECHECK_MOTO_SERVER)");
+    let endpoint = format!("http://127.0.0.1:{port}");
+    wait_until_ready(port);
+    Moto {
+        endpoint,
+        _child: Mutex::new(child),
+    }
+}
+
+/// Polls until moto answers HTTP, for at most 60 s.
+fn wait_until_ready(port: u16) {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while Instant::now() < deadline {
+        if let Ok(mut stream) = TcpStream::connect(("127.0.0.1", port)) {
+            use std::io::Write;
+            let _ = stream.set_read_timeout(Some(Duration::from_secs(5)));
+            let request = "GET /moto-api/ HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n";
+            let mut head = [0u8; 12];
+            if stream.write_all(request.as_bytes()).is_ok()
+                && stream.read_exact(&mut head).is_ok()
+                && head.starts_with(b"HTTP/")
+            {
+                return;
+            }
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    panic!("moto_server did not answer on port {port} within 60 s");
+}
+
+/// Sets `x-moto-account-id` on every request.
+#[derive(Debug, Clone)]
+pub struct MotoAccount(pub String);
+
+impl Intercept for MotoAccount {
+    fn name(&self) -> &'static str {
+        "MotoAccount"
+    }
+
+    fn modify_before_transmit(
+        &self,
+        context: &mut BeforeTransmitInterceptorContextMut<'_>,
+        _components: &RuntimeComponents,
+        _cfg: &mut ConfigBag,
+    ) -> Result<(), BoxError> {
+        context
+            .request_mut()
+            .headers_mut()
+            .insert("x-moto-account-id", self.0.clone());
+        Ok(())
+    }
+}
+
+/// An SDK config for moto: test credentials, no retries (moto answers 500 to calls it
+/// lacks, and retries would only triple them).
+pub fn sdk_config(endpoint: &str, region: &str) -> SdkConfig {
+    SdkConfig::builder()
+        .behavior_version(BehaviorVersion::latest())
+        .region(Region::new(region.to_string()))
+        .endpoint_url(endpoint)
+        .credentials_provider(
+            aws_credential_types::provider::SharedCredentialsProvider::new(Credentials::new(
+                "testing", "testing", None, None, "moto",
+            )),
+        )
+        .retry_config(RetryConfig::disabled())
+        .build()
+}
+
+/// One moto account in one region, as the collector and a seeder see it.
+pub struct TestAccount {
+    pub id: String,
+    pub region: String,
+    pub configs: ServiceConfigs,
+    pub apigateway: aws_sdk_apigateway::Client,
+}
+
+impl TestAccount {
+    pub fn new(account_id: &str, region: &str) -> Self {
+        Self::at(&moto().endpoint, account_id, region)
+    }
+
+    pub fn at(endpoint: &str, account_id: &str, region: &str) -> Self {
+        let sdk = sdk_config(endpoint, region);
+        let header = MotoAccount(account_id.to_string());
+        let apigateway = aws_sdk_apigateway::config::Builder::from(&sdk)
+            .interceptor(header.clone())
+            .build();
+        let sts = aws_sdk_sts::config::Builder::from(&sdk)
+            .interceptor(header)
+            .build();
+        TestAccount {
+            id: account_id.to_string(),
+            region: region.to_string(),
+            apigateway: aws_sdk_apigateway::Client::from_conf(apigateway.clone()),
+            configs: ServiceConfigs { apigateway, sts },
+        }
+    }
+
+    pub fn seeder(&self) -> seed::Seeder {
+        seed::Seeder::new(self.apigateway.clone())
+    }
+}
