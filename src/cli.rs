@@ -152,13 +152,15 @@ pub fn main() -> ExitCode {
                 let _ = err.print();
                 return ExitCode::SUCCESS;
             }
+            // clap's message spans lines (the error, its details, usage): keep it to one.
             let rendered = err.to_string();
-            let first = rendered
+            let message: Vec<&str> = rendered
                 .lines()
-                .next()
-                .unwrap_or("invalid arguments")
-                .trim_start_matches("error: ");
-            eprintln!("gatecheck: {first} (see 'gatecheck --help')");
+                .take_while(|line| !line.starts_with("Usage:"))
+                .map(|line| line.trim().trim_start_matches("error: "))
+                .filter(|line| !line.is_empty() && !line.starts_with("For more information"))
+                .collect();
+            eprintln!("gatecheck: {} (see 'gatecheck --help')", message.join(" "));
             return ExitCode::from(2);
         }
     };

@@ -110,6 +110,8 @@ pub fn sort_findings(findings: &mut [Finding]) {
         b.severity
             .cmp(&a.severity)
             .then_with(|| a.region.cmp(&b.region))
+            // Account-wide findings after the APIs' own.
+            .then_with(|| a.api_id.is_none().cmp(&b.api_id.is_none()))
             .then_with(|| a.api_name.cmp(&b.api_name))
             .then_with(|| a.api_id.cmp(&b.api_id))
             .then_with(|| a.stage.cmp(&b.stage))

@@ -1,0 +1,276 @@
+//! The `gatecheck` binary as a user or script runs it: exit codes, one-line errors, the JSON
+//! contract, and offline audits of snapshot files.
+
+mod support;
+
+use serde_json::Value;
+use std::collections::BTreeSet;
+use std::process::Command;
+use support::TestAccount;
+
+/// moto's default account: the CLI sends no account header.
+const DEFAULT_ACCOUNT: &str = "123456789012";
+
+struct Run {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+/// Runs gatecheck with a clean AWS environment plus `env`.
+fn gatecheck(args: &[&str], env: &[(&str, &str)]) -> Run {
+    let home = std::env::temp_dir().join("gatecheck-cli-test-home");
+    let _ = std::fs::create_dir_all(&home);
+    let mut command = Command::new(env!("CARGO_BIN_EXE_gatecheck"));
+    command
+        .args(args)
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("HOME", &home)
+        .env("AWS_CONFIG_FILE", home.join("no-config"))
+        .env("AWS_SHARED_CREDENTIALS_FILE", home.join("no-credentials"))
+        .env("AWS_EC2_METADATA_DISABLED", "true");
+    for (k, v) in env {
+        command.env(k, v);
+    }
+    let out = command.output().expect("run gatecheck");
+    Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+fn moto_env() -> Vec<(&'static str, String)> {
+    vec![
+        ("AWS_ACCESS_KEY_ID", "testing".into()),
+        ("AWS_SECRET_ACCESS_KEY", "testing".into()),
+        ("AWS_ENDPOINT_URL", support::moto().endpoint.clone()),
+    ]
+}
+
+fn with_moto(extra: &[(&'static str, &'static str)]) -> Vec<(&'static str, String)> {
+    let mut env = moto_env();
+    env.extend(extra.iter().map(|(k, v)| (*k, v.to_string())));
+    env
+}
+
+fn run_with(args: &[&str], env: &[(&'static str, String)]) -> Run {
+    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    gatecheck(args, &env)
+}
+
+fn assert_one_line_error(run: &Run, needle: &str) {
+    assert_eq!(run.code, 2, "stderr: {}", run.stderr);
+    assert_eq!(
+        run.stderr.trim_end().lines().count(),
+        1,
+        "one line, got: {}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains(needle),
+        "{:?} not in {}",
+        needle,
+        run.stderr
+    );
+    assert!(!run.stderr.contains("panicked") && !run.stderr.contains("backtrace"));
+}
+
+#[test]
+fn bad_arguments_exit_2_with_one_line() {
+    assert_one_line_error(
+        &gatecheck(&["audit", "--fail-on", "bogus"], &[]),
+        "unknown severity 'bogus'",
+    );
+    assert_one_line_error(&gatecheck(&["audit", "--stage", "prod"], &[]), "--api");
+    assert_one_line_error(&gatecheck(&["audit", "--format", "yaml"], &[]), "yaml");
+    assert_one_line_error(&gatecheck(&["frobnicate"], &[]), "frobnicate");
+    assert_one_line_error(
+        &gatecheck(&["audit", "--region", "moon-base-x"], &[]),
+        "not an AWS region name",
+    );
+}
+
+#[test]
+fn help_teaches_and_exits_0() {
+    let run = gatecheck(&["audit", "--help"], &[]);
+    assert_eq!(run.code, 0);
+    for needle in ["--fail-on", "--snapshot", "Exit codes", "AWS_ENDPOINT_URL"] {
+        assert!(run.stdout.contains(needle), "{needle} missing from help");
+    }
+}
+
+#[test]
+fn missing_credentials_exit_2() {
+    let run = gatecheck(&["audit", "--region", "us-east-1"], &[]);
+    assert_one_line_error(&run, "no AWS credentials");
+}
+
+#[test]
+fn missing_region_exit_2() {
+    let run = gatecheck(
+        &["audit"],
+        &[("AWS_ACCESS_KEY_ID", "x"), ("AWS_SECRET_ACCESS_KEY", "y")],
+    );
+    assert_one_line_error(&run, "no AWS region");
+}
+
+#[test]
+fn unreadable_and_corrupt_snapshots_exit_2_naming_file_and_position() {
+    let dir = std::env::temp_dir().join(format!("gatecheck-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let corrupt = dir.join("corrupt.json");
+    std::fs::write(
+        &corrupt,
+        "{\"schema_version\": 1,\n \"account\": {\"id\": nul",
+    )
+    .unwrap();
+    let path = corrupt.to_str().unwrap();
+    let run = gatecheck(&["audit", "--snapshot", path], &[]);
+    assert_one_line_error(&run, path);
+    assert!(run.stderr.contains("line 2"), "{}", run.stderr);
+
+    let missing = dir.join("missing.json");
+    assert_one_line_error(
+        &gatecheck(&["audit", "--snapshot", missing.to_str().unwrap()], &[]),
+        "cannot read snapshot file",
+    );
+}
+
+#[test]
+fn checks_lists_the_catalogue() {
+    let run = gatecheck(&["checks", "--format", "json"], &[]);
+    assert_eq!(run.code, 0);
+    let checks: Vec<Value> = serde_json::from_str(&run.stdout).unwrap();
+    let ids: Vec<&str> = checks.iter().map(|c| c["id"].as_str().unwrap()).collect();
+    assert_eq!(
+        ids,
+        ["GC301", "GC302", "GC303", "GC304", "GC305", "GC306", "GC307", "GC602", "GC900"]
+    );
+}
+
+fn keys(value: &Value) -> BTreeSet<&str> {
+    value
+        .as_object()
+        .expect("an object")
+        .keys()
+        .map(String::as_str)
+        .collect()
+}
+
+#[tokio::test]
+async fn json_output_is_the_documented_contract_and_exit_codes_follow_fail_on() {
+    let region = "ap-south-1";
+    let account = TestAccount::new(DEFAULT_ACCOUNT, region);
+    let s = account.seeder();
+    let secret = "cliTestKeyValue0000000000001";
+    let key = s.key("k", true, secret).await.unwrap();
+    let mut api = s.api("cli-api").await.unwrap();
+    s.keyed(&mut api, "/a", "GET").await.unwrap();
+    s.method(&mut api, "/b", "GET", false, "NONE", None)
+        .await
+        .unwrap();
+    s.deploy(&api, "prod").await.unwrap();
+    s.plan("p", &[(&api, "prod")], &[&key]).await.unwrap();
+
+    let env = moto_env();
+    let run = run_with(&["audit", "--region", region, "--format", "json"], &env);
+    assert_eq!(
+        run.code, 0,
+        "GC306 and GC602 are medium, below the default fail-on: {}",
+        run.stderr
+    );
+    let report: Value = serde_json::from_str(&run.stdout).expect("stdout is one JSON object");
+    assert_eq!(keys(&report), BTreeSet::from(["findings", "summary"]));
+    let contract = BTreeSet::from([
+        "check",
+        "name",
+        "severity",
+        "account",
+        "region",
+        "api_id",
+        "api_name",
+        "stage",
+        "resource_path",
+        "http_method",
+        "title",
+        "detail",
+        "remediation",
+        "fingerprint",
+    ]);
+    let findings = report["findings"].as_array().unwrap();
+    let checks: Vec<&str> = findings
+        .iter()
+        .map(|f| f["check"].as_str().unwrap())
+        .collect();
+    assert_eq!(checks, ["GC306", "GC602"]);
+    for f in findings {
+        assert_eq!(keys(f), contract);
+        assert_eq!(f["account"], DEFAULT_ACCOUNT);
+        assert_eq!(f["region"], region);
+    }
+    assert_eq!(findings[1]["api_id"], Value::Null, "account-wide");
+    let summary = &report["summary"];
+    assert_eq!(summary["apis_audited"], 1);
+    assert_eq!(summary["stages_audited"], 1);
+    assert_eq!(summary["usage_plans_audited"], 1);
+    assert_eq!(summary["findings_by_severity"]["medium"], 2);
+    assert_eq!(summary["findings_by_severity"]["critical"], 0);
+    assert_eq!(summary["suppressed"], 0);
+    assert!(summary["api_calls"].as_u64().unwrap() >= 9);
+
+    let run = run_with(&["audit", "--region", region, "--fail-on", "medium"], &env);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(run.stdout.contains("FAIL"));
+    assert!(
+        !run.stdout.contains('\u{1b}'),
+        "no colour when stdout is not a terminal"
+    );
+
+    for output in [&run.stdout, &run.stderr] {
+        assert!(!output.contains(secret), "a key value leaked");
+    }
+}
+
+#[tokio::test]
+async fn snapshot_file_audits_offline_with_the_same_findings() {
+    let region = "ca-central-1";
+    let account = TestAccount::new(DEFAULT_ACCOUNT, region);
+    let expectations = support::seed::seed_demo_account(&account.seeder())
+        .await
+        .unwrap();
+    assert!(!expectations.is_empty());
+
+    let env = with_moto(&[]);
+    let file = std::env::temp_dir().join(format!("gatecheck-snapshot-{}.json", std::process::id()));
+    let file = file.to_str().unwrap();
+    let run = run_with(&["snapshot", "--region", region, "-o", file], &env);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let written = std::fs::read_to_string(file).unwrap();
+    for value in support::seed::DEMO_KEY_VALUES {
+        assert!(
+            !written.contains(value),
+            "a key value leaked into the snapshot"
+        );
+    }
+
+    let live = run_with(&["audit", "--region", region, "--format", "json"], &env);
+    let offline = gatecheck(&["audit", "--snapshot", file, "--format", "json"], &[]);
+    assert_eq!(live.code, 1, "the demo account has critical findings");
+    assert_eq!(offline.code, live.code);
+    let live: Value = serde_json::from_str(&live.stdout).unwrap();
+    let offline: Value = serde_json::from_str(&offline.stdout).unwrap();
+    assert!(live["findings"].as_array().unwrap().len() >= expectations.len() - 4);
+    assert_eq!(offline["findings"], live["findings"]);
+}
+
+#[tokio::test]
+async fn unknown_api_exits_2() {
+    let env = moto_env();
+    let run = run_with(
+        &["audit", "--region", "sa-east-1", "--api", "doesnotexist"],
+        &env,
+    );
+    assert_one_line_error(&run, "REST API doesnotexist not found in sa-east-1");
+}
