@@ -54,9 +54,6 @@ pub fn render(report: &Report, fail_on: Severity) -> String {
                 "  {style}{sev:<8}{style:#} {BOLD}{}{BOLD:#} {}",
                 f.check, f.title
             );
-            if let Some(method) = method_label(f) {
-                let _ = writeln!(out, "           {method}");
-            }
             let _ = writeln!(out, "           {}", f.detail);
             let _ = writeln!(out, "           {DIM}fix:{DIM:#} {}", f.remediation);
         }
@@ -108,14 +105,6 @@ fn place(f: &Finding) -> String {
             }
         }
     }
-}
-
-fn method_label(f: &Finding) -> Option<String> {
-    Some(format!(
-        "{} {}",
-        f.http_method.as_deref()?,
-        f.resource_path.as_deref()?
-    ))
 }
 
 /// Groups findings that share region, API and stage, keeping the order of the first finding

@@ -1,0 +1,39 @@
+# gatecheck: `make demo` shows it on a local AWS emulator, `make test` is what CI runs.
+
+VENV ?= .venv
+PYTHON ?= python3
+export GATECHECK_MOTO_SERVER := $(abspath $(VENV))/bin/moto_server
+
+.PHONY: demo test lint fmt docs venv clean
+
+## demo: seed a local emulated account with broken and healthy APIs and audit it
+demo: venv
+	@scripts/demo.sh
+
+## test: formatting, lints, unit and integration tests (against a local moto)
+test: venv lint
+	cargo test --all-targets
+
+lint:
+	cargo fmt --all -- --check
+	cargo clippy --all-targets -- -D warnings
+
+fmt:
+	cargo fmt --all
+
+## docs: regenerate docs/checks.md from the checks' metadata
+docs:
+	cargo run --quiet -- checks --format markdown > docs/checks.md
+
+## venv: the Python tools (moto, cfn-lint) in a local virtualenv
+venv: $(VENV)/.installed
+
+$(VENV)/.installed: requirements-dev.txt
+	@echo "==> Installing the Python test tools into $(VENV)"
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	@touch $@
+
+clean:
+	cargo clean
+	rm -rf $(VENV) .demo

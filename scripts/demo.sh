@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# make demo: start a local AWS emulator, seed an account with broken and healthy REST APIs,
+# and audit it with gatecheck. Everything stays on 127.0.0.1.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+venv=${VENV:-.venv}
+region=us-east-1
+if [[ -t 1 && -z "${NO_COLOR:-}" ]]; then bold=$'\033[1m' plain=$'\033[0m'; else bold='' plain=''; fi
+step() { printf '\n%s==> %s%s\n' "$bold" "$*" "$plain"; }
+
+step "Building gatecheck and the demo seeder"
+cargo build --quiet --bin gatecheck --example seed_demo
+
+step "Starting the AWS emulator (moto) on a free loopback port"
+port=$("$venv/bin/python" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+mkdir -p .demo
+"$venv/bin/moto_server" -H 127.0.0.1 -p "$port" >.demo/moto.log 2>&1 &
+moto_pid=$!
+trap 'kill $moto_pid 2>/dev/null || true' EXIT
+"$venv/bin/python" - "$port" <<'PY'
+import sys, time, urllib.request
+url = f"http://127.0.0.1:{sys.argv[1]}/moto-api/"
+for _ in range(300):
+    try:
+        urllib.request.urlopen(url, timeout=2)
+        sys.exit(0)
+    except Exception:
+        time.sleep(0.1)
+sys.exit("moto did not start; see .demo/moto.log")
+PY
+echo "moto is listening on http://127.0.0.1:$port"
+
+# Emulator credentials only: they reach nothing but the local emulator.
+export AWS_ENDPOINT_URL="http://127.0.0.1:$port" AWS_REGION=$region
+export AWS_ACCESS_KEY_ID=demo AWS_SECRET_ACCESS_KEY=demo
+unset AWS_PROFILE AWS_SESSION_TOKEN
+
+step "Seeding account 123456789012 in $region with broken and healthy REST APIs"
+target/debug/examples/seed_demo
+
+step "gatecheck audit --region $region"
+status=0
+target/debug/gatecheck audit --region "$region" || status=$?
+
+step "The same audit for a pipeline: gatecheck audit --format json --fail-on high"
+target/debug/gatecheck audit --region "$region" --format json --fail-on high >.demo/report.json || true
+"$venv/bin/python" - <<'PY'
+import json
+report = json.load(open(".demo/report.json"))
+s = report["summary"]
+print(f"{len(report['findings'])} findings, {s['suppressed']} suppressed, {s['api_calls']} AWS calls;",
+      "by severity:", ", ".join(f"{k} {v}" for k, v in s["findings_by_severity"].items()))
+print("full JSON report: .demo/report.json")
+PY
+
+step "Done"
+echo "gatecheck exited with $status: 0 nothing at or above --fail-on, 1 findings at or above it, 2 could not run."
+echo "The emulator stops now."
