@@ -59,50 +59,33 @@ fn gc301_ignores_stages_without_key_required_methods() {
     assert!(run("GC301", &s).is_empty());
 }
 
+/// Makes the prod stage serve a deployment whose only method is `GET /items`.
+fn deploy_get_items(s: &mut Snapshot, api_key_required: bool) {
+    let method = DeployedMethod {
+        api_key_required,
+        authorization_type: "NONE".into(),
+    };
+    let summary = [("/items".to_string(), [("GET".to_string(), method)].into())].into();
+    s.rest_apis[0].deployments.push(Deployment {
+        id: "d-prod".into(),
+        api_summary: Some(summary),
+    });
+}
+
 #[test]
 fn gc301_uses_the_deployed_configuration_when_known() {
     // The current resources require a key, but the stage still serves a deployment that
     // did not: no key is needed there today, so no plan is needed either.
     let mut s = healthy();
     s.usage_plans.clear();
-    let summary = [(
-        "/items".to_string(),
-        [(
-            "GET".to_string(),
-            DeployedMethod {
-                api_key_required: false,
-                authorization_type: "NONE".into(),
-            },
-        )]
-        .into(),
-    )]
-    .into();
-    s.rest_apis[0].deployments.push(Deployment {
-        id: "d-prod".into(),
-        api_summary: Some(summary),
-    });
+    deploy_get_items(&mut s, false);
     assert!(run("GC301", &s).is_empty());
 
     // And the other way round: deployed with a key, since made keyless.
     let mut s = healthy();
     s.usage_plans.clear();
     s.rest_apis[0].resources[0].methods[0].api_key_required = false;
-    let summary = [(
-        "/items".to_string(),
-        [(
-            "GET".to_string(),
-            DeployedMethod {
-                api_key_required: true,
-                authorization_type: "NONE".into(),
-            },
-        )]
-        .into(),
-    )]
-    .into();
-    s.rest_apis[0].deployments.push(Deployment {
-        id: "d-prod".into(),
-        api_summary: Some(summary),
-    });
+    deploy_get_items(&mut s, true);
     assert_eq!(ids(&run("GC301", &s)), ["GC301"]);
 }
 
