@@ -20,7 +20,8 @@ pub fn report(snapshots: &[Snapshot], duration: Duration) -> Report {
         let evaluation = evaluate(snapshot);
         findings.extend(evaluation.findings);
         summary.suppressed += evaluation.suppressed.len();
-        summary.incomplete_scopes += snapshot.gaps.len();
+        summary.incomplete_scopes += evaluation.gaps.len();
+        summary.not_evaluated.extend(evaluation.not_evaluated);
         if summary.account.is_none() {
             summary.account = snapshot.account.id.clone();
         }

@@ -145,6 +145,9 @@ pub struct Summary {
     pub suppressed: usize,
     /// Parts of the configuration that could not be read (each is also a GC900 finding).
     pub incomplete_scopes: usize,
+    /// Checks that could not be evaluated somewhere for want of data the endpoint does not
+    /// return, and why.
+    pub not_evaluated: Vec<crate::checks::NotEvaluated>,
     pub duration_ms: u64,
 }
 

@@ -10,4 +10,5 @@ pub mod cli;
 pub mod collect;
 pub mod finding;
 pub mod model;
+pub mod policy;
 pub mod sinks;

@@ -26,12 +26,15 @@ pub struct Snapshot {
     pub usage_plans: Vec<UsagePlan>,
     #[serde(default)]
     pub api_keys: Vec<ApiKey>,
-    /// Filled by the WAF reader; empty until then.
+    /// The WAFv2 web ACLs that stages use, each read once.
     #[serde(default)]
-    pub web_acls: Vec<serde_json::Value>,
-    /// Filled by the custom domain reader; empty until then.
+    pub web_acls: Vec<WebAcl>,
+    /// The IP sets those web ACLs reference, each read once.
     #[serde(default)]
-    pub domain_names: Vec<serde_json::Value>,
+    pub ip_sets: Vec<IpSet>,
+    /// Custom domain names with their base path mappings.
+    #[serde(default)]
+    pub domain_names: Vec<DomainName>,
     /// Parts of the configuration that could not be read.
     #[serde(default)]
     pub gaps: Vec<CoverageGap>,
@@ -51,6 +54,7 @@ impl Snapshot {
             usage_plans: Vec::new(),
             api_keys: Vec::new(),
             web_acls: Vec::new(),
+            ip_sets: Vec::new(),
             domain_names: Vec::new(),
             gaps: Vec::new(),
             api_calls: BTreeMap::new(),
@@ -76,6 +80,25 @@ impl Snapshot {
                 .iter()
                 .any(|s| s.api_id == api_id && s.stage == stage)
         })
+    }
+
+    pub fn web_acl(&self, arn: &str) -> Option<&WebAcl> {
+        self.web_acls.iter().find(|acl| acl.arn == arn)
+    }
+
+    pub fn ip_set(&self, arn: &str) -> Option<&IpSet> {
+        self.ip_sets.iter().find(|set| set.arn == arn)
+    }
+
+    /// The custom domains' base path mappings that point at `api_id`, as (domain, mapping).
+    pub fn mappings_to<'a>(
+        &'a self,
+        api_id: &'a str,
+    ) -> impl Iterator<Item = (&'a DomainName, &'a BasePathMapping)> + 'a {
+        self.domain_names
+            .iter()
+            .flat_map(|d| d.mappings.iter().map(move |m| (d, m)))
+            .filter(move |(_, m)| m.rest_api_id == api_id)
     }
 
     pub fn total_api_calls(&self) -> u64 {
@@ -257,6 +280,127 @@ pub struct ApiKey {
     pub enabled: bool,
 }
 
+/// A WAFv2 web ACL as it decides requests: default action and rules in priority order.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WebAcl {
+    pub arn: String,
+    pub name: String,
+    pub default_action: WafAction,
+    #[serde(default)]
+    pub rules: Vec<WafRule>,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum WafAction {
+    #[default]
+    Allow,
+    Block,
+    /// Counts and lets the request go on to the next rule.
+    Count,
+    Captcha,
+    Challenge,
+    /// For a rule group: each of the group's rules applies its own action.
+    UseGroupActions,
+}
+
+impl WafAction {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            WafAction::Allow => "Allow",
+            WafAction::Block => "Block",
+            WafAction::Count => "Count",
+            WafAction::Captcha => "CAPTCHA",
+            WafAction::Challenge => "Challenge",
+            WafAction::UseGroupActions => "the group's own actions",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WafRule {
+    pub name: String,
+    pub priority: i32,
+    /// The rule's action, or for a rule group reference its override (None → the group's
+    /// own actions, Count → counts only).
+    pub action: WafAction,
+    pub statement: WafStatement,
+}
+
+/// A rule statement, kept to what decides who is let in or refused.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "type")]
+pub enum WafStatement {
+    IpSet {
+        arn: String,
+    },
+    Geo {
+        country_codes: Vec<String>,
+    },
+    RateBased {
+        limit: i64,
+        scope_down: Option<Box<WafStatement>>,
+    },
+    ManagedRuleGroup {
+        vendor: String,
+        name: String,
+    },
+    RuleGroup {
+        arn: String,
+    },
+    /// A byte or regex match on part of the request, e.g. `header:x-api-key`.
+    Match {
+        field: String,
+        description: String,
+    },
+    And {
+        statements: Vec<WafStatement>,
+    },
+    Or {
+        statements: Vec<WafStatement>,
+    },
+    Not {
+        statement: Box<WafStatement>,
+    },
+    /// A statement kind the analysis does not look into (size constraint, SQLi, label...).
+    Other {
+        kind: String,
+    },
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IpSet {
+    pub arn: String,
+    pub name: String,
+    /// CIDR blocks.
+    #[serde(default)]
+    pub addresses: Vec<String>,
+}
+
+/// A custom domain name and the APIs its base paths map to.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DomainName {
+    pub name: String,
+    #[serde(default)]
+    pub endpoint_types: Vec<String>,
+    #[serde(default)]
+    pub mappings: Vec<BasePathMapping>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BasePathMapping {
+    /// `(none)` for the empty base path, as AWS shows it.
+    pub base_path: String,
+    pub rest_api_id: String,
+    /// `None` maps every stage (the stage is then the first path segment).
+    pub stage: Option<String>,
+}
+
 /// The kinds of configuration the collector reads. A check declares the parts it reads, so a
 /// part that could not be read names the checks it blinds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -271,6 +415,11 @@ pub enum Part {
     UsagePlanKeys,
     ApiKeys,
     Account,
+    WebAcls,
+    IpSets,
+    DomainNames,
+    /// Read, but not understood: a resource policy that does not parse.
+    ResourcePolicies,
 }
 
 impl Part {
@@ -285,6 +434,10 @@ impl Part {
             Part::UsagePlanKeys => "usage plan keys",
             Part::ApiKeys => "API keys",
             Part::Account => "account settings",
+            Part::WebAcls => "WAF web ACLs",
+            Part::IpSets => "WAF IP sets",
+            Part::DomainNames => "custom domain names and base path mappings",
+            Part::ResourcePolicies => "resource policy",
         }
     }
 }
@@ -297,6 +450,7 @@ pub enum GapReason {
     NotFound,
     NotImplemented,
     Unreachable,
+    Unparseable,
     Other,
 }
 
@@ -308,6 +462,7 @@ impl GapReason {
             GapReason::NotFound => "not found",
             GapReason::NotImplemented => "not implemented by the endpoint",
             GapReason::Unreachable => "endpoint unreachable",
+            GapReason::Unparseable => "not understood",
             GapReason::Other => "failed",
         }
     }

@@ -1,12 +1,14 @@
 //! What the audit could not see. GC900.
 
-use super::{Check, CheckMeta, REGISTRY};
+use super::{always_evaluated, Check, CheckMeta, REGISTRY};
 use crate::finding::{Finding, Severity};
-use crate::model::{CoverageGap, Snapshot};
+use crate::model::{CoverageGap, GapReason, Part, Snapshot};
+use crate::policy::Policy;
 
 pub static GC900: Check = Check {
     meta: &GC900_META,
     run: audit_incomplete,
+    not_evaluated: always_evaluated,
 };
 
 static GC900_META: CheckMeta = CheckMeta {
@@ -31,9 +33,28 @@ pub fn blinded_checks(gap: &CoverageGap) -> Vec<&'static str> {
         .collect()
 }
 
+/// What the collector could not read, plus what it read but cannot be understood (a
+/// resource policy that does not parse).
+pub fn all_gaps(snapshot: &Snapshot) -> Vec<CoverageGap> {
+    let mut gaps = snapshot.gaps.clone();
+    for api in &snapshot.rest_apis {
+        if let Some(Err(err)) = api.policy.as_deref().map(Policy::parse) {
+            gaps.push(CoverageGap {
+                part: Part::ResourcePolicies,
+                operation: "GetRestApis".into(),
+                api_id: Some(api.id.clone()),
+                stage: None,
+                object_id: Some("resource policy".into()),
+                reason: GapReason::Unparseable,
+                message: err.to_string(),
+            });
+        }
+    }
+    gaps
+}
+
 fn audit_incomplete(snapshot: &Snapshot) -> Vec<Finding> {
-    snapshot
-        .gaps
+    all_gaps(snapshot)
         .iter()
         .map(|gap| {
             let mut builder = GC900_META.finding(snapshot);
@@ -55,9 +76,10 @@ fn audit_incomplete(snapshot: &Snapshot) -> Vec<Finding> {
                 (None, _, None) => format!("the whole of {}", snapshot.region),
             };
             let blinded = blinded_checks(gap);
+            let verb = if gap.reason == GapReason::Unparseable { "returned what gatecheck could not parse" } else { "failed" };
             builder
                 .detail(format!(
-                    "{} failed ({}) for {place}: {} not read. Not evaluated there: {}. Cause: {}",
+                    "{} {verb} ({}) for {place}: {} unavailable. Not evaluated there: {}. Cause: {}",
                     gap.operation,
                     gap.reason.as_str(),
                     gap.part.as_str(),

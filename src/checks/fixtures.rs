@@ -45,9 +45,14 @@ pub fn with_resource(mut api: RestApi, path: &str, methods: Vec<Method>) -> Rest
 }
 
 pub fn with_stage(mut api: RestApi, name: &str) -> RestApi {
+    let logging = MethodSetting {
+        logging_level: Some("ERROR".into()),
+        ..MethodSetting::default()
+    };
     api.stages.push(Stage {
         name: name.into(),
         deployment_id: Some(format!("d-{name}")),
+        method_settings: [("*/*".to_string(), logging)].into(),
         ..Stage::default()
     });
     api
@@ -85,6 +90,36 @@ pub fn healthy() -> Snapshot {
     s.rest_apis.push(with_stage(api, "prod"));
     s.usage_plans.push(plan("p1", &[("a1", "prod")], &["k1"]));
     s.api_keys.push(key("k1", true));
+    s
+}
+
+pub fn ip_set(name: &str, addresses: &[&str]) -> IpSet {
+    IpSet {
+        arn: format!("arn:aws:wafv2:{REGION}:{ACCOUNT}:regional/ipset/{name}/id-{name}"),
+        name: name.into(),
+        addresses: addresses.iter().map(|a| (*a).into()).collect(),
+    }
+}
+
+pub fn rule(name: &str, action: WafAction, statement: WafStatement) -> WafRule {
+    WafRule {
+        name: name.into(),
+        priority: 0,
+        action,
+        statement,
+    }
+}
+
+/// Puts `acl` on the healthy fixture's prod stage.
+pub fn with_acl(mut s: Snapshot, default_action: WafAction, rules: Vec<WafRule>) -> Snapshot {
+    let arn = format!("arn:aws:wafv2:{REGION}:{ACCOUNT}:regional/webacl/edge/acl-1");
+    s.rest_apis[0].stages[0].web_acl_arn = Some(arn.clone());
+    s.web_acls.push(WebAcl {
+        arn,
+        name: "edge".into(),
+        default_action,
+        rules,
+    });
     s
 }
 

@@ -1,7 +1,7 @@
 //! How methods ask for keys: the key source, CORS preflight, and methods a plan's keys do
 //! not guard. GC304, GC305, GC306.
 
-use super::{list_methods, served_methods, Check, CheckMeta, ServedMethod};
+use super::{always_evaluated, list_methods, served_methods, Check, CheckMeta, ServedMethod};
 use crate::finding::{Finding, Severity};
 use crate::model::{ApiKeySource, Part, RestApi, Snapshot, Stage};
 
@@ -21,6 +21,7 @@ fn served<'a>(
 pub static GC304: Check = Check {
     meta: &GC304_META,
     run: key_source_authorizer_without_authorizer,
+    not_evaluated: always_evaluated,
 };
 
 static GC304_META: CheckMeta = CheckMeta {
@@ -62,6 +63,7 @@ fn key_source_authorizer_without_authorizer(snapshot: &Snapshot) -> Vec<Finding>
 pub static GC305: Check = Check {
     meta: &GC305_META,
     run: preflight_requires_key,
+    not_evaluated: always_evaluated,
 };
 
 static GC305_META: CheckMeta = CheckMeta {
@@ -99,6 +101,7 @@ fn preflight_requires_key(snapshot: &Snapshot) -> Vec<Finding> {
 pub static GC306: Check = Check {
     meta: &GC306_META,
     run: key_not_enforced,
+    not_evaluated: always_evaluated,
 };
 
 static GC306_META: CheckMeta = CheckMeta {

@@ -2,15 +2,19 @@
 //! beside it. The engine runs them all, drops what a coverage gap makes guesswork, keeps to
 //! the audit's scope and applies `gatecheck:ignore` tags.
 
-mod account;
 mod coverage;
+mod deployment;
+mod domains;
 mod key_methods;
+mod logging;
+mod reachability;
 mod usage_plans;
+mod waf;
 
 pub mod docs;
 
 use crate::finding::{sort_findings, Finding, Severity};
-use crate::model::{Part, RestApi, Snapshot, Stage, IGNORE_TAG};
+use crate::model::{CoverageGap, Part, RestApi, Snapshot, Stage, IGNORE_TAG};
 
 /// What a check is and how to fix what it finds. `gatecheck checks` and `docs/checks.md`
 /// are generated from this.
@@ -41,10 +45,32 @@ pub struct CheckMeta {
 pub struct Check {
     pub meta: &'static CheckMeta,
     pub run: fn(&Snapshot) -> Vec<Finding>,
+    /// The places this check could not evaluate for want of data the endpoint does not
+    /// return (as opposed to data it refused: that is a coverage gap).
+    pub not_evaluated: fn(&Snapshot) -> Vec<NotEvaluated>,
+}
+
+/// A check that did not run on one stage or API, and why.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct NotEvaluated {
+    pub check: String,
+    pub api_id: Option<String>,
+    pub stage: Option<String>,
+    pub reason: String,
+}
+
+/// For checks that always have what they need.
+pub fn always_evaluated(_: &Snapshot) -> Vec<NotEvaluated> {
+    Vec::new()
 }
 
 /// Every check, in id order.
 pub static REGISTRY: &[Check] = &[
+    reachability::GC101,
+    reachability::GC102,
+    reachability::GC103,
+    waf::GC201,
+    waf::GC202,
     usage_plans::GC301,
     usage_plans::GC302,
     usage_plans::GC303,
@@ -52,7 +78,11 @@ pub static REGISTRY: &[Check] = &[
     key_methods::GC305,
     key_methods::GC306,
     usage_plans::GC307,
-    account::GC602,
+    usage_plans::GC308,
+    deployment::GC401,
+    domains::GC501,
+    logging::GC601,
+    logging::GC602,
     coverage::GC900,
 ];
 
@@ -66,13 +96,22 @@ pub struct Evaluation {
     pub findings: Vec<Finding>,
     /// Findings silenced by a `gatecheck:ignore` tag.
     pub suppressed: Vec<Finding>,
+    pub not_evaluated: Vec<NotEvaluated>,
+    /// What could not be read, including what was read but could not be understood.
+    pub gaps: Vec<CoverageGap>,
 }
 
 pub fn evaluate(snapshot: &Snapshot) -> Evaluation {
+    let gaps = coverage::all_gaps(snapshot);
     let mut evaluation = Evaluation::default();
     for check in REGISTRY {
+        evaluation.not_evaluated.extend(
+            (check.not_evaluated)(snapshot)
+                .into_iter()
+                .filter(|n| in_scope_of(snapshot, n.api_id.as_deref(), n.stage.as_deref())),
+        );
         for finding in (check.run)(snapshot) {
-            if is_blinded(check.meta, &finding, snapshot) || !in_scope(&finding, snapshot) {
+            if is_blinded(check.meta, &finding, &gaps) || !in_scope(&finding, snapshot) {
                 continue;
             }
             if is_suppressed(&finding, snapshot) {
@@ -84,25 +123,34 @@ pub fn evaluate(snapshot: &Snapshot) -> Evaluation {
     }
     sort_findings(&mut evaluation.findings);
     sort_findings(&mut evaluation.suppressed);
+    evaluation.gaps = gaps;
     evaluation
 }
 
 /// A finding of a check that relies on something unreadable in its scope is a guess: GC900
 /// reports the gap instead.
-fn is_blinded(meta: &CheckMeta, finding: &Finding, snapshot: &Snapshot) -> bool {
-    snapshot.gaps.iter().any(|gap| {
+fn is_blinded(meta: &CheckMeta, finding: &Finding, gaps: &[CoverageGap]) -> bool {
+    gaps.iter().any(|gap| {
         meta.reads.contains(&gap.part)
             && gap.covers(finding.api_id.as_deref(), finding.stage.as_deref())
     })
 }
 
 fn in_scope(finding: &Finding, snapshot: &Snapshot) -> bool {
+    in_scope_of(
+        snapshot,
+        finding.api_id.as_deref(),
+        finding.stage.as_deref(),
+    )
+}
+
+fn in_scope_of(snapshot: &Snapshot, api_id: Option<&str>, stage: Option<&str>) -> bool {
     let scope = &snapshot.scope;
-    let api_ok = match (&scope.api_id, &finding.api_id) {
+    let api_ok = match (&scope.api_id, api_id) {
         (Some(wanted), Some(api)) => wanted == api,
         _ => true,
     };
-    let stage_ok = match (&scope.stage, &finding.stage) {
+    let stage_ok = match (&scope.stage, stage) {
         (Some(wanted), Some(stage)) => wanted == stage,
         _ => true,
     };

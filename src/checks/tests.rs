@@ -385,3 +385,387 @@ fn snapshot_round_trips_through_json() {
     let back: Snapshot = serde_json::from_str(&json).expect("parses");
     assert_eq!(back, s);
 }
+
+// --- reachability ---------------------------------------------------------------------
+
+fn domain(name: &str, api_id: &str, stage: Option<&str>) -> DomainName {
+    DomainName {
+        name: name.into(),
+        endpoint_types: vec!["REGIONAL".into()],
+        mappings: vec![BasePathMapping {
+            base_path: "(none)".into(),
+            rest_api_id: api_id.into(),
+            stage: stage.map(Into::into),
+        }],
+    }
+}
+
+#[test]
+fn gc101_critical_when_nothing_reaches_the_api_high_with_a_custom_domain() {
+    let mut s = healthy();
+    s.rest_apis[0].disable_execute_api_endpoint = true;
+    let findings = run("GC101", &s);
+    assert_eq!(ids(&findings), ["GC101"]);
+    assert_eq!(
+        (findings[0].severity, findings[0].stage.as_deref()),
+        (Severity::Critical, None)
+    );
+
+    s.domain_names
+        .push(domain("api.example.com", "a1", Some("prod")));
+    let findings = run("GC101", &s);
+    assert_eq!(findings[0].severity, Severity::High);
+    assert!(
+        findings[0].detail.contains("api.example.com"),
+        "{}",
+        findings[0].detail
+    );
+    assert!(run("GC101", &healthy()).is_empty());
+}
+
+const VPCE_POLICY: &str = r#"{"Statement":[{"Effect":"Allow","Principal":"*","Action":"execute-api:Invoke","Resource":"execute-api:/*"},{"Effect":"Deny","Principal":"*","Action":"execute-api:Invoke","Resource":"execute-api:/*","Condition":{"StringNotEquals":{"aws:SourceVpce":"vpce-1"}}}]}"#;
+const IP_POLICY: &str = r#"{"Statement":[{"Effect":"Allow","Principal":"*","Action":"execute-api:Invoke","Resource":"execute-api:/*","Condition":{"IpAddress":{"aws:SourceIp":"203.0.113.0/24"}}}]}"#;
+
+#[test]
+fn gc102_private_api_needs_a_policy_admitting_vpc_traffic() {
+    let mut s = healthy();
+    s.rest_apis[0].endpoint_types = vec!["PRIVATE".into()];
+    assert_eq!(ids(&run("GC102", &s)), ["GC102"]);
+    s.rest_apis[0].policy = Some(IP_POLICY.into());
+    let findings = run("GC102", &s);
+    assert_eq!(ids(&findings), ["GC102"]);
+    assert!(
+        findings[0].detail.contains("203.0.113.0/24"),
+        "{}",
+        findings[0].detail
+    );
+    s.rest_apis[0].policy = Some(VPCE_POLICY.into());
+    assert!(
+        run("GC102", &s).is_empty(),
+        "a proper VPC endpoint policy is the healthy control"
+    );
+    assert!(
+        run("GC102", &healthy()).is_empty(),
+        "a regional API needs no policy"
+    );
+}
+
+#[test]
+fn gc103_says_who_is_let_in() {
+    let mut s = healthy();
+    s.rest_apis[0].policy = Some(IP_POLICY.into());
+    let findings = run("GC103", &s);
+    assert_eq!(ids(&findings), ["GC103"]);
+    assert_eq!(findings[0].severity, Severity::Info);
+    assert!(
+        findings[0].detail.contains("from IPs 203.0.113.0/24"),
+        "{}",
+        findings[0].detail
+    );
+    s.rest_apis[0].policy = Some(r#"{"Statement":[{"Effect":"Allow","Principal":"*","Action":"execute-api:Invoke","Resource":"execute-api:/*"}]}"#.into());
+    assert!(
+        run("GC103", &s).is_empty(),
+        "an open policy restricts nobody"
+    );
+}
+
+#[test]
+fn unparseable_policy_is_a_gap_not_a_guess() {
+    let mut s = healthy();
+    s.rest_apis[0].endpoint_types = vec!["PRIVATE".into()];
+    s.rest_apis[0].policy = Some("{not json".into());
+    let evaluation = evaluate(&s);
+    assert_eq!(ids(&evaluation.findings), ["GC900"]);
+    let detail = &evaluation.findings[0].detail;
+    assert!(
+        detail.contains("GC102") && detail.contains("GC103"),
+        "{detail}"
+    );
+}
+
+// --- WAF --------------------------------------------------------------------------------
+
+fn office_rule(s: &mut Snapshot, action: WafAction, addresses: &[&str]) -> WafRule {
+    let set = ip_set("office", addresses);
+    let statement = WafStatement::IpSet {
+        arn: set.arn.clone(),
+    };
+    s.ip_sets.push(set);
+    rule("office", action, statement)
+}
+
+#[test]
+fn gc201_default_block_names_who_gets_through() {
+    let mut s = healthy();
+    let allow = office_rule(
+        &mut s,
+        WafAction::Allow,
+        &["198.51.100.0/24", "203.0.113.7/32"],
+    );
+    let s = with_acl(s, WafAction::Block, vec![allow]);
+    let findings = run("GC201", &s);
+    assert_eq!(ids(&findings), ["GC201"]);
+    assert_eq!(findings[0].severity, Severity::High);
+    assert!(
+        findings[0]
+            .detail
+            .contains("office [Allow]: IP set office (2 CIDRs)"),
+        "{}",
+        findings[0].detail
+    );
+    assert!(
+        findings[0].remediation.contains("--id acl-1"),
+        "{}",
+        findings[0].remediation
+    );
+}
+
+#[test]
+fn gc201_critical_when_no_allow_rule_can_match() {
+    let s = with_acl(healthy(), WafAction::Block, vec![]);
+    assert_eq!(run("GC201", &s)[0].severity, Severity::Critical);
+
+    let mut s = healthy();
+    let allow = office_rule(&mut s, WafAction::Allow, &[]);
+    let nested = rule(
+        "nested",
+        WafAction::Allow,
+        WafStatement::And {
+            statements: vec![
+                allow.statement.clone(),
+                WafStatement::Geo {
+                    country_codes: vec!["US".into()],
+                },
+            ],
+        },
+    );
+    let s = with_acl(s, WafAction::Block, vec![allow, nested]);
+    let findings = run("GC201", &s);
+    assert_eq!(
+        findings[0].severity,
+        Severity::Critical,
+        "{}",
+        findings[0].detail
+    );
+
+    let mut s = healthy();
+    let allow = office_rule(&mut s, WafAction::Allow, &[]);
+    let either = rule(
+        "either",
+        WafAction::Allow,
+        WafStatement::Or {
+            statements: vec![
+                allow.statement.clone(),
+                WafStatement::Geo {
+                    country_codes: vec!["US".into()],
+                },
+            ],
+        },
+    );
+    let s = with_acl(s, WafAction::Block, vec![either]);
+    assert_eq!(
+        run("GC201", &s)[0].severity,
+        Severity::High,
+        "the OR can still match by country"
+    );
+}
+
+#[test]
+fn gc201_and_gc202_quiet_on_default_allow_with_count_rules() {
+    let mut s = healthy();
+    let counting = office_rule(&mut s, WafAction::Count, &["10.0.0.0/8"]);
+    let overridden = rule(
+        "common",
+        WafAction::Count,
+        WafStatement::ManagedRuleGroup {
+            vendor: "AWS".into(),
+            name: "AWSManagedRulesCommonRuleSet".into(),
+        },
+    );
+    let s = with_acl(s, WafAction::Allow, vec![counting, overridden]);
+    assert!(run("GC201", &s).is_empty());
+    assert!(run("GC202", &s).is_empty());
+    assert!(evaluate(&s).findings.is_empty());
+}
+
+#[test]
+fn gc202_lists_blocking_rules_and_groups() {
+    let mut s = healthy();
+    let blocked = office_rule(&mut s, WafAction::Block, &["192.0.2.0/24"]);
+    let managed = rule(
+        "common",
+        WafAction::UseGroupActions,
+        WafStatement::ManagedRuleGroup {
+            vendor: "AWS".into(),
+            name: "AWSManagedRulesCommonRuleSet".into(),
+        },
+    );
+    let rate = rule(
+        "flood",
+        WafAction::Block,
+        WafStatement::RateBased {
+            limit: 100,
+            scope_down: None,
+        },
+    );
+    let not_us = rule(
+        "not-us",
+        WafAction::Block,
+        WafStatement::Not {
+            statement: Box::new(WafStatement::Geo {
+                country_codes: vec!["US".into()],
+            }),
+        },
+    );
+    let s = with_acl(s, WafAction::Allow, vec![blocked, managed, rate, not_us]);
+    let findings = run("GC202", &s);
+    assert_eq!(ids(&findings), ["GC202"]);
+    let detail = &findings[0].detail;
+    for needle in [
+        "IP set office (1 CIDR)",
+        "managed rule group AWS/AWSManagedRulesCommonRuleSet",
+        "rate over 100",
+        "NOT geo US",
+    ] {
+        assert!(detail.contains(needle), "{needle} missing: {detail}");
+    }
+}
+
+#[test]
+fn waf_checks_stay_quiet_about_an_acl_they_could_not_read() {
+    let mut s = healthy();
+    s.rest_apis[0].stages[0].web_acl_arn =
+        Some("arn:aws:wafv2:eu-west-1:1:regional/webacl/x/y".into());
+    assert!(run("GC201", &s).is_empty() && run("GC202", &s).is_empty());
+}
+
+// --- throttles, deployments, domains, logging ---------------------------------------------
+
+#[test]
+fn gc308_throttle_on_a_missing_method() {
+    let mut s = healthy();
+    let throttle = ThrottleSetting {
+        burst_limit: Some(5),
+        rate_limit: Some(1.0),
+    };
+    s.usage_plans[0].api_stages[0].throttle = [
+        ("/items/GET".to_string(), throttle.clone()),
+        ("/gone/POST".to_string(), throttle),
+    ]
+    .into();
+    let findings = run("GC308", &s);
+    assert_eq!(ids(&findings), ["GC308"]);
+    assert_eq!(
+        (
+            findings[0].resource_path.as_deref(),
+            findings[0].http_method.as_deref()
+        ),
+        (Some("/gone"), Some("POST"))
+    );
+    assert!(run("GC308", &healthy()).is_empty());
+}
+
+#[test]
+fn gc401_compares_deployed_and_current_both_ways() {
+    let mut s = healthy();
+    s.rest_apis[0].resources[0]
+        .methods
+        .push(method("POST", true, "NONE"));
+    s.rest_apis[0].resources[0].methods[0].authorization_type = "AWS_IAM".into();
+    let mut summary: std::collections::BTreeMap<
+        String,
+        std::collections::BTreeMap<String, DeployedMethod>,
+    > = Default::default();
+    let deployed = |key: bool| DeployedMethod {
+        api_key_required: key,
+        authorization_type: "NONE".into(),
+    };
+    summary
+        .entry("/items".into())
+        .or_default()
+        .insert("GET".into(), deployed(true));
+    summary
+        .entry("/old".into())
+        .or_default()
+        .insert("DELETE".into(), deployed(false));
+    s.rest_apis[0].deployments.push(Deployment {
+        id: "d-prod".into(),
+        api_summary: Some(summary),
+    });
+    let findings = run("GC401", &s);
+    assert_eq!(ids(&findings), ["GC401"]);
+    let detail = &findings[0].detail;
+    for needle in [
+        "DELETE /old is deployed but no longer exists",
+        "POST /items is new and not deployed",
+        "GET /items authorizationType is AWS_IAM now, NONE as deployed",
+    ] {
+        assert!(detail.contains(needle), "{needle} missing: {detail}");
+    }
+}
+
+#[test]
+fn gc401_quiet_when_deployment_matches_and_not_evaluated_without_summary() {
+    let mut s = healthy();
+    deploy_get_items(&mut s, true);
+    assert!(run("GC401", &s).is_empty());
+    s.rest_apis[0].resources[0].methods[0].api_key_required = false;
+    assert!(run("GC401", &s)[0]
+        .detail
+        .contains("apiKeyRequired is false now, true as deployed"));
+
+    let mut s = healthy();
+    s.rest_apis[0].deployments.push(Deployment {
+        id: "d-prod".into(),
+        api_summary: None,
+    });
+    assert!(run("GC401", &s).is_empty());
+    let evaluation = evaluate(&s);
+    assert_eq!(evaluation.not_evaluated.len(), 1);
+    assert_eq!(
+        (
+            evaluation.not_evaluated[0].check.as_str(),
+            evaluation.not_evaluated[0].stage.as_deref()
+        ),
+        ("GC401", Some("prod"))
+    );
+}
+
+#[test]
+fn gc501_mapping_to_missing_api_or_stage() {
+    let mut s = healthy();
+    s.domain_names
+        .push(domain("ok.example.com", "a1", Some("prod")));
+    assert!(run("GC501", &s).is_empty());
+    s.domain_names
+        .push(domain("old.example.com", "a1", Some("v0")));
+    s.domain_names.push(domain("gone.example.com", "zzz", None));
+    let findings = run("GC501", &s);
+    assert_eq!(findings.len(), 2);
+    assert!(findings.iter().any(|f| f.stage.as_deref() == Some("v0")));
+    assert!(findings
+        .iter()
+        .any(|f| f.api_id.as_deref() == Some("zzz") && f.detail.contains("does not exist")));
+}
+
+#[test]
+fn gc601_logging_off_or_silenced_for_methods() {
+    let mut s = healthy();
+    s.rest_apis[0].stages[0].method_settings.clear();
+    let findings = run("GC601", &s);
+    assert_eq!(ids(&findings), ["GC601"]);
+    assert!(
+        findings[0].remediation.contains("GC602"),
+        "the fix says the account role comes first"
+    );
+    let mut s = healthy();
+    s.rest_apis[0].stages[0].method_settings.insert(
+        "items/GET".into(),
+        MethodSetting {
+            logging_level: Some("OFF".into()),
+            ..Default::default()
+        },
+    );
+    assert!(run("GC601", &s)[0].detail.contains("items/GET"));
+    assert!(run("GC601", &healthy()).is_empty());
+}

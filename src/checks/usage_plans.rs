@@ -1,7 +1,7 @@
 //! Usage plans: a key-required method answers 403 unless a usage plan lists the stage and
 //! holds an enabled key. GC301, GC302, GC303, GC307.
 
-use super::{list_methods, served_methods, Check, CheckMeta, ServedMethod};
+use super::{always_evaluated, list_methods, served_methods, Check, CheckMeta, ServedMethod};
 use crate::finding::{Finding, Severity};
 use crate::model::{Part, RestApi, Snapshot, Stage};
 
@@ -26,6 +26,7 @@ fn key_required_stages(
 pub static GC301: Check = Check {
     meta: &GC301_META,
     run: key_required_stage_without_usage_plan,
+    not_evaluated: always_evaluated,
 };
 
 static GC301_META: CheckMeta = CheckMeta {
@@ -69,6 +70,7 @@ fn key_required_stage_without_usage_plan(snapshot: &Snapshot) -> Vec<Finding> {
 pub static GC302: Check = Check {
     meta: &GC302_META,
     run: usage_plan_without_keys,
+    not_evaluated: always_evaluated,
 };
 
 static GC302_META: CheckMeta = CheckMeta {
@@ -115,6 +117,7 @@ fn usage_plan_without_keys(snapshot: &Snapshot) -> Vec<Finding> {
 pub static GC303: Check = Check {
     meta: &GC303_META,
     run: usage_plan_keys_disabled,
+    not_evaluated: always_evaluated,
 };
 
 static GC303_META: CheckMeta = CheckMeta {
@@ -176,6 +179,7 @@ fn usage_plan_keys_disabled(snapshot: &Snapshot) -> Vec<Finding> {
 pub static GC307: Check = Check {
     meta: &GC307_META,
     run: usage_plan_stale_stage,
+    not_evaluated: always_evaluated,
 };
 
 static GC307_META: CheckMeta = CheckMeta {
@@ -225,6 +229,73 @@ fn usage_plan_stale_stage(snapshot: &Snapshot) -> Vec<Finding> {
                     ))
                     .build(),
             );
+        }
+    }
+    findings
+}
+
+pub static GC308: Check = Check {
+    meta: &GC308_META,
+    run: usage_plan_throttle_unknown_method,
+    not_evaluated: always_evaluated,
+};
+
+static GC308_META: CheckMeta = CheckMeta {
+    id: "GC308",
+    name: "usage-plan-throttle-unknown-method",
+    severity: Severity::Low,
+    title: "A usage plan throttles a method the API does not have",
+    symptom: "The per-method limit you meant to set does not apply: the method it names does not exist, so the stage-wide limit governs.",
+    why: "Per-method throttles are keyed /path/VERB and match nothing once the path or verb is renamed or removed.",
+    fix: "Rename the throttle key to an existing /path/VERB or remove it (API Gateway console > Usage plans > plan > Associated stages > Configure method throttling).",
+    cli: "aws apigateway update-usage-plan --region {region} --usage-plan-id {plan_id} --patch-operations op=remove,path=/apiStages/{api_id}:{stage}/throttle/{throttle_key}",
+    docs_url: USAGE_PLANS_DOC,
+    reads: &[Part::RestApis, Part::Resources, Part::UsagePlans],
+};
+
+/// Splits a throttle key `/pets/GET` (or `//GET` for the root) into path and verb.
+fn split_throttle_key(key: &str) -> Option<(&str, &str)> {
+    let (path, verb) = key.rsplit_once('/')?;
+    Some((if path.is_empty() { "/" } else { path }, verb))
+}
+
+fn usage_plan_throttle_unknown_method(snapshot: &Snapshot) -> Vec<Finding> {
+    let mut findings = Vec::new();
+    for plan in &snapshot.usage_plans {
+        for listed in &plan.api_stages {
+            // A plan naming a missing API or stage is GC307's.
+            let Some(api) = snapshot.rest_api(&listed.api_id) else {
+                continue;
+            };
+            for key in listed.throttle.keys() {
+                let exists = split_throttle_key(key).is_some_and(|(path, verb)| {
+                    api.resources.iter().any(|r| {
+                        r.path == path
+                            && r.methods.iter().any(|m| {
+                                verb == "*" || m.http_method == verb || m.http_method == "ANY"
+                            })
+                    })
+                });
+                if exists {
+                    continue;
+                }
+                let (path, verb) = split_throttle_key(key).unwrap_or((key.as_str(), ""));
+                findings.push(
+                    GC308_META
+                        .finding(snapshot)
+                        .api(api)
+                        .stage(&listed.stage)
+                        .method(path, verb)
+                        .var("plan_id", plan.id.clone())
+                        .var("throttle_key", key.clone())
+                        .distinguish_by(plan.id.clone())
+                        .detail(format!(
+                            "Usage plan {} ({}) throttles {key} on {}:{}, but {} ({}) has no such method.",
+                            plan.name, plan.id, listed.api_id, listed.stage, api.name, api.id
+                        ))
+                        .build(),
+                );
+            }
         }
     }
     findings

@@ -1,0 +1,303 @@
+//! Reading REST API resource policies: who may call `execute-api:Invoke`, from where.
+//! Pure parsing, shared by the checks; AWS returns the policy as a JSON document inside a
+//! string, sometimes with its quotes still escaped.
+
+use serde_json::Value;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Effect {
+    Allow,
+    Deny,
+}
+
+/// One statement, reduced to what decides whether a caller may invoke the API.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Statement {
+    pub effect: Option<Effect>,
+    /// `*`, or the principals named; `not:`-prefixed for NotPrincipal.
+    pub principals: Vec<String>,
+    /// Whether the statement's Action (or NotAction) covers `execute-api:Invoke`.
+    pub covers_invoke: bool,
+    /// Resource patterns as written (`execute-api:/prod/GET/*`, ARNs...).
+    pub resources: Vec<String>,
+    pub source_ips: Vec<String>,
+    pub not_source_ips: Vec<String>,
+    pub source_vpcs: Vec<String>,
+    pub not_source_vpcs: Vec<String>,
+    pub source_vpces: Vec<String>,
+    pub not_source_vpces: Vec<String>,
+    /// Condition keys the summary does not interpret.
+    pub other_conditions: Vec<String>,
+}
+
+impl Statement {
+    fn has_conditions(&self) -> bool {
+        !(self.source_ips.is_empty()
+            && self.not_source_ips.is_empty()
+            && self.source_vpcs.is_empty()
+            && self.not_source_vpcs.is_empty()
+            && self.source_vpces.is_empty()
+            && self.not_source_vpces.is_empty()
+            && self.other_conditions.is_empty())
+    }
+
+    fn everyone(&self) -> bool {
+        self.principals.iter().any(|p| p == "*")
+    }
+
+    fn all_resources(&self) -> bool {
+        self.resources.is_empty()
+            || self.resources.iter().any(|r| {
+                r == "*" || r == "execute-api:/*" || r.ends_with(":*/*") || r.ends_with("/*/*/*")
+            })
+    }
+
+    /// "any principal from 203.0.113.0/24 for execute-api:/prod/*".
+    pub fn describe(&self) -> String {
+        let who = if self.everyone() {
+            "any principal".to_string()
+        } else {
+            self.principals.join(", ")
+        };
+        let mut parts = vec![who];
+        let mut push = |label: &str, values: &[String]| {
+            if !values.is_empty() {
+                parts.push(format!("{label} {}", values.join(", ")));
+            }
+        };
+        push("from IPs", &self.source_ips);
+        push("not from IPs", &self.not_source_ips);
+        push("from VPCs", &self.source_vpcs);
+        push("not from VPCs", &self.not_source_vpcs);
+        push("through VPC endpoints", &self.source_vpces);
+        push("not through VPC endpoints", &self.not_source_vpces);
+        push("with conditions on", &self.other_conditions);
+        if !self.all_resources() {
+            parts.push(format!("on {}", self.resources.join(", ")));
+        }
+        parts.join(" ")
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Policy {
+    pub statements: Vec<Statement>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("resource policy is not a readable IAM policy: {0}")]
+pub struct PolicyError(pub String);
+
+impl Policy {
+    /// Parses a policy as GetRestApi returns it, escaped or not.
+    pub fn parse(text: &str) -> Result<Policy, PolicyError> {
+        let document: Value = match serde_json::from_str(text) {
+            Ok(v) => v,
+            Err(first) => {
+                // `{\"Version\":...}`: the document still wears its string escaping.
+                let unescaped: String = serde_json::from_str(&format!("\"{text}\""))
+                    .map_err(|_| PolicyError(first.to_string()))?;
+                serde_json::from_str(&unescaped).map_err(|e| PolicyError(e.to_string()))?
+            }
+        };
+        let statements = match document.get("Statement") {
+            Some(Value::Array(items)) => items
+                .iter()
+                .map(parse_statement)
+                .collect::<Result<Vec<_>, _>>()?,
+            Some(item @ Value::Object(_)) => vec![parse_statement(item)?],
+            _ => return Err(PolicyError("no Statement".into())),
+        };
+        Ok(Policy { statements })
+    }
+
+    fn invoking(&self, effect: Effect) -> impl Iterator<Item = &Statement> {
+        self.statements
+            .iter()
+            .filter(move |s| s.effect == Some(effect) && s.covers_invoke)
+    }
+
+    /// Whether the policy does more than let anyone invoke everything.
+    pub fn restricts(&self) -> bool {
+        self.invoking(Effect::Deny).next().is_some()
+            || self
+                .invoking(Effect::Allow)
+                .any(|s| s.has_conditions() || !s.everyone() || !s.all_resources())
+            || self.invoking(Effect::Allow).next().is_none()
+    }
+
+    /// A Deny for everyone, on everything, with no condition: nobody gets in.
+    pub fn denies_everyone(&self) -> bool {
+        self.invoking(Effect::Deny)
+            .any(|s| s.everyone() && s.all_resources() && !s.has_conditions())
+    }
+
+    /// Whether requests arriving through a VPC endpoint can be allowed: an Allow with no
+    /// source-IP condition (aws:SourceIp never matches VPC endpoint traffic), and no blanket Deny.
+    pub fn admits_vpc_traffic(&self) -> bool {
+        !self.denies_everyone()
+            && self
+                .invoking(Effect::Allow)
+                .any(|s| s.source_ips.is_empty() && s.not_source_ips.is_empty())
+    }
+
+    /// "Allow: any principal through VPC endpoints vpce-1; Deny: ...".
+    pub fn describe(&self) -> String {
+        let mut parts = Vec::new();
+        for (effect, label) in [(Effect::Allow, "Allow"), (Effect::Deny, "Deny")] {
+            let described: Vec<String> = self.invoking(effect).map(Statement::describe).collect();
+            if !described.is_empty() {
+                parts.push(format!("{label}: {}", described.join("; ")));
+            }
+        }
+        if parts.is_empty() {
+            "no statement about execute-api:Invoke: nobody may invoke".to_string()
+        } else {
+            parts.join(". ")
+        }
+    }
+}
+
+fn strings(value: Option<&Value>) -> Vec<String> {
+    match value {
+        Some(Value::String(s)) => vec![s.clone()],
+        Some(Value::Array(items)) => items
+            .iter()
+            .filter_map(|v| v.as_str().map(str::to_string))
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
+fn principals(value: Option<&Value>) -> Vec<String> {
+    match value {
+        Some(Value::String(s)) => vec![s.clone()],
+        Some(Value::Object(map)) => map.values().flat_map(|v| strings(Some(v))).collect(),
+        _ => Vec::new(),
+    }
+}
+
+fn action_covers_invoke(action: &str) -> bool {
+    let action = action.to_ascii_lowercase();
+    action == "*" || action == "execute-api:*" || action == "execute-api:invoke"
+}
+
+fn parse_statement(value: &Value) -> Result<Statement, PolicyError> {
+    let Value::Object(map) = value else {
+        return Err(PolicyError("a Statement entry is not an object".into()));
+    };
+    let effect = match map.get("Effect").and_then(Value::as_str) {
+        Some("Allow") => Some(Effect::Allow),
+        Some("Deny") => Some(Effect::Deny),
+        _ => None,
+    };
+    let mut statement = Statement {
+        effect,
+        ..Statement::default()
+    };
+    statement.principals = principals(map.get("Principal"));
+    statement.principals.extend(
+        principals(map.get("NotPrincipal"))
+            .into_iter()
+            .map(|p| format!("not:{p}")),
+    );
+    statement.covers_invoke = if map.contains_key("NotAction") {
+        !strings(map.get("NotAction"))
+            .iter()
+            .any(|a| action_covers_invoke(a))
+    } else {
+        strings(map.get("Action"))
+            .iter()
+            .any(|a| action_covers_invoke(a))
+    };
+    statement.resources = strings(map.get("Resource"));
+    if let Some(Value::Object(conditions)) = map.get("Condition") {
+        for (operator, keys) in conditions {
+            let op = operator
+                .trim_start_matches("ForAnyValue:")
+                .trim_start_matches("ForAllValues:");
+            let op = op.trim_end_matches("IfExists");
+            let negated =
+                op.starts_with("Not") || op.contains("NotEquals") || op.contains("NotLike");
+            let Value::Object(keys) = keys else { continue };
+            for (key, values) in keys {
+                let values = strings(Some(values));
+                let target = match (key.to_ascii_lowercase().as_str(), negated) {
+                    ("aws:sourceip", false) => &mut statement.source_ips,
+                    ("aws:sourceip", true) => &mut statement.not_source_ips,
+                    ("aws:sourcevpc", false) => &mut statement.source_vpcs,
+                    ("aws:sourcevpc", true) => &mut statement.not_source_vpcs,
+                    ("aws:sourcevpce", false) => &mut statement.source_vpces,
+                    ("aws:sourcevpce", true) => &mut statement.not_source_vpces,
+                    _ => {
+                        statement.other_conditions.push(format!("{operator} {key}"));
+                        continue;
+                    }
+                };
+                target.extend(values);
+            }
+        }
+    }
+    Ok(statement)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const PRIVATE_WITH_VPCE: &str = r#"{"Version":"2012-10-17","Statement":[
+        {"Effect":"Allow","Principal":"*","Action":"execute-api:Invoke","Resource":"execute-api:/*"},
+        {"Effect":"Deny","Principal":"*","Action":"execute-api:Invoke","Resource":"execute-api:/*",
+         "Condition":{"StringNotEquals":{"aws:SourceVpce":"vpce-0123"}}}]}"#;
+
+    #[test]
+    fn parses_escaped_policies_as_aws_returns_them() {
+        let escaped = PRIVATE_WITH_VPCE.replace('"', "\\\"").replace('\n', "");
+        let policy = Policy::parse(&escaped).expect("escaped policy parses");
+        assert_eq!(policy, Policy::parse(PRIVATE_WITH_VPCE).unwrap());
+        assert_eq!(policy.statements[1].not_source_vpces, ["vpce-0123"]);
+    }
+
+    #[test]
+    fn private_policy_with_endpoint_admits_vpc_traffic() {
+        let policy = Policy::parse(PRIVATE_WITH_VPCE).unwrap();
+        assert!(policy.admits_vpc_traffic());
+        assert!(policy.restricts());
+        assert!(
+            policy
+                .describe()
+                .contains("not through VPC endpoints vpce-0123"),
+            "{}",
+            policy.describe()
+        );
+    }
+
+    #[test]
+    fn ip_only_allow_admits_no_vpc_traffic() {
+        let policy = Policy::parse(r#"{"Statement":{"Effect":"Allow","Principal":{"AWS":"*"},"Action":["execute-api:Invoke"],"Resource":"execute-api:/prod/GET/*","Condition":{"IpAddress":{"aws:SourceIp":["203.0.113.0/24"]}}}}"#).unwrap();
+        assert!(!policy.admits_vpc_traffic());
+        let text = policy.describe();
+        assert!(
+            text.contains("from IPs 203.0.113.0/24") && text.contains("on execute-api:/prod/GET/*"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn not_ip_address_and_blanket_deny() {
+        let policy = Policy::parse(r#"{"Statement":[{"Effect":"Allow","Principal":"*","Action":"*","Resource":"*"},{"Effect":"Deny","Principal":"*","Action":"execute-api:*","Resource":"*","Condition":{"NotIpAddress":{"aws:SourceIp":"10.0.0.0/8"}}}]}"#).unwrap();
+        assert_eq!(policy.statements[1].not_source_ips, ["10.0.0.0/8"]);
+        assert!(!policy.denies_everyone());
+        let deny_all = Policy::parse(r#"{"Statement":[{"Effect":"Allow","Principal":"*","Action":"*"},{"Effect":"Deny","Principal":"*","Action":"execute-api:Invoke","Resource":"execute-api:/*"}]}"#).unwrap();
+        assert!(deny_all.denies_everyone() && !deny_all.admits_vpc_traffic());
+    }
+
+    #[test]
+    fn open_policy_does_not_restrict_and_garbage_is_an_error() {
+        let open = Policy::parse(r#"{"Statement":[{"Effect":"Allow","Principal":"*","Action":"execute-api:Invoke","Resource":"execute-api:/*"}]}"#).unwrap();
+        assert!(!open.restricts());
+        assert!(Policy::parse("not json").is_err());
+        assert!(Policy::parse(r#"{"Statement": 7}"#).is_err());
+        assert!(Policy::parse(r#"{"Statement": [1]}"#).is_err());
+    }
+}
