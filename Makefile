@@ -3,6 +3,7 @@
 VENV ?= .venv
 PYTHON ?= python3
 export GATECHECK_MOTO_SERVER := $(abspath $(VENV))/bin/moto_server
+export GATECHECK_PYTHON := $(abspath $(VENV))/bin/python
 
 .PHONY: demo test lint fmt docs venv clean
 

@@ -14,7 +14,7 @@ async fn main() -> std::process::ExitCode {
         return std::process::ExitCode::from(2);
     }
     let sdk = aws_config::defaults(BehaviorVersion::latest()).load().await;
-    let seeder = seed::Seeder::new(aws_sdk_apigateway::Client::new(&sdk));
+    let seeder = seed::Seeder::new(aws_sdk_apigateway::Client::new(&sdk), aws_sdk_wafv2::Client::new(&sdk));
     match seed::seed_demo_account(&seeder).await {
         Ok(expectations) => {
             println!("  {:<28} {:<12} expected findings", "REST API", "id");

@@ -33,29 +33,17 @@ pub fn report(snapshots: &[Snapshot], duration: Duration) -> Report {
             .rest_apis
             .iter()
             .flat_map(|api| &api.stages)
-            .filter(|stage| {
-                snapshot
-                    .scope
-                    .stage
-                    .as_ref()
-                    .is_none_or(|s| *s == stage.name)
-            })
+            .filter(|stage| snapshot.scope.stage.as_ref().is_none_or(|s| *s == stage.name))
             .count();
         summary.usage_plans_audited += snapshot.usage_plans.len();
         for (operation, count) in &snapshot.api_calls {
-            *summary
-                .api_calls_by_operation
-                .entry(operation.clone())
-                .or_default() += count;
+            *summary.api_calls_by_operation.entry(operation.clone()).or_default() += count;
         }
     }
     sort_findings(&mut findings);
     summary.api_calls = summary.api_calls_by_operation.values().sum();
     for finding in &findings {
-        *summary
-            .findings_by_severity
-            .entry(finding.severity)
-            .or_default() += 1;
+        *summary.findings_by_severity.entry(finding.severity).or_default() += 1;
     }
     summary.highest_severity = findings.iter().map(|f| f.severity).max();
     Report { findings, summary }
@@ -64,21 +52,11 @@ pub fn report(snapshots: &[Snapshot], duration: Duration) -> Report {
 #[derive(Debug, thiserror::Error)]
 pub enum SnapshotFileError {
     #[error("cannot read snapshot file {path}: {source}")]
-    Unreadable {
-        path: String,
-        source: std::io::Error,
-    },
+    Unreadable { path: String, source: std::io::Error },
     #[error("snapshot file {path} is not a valid gatecheck snapshot: {source}")]
-    Invalid {
-        path: String,
-        source: serde_json::Error,
-    },
+    Invalid { path: String, source: serde_json::Error },
     #[error("snapshot file {path} has schema version {found}, newer than this gatecheck reads ({supported}): upgrade gatecheck")]
-    TooNew {
-        path: String,
-        found: u32,
-        supported: u32,
-    },
+    TooNew { path: String, found: u32, supported: u32 },
 }
 
 /// Reads a snapshot written by `gatecheck snapshot`. Errors name the file and, for bad
@@ -139,29 +117,21 @@ mod tests {
         assert_eq!(report.summary.findings_by_severity[&Severity::Info], 0);
         assert_eq!(report.summary.highest_severity, Some(Severity::Critical));
         assert_eq!(report.summary.api_calls, 2);
-        assert_eq!(
-            (report.summary.apis_audited, report.summary.stages_audited),
-            (1, 1)
-        );
+        assert_eq!((report.summary.apis_audited, report.summary.stages_audited), (1, 1));
         assert!(report.fails(Severity::Critical));
     }
 
     #[test]
     fn corrupt_snapshot_names_file_and_position() {
-        let err =
-            parse_snapshot("{\"schema_version\": 1,\n  \"account\": [", "s.json").unwrap_err();
+        let err = parse_snapshot("{\"schema_version\": 1,\n  \"account\": [", "s.json").unwrap_err();
         let text = err.to_string();
         assert!(text.contains("s.json") && text.contains("line 2"), "{text}");
     }
 
     #[test]
     fn newer_snapshot_is_refused() {
-        let err =
-            parse_snapshot("{\"schema_version\": 99, \"future\": true}", "s.json").unwrap_err();
-        assert!(
-            matches!(err, SnapshotFileError::TooNew { found: 99, .. }),
-            "{err}"
-        );
+        let err = parse_snapshot("{\"schema_version\": 99, \"future\": true}", "s.json").unwrap_err();
+        assert!(matches!(err, SnapshotFileError::TooNew { found: 99, .. }), "{err}");
     }
 
     #[test]

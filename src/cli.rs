@@ -145,10 +145,7 @@ pub fn main() -> ExitCode {
         Ok(cli) => cli,
         Err(err) => {
             use clap::error::ErrorKind;
-            if matches!(
-                err.kind(),
-                ErrorKind::DisplayHelp | ErrorKind::DisplayVersion
-            ) {
+            if matches!(err.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion) {
                 let _ = err.print();
                 return ExitCode::SUCCESS;
             }
@@ -282,9 +279,7 @@ async fn collect_regions(aws: &AwsArgs, regions: &[String]) -> anyhow::Result<Ve
     let regions: Vec<String> = if regions.is_empty() {
         match base.region() {
             Some(region) => vec![region.to_string()],
-            None => bail!(
-                "no AWS region: pass --region or set AWS_REGION (or a region in your profile)"
-            ),
+            None => bail!("no AWS region: pass --region or set AWS_REGION (or a region in your profile)"),
         }
     } else {
         regions.to_vec()
@@ -325,8 +320,7 @@ async fn load_sdk_config(aws: &AwsArgs, region: Option<&str>) -> aws_config::Sdk
 /// Fails early, in one line, when no credentials can be found.
 async fn check_credentials(sdk: &aws_config::SdkConfig) -> anyhow::Result<()> {
     use aws_credential_types::provider::ProvideCredentials;
-    const HOW: &str =
-        "set AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, pass --profile, or run 'aws sso login'";
+    const HOW: &str = "set AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, pass --profile, or run 'aws sso login'";
     let Some(provider) = sdk.credentials_provider() else {
         bail!("no AWS credentials found: {HOW}");
     };
@@ -341,11 +335,8 @@ fn progress_bar(region: &str) -> Option<Progress> {
     if !std::io::stderr().is_terminal() {
         return None;
     }
-    let bar =
-        indicatif::ProgressBar::with_draw_target(None, indicatif::ProgressDrawTarget::stderr());
-    if let Ok(style) =
-        indicatif::ProgressStyle::with_template("{prefix} {bar:30} {pos}/{len} APIs read")
-    {
+    let bar = indicatif::ProgressBar::with_draw_target(None, indicatif::ProgressDrawTarget::stderr());
+    if let Ok(style) = indicatif::ProgressStyle::with_template("{prefix} {bar:30} {pos}/{len} APIs read") {
         bar.set_style(style);
     }
     bar.set_prefix(region.to_string());
@@ -364,23 +355,10 @@ mod tests {
 
     #[test]
     fn region_names() {
-        for ok in [
-            "eu-west-1",
-            "us-gov-east-1",
-            "ap-southeast-2",
-            "il-central-1",
-        ] {
+        for ok in ["eu-west-1", "us-gov-east-1", "ap-southeast-2", "il-central-1"] {
             assert!(is_region_name(ok), "{ok}");
         }
-        for bad in [
-            "",
-            "eu-west",
-            "EU-west-1",
-            "euwest1",
-            "eu--1",
-            "e-west-1",
-            "eu-west-x",
-        ] {
+        for bad in ["", "eu-west", "EU-west-1", "euwest1", "eu--1", "e-west-1", "eu-west-x"] {
             assert!(!is_region_name(bad), "{bad}");
         }
     }

@@ -70,16 +70,10 @@ impl Snapshot {
     }
 
     /// The usage plans that list `api_id`/`stage` among their API stages.
-    pub fn plans_covering<'a>(
-        &'a self,
-        api_id: &'a str,
-        stage: &'a str,
-    ) -> impl Iterator<Item = &'a UsagePlan> + 'a {
-        self.usage_plans.iter().filter(move |plan| {
-            plan.api_stages
-                .iter()
-                .any(|s| s.api_id == api_id && s.stage == stage)
-        })
+    pub fn plans_covering<'a>(&'a self, api_id: &'a str, stage: &'a str) -> impl Iterator<Item = &'a UsagePlan> + 'a {
+        self.usage_plans
+            .iter()
+            .filter(move |plan| plan.api_stages.iter().any(|s| s.api_id == api_id && s.stage == stage))
     }
 
     pub fn web_acl(&self, arn: &str) -> Option<&WebAcl> {

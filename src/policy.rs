@@ -47,9 +47,10 @@ impl Statement {
 
     fn all_resources(&self) -> bool {
         self.resources.is_empty()
-            || self.resources.iter().any(|r| {
-                r == "*" || r == "execute-api:/*" || r.ends_with(":*/*") || r.ends_with("/*/*/*")
-            })
+            || self
+                .resources
+                .iter()
+                .any(|r| r == "*" || r == "execute-api:/*" || r.ends_with(":*/*") || r.ends_with("/*/*/*"))
     }
 
     /// "any principal from 203.0.113.0/24 for execute-api:/prod/*".
@@ -95,16 +96,13 @@ impl Policy {
             Ok(v) => v,
             Err(first) => {
                 // `{\"Version\":...}`: the document still wears its string escaping.
-                let unescaped: String = serde_json::from_str(&format!("\"{text}\""))
-                    .map_err(|_| PolicyError(first.to_string()))?;
+                let unescaped: String =
+                    serde_json::from_str(&format!("\"{text}\"")).map_err(|_| PolicyError(first.to_string()))?;
                 serde_json::from_str(&unescaped).map_err(|e| PolicyError(e.to_string()))?
             }
         };
         let statements = match document.get("Statement") {
-            Some(Value::Array(items)) => items
-                .iter()
-                .map(parse_statement)
-                .collect::<Result<Vec<_>, _>>()?,
+            Some(Value::Array(items)) => items.iter().map(parse_statement).collect::<Result<Vec<_>, _>>()?,
             Some(item @ Value::Object(_)) => vec![parse_statement(item)?],
             _ => return Err(PolicyError("no Statement".into())),
         };
@@ -161,10 +159,7 @@ impl Policy {
 fn strings(value: Option<&Value>) -> Vec<String> {
     match value {
         Some(Value::String(s)) => vec![s.clone()],
-        Some(Value::Array(items)) => items
-            .iter()
-            .filter_map(|v| v.as_str().map(str::to_string))
-            .collect(),
+        Some(Value::Array(items)) => items.iter().filter_map(|v| v.as_str().map(str::to_string)).collect(),
         _ => Vec::new(),
     }
 }
@@ -202,13 +197,9 @@ fn parse_statement(value: &Value) -> Result<Statement, PolicyError> {
             .map(|p| format!("not:{p}")),
     );
     statement.covers_invoke = if map.contains_key("NotAction") {
-        !strings(map.get("NotAction"))
-            .iter()
-            .any(|a| action_covers_invoke(a))
+        !strings(map.get("NotAction")).iter().any(|a| action_covers_invoke(a))
     } else {
-        strings(map.get("Action"))
-            .iter()
-            .any(|a| action_covers_invoke(a))
+        strings(map.get("Action")).iter().any(|a| action_covers_invoke(a))
     };
     statement.resources = strings(map.get("Resource"));
     if let Some(Value::Object(conditions)) = map.get("Condition") {
@@ -217,8 +208,7 @@ fn parse_statement(value: &Value) -> Result<Statement, PolicyError> {
                 .trim_start_matches("ForAnyValue:")
                 .trim_start_matches("ForAllValues:");
             let op = op.trim_end_matches("IfExists");
-            let negated =
-                op.starts_with("Not") || op.contains("NotEquals") || op.contains("NotLike");
+            let negated = op.starts_with("Not") || op.contains("NotEquals") || op.contains("NotLike");
             let Value::Object(keys) = keys else { continue };
             for (key, values) in keys {
                 let values = strings(Some(values));
@@ -264,9 +254,7 @@ mod tests {
         assert!(policy.admits_vpc_traffic());
         assert!(policy.restricts());
         assert!(
-            policy
-                .describe()
-                .contains("not through VPC endpoints vpce-0123"),
+            policy.describe().contains("not through VPC endpoints vpce-0123"),
             "{}",
             policy.describe()
         );

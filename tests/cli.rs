@@ -68,12 +68,7 @@ fn assert_one_line_error(run: &Run, needle: &str) {
         "one line, got: {}",
         run.stderr
     );
-    assert!(
-        run.stderr.contains(needle),
-        "{:?} not in {}",
-        needle,
-        run.stderr
-    );
+    assert!(run.stderr.contains(needle), "{:?} not in {}", needle, run.stderr);
     assert!(!run.stderr.contains("panicked") && !run.stderr.contains("backtrace"));
 }
 
@@ -121,11 +116,7 @@ fn unreadable_and_corrupt_snapshots_exit_2_naming_file_and_position() {
     let dir = std::env::temp_dir().join(format!("gatecheck-cli-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let corrupt = dir.join("corrupt.json");
-    std::fs::write(
-        &corrupt,
-        "{\"schema_version\": 1,\n \"account\": {\"id\": nul",
-    )
-    .unwrap();
+    std::fs::write(&corrupt, "{\"schema_version\": 1,\n \"account\": {\"id\": nul").unwrap();
     let path = corrupt.to_str().unwrap();
     let run = gatecheck(&["audit", "--snapshot", path], &[]);
     assert_one_line_error(&run, path);
@@ -144,10 +135,11 @@ fn checks_lists_the_catalogue() {
     assert_eq!(run.code, 0);
     let checks: Vec<Value> = serde_json::from_str(&run.stdout).unwrap();
     let ids: Vec<&str> = checks.iter().map(|c| c["id"].as_str().unwrap()).collect();
-    assert_eq!(
-        ids,
-        ["GC301", "GC302", "GC303", "GC304", "GC305", "GC306", "GC307", "GC602", "GC900"]
-    );
+    let catalogue = [
+        "GC101", "GC102", "GC103", "GC201", "GC202", "GC301", "GC302", "GC303", "GC304", "GC305", "GC306", "GC307",
+        "GC308", "GC401", "GC501", "GC601", "GC602", "GC900",
+    ];
+    assert_eq!(ids, catalogue);
 }
 
 fn keys(value: &Value) -> BTreeSet<&str> {
@@ -168,10 +160,8 @@ async fn json_output_is_the_documented_contract_and_exit_codes_follow_fail_on() 
     let key = s.key("k", true, secret).await.unwrap();
     let mut api = s.api("cli-api").await.unwrap();
     s.keyed(&mut api, "/a", "GET").await.unwrap();
-    s.method(&mut api, "/b", "GET", false, "NONE", None)
-        .await
-        .unwrap();
-    s.deploy(&api, "prod").await.unwrap();
+    s.method(&mut api, "/b", "GET", false, "NONE", None).await.unwrap();
+    s.deploy_logged(&api, "prod").await.unwrap();
     s.plan("p", &[(&api, "prod")], &[&key]).await.unwrap();
 
     let env = moto_env();
@@ -200,10 +190,7 @@ async fn json_output_is_the_documented_contract_and_exit_codes_follow_fail_on() 
         "fingerprint",
     ]);
     let findings = report["findings"].as_array().unwrap();
-    let checks: Vec<&str> = findings
-        .iter()
-        .map(|f| f["check"].as_str().unwrap())
-        .collect();
+    let checks: Vec<&str> = findings.iter().map(|f| f["check"].as_str().unwrap()).collect();
     assert_eq!(checks, ["GC306", "GC602"]);
     for f in findings {
         assert_eq!(keys(f), contract);
@@ -237,9 +224,7 @@ async fn json_output_is_the_documented_contract_and_exit_codes_follow_fail_on() 
 async fn snapshot_file_audits_offline_with_the_same_findings() {
     let region = "ca-central-1";
     let account = TestAccount::new(DEFAULT_ACCOUNT, region);
-    let expectations = support::seed::seed_demo_account(&account.seeder())
-        .await
-        .unwrap();
+    let expectations = support::seed::seed_demo_account(&account.seeder()).await.unwrap();
     assert!(!expectations.is_empty());
 
     let env = with_moto(&[]);
@@ -249,10 +234,7 @@ async fn snapshot_file_audits_offline_with_the_same_findings() {
     assert_eq!(run.code, 0, "{}", run.stderr);
     let written = std::fs::read_to_string(file).unwrap();
     for value in support::seed::DEMO_KEY_VALUES {
-        assert!(
-            !written.contains(value),
-            "a key value leaked into the snapshot"
-        );
+        assert!(!written.contains(value), "a key value leaked into the snapshot");
     }
 
     let live = run_with(&["audit", "--region", region, "--format", "json"], &env);
@@ -268,9 +250,6 @@ async fn snapshot_file_audits_offline_with_the_same_findings() {
 #[tokio::test]
 async fn unknown_api_exits_2() {
     let env = moto_env();
-    let run = run_with(
-        &["audit", "--region", "sa-east-1", "--api", "doesnotexist"],
-        &env,
-    );
+    let run = run_with(&["audit", "--region", "sa-east-1", "--api", "doesnotexist"], &env);
     assert_one_line_error(&run, "REST API doesnotexist not found in sa-east-1");
 }

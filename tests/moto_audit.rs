@@ -3,12 +3,13 @@
 
 mod support;
 
+use aws_sdk_apigateway::types::EndpointType;
 use gatecheck::audit::{parse_snapshot, report, snapshot_json};
 use gatecheck::collect::{collect, CollectError, CollectOptions};
 use gatecheck::finding::{Finding, Report};
 use gatecheck::model::{GapReason, Part, Scope, Snapshot};
 use std::time::Duration;
-use support::seed::{seed_demo_account, DEMO_KEY_VALUES};
+use support::seed::{self as seed, seed_demo_account, WafRuleAction, DEMO_KEY_VALUES};
 use support::TestAccount;
 
 async fn snapshot_of(account: &TestAccount, scope: Scope) -> Snapshot {
@@ -20,28 +21,22 @@ async fn snapshot_of(account: &TestAccount, scope: Scope) -> Snapshot {
 }
 
 async fn audit(account: &TestAccount) -> Report {
-    report(
-        &[snapshot_of(account, Scope::default()).await],
-        Duration::ZERO,
-    )
+    report(&[snapshot_of(account, Scope::default()).await], Duration::ZERO)
 }
 
-/// (check, api_id, stage) of each finding, GC602 left out (moto accounts have no role).
+/// (check, api_id, stage) of each finding, the logging checks left out: moto accounts have
+/// no CloudWatch role (GC602) and seeded stages no logging (GC601) unless a test sets it.
 fn places(report: &Report) -> Vec<(String, Option<String>, Option<String>)> {
     report
         .findings
         .iter()
-        .filter(|f| f.check != "GC602")
+        .filter(|f| f.check != "GC602" && f.check != "GC601")
         .map(|f| (f.check.clone(), f.api_id.clone(), f.stage.clone()))
         .collect()
 }
 
 fn place(check: &str, api_id: &str, stage: &str) -> (String, Option<String>, Option<String>) {
-    (
-        check.to_string(),
-        Some(api_id.to_string()),
-        Some(stage.to_string()),
-    )
+    (check.to_string(), Some(api_id.to_string()), Some(stage.to_string()))
 }
 
 #[tokio::test]
@@ -54,16 +49,10 @@ async fn gc301_no_usage_plan_and_healthy_control() {
     let mut healthy = s.api("healthy").await.unwrap();
     s.keyed(&mut healthy, "/a", "GET").await.unwrap();
     s.deploy(&healthy, "prod").await.unwrap();
-    let key = s
-        .key("k", true, "valueForGc301Test000000001")
-        .await
-        .unwrap();
+    let key = s.key("k", true, "valueForGc301Test000000001").await.unwrap();
     s.plan("p", &[(&healthy, "prod")], &[&key]).await.unwrap();
 
-    assert_eq!(
-        places(&audit(&account).await),
-        [place("GC301", &broken.id, "prod")]
-    );
+    assert_eq!(places(&audit(&account).await), [place("GC301", &broken.id, "prod")]);
 }
 
 #[tokio::test]
@@ -74,24 +63,15 @@ async fn gc302_plan_without_keys() {
     s.keyed(&mut api, "/a", "GET").await.unwrap();
     s.deploy(&api, "prod").await.unwrap();
     s.plan("empty", &[(&api, "prod")], &[]).await.unwrap();
-    assert_eq!(
-        places(&audit(&account).await),
-        [place("GC302", &api.id, "prod")]
-    );
+    assert_eq!(places(&audit(&account).await), [place("GC302", &api.id, "prod")]);
 }
 
 #[tokio::test]
 async fn gc303_disabled_keys_and_two_plan_control() {
     let account = TestAccount::new("000000000303", "us-east-1");
     let s = account.seeder();
-    let disabled = s
-        .key("off", false, "valueForGc303Test000000001")
-        .await
-        .unwrap();
-    let enabled = s
-        .key("on", true, "valueForGc303Test000000002")
-        .await
-        .unwrap();
+    let disabled = s.key("off", false, "valueForGc303Test000000001").await.unwrap();
+    let enabled = s.key("on", true, "valueForGc303Test000000002").await.unwrap();
     let mut broken = s.api("broken").await.unwrap();
     s.keyed(&mut broken, "/a", "GET").await.unwrap();
     s.deploy(&broken, "prod").await.unwrap();
@@ -104,24 +84,16 @@ async fn gc303_disabled_keys_and_two_plan_control() {
     s.plan("one-disabled", &[(&healthy, "prod")], &[&disabled])
         .await
         .unwrap();
-    s.plan("one-enabled", &[(&healthy, "prod")], &[&enabled])
-        .await
-        .unwrap();
+    s.plan("one-enabled", &[(&healthy, "prod")], &[&enabled]).await.unwrap();
 
-    assert_eq!(
-        places(&audit(&account).await),
-        [place("GC303", &broken.id, "prod")]
-    );
+    assert_eq!(places(&audit(&account).await), [place("GC303", &broken.id, "prod")]);
 }
 
 #[tokio::test]
 async fn gc304_authorizer_source_and_custom_authorizer_control() {
     let account = TestAccount::new("000000000304", "us-east-1");
     let s = account.seeder();
-    let key = s
-        .key("k", true, "valueForGc304Test000000001")
-        .await
-        .unwrap();
+    let key = s.key("k", true, "valueForGc304Test000000001").await.unwrap();
     let source = aws_sdk_apigateway::types::ApiKeySourceType::Authorizer;
     let mut broken = s.api_with("broken", source.clone(), &[]).await.unwrap();
     s.keyed(&mut broken, "/a", "GET").await.unwrap();
@@ -141,40 +113,26 @@ async fn gc304_authorizer_source_and_custom_authorizer_control() {
     assert_eq!(report.findings[0].resource_path.as_deref(), Some("/a"));
     let snapshot = snapshot_of(&account, Scope::default()).await;
     let healthy_api = snapshot.rest_api(&healthy.id).unwrap();
-    assert_eq!(
-        healthy_api.authorizers.len(),
-        1,
-        "authorizers are collected"
-    );
+    assert_eq!(healthy_api.authorizers.len(), 1, "authorizers are collected");
 }
 
 #[tokio::test]
 async fn gc305_preflight_and_gc306_open_methods() {
     let account = TestAccount::new("000000000305", "us-east-1");
     let s = account.seeder();
-    let key = s
-        .key("k", true, "valueForGc305Test000000001")
-        .await
-        .unwrap();
+    let key = s.key("k", true, "valueForGc305Test000000001").await.unwrap();
     let mut api = s.api("api").await.unwrap();
     s.keyed(&mut api, "/a", "GET").await.unwrap();
     s.keyed(&mut api, "/a", "OPTIONS").await.unwrap();
-    s.method(&mut api, "/b", "POST", false, "NONE", None)
-        .await
-        .unwrap();
-    s.method(&mut api, "/b", "OPTIONS", false, "NONE", None)
-        .await
-        .unwrap();
+    s.method(&mut api, "/b", "POST", false, "NONE", None).await.unwrap();
+    s.method(&mut api, "/b", "OPTIONS", false, "NONE", None).await.unwrap();
     s.deploy(&api, "prod").await.unwrap();
     s.plan("p", &[(&api, "prod")], &[&key]).await.unwrap();
 
     let report = audit(&account).await;
     assert_eq!(
         places(&report),
-        [
-            place("GC305", &api.id, "prod"),
-            place("GC306", &api.id, "prod")
-        ]
+        [place("GC305", &api.id, "prod"), place("GC306", &api.id, "prod")]
     );
     let gc306 = report.findings.iter().find(|f| f.check == "GC306").unwrap();
     assert!(
@@ -188,33 +146,20 @@ async fn gc305_preflight_and_gc306_open_methods() {
 async fn gc307_stale_stage() {
     let account = TestAccount::new("000000000307", "us-east-1");
     let s = account.seeder();
-    let key = s
-        .key("k", true, "valueForGc307Test000000001")
-        .await
-        .unwrap();
+    let key = s.key("k", true, "valueForGc307Test000000001").await.unwrap();
     let mut api = s.api("api").await.unwrap();
     s.keyed(&mut api, "/a", "GET").await.unwrap();
     s.deploy(&api, "old").await.unwrap();
     s.deploy(&api, "new").await.unwrap();
-    s.plan("p", &[(&api, "old"), (&api, "new")], &[&key])
-        .await
-        .unwrap();
+    s.plan("p", &[(&api, "old"), (&api, "new")], &[&key]).await.unwrap();
     s.delete_stage(&api, "old").await.unwrap();
-    assert_eq!(
-        places(&audit(&account).await),
-        [place("GC307", &api.id, "old")]
-    );
+    assert_eq!(places(&audit(&account).await), [place("GC307", &api.id, "old")]);
 }
 
 #[tokio::test]
 async fn gc602_fires_without_role_and_not_with_one() {
     let account = TestAccount::new("000000000602", "us-east-1");
-    let checks = |r: &Report| {
-        r.findings
-            .iter()
-            .map(|f| f.check.clone())
-            .collect::<Vec<_>>()
-    };
+    let checks = |r: &Report| r.findings.iter().map(|f| f.check.clone()).collect::<Vec<_>>();
     assert_eq!(checks(&audit(&account).await), ["GC602"]);
     account
         .seeder()
@@ -232,8 +177,7 @@ async fn gc900_access_denied_names_scope_blinds_checks_and_keeps_the_rest() {
     s.keyed(&mut api, "/a", "GET").await.unwrap();
     s.deploy(&api, "prod").await.unwrap();
 
-    let proxy =
-        support::deny_proxy::start(&support::moto().endpoint, vec!["GET /usageplans".into()]);
+    let proxy = support::deny_proxy::start(&support::moto().endpoint, vec!["GET /usageplans".into()]);
     let denied = TestAccount::at(&proxy.endpoint, &account.id, &account.region);
     let snapshot = snapshot_of(&denied, Scope::default()).await;
     assert_eq!(snapshot.gaps.len(), 1);
@@ -244,8 +188,8 @@ async fn gc900_access_denied_names_scope_blinds_checks_and_keeps_the_rest() {
 
     let report = report(&[snapshot], Duration::ZERO);
     let ids: Vec<&str> = report.findings.iter().map(|f| f.check.as_str()).collect();
-    // GC301 would be a guess without the usage plans; GC602 does not need them.
-    assert_eq!(ids, ["GC900", "GC602"]);
+    // GC301 would be a guess without the usage plans; the logging checks do not need them.
+    assert_eq!(ids, ["GC900", "GC602", "GC601"]);
     let gc900 = &report.findings[0];
     assert!(
         gc900.detail.contains("GetUsagePlans") && gc900.detail.contains("GC301"),
@@ -352,43 +296,360 @@ async fn scope_limits_the_audit_to_one_api_and_stage() {
 }
 
 #[tokio::test]
-async fn call_count_is_three_per_api_plus_deployments_and_account_reads() {
+async fn call_count_grows_per_api_deployment_acl_set_and_domain_never_per_stage() {
     let account = TestAccount::new("000000000045", "eu-west-1");
     let s = account.seeder();
+    let mut apis = Vec::new();
     for name in ["one", "two"] {
         let mut api = s.api(name).await.unwrap();
         s.keyed(&mut api, "/x", "GET").await.unwrap();
         s.deploy(&api, "prod").await.unwrap();
         s.deploy(&api, "dev").await.unwrap();
+        apis.push(api);
     }
     s.plan("p", &[], &[]).await.unwrap();
+    // One web ACL on all four stages, its two rules on one IP set; two custom domains.
+    let set = s.ip_set("shared", &["192.0.2.0/24"]).await.unwrap();
+    let rules = [
+        ("a", WafRuleAction::Block, set.as_str()),
+        ("b", WafRuleAction::Count, set.as_str()),
+    ];
+    let acl = s
+        .web_acl("shared-acl", false, &rules, (&apis[0], "prod"))
+        .await
+        .unwrap();
+    for (api, stage) in [(&apis[0], "dev"), (&apis[1], "prod"), (&apis[1], "dev")] {
+        s.associate(&acl, api, stage).await.unwrap();
+    }
+    s.domain("one.example.com", &[("one", &apis[0].id, Some("prod"))])
+        .await
+        .unwrap();
+    s.domain("two.example.com", &[("two", &apis[1].id, None)])
+        .await
+        .unwrap();
 
     let snapshot = snapshot_of(&account, Scope::default()).await;
     let calls = &snapshot.api_calls;
     let count = |op: &str| calls.get(op).copied().unwrap_or(0);
     assert_eq!(count("GetRestApis"), 1);
     assert_eq!(
-        (
-            count("GetResources"),
-            count("GetStages"),
-            count("GetAuthorizers")
-        ),
-        (2, 2, 2)
+        (count("GetResources"), count("GetStages"), count("GetAuthorizers")),
+        (2, 2, 2),
+        "three per API"
     );
+    assert_eq!(count("GetDeployment"), 4, "one per distinct deployment");
     assert_eq!(
-        count("GetDeployment"),
-        4,
-        "one per distinct deployment, none per stage beyond that"
-    );
-    assert_eq!(
-        (
-            count("GetUsagePlans"),
-            count("GetUsagePlanKeys"),
-            count("GetApiKeys")
-        ),
+        (count("GetUsagePlans"), count("GetUsagePlanKeys"), count("GetApiKeys")),
         (1, 1, 1)
     );
+    assert_eq!(
+        (count("GetWebACL"), count("GetIPSet")),
+        (1, 1),
+        "one per distinct ACL and IP set, not per stage"
+    );
+    assert_eq!(
+        (count("GetDomainNames"), count("GetBasePathMappings")),
+        (1, 2),
+        "one per domain"
+    );
     assert_eq!((count("GetAccount"), count("GetCallerIdentity")), (1, 1));
-    assert_eq!(snapshot.total_api_calls(), 16);
-    assert_eq!(report(&[snapshot], Duration::ZERO).summary.api_calls, 16);
+    assert_eq!(snapshot.total_api_calls(), 21);
+    assert_eq!(snapshot.web_acls.len(), 1);
+    assert_eq!(snapshot.ip_sets[0].addresses, ["192.0.2.0/24"]);
+    let report = report(&[snapshot], Duration::ZERO);
+    assert_eq!(report.summary.api_calls, 21);
+    assert_eq!(
+        report.findings.iter().filter(|f| f.check == "GC202").count(),
+        4,
+        "one per stage behind the ACL"
+    );
+}
+
+#[tokio::test]
+async fn gc101_gc102_gc103_reachability() {
+    let account = TestAccount::new("000000000101", "us-east-1");
+    let s = account.seeder();
+    let regional = EndpointType::Regional;
+    let mut hidden = s.api_full("hidden", regional.clone(), None, true).await.unwrap();
+    s.keyed(&mut hidden, "/a", "GET").await.unwrap();
+    s.deploy(&hidden, "prod").await.unwrap();
+    let mut domain_only = s.api_full("domain-only", regional.clone(), None, true).await.unwrap();
+    s.keyed(&mut domain_only, "/a", "GET").await.unwrap();
+    s.deploy(&domain_only, "prod").await.unwrap();
+    s.domain("api.example.com", &[("v1", &domain_only.id, Some("prod"))])
+        .await
+        .unwrap();
+    let no_policy = s
+        .api_full("private-no-policy", EndpointType::Private, None, false)
+        .await
+        .unwrap();
+    let with_vpce = s
+        .api_full("private-vpce", EndpointType::Private, Some(seed::VPCE_POLICY), false)
+        .await
+        .unwrap();
+    let ip_only = s
+        .api_full("ip-only", regional, Some(seed::IP_ALLOWLIST_POLICY), false)
+        .await
+        .unwrap();
+
+    let report = audit(&account).await;
+    let on = |id: &str| -> Vec<(String, gatecheck::finding::Severity)> {
+        report
+            .findings
+            .iter()
+            .filter(|f| f.api_id.as_deref() == Some(id) && f.check != "GC601")
+            .map(|f| (f.check.clone(), f.severity))
+            .collect()
+    };
+    use gatecheck::finding::Severity::*;
+    let gc301 = ("GC301".to_string(), Critical);
+    assert_eq!(on(&hidden.id), [("GC101".to_string(), Critical), gc301.clone()]);
+    assert_eq!(on(&domain_only.id), [gc301, ("GC101".to_string(), High)]);
+    assert_eq!(on(&no_policy.id), [("GC102".to_string(), Critical)]);
+    assert_eq!(
+        on(&with_vpce.id),
+        [("GC103".to_string(), Info)],
+        "a proper VPC endpoint policy: no GC102"
+    );
+    assert_eq!(on(&ip_only.id), [("GC103".to_string(), Info)]);
+    let gc103 = report
+        .findings
+        .iter()
+        .find(|f| f.api_id.as_deref() == Some(&ip_only.id))
+        .unwrap();
+    assert!(
+        gc103.detail.contains("203.0.113.0/24"),
+        "the escaped policy from the API was parsed: {}",
+        gc103.detail
+    );
+}
+
+#[tokio::test]
+async fn gc201_gc202_waf_and_count_only_control() {
+    let account = TestAccount::new("000000000201", "us-east-1");
+    let s = account.seeder();
+    let office = s.ip_set("office", &["198.51.100.0/24"]).await.unwrap();
+    let empty = s.ip_set("empty", &[]).await.unwrap();
+    let mut apis = Vec::new();
+    for name in ["default-block", "nobody", "blocklist", "count-only"] {
+        let mut api = s.api(name).await.unwrap();
+        s.method(&mut api, "/a", "GET", false, "AWS_IAM", None).await.unwrap();
+        s.deploy(&api, "prod").await.unwrap();
+        apis.push(api);
+    }
+    s.web_acl(
+        "office-only",
+        true,
+        &[("office", WafRuleAction::Allow, &office)],
+        (&apis[0], "prod"),
+    )
+    .await
+    .unwrap();
+    s.web_acl(
+        "nobody",
+        true,
+        &[("empty", WafRuleAction::Allow, &empty)],
+        (&apis[1], "prod"),
+    )
+    .await
+    .unwrap();
+    s.web_acl(
+        "blocklist",
+        false,
+        &[("office", WafRuleAction::Block, &office)],
+        (&apis[2], "prod"),
+    )
+    .await
+    .unwrap();
+    s.web_acl(
+        "count",
+        false,
+        &[("office", WafRuleAction::Count, &office)],
+        (&apis[3], "prod"),
+    )
+    .await
+    .unwrap();
+
+    let report = audit(&account).await;
+    let on = |api: &seed::Api| -> Vec<(String, gatecheck::finding::Severity)> {
+        report
+            .findings
+            .iter()
+            .filter(|f| f.api_id.as_deref() == Some(&api.id))
+            .filter(|f| f.check != "GC601")
+            .map(|f| (f.check.clone(), f.severity))
+            .collect()
+    };
+    use gatecheck::finding::Severity::*;
+    assert_eq!(on(&apis[0]), [("GC201".to_string(), High)]);
+    assert_eq!(on(&apis[1]), [("GC201".to_string(), Critical)]);
+    assert_eq!(on(&apis[2]), [("GC202".to_string(), Info)]);
+    assert_eq!(on(&apis[3]), [], "Count rules block nobody");
+    let gc201 = report
+        .findings
+        .iter()
+        .find(|f| f.api_id.as_deref() == Some(&apis[0].id))
+        .unwrap();
+    assert!(gc201.detail.contains("IP set office (1 CIDR)"), "{}", gc201.detail);
+}
+
+#[tokio::test]
+async fn unreadable_web_acl_is_gc900_for_its_stages_only() {
+    let account = TestAccount::new("000000000902", "us-east-1");
+    let s = account.seeder();
+    let mut api = s.api("behind-waf").await.unwrap();
+    s.method(&mut api, "/a", "GET", false, "AWS_IAM", None).await.unwrap();
+    s.deploy(&api, "prod").await.unwrap();
+    s.web_acl("blocks-all", true, &[], (&api, "prod")).await.unwrap();
+
+    let proxy = support::deny_proxy::start(
+        &support::moto().endpoint,
+        vec!["x-amz-target: AWSWAF_20190729.GetWebACL".into()],
+    );
+    let denied = TestAccount::at(&proxy.endpoint, &account.id, &account.region);
+    let report = report(&[snapshot_of(&denied, Scope::default()).await], Duration::ZERO);
+    let ids: Vec<&str> = report
+        .findings
+        .iter()
+        .filter(|f| f.api_id.is_some() && f.check != "GC601")
+        .map(|f| f.check.as_str())
+        .collect();
+    assert_eq!(ids, ["GC900"], "no GC201 guessed without the ACL");
+    assert_eq!(report.findings[0].stage.as_deref(), Some("prod"));
+    assert!(
+        report.findings[0].detail.contains("GC201"),
+        "{}",
+        report.findings[0].detail
+    );
+    // Readable, the same ACL is a critical GC201.
+    assert!(audit(&account)
+        .await
+        .findings
+        .iter()
+        .any(|f| f.check == "GC201" && f.severity == gatecheck::finding::Severity::Critical));
+}
+
+#[tokio::test]
+async fn gc308_gc501_gc601() {
+    let account = TestAccount::new("000000000308", "us-east-1");
+    let s = account.seeder();
+    let key = s.key("k", true, "valueForGc308Test000000001").await.unwrap();
+    let mut api = s.api("api").await.unwrap();
+    s.keyed(&mut api, "/a", "GET").await.unwrap();
+    s.deploy(&api, "old").await.unwrap();
+    s.deploy_logged(&api, "prod").await.unwrap();
+    s.plan_with_throttle("p", (&api, "prod"), "/gone/GET", &[&key])
+        .await
+        .unwrap();
+    s.domain(
+        "api.example.com",
+        &[("old", &api.id, Some("old")), ("prod", &api.id, Some("prod"))],
+    )
+    .await
+    .unwrap();
+    s.delete_stage(&api, "old").await.unwrap();
+    let mut quiet = s.api("logs-nothing").await.unwrap();
+    s.method(&mut quiet, "/a", "GET", false, "AWS_IAM", None).await.unwrap();
+    s.deploy(&quiet, "prod").await.unwrap();
+
+    let report = audit(&account).await;
+    let got: Vec<(&str, Option<&str>, Option<&str>)> = report
+        .findings
+        .iter()
+        .filter(|f| f.check != "GC602")
+        .map(|f| (f.check.as_str(), f.api_id.as_deref(), f.stage.as_deref()))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            ("GC501", Some(api.id.as_str()), Some("old")),
+            ("GC308", Some(api.id.as_str()), Some("prod")),
+            ("GC601", Some(quiet.id.as_str()), Some("prod")),
+        ]
+    );
+}
+
+#[tokio::test]
+async fn gc401_undeployed_change_and_matching_control() {
+    let account = TestAccount::new("000000000401", "us-east-1");
+    let s = account.seeder();
+    let key = s.key("k", true, "valueForGc401Test000000001").await.unwrap();
+    let mut changed = s.api("changed").await.unwrap();
+    s.keyed(&mut changed, "/a", "GET").await.unwrap();
+    s.deploy(&changed, "prod").await.unwrap();
+    s.set_api_key_required(&mut changed, "/a", "GET", false).await.unwrap();
+    s.method(&mut changed, "/b", "POST", true, "NONE", None).await.unwrap();
+    let mut same = s.api("same").await.unwrap();
+    s.keyed(&mut same, "/a", "GET").await.unwrap();
+    s.deploy(&same, "prod").await.unwrap();
+    s.plan("p", &[(&changed, "prod"), (&same, "prod")], &[&key])
+        .await
+        .unwrap();
+
+    let report = audit(&account).await;
+    assert_eq!(places(&report), [place("GC401", &changed.id, "prod")]);
+    let detail = &report.findings[0].detail;
+    assert!(
+        detail.contains("GET /a apiKeyRequired is false now, true as deployed"),
+        "{detail}"
+    );
+    assert!(detail.contains("POST /b is new and not deployed"), "{detail}");
+    assert!(report.summary.not_evaluated.is_empty());
+}
+
+#[tokio::test]
+async fn gc401_without_api_summary_is_not_evaluated_and_stays_quiet() {
+    let account = TestAccount::at(&support::plain_moto().endpoint, "000000000402", "us-east-1");
+    let s = account.seeder();
+    let mut api = s.api("api").await.unwrap();
+    s.keyed(&mut api, "/a", "GET").await.unwrap();
+    s.deploy(&api, "prod").await.unwrap();
+    s.method(&mut api, "/b", "GET", true, "NONE", None).await.unwrap();
+
+    let report = audit(&account).await;
+    assert!(report.findings.iter().all(|f| f.check != "GC401"));
+    let skipped = &report.summary.not_evaluated;
+    assert_eq!(skipped.len(), 1);
+    assert_eq!(
+        (
+            skipped[0].check.as_str(),
+            skipped[0].api_id.as_deref(),
+            skipped[0].stage.as_deref()
+        ),
+        ("GC401", Some(api.id.as_str()), Some("prod"))
+    );
+}
+
+#[tokio::test]
+async fn deployment_api_summary_is_read_from_aws_wire_shape() {
+    // Plain moto returns no apiSummary; this canned GetDeployment body is the shape AWS
+    // returns for `GET /restapis/{id}/deployments/{id}?embed=apisummary`.
+    let account = TestAccount::at(&support::plain_moto().endpoint, "000000000403", "us-east-1");
+    let s = account.seeder();
+    let mut api = s.api("api").await.unwrap();
+    s.keyed(&mut api, "/a", "GET").await.unwrap();
+    let deployment = s.deploy(&api, "prod").await.unwrap();
+    let canned = format!(
+        r#"{{"id":"{deployment}","createdDate":1.7e9,"apiSummary":{{"/a":{{"GET":{{"authorizationType":"NONE","apiKeyRequired":true}}}},"/old":{{"DELETE":{{"authorizationType":"AWS_IAM","apiKeyRequired":false}}}}}}}}"#
+    );
+    let pattern = format!("GET /restapis/{}/deployments/{deployment}", api.id);
+    let proxy = support::deny_proxy::start_with(
+        &support::plain_moto().endpoint,
+        vec![(pattern, support::deny_proxy::Answer::Canned(canned))],
+    );
+    let proxied = TestAccount::at(&proxy.endpoint, &account.id, &account.region);
+    let snapshot = snapshot_of(&proxied, Scope::default()).await;
+    let summary = snapshot.rest_apis[0].deployments[0]
+        .api_summary
+        .as_ref()
+        .expect("apiSummary parsed");
+    assert!(summary["/a"]["GET"].api_key_required);
+    assert_eq!(summary["/old"]["DELETE"].authorization_type, "AWS_IAM");
+    let report = report(&[snapshot], Duration::ZERO);
+    let gc401 = report.findings.iter().find(|f| f.check == "GC401").expect("GC401");
+    assert!(
+        gc401.detail.contains("DELETE /old is deployed but no longer exists"),
+        "{}",
+        gc401.detail
+    );
 }

@@ -76,7 +76,11 @@ fn audit_incomplete(snapshot: &Snapshot) -> Vec<Finding> {
                 (None, _, None) => format!("the whole of {}", snapshot.region),
             };
             let blinded = blinded_checks(gap);
-            let verb = if gap.reason == GapReason::Unparseable { "returned what gatecheck could not parse" } else { "failed" };
+            let verb = if gap.reason == GapReason::Unparseable {
+                "returned what gatecheck could not parse"
+            } else {
+                "failed"
+            };
             builder
                 .detail(format!(
                     "{} {verb} ({}) for {place}: {} unavailable. Not evaluated there: {}. Cause: {}",
@@ -90,11 +94,7 @@ fn audit_incomplete(snapshot: &Snapshot) -> Vec<Finding> {
                     },
                     gap.message
                 ))
-                .distinguish_by(format!(
-                    "{}:{}",
-                    gap.operation,
-                    gap.object_id.as_deref().unwrap_or("")
-                ))
+                .distinguish_by(format!("{}:{}", gap.operation, gap.object_id.as_deref().unwrap_or("")))
                 .build()
         })
         .collect()

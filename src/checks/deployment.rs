@@ -42,21 +42,18 @@ fn undeployed_key_changes(snapshot: &Snapshot) -> Vec<Finding> {
             })
             .collect();
         for stage in &api.stages {
-            let Some(summary) = deployed_summary(snapshot, &api.id, stage.deployment_id.as_deref())
-            else {
+            let Some(summary) = deployed_summary(snapshot, &api.id, stage.deployment_id.as_deref()) else {
                 continue;
             };
             let deployed: MethodMap = summary
                 .iter()
                 .flat_map(|(path, verbs)| {
-                    verbs
-                        .iter()
-                        .map(move |(verb, m): (&String, &DeployedMethod)| {
-                            (
-                                (path.as_str(), verb.as_str()),
-                                (m.api_key_required, m.authorization_type.as_str()),
-                            )
-                        })
+                    verbs.iter().map(move |(verb, m): (&String, &DeployedMethod)| {
+                        (
+                            (path.as_str(), verb.as_str()),
+                            (m.api_key_required, m.authorization_type.as_str()),
+                        )
+                    })
                 })
                 .collect();
             let changes = differences(&deployed, &current);
@@ -126,11 +123,7 @@ fn stages_without_summary(snapshot: &Snapshot) -> Vec<NotEvaluated> {
     let mut skipped = Vec::new();
     for api in &snapshot.rest_apis {
         for stage in &api.stages {
-            let Some(deployment) = stage
-                .deployment_id
-                .as_deref()
-                .and_then(|id| api.deployment(id))
-            else {
+            let Some(deployment) = stage.deployment_id.as_deref().and_then(|id| api.deployment(id)) else {
                 continue;
             };
             if deployment.api_summary.is_none() {
@@ -138,10 +131,7 @@ fn stages_without_summary(snapshot: &Snapshot) -> Vec<NotEvaluated> {
                     check: GC401_META.id.to_string(),
                     api_id: Some(api.id.clone()),
                     stage: Some(stage.name.clone()),
-                    reason: format!(
-                        "GetDeployment returned no apiSummary for deployment {}",
-                        deployment.id
-                    ),
+                    reason: format!("GetDeployment returned no apiSummary for deployment {}", deployment.id),
                 });
             }
         }

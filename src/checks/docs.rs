@@ -45,11 +45,7 @@ pub fn text() -> String {
     let mut out = String::new();
     for check in REGISTRY {
         let m = check.meta;
-        let _ = writeln!(
-            out,
-            "{}  {:<8}  {:<40}  {}",
-            m.id, m.severity, m.name, m.title
-        );
+        let _ = writeln!(out, "{}  {:<8}  {:<40}  {}", m.id, m.severity, m.name, m.title);
     }
     out
 }

@@ -6,15 +6,11 @@ use crate::finding::{Finding, Severity};
 use crate::model::{ApiKeySource, Part, RestApi, Snapshot, Stage};
 
 /// Every (api, stage, method) a stage serves.
-fn served<'a>(
-    snapshot: &'a Snapshot,
-) -> impl Iterator<Item = (&'a RestApi, &'a Stage, ServedMethod<'a>)> {
+fn served<'a>(snapshot: &'a Snapshot) -> impl Iterator<Item = (&'a RestApi, &'a Stage, ServedMethod<'a>)> {
     snapshot.rest_apis.iter().flat_map(|api| {
-        api.stages.iter().flat_map(move |stage| {
-            served_methods(api, stage)
-                .into_iter()
-                .map(move |m| (api, stage, m))
-        })
+        api.stages
+            .iter()
+            .flat_map(move |stage| served_methods(api, stage).into_iter().map(move |m| (api, stage, m)))
     })
 }
 
@@ -129,11 +125,7 @@ fn key_not_enforced(snapshot: &Snapshot) -> Vec<Finding> {
             }
             let open: Vec<_> = served_methods(api, stage)
                 .into_iter()
-                .filter(|m| {
-                    m.http_method != "OPTIONS"
-                        && !m.api_key_required
-                        && m.authorization_type == "NONE"
-                })
+                .filter(|m| m.http_method != "OPTIONS" && !m.api_key_required && m.authorization_type == "NONE")
                 .collect();
             if open.is_empty() {
                 continue;

@@ -39,9 +39,7 @@ fn stage_without_execution_logging(snapshot: &Snapshot) -> Vec<Finding> {
                 .method_settings
                 .iter()
                 .filter(|(key, s)| {
-                    key.as_str() != "*/*"
-                        && s.logging_level.is_some()
-                        && !logging_on(s.logging_level.as_deref())
+                    key.as_str() != "*/*" && s.logging_level.is_some() && !logging_on(s.logging_level.as_deref())
                 })
                 .map(|(key, _)| key.as_str())
                 .collect();
@@ -94,11 +92,7 @@ static GC602_META: CheckMeta = CheckMeta {
 };
 
 fn account_without_cloudwatch_role(snapshot: &Snapshot) -> Vec<Finding> {
-    let role = snapshot
-        .account
-        .cloudwatch_role_arn
-        .as_deref()
-        .unwrap_or("");
+    let role = snapshot.account.cloudwatch_role_arn.as_deref().unwrap_or("");
     if !role.trim().is_empty() {
         return Vec::new();
     }

@@ -130,18 +130,12 @@ pub fn evaluate(snapshot: &Snapshot) -> Evaluation {
 /// A finding of a check that relies on something unreadable in its scope is a guess: GC900
 /// reports the gap instead.
 fn is_blinded(meta: &CheckMeta, finding: &Finding, gaps: &[CoverageGap]) -> bool {
-    gaps.iter().any(|gap| {
-        meta.reads.contains(&gap.part)
-            && gap.covers(finding.api_id.as_deref(), finding.stage.as_deref())
-    })
+    gaps.iter()
+        .any(|gap| meta.reads.contains(&gap.part) && gap.covers(finding.api_id.as_deref(), finding.stage.as_deref()))
 }
 
 fn in_scope(finding: &Finding, snapshot: &Snapshot) -> bool {
-    in_scope_of(
-        snapshot,
-        finding.api_id.as_deref(),
-        finding.stage.as_deref(),
-    )
+    in_scope_of(snapshot, finding.api_id.as_deref(), finding.stage.as_deref())
 }
 
 fn in_scope_of(snapshot: &Snapshot, api_id: Option<&str>, stage: Option<&str>) -> bool {
@@ -158,11 +152,7 @@ fn in_scope_of(snapshot: &Snapshot, api_id: Option<&str>, stage: Option<&str>) -
 }
 
 fn is_suppressed(finding: &Finding, snapshot: &Snapshot) -> bool {
-    let Some(api) = finding
-        .api_id
-        .as_deref()
-        .and_then(|id| snapshot.rest_api(id))
-    else {
+    let Some(api) = finding.api_id.as_deref().and_then(|id| snapshot.rest_api(id)) else {
         return false;
     };
     let stage = finding.stage.as_deref().and_then(|name| api.stage(name));
@@ -269,9 +259,7 @@ impl FindingBuilder {
         vars.append(&mut self.vars);
         let command = fill_placeholders(self.meta.cli, &vars);
         self.finding.remediation = format!("{} CLI: {command}", self.meta.fix);
-        self.finding.fingerprint = self
-            .finding
-            .compute_fingerprint(self.distinguisher.as_deref());
+        self.finding.fingerprint = self.finding.compute_fingerprint(self.distinguisher.as_deref());
         self.finding
     }
 }
@@ -284,11 +272,7 @@ pub fn fill_placeholders(template: &str, vars: &[(&str, String)]) -> String {
         out.push_str(&rest[..open]);
         let after = &rest[open + 1..];
         match after.find('}') {
-            Some(close)
-                if after[..close]
-                    .chars()
-                    .all(|c| c.is_ascii_alphanumeric() || c == '_') =>
-            {
+            Some(close) if after[..close].chars().all(|c| c.is_ascii_alphanumeric() || c == '_') => {
                 let name = &after[..close];
                 match vars.iter().rev().find(|(k, v)| *k == name && !v.is_empty()) {
                     Some((_, value)) => out.push_str(value),

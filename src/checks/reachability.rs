@@ -91,7 +91,10 @@ fn private_api_without_policy(snapshot: &Snapshot) -> Vec<Finding> {
     let mut findings = Vec::new();
     for api in snapshot.rest_apis.iter().filter(|api| is_private(api)) {
         let detail = match api.policy.as_deref().map(Policy::parse) {
-            None => format!("{} ({}) is PRIVATE and has no resource policy: API Gateway refuses every call.", api.name, api.id),
+            None => format!(
+                "{} ({}) is PRIVATE and has no resource policy: API Gateway refuses every call.",
+                api.name, api.id
+            ),
             Some(Ok(policy)) if !policy.admits_vpc_traffic() => format!(
                 "{} ({}) is PRIVATE, but its resource policy lets no VPC or VPC endpoint traffic in ({}).",
                 api.name,

@@ -41,10 +41,7 @@ fn gc301_fires_when_no_plan_lists_the_stage() {
     let findings = run("GC301", &s);
     assert_eq!(findings.len(), 1);
     let f = &findings[0];
-    assert_eq!(
-        (f.api_id.as_deref(), f.stage.as_deref()),
-        (Some("a1"), Some("prod"))
-    );
+    assert_eq!((f.api_id.as_deref(), f.stage.as_deref()), (Some("a1"), Some("prod")));
     assert_eq!(f.severity, Severity::Critical);
     assert!(f.detail.contains("GET /items"), "{}", f.detail);
     assert!(f.remediation.contains("value=a1:prod"), "{}", f.remediation);
@@ -185,9 +182,7 @@ fn gc306_fires_on_open_methods_of_a_keyed_stage_but_not_options() {
 #[test]
 fn gc306_is_quiet_when_no_plan_has_keys() {
     let mut s = healthy();
-    s.rest_apis[0].resources[0]
-        .methods
-        .push(method("POST", false, "NONE"));
+    s.rest_apis[0].resources[0].methods.push(method("POST", false, "NONE"));
     s.usage_plans[0].key_ids.clear();
     assert!(run("GC306", &s).is_empty());
 }
@@ -209,8 +204,7 @@ fn gc307_fires_for_missing_stage_and_missing_api() {
 fn gc307_in_an_api_scoped_snapshot_does_not_call_other_apis_gone() {
     let mut s = healthy();
     s.scope.api_id = Some("a1".into());
-    s.usage_plans
-        .push(plan("p2", &[("not-collected", "prod")], &["k1"]));
+    s.usage_plans.push(plan("p2", &[("not-collected", "prod")], &["k1"]));
     assert!(run("GC307", &s).is_empty());
 }
 
@@ -261,9 +255,7 @@ fn ignore_tag_suppresses_on_api_and_stage_and_counts() {
     let mut s = healthy();
     s.usage_plans.clear();
     s.account.cloudwatch_role_arn = None;
-    s.rest_apis[0]
-        .tags
-        .insert(IGNORE_TAG.into(), "GC999, gc301".into());
+    s.rest_apis[0].tags.insert(IGNORE_TAG.into(), "GC999, gc301".into());
     let evaluation = evaluate(&s);
     assert_eq!(
         ids(&evaluation.findings),
@@ -274,13 +266,9 @@ fn ignore_tag_suppresses_on_api_and_stage_and_counts() {
 
     let mut s = healthy();
     s.usage_plans.clear();
-    s.rest_apis[0].stages[0]
-        .tags
-        .insert(IGNORE_TAG.into(), "GC301".into());
+    s.rest_apis[0].stages[0].tags.insert(IGNORE_TAG.into(), "GC301".into());
     assert_eq!(evaluate(&s).suppressed.len(), 1);
-    s.rest_apis[0].stages[0]
-        .tags
-        .insert(IGNORE_TAG.into(), "GC302".into());
+    s.rest_apis[0].stages[0].tags.insert(IGNORE_TAG.into(), "GC302".into());
     assert_eq!(ids(&evaluate(&s).findings), ["GC301"]);
 }
 
@@ -327,9 +315,7 @@ fn registry_ids_are_unique_well_formed_and_metadata_complete() {
         let m = check.meta;
         assert!(seen.insert(m.id), "duplicate id {}", m.id);
         assert!(
-            m.id.len() == 5
-                && m.id.starts_with("GC")
-                && m.id[2..].chars().all(|c| c.is_ascii_digit()),
+            m.id.len() == 5 && m.id.starts_with("GC") && m.id[2..].chars().all(|c| c.is_ascii_digit()),
             "bad id {}",
             m.id
         );
@@ -348,17 +334,9 @@ fn registry_ids_are_unique_well_formed_and_metadata_complete() {
         ] {
             assert!(!value.trim().is_empty(), "{} has an empty {field}", m.id);
         }
-        assert!(
-            m.docs_url.starts_with("https://docs.aws.amazon.com/"),
-            "{}",
-            m.id
-        );
+        assert!(m.docs_url.starts_with("https://docs.aws.amazon.com/"), "{}", m.id);
         assert!(m.cli.starts_with("aws "), "{}", m.id);
-        assert!(
-            m.id == "GC900" || !m.reads.is_empty(),
-            "{} reads nothing",
-            m.id
-        );
+        assert!(m.id == "GC900" || !m.reads.is_empty(), "{} reads nothing", m.id);
     }
     let ids: Vec<_> = REGISTRY.iter().map(|c| c.meta.id).collect();
     let mut sorted = ids.clone();
@@ -411,15 +389,10 @@ fn gc101_critical_when_nothing_reaches_the_api_high_with_a_custom_domain() {
         (Severity::Critical, None)
     );
 
-    s.domain_names
-        .push(domain("api.example.com", "a1", Some("prod")));
+    s.domain_names.push(domain("api.example.com", "a1", Some("prod")));
     let findings = run("GC101", &s);
     assert_eq!(findings[0].severity, Severity::High);
-    assert!(
-        findings[0].detail.contains("api.example.com"),
-        "{}",
-        findings[0].detail
-    );
+    assert!(findings[0].detail.contains("api.example.com"), "{}", findings[0].detail);
     assert!(run("GC101", &healthy()).is_empty());
 }
 
@@ -434,20 +407,13 @@ fn gc102_private_api_needs_a_policy_admitting_vpc_traffic() {
     s.rest_apis[0].policy = Some(IP_POLICY.into());
     let findings = run("GC102", &s);
     assert_eq!(ids(&findings), ["GC102"]);
-    assert!(
-        findings[0].detail.contains("203.0.113.0/24"),
-        "{}",
-        findings[0].detail
-    );
+    assert!(findings[0].detail.contains("203.0.113.0/24"), "{}", findings[0].detail);
     s.rest_apis[0].policy = Some(VPCE_POLICY.into());
     assert!(
         run("GC102", &s).is_empty(),
         "a proper VPC endpoint policy is the healthy control"
     );
-    assert!(
-        run("GC102", &healthy()).is_empty(),
-        "a regional API needs no policy"
-    );
+    assert!(run("GC102", &healthy()).is_empty(), "a regional API needs no policy");
 }
 
 #[test]
@@ -463,10 +429,7 @@ fn gc103_says_who_is_let_in() {
         findings[0].detail
     );
     s.rest_apis[0].policy = Some(r#"{"Statement":[{"Effect":"Allow","Principal":"*","Action":"execute-api:Invoke","Resource":"execute-api:/*"}]}"#.into());
-    assert!(
-        run("GC103", &s).is_empty(),
-        "an open policy restricts nobody"
-    );
+    assert!(run("GC103", &s).is_empty(), "an open policy restricts nobody");
 }
 
 #[test]
@@ -477,19 +440,14 @@ fn unparseable_policy_is_a_gap_not_a_guess() {
     let evaluation = evaluate(&s);
     assert_eq!(ids(&evaluation.findings), ["GC900"]);
     let detail = &evaluation.findings[0].detail;
-    assert!(
-        detail.contains("GC102") && detail.contains("GC103"),
-        "{detail}"
-    );
+    assert!(detail.contains("GC102") && detail.contains("GC103"), "{detail}");
 }
 
 // --- WAF --------------------------------------------------------------------------------
 
 fn office_rule(s: &mut Snapshot, action: WafAction, addresses: &[&str]) -> WafRule {
     let set = ip_set("office", addresses);
-    let statement = WafStatement::IpSet {
-        arn: set.arn.clone(),
-    };
+    let statement = WafStatement::IpSet { arn: set.arn.clone() };
     s.ip_sets.push(set);
     rule("office", action, statement)
 }
@@ -497,19 +455,13 @@ fn office_rule(s: &mut Snapshot, action: WafAction, addresses: &[&str]) -> WafRu
 #[test]
 fn gc201_default_block_names_who_gets_through() {
     let mut s = healthy();
-    let allow = office_rule(
-        &mut s,
-        WafAction::Allow,
-        &["198.51.100.0/24", "203.0.113.7/32"],
-    );
+    let allow = office_rule(&mut s, WafAction::Allow, &["198.51.100.0/24", "203.0.113.7/32"]);
     let s = with_acl(s, WafAction::Block, vec![allow]);
     let findings = run("GC201", &s);
     assert_eq!(ids(&findings), ["GC201"]);
     assert_eq!(findings[0].severity, Severity::High);
     assert!(
-        findings[0]
-            .detail
-            .contains("office [Allow]: IP set office (2 CIDRs)"),
+        findings[0].detail.contains("office [Allow]: IP set office (2 CIDRs)"),
         "{}",
         findings[0].detail
     );
@@ -541,12 +493,7 @@ fn gc201_critical_when_no_allow_rule_can_match() {
     );
     let s = with_acl(s, WafAction::Block, vec![allow, nested]);
     let findings = run("GC201", &s);
-    assert_eq!(
-        findings[0].severity,
-        Severity::Critical,
-        "{}",
-        findings[0].detail
-    );
+    assert_eq!(findings[0].severity, Severity::Critical, "{}", findings[0].detail);
 
     let mut s = healthy();
     let allow = office_rule(&mut s, WafAction::Allow, &[]);
@@ -634,8 +581,7 @@ fn gc202_lists_blocking_rules_and_groups() {
 #[test]
 fn waf_checks_stay_quiet_about_an_acl_they_could_not_read() {
     let mut s = healthy();
-    s.rest_apis[0].stages[0].web_acl_arn =
-        Some("arn:aws:wafv2:eu-west-1:1:regional/webacl/x/y".into());
+    s.rest_apis[0].stages[0].web_acl_arn = Some("arn:aws:wafv2:eu-west-1:1:regional/webacl/x/y".into());
     assert!(run("GC201", &s).is_empty() && run("GC202", &s).is_empty());
 }
 
@@ -656,11 +602,15 @@ fn gc308_throttle_on_a_missing_method() {
     let findings = run("GC308", &s);
     assert_eq!(ids(&findings), ["GC308"]);
     assert_eq!(
-        (
-            findings[0].resource_path.as_deref(),
-            findings[0].http_method.as_deref()
-        ),
+        (findings[0].resource_path.as_deref(), findings[0].http_method.as_deref()),
         (Some("/gone"), Some("POST"))
+    );
+    assert!(
+        findings[0]
+            .remediation
+            .contains("path=/apiStages/a1:prod/throttle/~1gone/POST"),
+        "{}",
+        findings[0].remediation
     );
     assert!(run("GC308", &healthy()).is_empty());
 }
@@ -668,14 +618,10 @@ fn gc308_throttle_on_a_missing_method() {
 #[test]
 fn gc401_compares_deployed_and_current_both_ways() {
     let mut s = healthy();
-    s.rest_apis[0].resources[0]
-        .methods
-        .push(method("POST", true, "NONE"));
+    s.rest_apis[0].resources[0].methods.push(method("POST", true, "NONE"));
     s.rest_apis[0].resources[0].methods[0].authorization_type = "AWS_IAM".into();
-    let mut summary: std::collections::BTreeMap<
-        String,
-        std::collections::BTreeMap<String, DeployedMethod>,
-    > = Default::default();
+    let mut summary: std::collections::BTreeMap<String, std::collections::BTreeMap<String, DeployedMethod>> =
+        Default::default();
     let deployed = |key: bool| DeployedMethod {
         api_key_required: key,
         authorization_type: "NONE".into(),
@@ -734,11 +680,9 @@ fn gc401_quiet_when_deployment_matches_and_not_evaluated_without_summary() {
 #[test]
 fn gc501_mapping_to_missing_api_or_stage() {
     let mut s = healthy();
-    s.domain_names
-        .push(domain("ok.example.com", "a1", Some("prod")));
+    s.domain_names.push(domain("ok.example.com", "a1", Some("prod")));
     assert!(run("GC501", &s).is_empty());
-    s.domain_names
-        .push(domain("old.example.com", "a1", Some("v0")));
+    s.domain_names.push(domain("old.example.com", "a1", Some("v0")));
     s.domain_names.push(domain("gone.example.com", "zzz", None));
     let findings = run("GC501", &s);
     assert_eq!(findings.len(), 2);

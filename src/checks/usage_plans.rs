@@ -9,9 +9,7 @@ const USAGE_PLANS_DOC: &str =
     "https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-api-usage-plans.html";
 
 /// Each stage with the methods it serves that require an API key.
-fn key_required_stages(
-    snapshot: &Snapshot,
-) -> impl Iterator<Item = (&RestApi, &Stage, Vec<ServedMethod<'_>>)> {
+fn key_required_stages(snapshot: &Snapshot) -> impl Iterator<Item = (&RestApi, &Stage, Vec<ServedMethod<'_>>)> {
     snapshot.rest_apis.iter().flat_map(|api| {
         api.stages.iter().filter_map(move |stage| {
             let methods: Vec<_> = served_methods(api, stage)
@@ -44,12 +42,7 @@ static GC301_META: CheckMeta = CheckMeta {
 
 fn key_required_stage_without_usage_plan(snapshot: &Snapshot) -> Vec<Finding> {
     key_required_stages(snapshot)
-        .filter(|(api, stage, _)| {
-            snapshot
-                .plans_covering(&api.id, &stage.name)
-                .next()
-                .is_none()
-        })
+        .filter(|(api, stage, _)| snapshot.plans_covering(&api.id, &stage.name).next().is_none())
         .map(|(api, stage, methods)| {
             GC301_META
                 .finding(snapshot)
@@ -207,10 +200,7 @@ fn usage_plan_stale_stage(snapshot: &Snapshot) -> Vec<Finding> {
             let missing = match snapshot.rest_api(&listed.api_id) {
                 None => format!("API {} no longer exists", listed.api_id),
                 Some(api) if api.stage(&listed.stage).is_none() => {
-                    format!(
-                        "API {} ({}) has no stage '{}'",
-                        api.name, api.id, listed.stage
-                    )
+                    format!("API {} ({}) has no stage '{}'", api.name, api.id, listed.stage)
                 }
                 Some(_) => continue,
             };
@@ -248,7 +238,7 @@ static GC308_META: CheckMeta = CheckMeta {
     symptom: "The per-method limit you meant to set does not apply: the method it names does not exist, so the stage-wide limit governs.",
     why: "Per-method throttles are keyed /path/VERB and match nothing once the path or verb is renamed or removed.",
     fix: "Rename the throttle key to an existing /path/VERB or remove it (API Gateway console > Usage plans > plan > Associated stages > Configure method throttling).",
-    cli: "aws apigateway update-usage-plan --region {region} --usage-plan-id {plan_id} --patch-operations op=remove,path=/apiStages/{api_id}:{stage}/throttle/{throttle_key}",
+    cli: "aws apigateway update-usage-plan --region {region} --usage-plan-id {plan_id} --patch-operations op=remove,path=/apiStages/{api_id}:{stage}/throttle/{throttle_path}",
     docs_url: USAGE_PLANS_DOC,
     reads: &[Part::RestApis, Part::Resources, Part::UsagePlans],
 };
@@ -271,9 +261,9 @@ fn usage_plan_throttle_unknown_method(snapshot: &Snapshot) -> Vec<Finding> {
                 let exists = split_throttle_key(key).is_some_and(|(path, verb)| {
                     api.resources.iter().any(|r| {
                         r.path == path
-                            && r.methods.iter().any(|m| {
-                                verb == "*" || m.http_method == verb || m.http_method == "ANY"
-                            })
+                            && r.methods
+                                .iter()
+                                .any(|m| verb == "*" || m.http_method == verb || m.http_method == "ANY")
                     })
                 });
                 if exists {
@@ -287,7 +277,8 @@ fn usage_plan_throttle_unknown_method(snapshot: &Snapshot) -> Vec<Finding> {
                         .stage(&listed.stage)
                         .method(path, verb)
                         .var("plan_id", plan.id.clone())
-                        .var("throttle_key", key.clone())
+                        // A patch path escapes the resource path's slashes as ~1.
+                        .var("throttle_path", format!("{}/{verb}", path.replace('/', "~1")))
                         .distinguish_by(plan.id.clone())
                         .detail(format!(
                             "Usage plan {} ({}) throttles {key} on {}:{}, but {} ({}) has no such method.",

@@ -19,9 +19,7 @@ fn stages_with_acl(snapshot: &Snapshot) -> impl Iterator<Item = (&RestApi, &Stag
 /// Whether a statement can match some request, as far as the snapshot shows.
 fn can_match(statement: &WafStatement, snapshot: &Snapshot) -> bool {
     match statement {
-        WafStatement::IpSet { arn } => snapshot
-            .ip_set(arn)
-            .is_none_or(|set| !set.addresses.is_empty()),
+        WafStatement::IpSet { arn } => snapshot.ip_set(arn).is_none_or(|set| !set.addresses.is_empty()),
         WafStatement::Geo { country_codes } => !country_codes.is_empty(),
         WafStatement::RateBased {
             scope_down: Some(inner),
@@ -51,10 +49,7 @@ pub fn describe(statement: &WafStatement, snapshot: &Snapshot) -> String {
         },
         WafStatement::Geo { country_codes } => format!("geo {}", country_codes.join(", ")),
         WafStatement::RateBased { limit, scope_down } => match scope_down {
-            Some(inner) => format!(
-                "rate over {limit} per window where {}",
-                describe(inner, snapshot)
-            ),
+            Some(inner) => format!("rate over {limit} per window where {}", describe(inner, snapshot)),
             None => format!("rate over {limit} per window"),
         },
         WafStatement::ManagedRuleGroup { vendor, name } => {
@@ -109,8 +104,11 @@ fn waf_default_block(snapshot: &Snapshot) -> Vec<Finding> {
         .filter(|(_, _, acl)| acl.default_action == WafAction::Block)
         .map(|(api, stage, acl)| {
             let allows: Vec<&WafRule> = acl.rules.iter().filter(|r| r.action == WafAction::Allow).collect();
-            let matching: Vec<String> =
-                allows.iter().filter(|r| can_match(&r.statement, snapshot)).map(|r| rule_line(r, snapshot)).collect();
+            let matching: Vec<String> = allows
+                .iter()
+                .filter(|r| can_match(&r.statement, snapshot))
+                .map(|r| rule_line(r, snapshot))
+                .collect();
             let builder = acl_vars(GC201_META.finding(snapshot).api(api).stage(&stage.name), acl);
             if matching.is_empty() {
                 let why = if allows.is_empty() {
@@ -175,18 +173,15 @@ fn waf_blocking_rules(snapshot: &Snapshot) -> Vec<Finding> {
                 return None;
             }
             Some(
-                acl_vars(
-                    GC202_META.finding(snapshot).api(api).stage(&stage.name),
-                    acl,
-                )
-                .detail(format!(
-                    "Web ACL {} on {}/{} blocks requests matching: {}.",
-                    acl.name,
-                    api.id,
-                    stage.name,
-                    blocking.join("; ")
-                ))
-                .build(),
+                acl_vars(GC202_META.finding(snapshot).api(api).stage(&stage.name), acl)
+                    .detail(format!(
+                        "Web ACL {} on {}/{} blocks requests matching: {}.",
+                        acl.name,
+                        api.id,
+                        stage.name,
+                        blocking.join("; ")
+                    ))
+                    .build(),
             )
         })
         .collect()

@@ -11,10 +11,7 @@ pub(crate) async fn read_account(reader: &Reader) -> Account {
             Ok(identity) => identity.account().map(str::to_string),
             Err(err) => {
                 // Only labels findings; no check depends on it.
-                tracing::warn!(
-                    "could not read the caller identity: {}",
-                    classify(&err).message
-                );
+                tracing::warn!("could not read the caller identity: {}", classify(&err).message);
                 None
             }
         }

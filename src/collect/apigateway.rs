@@ -4,8 +4,8 @@
 use super::errors::{classify, CollectError};
 use super::{CollectOptions, Reader};
 use crate::model::{
-    ApiKey, ApiKeySource, Authorizer, DeployedMethod, Deployment, Method, MethodSetting, Part,
-    PlanApiStage, Resource, RestApi, Stage, ThrottleSetting, UsagePlan,
+    ApiKey, ApiKeySource, Authorizer, BasePathMapping, DeployedMethod, Deployment, DomainName, Method, MethodSetting,
+    Part, PlanApiStage, Resource, RestApi, Stage, ThrottleSetting, UsagePlan,
 };
 use aws_sdk_apigateway::types as sdk;
 use futures::StreamExt;
@@ -15,10 +15,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 /// The largest page API Gateway serves.
 const PAGE_SIZE: i32 = 500;
 
-pub(crate) async fn read_rest_apis(
-    reader: &Reader,
-    options: &CollectOptions,
-) -> Result<Vec<RestApi>, CollectError> {
+pub(crate) async fn read_rest_apis(reader: &Reader, options: &CollectOptions) -> Result<Vec<RestApi>, CollectError> {
     let listed = match &options.scope.api_id {
         Some(api_id) => read_one_rest_api(reader, api_id).await?,
         None => list_rest_apis(reader).await?,
@@ -59,13 +56,7 @@ pub(crate) async fn read_rest_apis(
 
 async fn read_one_rest_api(reader: &Reader, api_id: &str) -> Result<Vec<RestApi>, CollectError> {
     let _permit = reader.permit().await;
-    match reader
-        .apigateway
-        .get_rest_api()
-        .rest_api_id(api_id)
-        .send()
-        .await
-    {
+    match reader.apigateway.get_rest_api().rest_api_id(api_id).send().await {
         Ok(out) => Ok(vec![rest_api_from_parts(
             out.id(),
             out.name(),
@@ -164,11 +155,7 @@ async fn read_api_details(reader: &Reader, mut api: RestApi) -> RestApi {
     api.authorizers = authorizers;
     api.stages = stages;
 
-    let deployment_ids: BTreeSet<&str> = api
-        .stages
-        .iter()
-        .filter_map(|s| s.deployment_id.as_deref())
-        .collect();
+    let deployment_ids: BTreeSet<&str> = api.stages.iter().filter_map(|s| s.deployment_id.as_deref()).collect();
     let deployments = futures::future::join_all(
         deployment_ids
             .into_iter()
@@ -199,12 +186,7 @@ async fn read_resources(reader: &Reader, api_id: &str) -> Vec<Resource> {
             resources
         }
         Err(err) => {
-            reader.record_gap(classify(&err).into_gap(
-                Part::Resources,
-                "GetResources",
-                Some(api_id),
-                None,
-            ));
+            reader.record_gap(classify(&err).into_gap(Part::Resources, "GetResources", Some(api_id), None));
             Vec::new()
         }
     }
@@ -248,30 +230,18 @@ async fn read_authorizers(reader: &Reader, api_id: &str) -> Vec<Authorizer> {
             .await;
         match page {
             Ok(out) => {
-                authorizers.extend(out.items().iter().map(|a| {
-                    Authorizer {
-                        id: a.id().unwrap_or_default().to_string(),
-                        name: a.name().unwrap_or_default().to_string(),
-                        authorizer_type: a
-                            .r#type()
-                            .map(|t| t.as_str().to_string())
-                            .unwrap_or_default(),
-                    }
+                authorizers.extend(out.items().iter().map(|a| Authorizer {
+                    id: a.id().unwrap_or_default().to_string(),
+                    name: a.name().unwrap_or_default().to_string(),
+                    authorizer_type: a.r#type().map(|t| t.as_str().to_string()).unwrap_or_default(),
                 }));
                 match out.position() {
-                    Some(next) if !next.is_empty() && !out.items().is_empty() => {
-                        position = Some(next.to_string())
-                    }
+                    Some(next) if !next.is_empty() && !out.items().is_empty() => position = Some(next.to_string()),
                     _ => break,
                 }
             }
             Err(err) => {
-                reader.record_gap(classify(&err).into_gap(
-                    Part::Authorizers,
-                    "GetAuthorizers",
-                    Some(api_id),
-                    None,
-                ));
+                reader.record_gap(classify(&err).into_gap(Part::Authorizers, "GetAuthorizers", Some(api_id), None));
                 break;
             }
         }
@@ -281,25 +251,14 @@ async fn read_authorizers(reader: &Reader, api_id: &str) -> Vec<Authorizer> {
 
 async fn read_stages(reader: &Reader, api_id: &str) -> Vec<Stage> {
     let _permit = reader.permit().await;
-    match reader
-        .apigateway
-        .get_stages()
-        .rest_api_id(api_id)
-        .send()
-        .await
-    {
+    match reader.apigateway.get_stages().rest_api_id(api_id).send().await {
         Ok(out) => {
             let mut stages: Vec<Stage> = out.item().iter().map(stage_from_sdk).collect();
             stages.sort_by(|a, b| a.name.cmp(&b.name));
             stages
         }
         Err(err) => {
-            reader.record_gap(classify(&err).into_gap(
-                Part::Stages,
-                "GetStages",
-                Some(api_id),
-                None,
-            ));
+            reader.record_gap(classify(&err).into_gap(Part::Stages, "GetStages", Some(api_id), None));
             Vec::new()
         }
     }
@@ -327,10 +286,7 @@ fn stage_from_sdk(stage: &sdk::Stage) -> Stage {
                     .collect()
             })
             .unwrap_or_default(),
-        web_acl_arn: stage
-            .web_acl_arn()
-            .filter(|a| !a.is_empty())
-            .map(str::to_string),
+        web_acl_arn: stage.web_acl_arn().filter(|a| !a.is_empty()).map(str::to_string),
         tags: to_btree(stage.tags()),
     }
 }
@@ -375,10 +331,7 @@ pub(crate) fn api_summary_from_sdk(
                         verb.clone(),
                         DeployedMethod {
                             api_key_required: m.api_key_required(),
-                            authorization_type: m
-                                .authorization_type()
-                                .unwrap_or("NONE")
-                                .to_string(),
+                            authorization_type: m.authorization_type().unwrap_or("NONE").to_string(),
                         },
                     )
                 })
@@ -406,18 +359,12 @@ pub(crate) async fn read_usage_plans(reader: &Reader) -> Vec<UsagePlan> {
     let plans = match listed {
         Ok(plans) => plans,
         Err(err) => {
-            reader.record_gap(classify(&err).into_gap(
-                Part::UsagePlans,
-                "GetUsagePlans",
-                None,
-                None,
-            ));
+            reader.record_gap(classify(&err).into_gap(Part::UsagePlans, "GetUsagePlans", None, None));
             return Vec::new();
         }
     };
     let mut plans: Vec<UsagePlan> =
-        futures::future::join_all(plans.iter().map(|plan| read_usage_plan_keys(reader, plan)))
-            .await;
+        futures::future::join_all(plans.iter().map(|plan| read_usage_plan_keys(reader, plan))).await;
     plans.sort_by(|a, b| a.name.cmp(&b.name).then_with(|| a.id.cmp(&b.id)));
     plans
 }
@@ -439,10 +386,7 @@ async fn read_usage_plan_keys(reader: &Reader, plan: &sdk::UsagePlan) -> UsagePl
     };
     let key_ids = match keys {
         // GetUsagePlanKeys returns each key's value unasked: keep the id, drop the rest here.
-        Ok(keys) => keys
-            .iter()
-            .filter_map(|k| k.id().map(str::to_string))
-            .collect(),
+        Ok(keys) => keys.iter().filter_map(|k| k.id().map(str::to_string)).collect(),
         Err(err) => {
             reader.record_gap(classify(&err).into_gap(
                 Part::UsagePlanKeys,
@@ -514,5 +458,77 @@ pub(crate) async fn read_api_keys(reader: &Reader) -> Vec<ApiKey> {
             reader.record_gap(classify(&err).into_gap(Part::ApiKeys, "GetApiKeys", None, None));
             Vec::new()
         }
+    }
+}
+
+/// Custom domain names and their base path mappings: one call per page of domains, one per
+/// domain for its mappings.
+pub(crate) async fn read_domain_names(reader: &Reader) -> Vec<DomainName> {
+    let listed = {
+        let _permit = reader.permit().await;
+        reader
+            .apigateway
+            .get_domain_names()
+            .limit(PAGE_SIZE)
+            .into_paginator()
+            .items()
+            .send()
+            .try_collect()
+            .await
+    };
+    let domains = match listed {
+        Ok(domains) => domains,
+        Err(err) => {
+            reader.record_gap(classify(&err).into_gap(Part::DomainNames, "GetDomainNames", None, None));
+            return Vec::new();
+        }
+    };
+    let mut domains: Vec<DomainName> =
+        futures::future::join_all(domains.iter().map(|d| read_mappings(reader, d))).await;
+    domains.sort_by(|a, b| a.name.cmp(&b.name));
+    domains
+}
+
+async fn read_mappings(reader: &Reader, domain: &sdk::DomainName) -> DomainName {
+    let name = domain.domain_name().unwrap_or_default().to_string();
+    let mappings = {
+        let _permit = reader.permit().await;
+        reader
+            .apigateway
+            .get_base_path_mappings()
+            .domain_name(&name)
+            .limit(PAGE_SIZE)
+            .into_paginator()
+            .items()
+            .send()
+            .try_collect()
+            .await
+    };
+    let mappings = match mappings {
+        Ok(items) => items
+            .iter()
+            .map(|m| BasePathMapping {
+                base_path: m.base_path().unwrap_or("(none)").to_string(),
+                rest_api_id: m.rest_api_id().unwrap_or_default().to_string(),
+                stage: m.stage().filter(|s| !s.is_empty()).map(str::to_string),
+            })
+            .collect(),
+        Err(err) => {
+            reader.record_gap(classify(&err).into_gap(
+                Part::DomainNames,
+                "GetBasePathMappings",
+                None,
+                Some(&format!("domain {name}")),
+            ));
+            Vec::new()
+        }
+    };
+    DomainName {
+        endpoint_types: domain
+            .endpoint_configuration()
+            .map(|e| e.types().iter().map(|t| t.as_str().to_string()).collect())
+            .unwrap_or_default(),
+        name,
+        mappings,
     }
 }

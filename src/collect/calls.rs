@@ -17,10 +17,7 @@ pub struct CallCounter {
 
 impl CallCounter {
     pub fn counts(&self) -> BTreeMap<String, u64> {
-        self.counts
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .clone()
+        self.counts.lock().unwrap_or_else(|e| e.into_inner()).clone()
     }
 }
 

@@ -38,13 +38,7 @@ pub(crate) struct Failure {
 }
 
 impl Failure {
-    pub fn into_gap(
-        self,
-        part: Part,
-        operation: &str,
-        api_id: Option<&str>,
-        object_id: Option<&str>,
-    ) -> CoverageGap {
+    pub fn into_gap(self, part: Part, operation: &str, api_id: Option<&str>, object_id: Option<&str>) -> CoverageGap {
         CoverageGap {
             part,
             operation: operation.to_string(),
@@ -79,18 +73,12 @@ where
             let fatal = is_credentials_code(code).then_some(Fatal::CredentialsRejected);
             (reason_for_code(code), fatal)
         }
-        SdkError::DispatchFailure(_) | SdkError::TimeoutError(_) => {
-            (GapReason::Unreachable, Some(Fatal::Unreachable))
-        }
+        SdkError::DispatchFailure(_) | SdkError::TimeoutError(_) => (GapReason::Unreachable, Some(Fatal::Unreachable)),
         // The request could not be built: no credentials, most often.
         SdkError::ConstructionFailure(_) => (GapReason::Other, Some(Fatal::CredentialsRejected)),
         _ => (GapReason::Other, None),
     };
-    Failure {
-        reason,
-        fatal,
-        message,
-    }
+    Failure { reason, fatal, message }
 }
 
 fn reason_for_code(code: &str) -> GapReason {
@@ -100,14 +88,11 @@ fn reason_for_code(code: &str) -> GapReason {
         | "UnauthorizedException"
         | "UnauthorizedOperation"
         | "WAFAccessDeniedException" => GapReason::AccessDenied,
-        "TooManyRequestsException"
-        | "ThrottlingException"
-        | "Throttling"
-        | "LimitExceededException" => GapReason::Throttled,
-        "NotFoundException" | "WAFNonexistentItemException" => GapReason::NotFound,
-        "NotImplemented" | "NotImplementedException" | "InternalFailure" => {
-            GapReason::NotImplemented
+        "TooManyRequestsException" | "ThrottlingException" | "Throttling" | "LimitExceededException" => {
+            GapReason::Throttled
         }
+        "NotFoundException" | "WAFNonexistentItemException" => GapReason::NotFound,
+        "NotImplemented" | "NotImplementedException" | "InternalFailure" => GapReason::NotImplemented,
         _ => GapReason::Other,
     }
 }
@@ -115,10 +100,7 @@ fn reason_for_code(code: &str) -> GapReason {
 fn is_credentials_code(code: &str) -> bool {
     matches!(
         code,
-        "UnrecognizedClientException"
-            | "InvalidSignatureException"
-            | "ExpiredTokenException"
-            | "InvalidClientTokenId"
+        "UnrecognizedClientException" | "InvalidSignatureException" | "ExpiredTokenException" | "InvalidClientTokenId"
     )
 }
 
@@ -128,14 +110,8 @@ mod tests {
 
     #[test]
     fn codes_map_to_reasons() {
-        assert_eq!(
-            reason_for_code("AccessDeniedException"),
-            GapReason::AccessDenied
-        );
-        assert_eq!(
-            reason_for_code("TooManyRequestsException"),
-            GapReason::Throttled
-        );
+        assert_eq!(reason_for_code("AccessDeniedException"), GapReason::AccessDenied);
+        assert_eq!(reason_for_code("TooManyRequestsException"), GapReason::Throttled);
         assert_eq!(reason_for_code("NotFoundException"), GapReason::NotFound);
         assert_eq!(reason_for_code("Whatever"), GapReason::Other);
         assert!(is_credentials_code("ExpiredTokenException"));

@@ -5,6 +5,7 @@ mod account;
 mod apigateway;
 mod calls;
 mod errors;
+mod wafv2;
 
 pub use calls::CallCounter;
 pub use errors::CollectError;
@@ -25,6 +26,7 @@ pub type Progress = Arc<dyn Fn(usize, usize) + Send + Sync>;
 pub struct ServiceConfigs {
     pub apigateway: aws_sdk_apigateway::Config,
     pub sts: aws_sdk_sts::Config,
+    pub wafv2: aws_sdk_wafv2::Config,
 }
 
 impl ServiceConfigs {
@@ -32,6 +34,7 @@ impl ServiceConfigs {
         ServiceConfigs {
             apigateway: aws_sdk_apigateway::Config::new(sdk),
             sts: aws_sdk_sts::Config::new(sdk),
+            wafv2: aws_sdk_wafv2::Config::new(sdk),
         }
     }
 
@@ -63,6 +66,7 @@ pub(crate) struct Reader {
     pub region: String,
     pub apigateway: aws_sdk_apigateway::Client,
     pub sts: aws_sdk_sts::Client,
+    pub wafv2: aws_sdk_wafv2::Client,
     permits: Semaphore,
     gaps: Mutex<Vec<CoverageGap>>,
 }
@@ -70,10 +74,7 @@ pub(crate) struct Reader {
 impl Reader {
     /// Waits for a slot among the bounded in-flight calls.
     pub async fn permit(&self) -> tokio::sync::SemaphorePermit<'_> {
-        self.permits
-            .acquire()
-            .await
-            .expect("the semaphore is never closed")
+        self.permits.acquire().await.expect("the semaphore is never closed")
     }
 
     /// Stops the audit when the failure means nothing can be read, else records a gap.
@@ -114,10 +115,7 @@ impl Reader {
 
     pub fn record_gap(&self, gap: CoverageGap) {
         tracing::warn!(operation = %gap.operation, api_id = ?gap.api_id, reason = ?gap.reason, "could not read {}", gap.part.as_str());
-        self.gaps
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .push(gap);
+        self.gaps.lock().unwrap_or_else(|e| e.into_inner()).push(gap);
     }
 }
 
@@ -125,45 +123,38 @@ impl Reader {
 ///
 /// Errors only when nothing can be audited at all (endpoint unreachable, credentials
 /// rejected, the scoped API or stage does not exist); every other failure is a gap.
-pub async fn collect(
-    configs: &ServiceConfigs,
-    options: &CollectOptions,
-) -> Result<Snapshot, CollectError> {
+pub async fn collect(configs: &ServiceConfigs, options: &CollectOptions) -> Result<Snapshot, CollectError> {
     let region = configs.region().ok_or(CollectError::NoRegion)?;
     let counter = CallCounter::default();
     let reader = Reader {
         region: region.clone(),
         apigateway: aws_sdk_apigateway::Client::from_conf(
-            configs
-                .apigateway
-                .to_builder()
-                .interceptor(counter.clone())
-                .build(),
+            configs.apigateway.to_builder().interceptor(counter.clone()).build(),
         ),
-        sts: aws_sdk_sts::Client::from_conf(
-            configs
-                .sts
-                .to_builder()
-                .interceptor(counter.clone())
-                .build(),
-        ),
+        sts: aws_sdk_sts::Client::from_conf(configs.sts.to_builder().interceptor(counter.clone()).build()),
+        wafv2: aws_sdk_wafv2::Client::from_conf(configs.wafv2.to_builder().interceptor(counter.clone()).build()),
         permits: Semaphore::new(options.concurrency.max(1)),
         gaps: Mutex::new(Vec::new()),
     };
 
-    let (rest_apis, usage_plans, api_keys, account) = tokio::join!(
+    let (rest_apis, usage_plans, api_keys, account, domain_names) = tokio::join!(
         apigateway::read_rest_apis(&reader, options),
         apigateway::read_usage_plans(&reader),
         apigateway::read_api_keys(&reader),
         account::read_account(&reader),
+        apigateway::read_domain_names(&reader),
     );
     let rest_apis = rest_apis?;
+    let (web_acls, ip_sets) = wafv2::read_web_acls(&reader, &rest_apis).await;
 
     let mut snapshot = Snapshot::new(account, region);
     snapshot.scope = options.scope.clone();
     snapshot.rest_apis = rest_apis;
     snapshot.usage_plans = usage_plans;
     snapshot.api_keys = api_keys;
+    snapshot.web_acls = web_acls;
+    snapshot.ip_sets = ip_sets;
+    snapshot.domain_names = domain_names;
     snapshot.gaps = reader.gaps.into_inner().unwrap_or_else(|e| e.into_inner());
     snapshot.api_calls = counter.counts();
     Ok(snapshot)

@@ -49,11 +49,7 @@ pub fn render(report: &Report, fail_on: Severity) -> String {
         for f in group {
             let style = severity_style(f.severity);
             let sev = f.severity.as_str().to_uppercase();
-            let _ = writeln!(
-                out,
-                "  {style}{sev:<8}{style:#} {BOLD}{}{BOLD:#} {}",
-                f.check, f.title
-            );
+            let _ = writeln!(out, "  {style}{sev:<8}{style:#} {BOLD}{}{BOLD:#} {}", f.check, f.title);
             let _ = writeln!(out, "           {}", f.detail);
             let _ = writeln!(out, "           {DIM}fix:{DIM:#} {}", f.remediation);
         }
@@ -61,13 +57,7 @@ pub fn render(report: &Report, fail_on: Severity) -> String {
 
     let counts: Vec<String> = Severity::ALL_DESCENDING
         .iter()
-        .map(|sev| {
-            format!(
-                "{} {}",
-                s.findings_by_severity.get(sev).copied().unwrap_or(0),
-                sev
-            )
-        })
+        .map(|sev| format!("{} {}", s.findings_by_severity.get(sev).copied().unwrap_or(0), sev))
         .collect();
     let _ = writeln!(out);
     if report.findings.is_empty() {
@@ -80,6 +70,20 @@ pub fn render(report: &Report, fail_on: Severity) -> String {
         s.suppressed,
         s.incomplete_scopes
     );
+    if !s.not_evaluated.is_empty() {
+        let mut by_check: std::collections::BTreeMap<&str, Vec<&str>> = Default::default();
+        for n in &s.not_evaluated {
+            by_check.entry(n.check.as_str()).or_default().push(n.reason.as_str());
+        }
+        for (check, reasons) in by_check {
+            let _ = writeln!(
+                out,
+                "{DIM}{check} not evaluated on {} place(s): {}{DIM:#}",
+                reasons.len(),
+                reasons[0]
+            );
+        }
+    }
     let verdict = if report.fails(fail_on) {
         let style = severity_style(Severity::Critical);
         format!("{style}FAIL{style:#}: findings at or above {fail_on}")
@@ -138,15 +142,10 @@ mod tests {
         let text = render(&report, Severity::Critical);
         let plain = anstream::adapter::strip_str(&text).to_string();
         let api = plain.find("a1-name (a1) · stage prod").expect("API group");
-        let account = plain
-            .find("account-wide · eu-west-1")
-            .expect("account group");
+        let account = plain.find("account-wide · eu-west-1").expect("account group");
         assert!(api < account, "{plain}");
         assert!(plain.contains("CRITICAL GC301"), "{plain}");
         assert!(plain.contains("fix: Add the stage"), "{plain}");
-        assert!(
-            plain.contains("FAIL: findings at or above critical"),
-            "{plain}"
-        );
+        assert!(plain.contains("FAIL: findings at or above critical"), "{plain}");
     }
 }

@@ -30,9 +30,29 @@ pub struct Moto {
 }
 
 static MOTO: OnceLock<Moto> = OnceLock::new();
+static PLAIN_MOTO: OnceLock<Moto> = OnceLock::new();
 
+/// moto with the emulator extension (`moto_ext.py`): GetDeployment returns `apiSummary` and
+/// UpdateMethod works, as on AWS.
 pub fn moto() -> &'static Moto {
-    MOTO.get_or_init(start_moto)
+    MOTO.get_or_init(|| start_moto(true))
+}
+
+/// moto as released, for what must hold where `apiSummary` is missing.
+pub fn plain_moto() -> &'static Moto {
+    PLAIN_MOTO.get_or_init(|| start_moto(false))
+}
+
+fn python_binary() -> String {
+    if let Ok(path) = std::env::var("GATECHECK_PYTHON") {
+        return path;
+    }
+    let venv = concat!(env!("CARGO_MANIFEST_DIR"), "/.venv/bin/python");
+    if std::path::Path::new(venv).exists() {
+        venv.to_string()
+    } else {
+        "python3".to_string()
+    }
 }
 
 fn moto_server_binary() -> String {
@@ -52,12 +72,18 @@ fn free_port() -> u16 {
     listener.local_addr().expect("local addr").port()
 }
 
-fn start_moto() -> Moto {
+fn start_moto(extended: bool) -> Moto {
     let port = free_port();
-    let script = format!(
-        "'{}' -H 127.0.0.1 -p {port} >/dev/null 2>&1 & pid=$!; read _; kill $pid",
-        moto_server_binary()
-    );
+    let program = if extended {
+        format!(
+            "'{}' '{}/tests/support/moto_ext.py'",
+            python_binary(),
+            env!("CARGO_MANIFEST_DIR")
+        )
+    } else {
+        format!("'{}'", moto_server_binary())
+    };
+    let script = format!("{program} -H 127.0.0.1 -p {port} >/dev/null 2>&1 & pid=$!; read _; kill $pid");
     let child = Command::new("sh")
         .arg("-c")
         .arg(script)
@@ -124,11 +150,9 @@ pub fn sdk_config(endpoint: &str, region: &str) -> SdkConfig {
         .behavior_version(BehaviorVersion::latest())
         .region(Region::new(region.to_string()))
         .endpoint_url(endpoint)
-        .credentials_provider(
-            aws_credential_types::provider::SharedCredentialsProvider::new(Credentials::new(
-                "testing", "testing", None, None, "moto",
-            )),
-        )
+        .credentials_provider(aws_credential_types::provider::SharedCredentialsProvider::new(
+            Credentials::new("testing", "testing", None, None, "moto"),
+        ))
         .retry_config(RetryConfig::disabled())
         .build()
 }
@@ -139,6 +163,7 @@ pub struct TestAccount {
     pub region: String,
     pub configs: ServiceConfigs,
     pub apigateway: aws_sdk_apigateway::Client,
+    pub wafv2: aws_sdk_wafv2::Client,
 }
 
 impl TestAccount {
@@ -153,17 +178,19 @@ impl TestAccount {
             .interceptor(header.clone())
             .build();
         let sts = aws_sdk_sts::config::Builder::from(&sdk)
-            .interceptor(header)
+            .interceptor(header.clone())
             .build();
+        let wafv2 = aws_sdk_wafv2::config::Builder::from(&sdk).interceptor(header).build();
         TestAccount {
             id: account_id.to_string(),
             region: region.to_string(),
             apigateway: aws_sdk_apigateway::Client::from_conf(apigateway.clone()),
-            configs: ServiceConfigs { apigateway, sts },
+            wafv2: aws_sdk_wafv2::Client::from_conf(wafv2.clone()),
+            configs: ServiceConfigs { apigateway, sts, wafv2 },
         }
     }
 
     pub fn seeder(&self) -> seed::Seeder {
-        seed::Seeder::new(self.apigateway.clone())
+        seed::Seeder::new(self.apigateway.clone(), self.wafv2.clone())
     }
 }

@@ -4,15 +4,28 @@
 #![allow(dead_code)]
 
 use aws_sdk_apigateway::types::{
-    ApiKeySourceType, ApiStage, AuthorizerType, IntegrationType, Op, PatchOperation,
+    ApiKeySourceType, ApiStage, AuthorizerType, EndpointConfiguration, EndpointType, IntegrationType, Op,
+    PatchOperation,
 };
 use aws_sdk_apigateway::Client;
+use aws_sdk_wafv2::types::{
+    AllowAction, BlockAction, CountAction, DefaultAction, IpSetReferenceStatement, Rule, RuleAction, Scope as WafScope,
+    Statement, VisibilityConfig,
+};
 use std::collections::HashMap;
+
+/// What a seeded WAF rule does.
+pub enum WafRuleAction {
+    Allow,
+    Block,
+    Count,
+}
 
 pub type Result<T> = std::result::Result<T, Box<dyn std::error::Error + Send + Sync>>;
 
 pub struct Seeder {
     pub client: Client,
+    pub waf: aws_sdk_wafv2::Client,
 }
 
 /// A REST API being seeded: its id and the ids of the resources made so far, by path.
@@ -23,46 +36,42 @@ pub struct Api {
 }
 
 /// Keeps the SDK error's whole chain: its own Display shows only the outermost layer.
-fn err(
-    e: impl std::error::Error + Send + Sync + 'static,
-) -> Box<dyn std::error::Error + Send + Sync> {
-    aws_sdk_apigateway::error::DisplayErrorContext(e)
-        .to_string()
-        .into()
+fn err(e: impl std::error::Error + Send + Sync + 'static) -> Box<dyn std::error::Error + Send + Sync> {
+    aws_sdk_apigateway::error::DisplayErrorContext(e).to_string().into()
 }
 
 impl Seeder {
-    pub fn new(client: Client) -> Self {
-        Seeder { client }
+    pub fn new(client: Client, waf: aws_sdk_wafv2::Client) -> Self {
+        Seeder { client, waf }
     }
 
-    pub async fn api(&self, name: &str) -> Result<Api> {
-        self.api_with(name, ApiKeySourceType::Header, &[]).await
+    fn region(&self) -> String {
+        self.client.config().region().map(|r| r.to_string()).unwrap_or_default()
     }
 
-    pub async fn api_with(
+    /// A REST API with an endpoint type, a resource policy or the execute-api endpoint off.
+    pub async fn api_full(
         &self,
         name: &str,
-        key_source: ApiKeySourceType,
-        tags: &[(&str, &str)],
+        endpoint: EndpointType,
+        policy: Option<&str>,
+        disable_execute_api_endpoint: bool,
     ) -> Result<Api> {
-        let mut request = self
+        let created = self
             .client
             .create_rest_api()
             .name(name)
-            .api_key_source(key_source);
-        for (k, v) in tags {
-            request = request.tags(*k, *v);
-        }
-        let created = request.send().await.map_err(err)?;
-        let id = created.id().unwrap_or_default().to_string();
-        let root = self
-            .client
-            .get_resources()
-            .rest_api_id(&id)
+            .endpoint_configuration(EndpointConfiguration::builder().types(endpoint).build())
+            .set_policy(policy.map(str::to_string))
+            .disable_execute_api_endpoint(disable_execute_api_endpoint)
             .send()
             .await
             .map_err(err)?;
+        self.adopt(name, created.id().unwrap_or_default()).await
+    }
+
+    async fn adopt(&self, name: &str, id: &str) -> Result<Api> {
+        let root = self.client.get_resources().rest_api_id(id).send().await.map_err(err)?;
         let root_id = root
             .items()
             .iter()
@@ -70,10 +79,177 @@ impl Seeder {
             .and_then(|r| r.id())
             .unwrap_or_default();
         Ok(Api {
-            id,
+            id: id.to_string(),
             name: name.to_string(),
             resources: HashMap::from([("/".to_string(), root_id.to_string())]),
         })
+    }
+
+    /// UpdateMethod: what AWS applies at once and a stage serves only after a redeploy.
+    pub async fn set_api_key_required(&self, api: &mut Api, path: &str, verb: &str, required: bool) -> Result<()> {
+        let resource_id = self.resource(api, path).await?;
+        self.client
+            .update_method()
+            .rest_api_id(&api.id)
+            .resource_id(resource_id)
+            .http_method(verb)
+            .patch_operations(
+                PatchOperation::builder()
+                    .op(Op::Replace)
+                    .path("/apiKeyRequired")
+                    .value(required.to_string())
+                    .build(),
+            )
+            .send()
+            .await
+            .map_err(err)?;
+        Ok(())
+    }
+
+    /// Turns execution logging on for every method of a stage.
+    pub async fn enable_logging(&self, api: &Api, stage: &str) -> Result<()> {
+        self.client
+            .update_stage()
+            .rest_api_id(&api.id)
+            .stage_name(stage)
+            .patch_operations(
+                PatchOperation::builder()
+                    .op(Op::Replace)
+                    .path("/*/*/logging/loglevel")
+                    .value("ERROR")
+                    .build(),
+            )
+            .send()
+            .await
+            .map_err(err)?;
+        Ok(())
+    }
+
+    pub async fn ip_set(&self, name: &str, addresses: &[&str]) -> Result<String> {
+        let created = self
+            .waf
+            .create_ip_set()
+            .name(name)
+            .scope(WafScope::Regional)
+            .ip_address_version(aws_sdk_wafv2::types::IpAddressVersion::Ipv4)
+            .set_addresses(Some(addresses.iter().map(|a| a.to_string()).collect()))
+            .send()
+            .await
+            .map_err(err)?;
+        Ok(created.summary().and_then(|s| s.arn()).unwrap_or_default().to_string())
+    }
+
+    /// A web ACL with the default action and (name, action, IP set ARN) rules, associated with
+    /// the stage. Associate after the last deployment: moto recreates a stage on redeploy.
+    pub async fn web_acl(
+        &self,
+        name: &str,
+        block_by_default: bool,
+        rules: &[(&str, WafRuleAction, &str)],
+        stage: (&Api, &str),
+    ) -> Result<String> {
+        let visibility = |metric: &str| {
+            VisibilityConfig::builder()
+                .sampled_requests_enabled(false)
+                .cloud_watch_metrics_enabled(false)
+                .metric_name(metric)
+                .build()
+                .expect("visibility config has its required fields")
+        };
+        let default_action = if block_by_default {
+            DefaultAction::builder().block(BlockAction::builder().build()).build()
+        } else {
+            DefaultAction::builder().allow(AllowAction::builder().build()).build()
+        };
+        let mut request = self
+            .waf
+            .create_web_acl()
+            .name(name)
+            .scope(WafScope::Regional)
+            .default_action(default_action)
+            .visibility_config(visibility(name));
+        for (priority, (rule_name, action, ip_set_arn)) in rules.iter().enumerate() {
+            let action = match action {
+                WafRuleAction::Allow => RuleAction::builder().allow(AllowAction::builder().build()).build(),
+                WafRuleAction::Block => RuleAction::builder().block(BlockAction::builder().build()).build(),
+                WafRuleAction::Count => RuleAction::builder().count(CountAction::builder().build()).build(),
+            };
+            let statement = Statement::builder()
+                .ip_set_reference_statement(
+                    IpSetReferenceStatement::builder()
+                        .arn(*ip_set_arn)
+                        .build()
+                        .expect("arn is set"),
+                )
+                .build();
+            request = request.rules(
+                Rule::builder()
+                    .name(*rule_name)
+                    .priority(priority as i32)
+                    .statement(statement)
+                    .action(action)
+                    .visibility_config(visibility(rule_name))
+                    .build()
+                    .expect("rule has its required fields"),
+            );
+        }
+        let created = request.send().await.map_err(err)?;
+        let arn = created.summary().and_then(|s| s.arn()).unwrap_or_default().to_string();
+        self.associate(&arn, stage.0, stage.1).await?;
+        Ok(arn)
+    }
+
+    /// Puts a web ACL on a stage, as AssociateWebACL with the stage's ARN.
+    pub async fn associate(&self, acl_arn: &str, api: &Api, stage: &str) -> Result<()> {
+        let stage_arn = format!(
+            "arn:aws:apigateway:{}::/restapis/{}/stages/{stage}",
+            self.region(),
+            api.id
+        );
+        self.waf
+            .associate_web_acl()
+            .web_acl_arn(acl_arn)
+            .resource_arn(stage_arn)
+            .send()
+            .await
+            .map_err(err)?;
+        Ok(())
+    }
+
+    pub async fn domain(&self, name: &str, mappings: &[(&str, &str, Option<&str>)]) -> Result<()> {
+        self.client
+            .create_domain_name()
+            .domain_name(name)
+            .regional_certificate_arn(format!("arn:aws:acm:{}:123456789012:certificate/demo", self.region()))
+            .endpoint_configuration(EndpointConfiguration::builder().types(EndpointType::Regional).build())
+            .send()
+            .await
+            .map_err(err)?;
+        for (base_path, api_id, stage) in mappings {
+            self.client
+                .create_base_path_mapping()
+                .domain_name(name)
+                .base_path(*base_path)
+                .rest_api_id(*api_id)
+                .set_stage(stage.map(str::to_string))
+                .send()
+                .await
+                .map_err(err)?;
+        }
+        Ok(())
+    }
+
+    pub async fn api(&self, name: &str) -> Result<Api> {
+        self.api_with(name, ApiKeySourceType::Header, &[]).await
+    }
+
+    pub async fn api_with(&self, name: &str, key_source: ApiKeySourceType, tags: &[(&str, &str)]) -> Result<Api> {
+        let mut request = self.client.create_rest_api().name(name).api_key_source(key_source);
+        for (k, v) in tags {
+            request = request.tags(*k, *v);
+        }
+        let created = request.send().await.map_err(err)?;
+        self.adopt(name, created.id().unwrap_or_default()).await
     }
 
     async fn resource(&self, api: &mut Api, path: &str) -> Result<String> {
@@ -81,11 +257,7 @@ impl Seeder {
             return Ok(id.clone());
         }
         let (parent_path, part) = path.rsplit_once('/').unwrap_or(("", path));
-        let parent_path = if parent_path.is_empty() {
-            "/"
-        } else {
-            parent_path
-        };
+        let parent_path = if parent_path.is_empty() { "/" } else { parent_path };
         let parent = Box::pin(self.resource(api, parent_path)).await?;
         let created = self
             .client
@@ -167,6 +339,52 @@ impl Seeder {
         Ok(created.id().unwrap_or_default().to_string())
     }
 
+    /// Deploys, then turns on execution logging (a redeploy would reset it in moto).
+    pub async fn deploy_logged(&self, api: &Api, stage: &str) -> Result<String> {
+        let id = self.deploy(api, stage).await?;
+        self.enable_logging(api, stage).await?;
+        Ok(id)
+    }
+
+    /// A usage plan for one stage with a per-method throttle keyed `/path/VERB`.
+    pub async fn plan_with_throttle(
+        &self,
+        name: &str,
+        stage: (&Api, &str),
+        throttle_key: &str,
+        key_ids: &[&str],
+    ) -> Result<String> {
+        let throttle = aws_sdk_apigateway::types::ThrottleSettings::builder()
+            .burst_limit(10)
+            .rate_limit(5.0)
+            .build();
+        let api_stage = ApiStage::builder()
+            .api_id(&stage.0.id)
+            .stage(stage.1)
+            .throttle(throttle_key, throttle)
+            .build();
+        let plan = self
+            .client
+            .create_usage_plan()
+            .name(name)
+            .api_stages(api_stage)
+            .send()
+            .await
+            .map_err(err)?;
+        let plan_id = plan.id().unwrap_or_default().to_string();
+        for key_id in key_ids {
+            self.client
+                .create_usage_plan_key()
+                .usage_plan_id(&plan_id)
+                .key_id(*key_id)
+                .key_type("API_KEY")
+                .send()
+                .await
+                .map_err(err)?;
+        }
+        Ok(plan_id)
+    }
+
     pub async fn delete_stage(&self, api: &Api, stage: &str) -> Result<()> {
         self.client
             .delete_stage()
@@ -180,14 +398,9 @@ impl Seeder {
 
     /// Tags a stage. Apply after the last deployment: moto recreates a stage on redeploy.
     pub async fn tag_stage(&self, api: &Api, stage: &str, key: &str, value: &str) -> Result<()> {
-        let region = self
-            .client
-            .config()
-            .region()
-            .map(|r| r.to_string())
-            .unwrap_or_default();
         let arn = format!(
-            "arn:aws:apigateway:{region}::/restapis/{}/stages/{stage}",
+            "arn:aws:apigateway:{}::/restapis/{}/stages/{stage}",
+            self.region(),
             api.id
         );
         self.client
@@ -214,12 +427,7 @@ impl Seeder {
         Ok(created.id().unwrap_or_default().to_string())
     }
 
-    pub async fn plan(
-        &self,
-        name: &str,
-        stages: &[(&Api, &str)],
-        key_ids: &[&str],
-    ) -> Result<String> {
+    pub async fn plan(&self, name: &str, stages: &[(&Api, &str)], key_ids: &[&str]) -> Result<String> {
         let mut request = self.client.create_usage_plan().name(name);
         for (api, stage) in stages {
             request = request.api_stages(ApiStage::builder().api_id(&api.id).stage(*stage).build());
@@ -275,89 +483,162 @@ pub struct Expectation {
 }
 
 /// Seeds one API per cause of 403 that the checks find, plus healthy controls, and returns
-/// what the audit must report for each. The account has no CloudWatch role (GC602).
+/// what the audit must report for each. Every stage logs, but one; the account has no
+/// CloudWatch role (GC602). Needs the emulator extension for GC401.
 pub async fn seed_demo_account(s: &Seeder) -> Result<Vec<Expectation>> {
     let mut expectations = Vec::new();
-    let mut expect =
-        |api: &Api, name: &'static str, checks: &[&'static str], suppressed: &[&'static str]| {
-            expectations.push(Expectation {
-                api_name: name,
-                api_id: api.id.clone(),
-                checks: checks.to_vec(),
-                suppressed: suppressed.to_vec(),
-            })
-        };
+    let mut expect = |api: &Api, name: &'static str, checks: &[&'static str], suppressed: &[&'static str]| {
+        expectations.push(Expectation {
+            api_name: name,
+            api_id: api.id.clone(),
+            checks: checks.to_vec(),
+            suppressed: suppressed.to_vec(),
+        })
+    };
     let enabled = s.key("demo-enabled-key", true, DEMO_KEY_VALUES[0]).await?;
-    let disabled = s
-        .key("demo-disabled-key", false, DEMO_KEY_VALUES[1])
-        .await?;
-    let authorizer_key = s
-        .key("demo-authorizer-key", true, DEMO_KEY_VALUES[2])
-        .await?;
+    let disabled = s.key("demo-disabled-key", false, DEMO_KEY_VALUES[1]).await?;
+    let authorizer_key = s.key("demo-authorizer-key", true, DEMO_KEY_VALUES[2]).await?;
 
     // A key is required, but the stage is in no usage plan.
     let mut api = s.api("orders-no-usage-plan").await?;
     s.keyed(&mut api, "/orders", "GET").await?;
-    s.deploy(&api, "prod").await?;
+    s.deploy_logged(&api, "prod").await?;
     expect(&api, "orders-no-usage-plan", &["GC301"], &[]);
 
     // The plan lists the stage but holds no key.
     let mut api = s.api("billing-plan-without-keys").await?;
     s.keyed(&mut api, "/invoices", "GET").await?;
-    s.deploy(&api, "prod").await?;
+    s.deploy_logged(&api, "prod").await?;
     s.plan("billing-plan", &[(&api, "prod")], &[]).await?;
     expect(&api, "billing-plan-without-keys", &["GC302"], &[]);
 
     // The only key in the plan is disabled.
     let mut api = s.api("payments-disabled-key").await?;
     s.keyed(&mut api, "/payments", "POST").await?;
-    s.deploy(&api, "prod").await?;
-    s.plan("payments-plan", &[(&api, "prod")], &[&disabled])
-        .await?;
+    s.deploy_logged(&api, "prod").await?;
+    s.plan("payments-plan", &[(&api, "prod")], &[&disabled]).await?;
     expect(&api, "payments-disabled-key", &["GC303"], &[]);
 
     // Key source AUTHORIZER, but no Lambda authorizer supplies the key.
     let mut api = s
-        .api_with(
-            "reports-authorizer-source",
-            ApiKeySourceType::Authorizer,
-            &[],
-        )
+        .api_with("reports-authorizer-source", ApiKeySourceType::Authorizer, &[])
         .await?;
     s.keyed(&mut api, "/reports", "GET").await?;
-    s.deploy(&api, "prod").await?;
-    s.plan("reports-plan", &[(&api, "prod")], &[&authorizer_key])
-        .await?;
+    s.deploy_logged(&api, "prod").await?;
+    s.plan("reports-plan", &[(&api, "prod")], &[&authorizer_key]).await?;
     expect(&api, "reports-authorizer-source", &["GC304"], &[]);
 
     // Browsers' CORS preflight is refused: OPTIONS requires a key.
     let mut api = s.api("catalog-cors-preflight").await?;
     s.keyed(&mut api, "/products", "GET").await?;
     s.keyed(&mut api, "/products", "OPTIONS").await?;
-    s.deploy(&api, "prod").await?;
-    s.plan("catalog-plan", &[(&api, "prod")], &[&enabled])
-        .await?;
+    s.deploy_logged(&api, "prod").await?;
+    s.plan("catalog-plan", &[(&api, "prod")], &[&enabled]).await?;
     expect(&api, "catalog-cors-preflight", &["GC305"], &[]);
 
     // Some methods of a keyed stage need no key: quotas don't apply to them.
     let mut api = s.api("inventory-key-not-enforced").await?;
     s.keyed(&mut api, "/stock", "GET").await?;
-    s.method(&mut api, "/stock", "PUT", false, "NONE", None)
-        .await?;
-    s.deploy(&api, "prod").await?;
-    s.plan("inventory-plan", &[(&api, "prod")], &[&enabled])
-        .await?;
+    s.method(&mut api, "/stock", "PUT", false, "NONE", None).await?;
+    s.deploy_logged(&api, "prod").await?;
+    s.plan("inventory-plan", &[(&api, "prod")], &[&enabled]).await?;
     expect(&api, "inventory-key-not-enforced", &["GC306"], &[]);
 
-    // The plan still lists a stage that was deleted and replaced: callers of v2 are refused.
-    let mut api = s.api("shipping-stale-plan-stage").await?;
+    // v1 was replaced by v2 and deleted; the plan and a custom domain still point at v1.
+    let mut api = s.api("shipping-stale-stage").await?;
     s.keyed(&mut api, "/parcels", "GET").await?;
     s.deploy(&api, "v1").await?;
-    s.deploy(&api, "v2").await?;
-    s.plan("shipping-plan", &[(&api, "v1")], &[&enabled])
+    s.deploy_logged(&api, "v2").await?;
+    s.plan("shipping-plan", &[(&api, "v1")], &[&enabled]).await?;
+    s.domain("shipping.example.com", &[("parcels", &api.id, Some("v1"))])
         .await?;
     s.delete_stage(&api, "v1").await?;
-    expect(&api, "shipping-stale-plan-stage", &["GC301", "GC307"], &[]);
+    expect(&api, "shipping-stale-stage", &["GC301", "GC307", "GC501"], &[]);
+
+    // A per-method throttle names a method the API no longer has.
+    let mut api = s.api("search-stale-throttle").await?;
+    s.keyed(&mut api, "/search", "GET").await?;
+    s.deploy_logged(&api, "prod").await?;
+    s.plan_with_throttle("search-plan", (&api, "prod"), "/lookup/GET", &[&enabled])
+        .await?;
+    expect(&api, "search-stale-throttle", &["GC308"], &[]);
+
+    // The key requirement was dropped after the last deployment: the stage still asks for one.
+    let mut api = s.api("profile-undeployed-change").await?;
+    s.keyed(&mut api, "/me", "GET").await?;
+    s.deploy_logged(&api, "prod").await?;
+    s.plan("profile-plan", &[(&api, "prod")], &[&enabled]).await?;
+    s.set_api_key_required(&mut api, "/me", "GET", false).await?;
+    expect(&api, "profile-undeployed-change", &["GC401"], &[]);
+
+    // The execute-api endpoint is off and no custom domain maps the API.
+    let mut api = s
+        .api_full("legacy-endpoint-disabled", EndpointType::Regional, None, true)
+        .await?;
+    s.keyed(&mut api, "/legacy", "GET").await?;
+    s.deploy_logged(&api, "prod").await?;
+    s.plan("legacy-endpoint-plan", &[(&api, "prod")], &[&enabled]).await?;
+    expect(&api, "legacy-endpoint-disabled", &["GC101"], &[]);
+
+    // A private API with no resource policy refuses everything.
+    let mut api = s
+        .api_full("internal-private-no-policy", EndpointType::Private, None, false)
+        .await?;
+    s.keyed(&mut api, "/jobs", "GET").await?;
+    s.deploy_logged(&api, "prod").await?;
+    s.plan("internal-plan", &[(&api, "prod")], &[&enabled]).await?;
+    expect(&api, "internal-private-no-policy", &["GC102"], &[]);
+
+    // Only one office's addresses may call: worth knowing when a partner gets 403.
+    let mut api = s
+        .api_full(
+            "partners-ip-allowlist",
+            EndpointType::Regional,
+            Some(IP_ALLOWLIST_POLICY),
+            false,
+        )
+        .await?;
+    s.keyed(&mut api, "/partners", "GET").await?;
+    s.deploy_logged(&api, "prod").await?;
+    s.plan("partners-plan", &[(&api, "prod")], &[&enabled]).await?;
+    expect(&api, "partners-ip-allowlist", &["GC103"], &[]);
+
+    // WAF blocks by default and lets only the office IP set through.
+    let office = s.ip_set("demo-office", &["198.51.100.0/24", "203.0.113.10/32"]).await?;
+    let mut api = s.api("admin-waf-default-block").await?;
+    s.keyed(&mut api, "/admin", "GET").await?;
+    s.deploy_logged(&api, "prod").await?;
+    s.plan("admin-plan", &[(&api, "prod")], &[&enabled]).await?;
+    s.web_acl(
+        "demo-admin-acl",
+        true,
+        &[("office-only", WafRuleAction::Allow, &office)],
+        (&api, "prod"),
+    )
+    .await?;
+    expect(&api, "admin-waf-default-block", &["GC201"], &[]);
+
+    // WAF allows by default but blocks a list of addresses.
+    let blocklist = s.ip_set("demo-blocklist", &["192.0.2.0/24"]).await?;
+    let mut api = s.api("storefront-waf-blocklist").await?;
+    s.keyed(&mut api, "/cart", "GET").await?;
+    s.deploy_logged(&api, "prod").await?;
+    s.plan("storefront-plan", &[(&api, "prod")], &[&enabled]).await?;
+    s.web_acl(
+        "demo-storefront-acl",
+        false,
+        &[("blocklist", WafRuleAction::Block, &blocklist)],
+        (&api, "prod"),
+    )
+    .await?;
+    expect(&api, "storefront-waf-blocklist", &["GC202"], &[]);
+
+    // Execution logging is off: the next 403's reason will not be written anywhere.
+    let mut api = s.api("audit-logging-off").await?;
+    s.keyed(&mut api, "/events", "GET").await?;
+    s.deploy(&api, "prod").await?;
+    s.plan("audit-plan", &[(&api, "prod")], &[&enabled]).await?;
+    expect(&api, "audit-logging-off", &["GC601"], &[]);
 
     // A known gap, silenced with a tag: counted as suppressed, not reported.
     let mut api = s
@@ -368,59 +649,63 @@ pub async fn seed_demo_account(s: &Seeder) -> Result<Vec<Expectation>> {
         )
         .await?;
     s.keyed(&mut api, "/legacy", "GET").await?;
-    s.deploy(&api, "prod").await?;
+    s.deploy_logged(&api, "prod").await?;
     expect(&api, "legacy-suppressed", &[], &["GC301"]);
 
     // Healthy controls.
     let mut api = s.api("healthy-keyed").await?;
     s.keyed(&mut api, "/items", "GET").await?;
-    s.method(&mut api, "/items", "OPTIONS", false, "NONE", None)
+    s.method(&mut api, "/items", "OPTIONS", false, "NONE", None).await?;
+    s.deploy_logged(&api, "prod").await?;
+    s.plan("healthy-plan", &[(&api, "prod")], &[&enabled]).await?;
+    s.domain("items.example.com", &[("items", &api.id, Some("prod"))])
         .await?;
-    s.deploy(&api, "prod").await?;
-    s.plan("healthy-plan", &[(&api, "prod")], &[&enabled])
-        .await?;
+    let counted = s.ip_set("demo-watchlist", &["198.18.0.0/15"]).await?;
+    s.web_acl(
+        "demo-count-only-acl",
+        false,
+        &[("watchlist", WafRuleAction::Count, &counted)],
+        (&api, "prod"),
+    )
+    .await?;
     expect(&api, "healthy-keyed", &[], &[]);
 
     let mut api = s
-        .api_with(
-            "healthy-authorizer-source",
-            ApiKeySourceType::Authorizer,
-            &[],
-        )
+        .api_with("healthy-authorizer-source", ApiKeySourceType::Authorizer, &[])
         .await?;
     let authorizer = s.token_authorizer(&api, "key-supplier").await?;
-    s.method(
-        &mut api,
-        "/accounts",
-        "GET",
-        true,
-        "CUSTOM",
-        Some(&authorizer),
-    )
-    .await?;
-    s.deploy(&api, "prod").await?;
-    s.plan(
-        "healthy-authorizer-plan",
-        &[(&api, "prod")],
-        &[&authorizer_key],
-    )
-    .await?;
+    s.method(&mut api, "/accounts", "GET", true, "CUSTOM", Some(&authorizer))
+        .await?;
+    s.deploy_logged(&api, "prod").await?;
+    s.plan("healthy-authorizer-plan", &[(&api, "prod")], &[&authorizer_key])
+        .await?;
     expect(&api, "healthy-authorizer-source", &[], &[]);
 
     let mut api = s.api("healthy-iam-no-keys").await?;
-    s.method(&mut api, "/status", "GET", false, "AWS_IAM", None)
-        .await?;
-    s.deploy(&api, "prod").await?;
+    s.method(&mut api, "/status", "GET", false, "AWS_IAM", None).await?;
+    s.deploy_logged(&api, "prod").await?;
     expect(&api, "healthy-iam-no-keys", &[], &[]);
 
     let mut api = s.api("healthy-two-plans").await?;
     s.keyed(&mut api, "/quotes", "GET").await?;
-    s.deploy(&api, "prod").await?;
-    s.plan("two-plans-disabled", &[(&api, "prod")], &[&disabled])
-        .await?;
-    s.plan("two-plans-enabled", &[(&api, "prod")], &[&enabled])
-        .await?;
+    s.deploy_logged(&api, "prod").await?;
+    s.plan("two-plans-disabled", &[(&api, "prod")], &[&disabled]).await?;
+    s.plan("two-plans-enabled", &[(&api, "prod")], &[&enabled]).await?;
     expect(&api, "healthy-two-plans", &[], &[]);
+
+    // A private API whose policy admits one VPC endpoint: reachable, so no GC102; GC103
+    // (info) says who is let in.
+    let mut api = s
+        .api_full("healthy-private-vpce", EndpointType::Private, Some(VPCE_POLICY), false)
+        .await?;
+    s.keyed(&mut api, "/internal", "GET").await?;
+    s.deploy_logged(&api, "prod").await?;
+    s.plan("private-plan", &[(&api, "prod")], &[&enabled]).await?;
+    expect(&api, "healthy-private-vpce", &["GC103"], &[]);
 
     Ok(expectations)
 }
+
+pub const IP_ALLOWLIST_POLICY: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":"execute-api:Invoke","Resource":"execute-api:/*","Condition":{"IpAddress":{"aws:SourceIp":["203.0.113.0/24"]}}}]}"#;
+
+pub const VPCE_POLICY: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":"execute-api:Invoke","Resource":"execute-api:/*"},{"Effect":"Deny","Principal":"*","Action":"execute-api:Invoke","Resource":"execute-api:/*","Condition":{"StringNotEquals":{"aws:SourceVpce":"vpce-0a1b2c3d4e5f60718"}}}]}"#;

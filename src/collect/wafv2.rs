@@ -1,0 +1,320 @@
+//! WAFv2 reads: each web ACL that a stage uses, once, and each IP set those ACLs reference,
+//! once. Nothing is read per stage.
+
+use super::errors::classify;
+use super::Reader;
+use crate::model::{CoverageGap, GapReason, IpSet, Part, RestApi, WafAction, WafRule, WafStatement, WebAcl};
+use aws_sdk_wafv2::types as sdk;
+use std::collections::BTreeSet;
+
+/// The parts of a WAFv2 ARN that Get* calls take: `arn:aws:wafv2:{region}:{account}:{scope}/{kind}/{name}/{id}`.
+struct WafArn<'a> {
+    scope: sdk::Scope,
+    name: &'a str,
+    id: &'a str,
+}
+
+fn parse_arn(arn: &str) -> Option<WafArn<'_>> {
+    let resource = arn.strip_prefix("arn:")?.splitn(5, ':').nth(4)?;
+    let mut parts = resource.split('/');
+    let scope = match parts.next()? {
+        "regional" => sdk::Scope::Regional,
+        "global" => sdk::Scope::Cloudfront,
+        _ => return None,
+    };
+    let _kind = parts.next()?;
+    Some(WafArn {
+        scope,
+        name: parts.next()?,
+        id: parts.next()?,
+    })
+}
+
+/// Reads the web ACLs the stages use and the IP sets they reference.
+pub(crate) async fn read_web_acls(reader: &Reader, apis: &[RestApi]) -> (Vec<WebAcl>, Vec<IpSet>) {
+    let acl_arns: BTreeSet<&str> = apis
+        .iter()
+        .flat_map(|a| &a.stages)
+        .filter_map(|s| s.web_acl_arn.as_deref())
+        .collect();
+    let acls: Vec<WebAcl> = futures::future::join_all(acl_arns.iter().map(|arn| read_web_acl(reader, apis, arn)))
+        .await
+        .into_iter()
+        .flatten()
+        .collect();
+
+    let mut set_arns = BTreeSet::new();
+    for acl in &acls {
+        for rule in &acl.rules {
+            collect_ip_sets(&rule.statement, &mut set_arns);
+        }
+    }
+    let sets = futures::future::join_all(set_arns.iter().map(|arn| read_ip_set(reader, apis, &acls, arn))).await;
+    (acls, sets.into_iter().flatten().collect())
+}
+
+fn collect_ip_sets(statement: &WafStatement, out: &mut BTreeSet<String>) {
+    match statement {
+        WafStatement::IpSet { arn } => {
+            out.insert(arn.clone());
+        }
+        WafStatement::And { statements } | WafStatement::Or { statements } => {
+            statements.iter().for_each(|s| collect_ip_sets(s, out));
+        }
+        WafStatement::Not { statement } => collect_ip_sets(statement, out),
+        WafStatement::RateBased {
+            scope_down: Some(inner),
+            ..
+        } => collect_ip_sets(inner, out),
+        _ => {}
+    }
+}
+
+/// One gap per stage the unread object affects, so GC900 names each and only those
+/// stages' WAF checks stay quiet.
+fn record_for_stages(reader: &Reader, apis: &[RestApi], acl_arns: &[&str], gap: CoverageGap) {
+    for api in apis {
+        for stage in &api.stages {
+            if stage.web_acl_arn.as_deref().is_some_and(|arn| acl_arns.contains(&arn)) {
+                reader.record_gap(CoverageGap {
+                    api_id: Some(api.id.clone()),
+                    stage: Some(stage.name.clone()),
+                    ..gap.clone()
+                });
+            }
+        }
+    }
+}
+
+async fn read_web_acl(reader: &Reader, apis: &[RestApi], arn: &str) -> Option<WebAcl> {
+    let Some(parsed) = parse_arn(arn) else {
+        let gap = CoverageGap {
+            part: Part::WebAcls,
+            operation: "GetWebACL".into(),
+            api_id: None,
+            stage: None,
+            object_id: Some(arn.to_string()),
+            reason: GapReason::NotImplemented,
+            message: "not a WAFv2 web ACL (WAF Classic is not analysed)".into(),
+        };
+        record_for_stages(reader, apis, &[arn], gap);
+        return None;
+    };
+    let _permit = reader.permit().await;
+    let result = reader
+        .wafv2
+        .get_web_acl()
+        .name(parsed.name)
+        .id(parsed.id)
+        .scope(parsed.scope)
+        .send()
+        .await;
+    match result {
+        Ok(out) => out.web_acl().map(|acl| web_acl_from_sdk(arn, acl)),
+        Err(err) => {
+            let gap = classify(&err).into_gap(Part::WebAcls, "GetWebACL", None, Some(arn));
+            record_for_stages(reader, apis, &[arn], gap);
+            None
+        }
+    }
+}
+
+async fn read_ip_set(reader: &Reader, apis: &[RestApi], acls: &[WebAcl], arn: &str) -> Option<IpSet> {
+    let users: Vec<&str> = acls
+        .iter()
+        .filter(|acl| {
+            let mut sets = BTreeSet::new();
+            acl.rules.iter().for_each(|r| collect_ip_sets(&r.statement, &mut sets));
+            sets.contains(arn)
+        })
+        .map(|acl| acl.arn.as_str())
+        .collect();
+    let failed = |reason: GapReason, message: String| CoverageGap {
+        part: Part::IpSets,
+        operation: "GetIPSet".into(),
+        api_id: None,
+        stage: None,
+        object_id: Some(arn.to_string()),
+        reason,
+        message,
+    };
+    let Some(parsed) = parse_arn(arn) else {
+        record_for_stages(
+            reader,
+            apis,
+            &users,
+            failed(GapReason::Other, "not a WAFv2 IP set ARN".into()),
+        );
+        return None;
+    };
+    let _permit = reader.permit().await;
+    match reader
+        .wafv2
+        .get_ip_set()
+        .name(parsed.name)
+        .id(parsed.id)
+        .scope(parsed.scope)
+        .send()
+        .await
+    {
+        Ok(out) => out.ip_set().map(|set| IpSet {
+            arn: arn.to_string(),
+            name: set.name().to_string(),
+            addresses: set.addresses().to_vec(),
+        }),
+        Err(err) => {
+            let failure = classify(&err);
+            record_for_stages(reader, apis, &users, failed(failure.reason, failure.message));
+            None
+        }
+    }
+}
+
+fn web_acl_from_sdk(arn: &str, acl: &sdk::WebAcl) -> WebAcl {
+    let default_action = match acl.default_action() {
+        Some(action) if action.block().is_some() => WafAction::Block,
+        _ => WafAction::Allow,
+    };
+    let mut rules: Vec<WafRule> = acl.rules().iter().map(rule_from_sdk).collect();
+    rules.sort_by_key(|r| r.priority);
+    WebAcl {
+        arn: arn.to_string(),
+        name: acl.name().to_string(),
+        default_action,
+        rules,
+    }
+}
+
+fn rule_from_sdk(rule: &sdk::Rule) -> WafRule {
+    let action = match (rule.action(), rule.override_action()) {
+        (Some(a), _) if a.block().is_some() => WafAction::Block,
+        (Some(a), _) if a.allow().is_some() => WafAction::Allow,
+        (Some(a), _) if a.captcha().is_some() => WafAction::Captcha,
+        (Some(a), _) if a.challenge().is_some() => WafAction::Challenge,
+        (Some(_), _) => WafAction::Count,
+        (None, Some(o)) if o.count().is_some() => WafAction::Count,
+        _ => WafAction::UseGroupActions,
+    };
+    WafRule {
+        name: rule.name().to_string(),
+        priority: rule.priority(),
+        action,
+        statement: rule
+            .statement()
+            .map(statement_from_sdk)
+            .unwrap_or(WafStatement::Other { kind: "empty".into() }),
+    }
+}
+
+fn field_name(field: Option<&sdk::FieldToMatch>) -> String {
+    let Some(field) = field else { return "request".into() };
+    if let Some(header) = field.single_header() {
+        format!("header:{}", header.name().to_ascii_lowercase())
+    } else if field.uri_path().is_some() {
+        "uri_path".into()
+    } else if field.query_string().is_some() {
+        "query_string".into()
+    } else if let Some(arg) = field.single_query_argument() {
+        format!("query:{}", arg.name())
+    } else if field.method().is_some() {
+        "method".into()
+    } else if field.body().is_some() || field.json_body().is_some() {
+        "body".into()
+    } else {
+        "request".into()
+    }
+}
+
+fn statement_from_sdk(s: &sdk::Statement) -> WafStatement {
+    if let Some(ip) = s.ip_set_reference_statement() {
+        WafStatement::IpSet {
+            arn: ip.arn().to_string(),
+        }
+    } else if let Some(geo) = s.geo_match_statement() {
+        WafStatement::Geo {
+            country_codes: geo.country_codes().iter().map(|c| c.as_str().to_string()).collect(),
+        }
+    } else if let Some(rate) = s.rate_based_statement() {
+        WafStatement::RateBased {
+            limit: rate.limit(),
+            scope_down: rate
+                .scope_down_statement()
+                .map(|inner| Box::new(statement_from_sdk(inner))),
+        }
+    } else if let Some(group) = s.managed_rule_group_statement() {
+        WafStatement::ManagedRuleGroup {
+            vendor: group.vendor_name().to_string(),
+            name: group.name().to_string(),
+        }
+    } else if let Some(group) = s.rule_group_reference_statement() {
+        WafStatement::RuleGroup {
+            arn: group.arn().to_string(),
+        }
+    } else if let Some(m) = s.byte_match_statement() {
+        let search = String::from_utf8_lossy(m.search_string().as_ref()).into_owned();
+        WafStatement::Match {
+            field: field_name(m.field_to_match()),
+            description: format!(
+                "{} '{search}'",
+                m.positional_constraint().as_str().to_lowercase().replace('_', " ")
+            ),
+        }
+    } else if let Some(m) = s.regex_match_statement() {
+        WafStatement::Match {
+            field: field_name(m.field_to_match()),
+            description: format!("matches /{}/", m.regex_string()),
+        }
+    } else if let Some(m) = s.regex_pattern_set_reference_statement() {
+        WafStatement::Match {
+            field: field_name(m.field_to_match()),
+            description: format!("matches regex set {}", m.arn()),
+        }
+    } else if let Some(and) = s.and_statement() {
+        WafStatement::And {
+            statements: and.statements().iter().map(statement_from_sdk).collect(),
+        }
+    } else if let Some(or) = s.or_statement() {
+        WafStatement::Or {
+            statements: or.statements().iter().map(statement_from_sdk).collect(),
+        }
+    } else if let Some(not) = s.not_statement() {
+        WafStatement::Not {
+            statement: Box::new(
+                not.statement()
+                    .map(statement_from_sdk)
+                    .unwrap_or(WafStatement::Other { kind: "empty".into() }),
+            ),
+        }
+    } else {
+        let kind = if s.sqli_match_statement().is_some() {
+            "SQL injection match"
+        } else if s.xss_match_statement().is_some() {
+            "XSS match"
+        } else if s.size_constraint_statement().is_some() {
+            "size constraint"
+        } else if s.label_match_statement().is_some() {
+            "label match"
+        } else if s.asn_match_statement().is_some() {
+            "ASN match"
+        } else {
+            "unknown statement"
+        };
+        WafStatement::Other { kind: kind.into() }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn arns_split_into_scope_name_and_id() {
+        let arn = parse_arn("arn:aws:wafv2:eu-west-1:111122223333:regional/webacl/edge-acl/a1b2-c3").unwrap();
+        assert_eq!(
+            (arn.scope, arn.name, arn.id),
+            (sdk::Scope::Regional, "edge-acl", "a1b2-c3")
+        );
+        assert!(parse_arn("arn:aws:waf-regional:eu-west-1:111122223333:webacl/abc").is_none());
+        assert!(parse_arn("garbage").is_none());
+    }
+}
