@@ -84,7 +84,7 @@ pub struct AuditArgs {
     pub regions: Vec<String>,
     #[command(flatten)]
     pub aws: AwsArgs,
-    /// Output format: text for people, json for scripts
+    /// Output format: text for people, json for scripts, sarif for code-scanning UIs
     #[arg(long, value_enum, default_value_t = AuditFormat::Text)]
     pub format: AuditFormat,
     /// Exit 1 when a finding is at or above this severity: critical, high, medium, low or info
@@ -117,6 +117,8 @@ pub struct ChecksArgs {
 pub enum AuditFormat {
     Text,
     Json,
+    /// SARIF 2.1.0, for code-scanning UIs
+    Sarif,
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
@@ -233,6 +235,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
 fn print_report(report: &Report, format: AuditFormat, fail_on: Severity) -> anyhow::Result<()> {
     match format {
         AuditFormat::Json => write_stdout(&(sinks::json(report) + "\n")),
+        AuditFormat::Sarif => write_stdout(&(sinks::sarif::render(report) + "\n")),
         AuditFormat::Text => {
             let mut out = anstream::stdout();
             out.write_all(sinks::text::render(report, fail_on).as_bytes())
@@ -293,6 +296,7 @@ async fn collect_regions(aws: &AwsArgs, regions: &[String]) -> anyhow::Result<Ve
             scope: Scope {
                 api_id: aws.api_id.clone(),
                 stage: aws.stage.clone(),
+                ..Scope::default()
             },
             concurrency: aws.concurrency,
             progress: progress_bar(&region),

@@ -115,6 +115,12 @@ pub struct Account {
 pub struct Scope {
     pub api_id: Option<String>,
     pub stage: Option<String>,
+    /// When set, only stages behind one of these web ACLs (after a WAF change).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub web_acl_arns: Vec<String>,
+    /// Only the account-level settings (after UpdateAccount).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub account_only: bool,
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]

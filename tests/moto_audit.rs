@@ -267,6 +267,7 @@ async fn scope_limits_the_audit_to_one_api_and_stage() {
     let scope = Scope {
         api_id: Some(a.id.clone()),
         stage: Some("dev".into()),
+        ..Scope::default()
     };
     let snapshot = snapshot_of(&account, scope).await;
     assert_eq!(snapshot.rest_apis.len(), 1);
@@ -279,6 +280,7 @@ async fn scope_limits_the_audit_to_one_api_and_stage() {
         scope: Scope {
             api_id: Some("nosuchapi".into()),
             stage: None,
+            ..Scope::default()
         },
         ..Default::default()
     };
@@ -288,6 +290,7 @@ async fn scope_limits_the_audit_to_one_api_and_stage() {
         scope: Scope {
             api_id: Some(a.id.clone()),
             stage: Some("nope".into()),
+            ..Scope::default()
         },
         ..Default::default()
     };

@@ -140,6 +140,19 @@ fn in_scope(finding: &Finding, snapshot: &Snapshot) -> bool {
 
 fn in_scope_of(snapshot: &Snapshot, api_id: Option<&str>, stage: Option<&str>) -> bool {
     let scope = &snapshot.scope;
+    if scope.account_only && api_id.is_some() {
+        return false;
+    }
+    if !scope.web_acl_arns.is_empty() {
+        let acl = api_id
+            .and_then(|id| snapshot.rest_api(id))
+            .zip(stage)
+            .and_then(|(api, stage)| api.stage(stage))
+            .and_then(|s| s.web_acl_arn.as_ref());
+        if !acl.is_some_and(|arn| scope.web_acl_arns.contains(arn)) {
+            return false;
+        }
+    }
     let api_ok = match (&scope.api_id, api_id) {
         (Some(wanted), Some(api)) => wanted == api,
         _ => true,

@@ -281,6 +281,7 @@ fn stage_scope_drops_other_stages() {
     s.scope = Scope {
         api_id: Some("a1".into()),
         stage: Some("dev".into()),
+        ..Scope::default()
     };
     let evaluation = evaluate(&s);
     assert_eq!(evaluation.findings.len(), 1);

@@ -11,6 +11,7 @@ pub use calls::CallCounter;
 pub use errors::CollectError;
 
 use crate::model::{CoverageGap, Scope, Snapshot};
+use std::collections::BTreeSet;
 use std::sync::{Arc, Mutex};
 use tokio::sync::Semaphore;
 
@@ -137,6 +138,13 @@ pub async fn collect(configs: &ServiceConfigs, options: &CollectOptions) -> Resu
         gaps: Mutex::new(Vec::new()),
     };
 
+    if options.scope.account_only {
+        let mut snapshot = Snapshot::new(account::read_account(&reader).await, region);
+        snapshot.scope = options.scope.clone();
+        snapshot.gaps = reader.gaps.into_inner().unwrap_or_else(|e| e.into_inner());
+        snapshot.api_calls = counter.counts();
+        return Ok(snapshot);
+    }
     let (rest_apis, usage_plans, api_keys, account, domain_names) = tokio::join!(
         apigateway::read_rest_apis(&reader, options),
         apigateway::read_usage_plans(&reader),
@@ -158,4 +166,49 @@ pub async fn collect(configs: &ServiceConfigs, options: &CollectOptions) -> Resu
     snapshot.gaps = reader.gaps.into_inner().unwrap_or_else(|e| e.into_inner());
     snapshot.api_calls = counter.counts();
     Ok(snapshot)
+}
+
+/// The REST APIs that these usage plans list (GetUsagePlan per plan). A plan that cannot be
+/// read is skipped with a warning: the caller falls back to a wider audit.
+pub async fn apis_of_plans(configs: &ServiceConfigs, plan_ids: &BTreeSet<String>) -> BTreeSet<String> {
+    let client = aws_sdk_apigateway::Client::from_conf(configs.apigateway.clone());
+    let mut apis = BTreeSet::new();
+    for plan_id in plan_ids {
+        match client.get_usage_plan().usage_plan_id(plan_id).send().await {
+            Ok(plan) => apis.extend(plan.api_stages().iter().filter_map(|s| s.api_id().map(str::to_string))),
+            Err(err) => tracing::warn!(
+                "could not read usage plan {plan_id}: {}",
+                errors::classify(&err).message
+            ),
+        }
+    }
+    apis
+}
+
+/// The REST APIs of the usage plans that hold these keys (GetUsagePlans with keyId).
+pub async fn apis_of_keys(configs: &ServiceConfigs, key_ids: &BTreeSet<String>) -> BTreeSet<String> {
+    let client = aws_sdk_apigateway::Client::from_conf(configs.apigateway.clone());
+    let mut apis = BTreeSet::new();
+    for key_id in key_ids {
+        let plans = client
+            .get_usage_plans()
+            .key_id(key_id)
+            .into_paginator()
+            .items()
+            .send()
+            .try_collect()
+            .await;
+        match plans {
+            Ok(plans) => apis.extend(
+                plans
+                    .iter()
+                    .flat_map(|p| p.api_stages().iter().filter_map(|s| s.api_id().map(str::to_string))),
+            ),
+            Err(err) => tracing::warn!(
+                "could not read the usage plans of key {key_id}: {}",
+                errors::classify(&err).message
+            ),
+        }
+    }
+    apis
 }

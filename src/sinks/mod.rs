@@ -1,5 +1,8 @@
 //! Where reports go. The CLI's text and JSON forms live here; CloudWatch and SNS join them.
 
+pub mod emf;
+pub mod sarif;
+pub mod sns;
 pub mod text;
 
 use crate::finding::Report;

@@ -1,0 +1,293 @@
+//! What an invocation asks for: EventBridge schedules, CloudTrail change events from API
+//! Gateway and WAFv2, or a direct payload from a pipeline. Pure parsing, no I/O.
+
+use crate::finding::Severity;
+use aws_lambda_events::eventbridge::EventBridgeEvent;
+use serde::Deserialize;
+use serde_json::Value;
+use std::collections::BTreeSet;
+
+/// A REST API, and the stage when the change was to one stage only.
+pub type Target = (String, Option<String>);
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Work {
+    /// Every REST API in the configured regions.
+    FullAudit,
+    /// The APIs (and stages) a change touched, in the event's region.
+    Apis {
+        region: Option<String>,
+        targets: BTreeSet<Target>,
+    },
+    /// The APIs listed by these usage plans.
+    UsagePlans {
+        region: Option<String>,
+        plan_ids: BTreeSet<String>,
+    },
+    /// The APIs of the usage plans that hold these keys.
+    ApiKeys {
+        region: Option<String>,
+        key_ids: BTreeSet<String>,
+    },
+    /// Account-level settings only.
+    AccountSettings { region: Option<String> },
+    /// The stages behind this web ACL, or behind the web ACLs that use this IP set.
+    WafStages {
+        region: Option<String>,
+        arn: String,
+        is_ip_set: bool,
+    },
+    /// A pipeline asks about one API, maybe one stage, and says what fails it.
+    Direct {
+        region: Option<String>,
+        api_id: String,
+        stage: Option<String>,
+        fail_on: Severity,
+    },
+    /// Nothing to audit; the reason is logged and returned.
+    Skip { reason: String },
+}
+
+#[derive(Debug, thiserror::Error, PartialEq)]
+pub enum EventError {
+    #[error("not a JSON object: gatecheck takes an EventBridge event or {{\"restApiId\": ..., \"stage\": ..., \"failOn\": ...}}")]
+    NotAnObject,
+    #[error("malformed direct invocation: {0}")]
+    BadDirect(String),
+    #[error("malformed EventBridge event: {0}")]
+    BadEnvelope(String),
+    #[error("unsupported event: source '{event_source}', detail-type '{detail_type}'")]
+    Unsupported { event_source: String, detail_type: String },
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct DirectPayload {
+    rest_api_id: String,
+    stage: Option<String>,
+    fail_on: Option<String>,
+    region: Option<String>,
+}
+
+/// The CloudTrail record inside an "AWS API Call via CloudTrail" event. Every field is
+/// optional: CloudTrail leaves out what a call did not have.
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "camelCase", default)]
+struct CloudTrailDetail {
+    event_source: Option<String>,
+    event_name: Option<String>,
+    aws_region: Option<String>,
+    error_code: Option<String>,
+    request_parameters: Option<Value>,
+    response_elements: Option<Value>,
+}
+
+pub fn parse_event(event: &Value) -> Result<Work, EventError> {
+    let object = event.as_object().ok_or(EventError::NotAnObject)?;
+    if object.contains_key("restApiId") {
+        return parse_direct(event);
+    }
+    if !object.contains_key("detail-type") {
+        return Err(EventError::BadDirect(
+            "expected \"restApiId\" (direct invocation) or \"detail-type\" (EventBridge)".into(),
+        ));
+    }
+    let envelope: EventBridgeEvent<Value> =
+        serde_json::from_value(event.clone()).map_err(|e| EventError::BadEnvelope(e.to_string()))?;
+    let source = envelope.source.clone();
+    match (envelope.detail_type.as_str(), source.as_str()) {
+        ("Scheduled Event", _) => Ok(Work::FullAudit),
+        ("AWS API Call via CloudTrail", "aws.apigateway" | "aws.wafv2") => {
+            let detail: CloudTrailDetail = serde_json::from_value(envelope.detail.clone())
+                .map_err(|e| EventError::BadEnvelope(format!("detail: {e}")))?;
+            let region = detail.aws_region.clone().or(envelope.region.clone());
+            Ok(parse_cloudtrail(detail, region, envelope.account.as_deref()))
+        }
+        (detail_type, _) => Err(EventError::Unsupported {
+            event_source: source,
+            detail_type: detail_type.to_string(),
+        }),
+    }
+}
+
+fn parse_direct(event: &Value) -> Result<Work, EventError> {
+    let payload: DirectPayload =
+        serde_json::from_value(event.clone()).map_err(|e| EventError::BadDirect(e.to_string()))?;
+    if payload.rest_api_id.trim().is_empty() {
+        return Err(EventError::BadDirect("restApiId is empty".into()));
+    }
+    let fail_on = match payload.fail_on.as_deref() {
+        None => Severity::Critical,
+        Some(value) => value
+            .parse()
+            .map_err(|e: crate::finding::UnknownSeverity| EventError::BadDirect(e.to_string()))?,
+    };
+    Ok(Work::Direct {
+        region: payload.region,
+        api_id: payload.rest_api_id,
+        stage: payload.stage,
+        fail_on,
+    })
+}
+
+/// Every non-empty string under `key`, at any depth.
+fn find_strings(value: Option<&Value>, key: &str, out: &mut BTreeSet<String>) {
+    match value {
+        Some(Value::Object(map)) => {
+            for (k, v) in map {
+                match v {
+                    Value::String(s) if k == key && !s.is_empty() => {
+                        out.insert(s.clone());
+                    }
+                    _ => find_strings(Some(v), key, out),
+                }
+            }
+        }
+        Some(Value::Array(items)) => items.iter().for_each(|v| find_strings(Some(v), key, out)),
+        _ => {}
+    }
+}
+
+fn strings_in(detail: &CloudTrailDetail, key: &str) -> BTreeSet<String> {
+    let mut out = BTreeSet::new();
+    find_strings(detail.request_parameters.as_ref(), key, &mut out);
+    find_strings(detail.response_elements.as_ref(), key, &mut out);
+    out
+}
+
+/// The APIs an API Gateway call names, with the stage when it names exactly one.
+fn api_targets(detail: &CloudTrailDetail, event_name: &str, with_stage: bool) -> BTreeSet<Target> {
+    let mut ids = strings_in(detail, "restApiId");
+    if event_name == "ImportRestApi" {
+        if let Some(id) = detail
+            .response_elements
+            .as_ref()
+            .and_then(|r| r.get("id"))
+            .and_then(Value::as_str)
+        {
+            ids.insert(id.to_string());
+        }
+    }
+    let stage = if with_stage {
+        let mut stages = strings_in(detail, "stageName");
+        stages.extend(strings_in(detail, "stage"));
+        if stages.len() == 1 {
+            stages.into_iter().next()
+        } else {
+            None
+        }
+    } else {
+        None
+    };
+    ids.into_iter().map(|id| (id, stage.clone())).collect()
+}
+
+fn parse_cloudtrail(detail: CloudTrailDetail, region: Option<String>, account: Option<&str>) -> Work {
+    let name = detail.event_name.clone().unwrap_or_default();
+    if let Some(code) = &detail.error_code {
+        return Work::Skip {
+            reason: format!("{name} failed ({code}): nothing changed"),
+        };
+    }
+    let skip = |why: &str| Work::Skip {
+        reason: format!("{name}: {why}"),
+    };
+    let apis = |targets: BTreeSet<Target>| {
+        if targets.is_empty() {
+            skip("no REST API id in the event")
+        } else {
+            Work::Apis {
+                region: region.clone(),
+                targets,
+            }
+        }
+    };
+    match (detail.event_source.as_deref().unwrap_or_default(), name.as_str()) {
+        ("apigateway.amazonaws.com", "CreateDeployment" | "CreateStage" | "UpdateStage" | "DeleteStage") => {
+            apis(api_targets(&detail, &name, true))
+        }
+        (
+            "apigateway.amazonaws.com",
+            "UpdateRestApi"
+            | "PutRestApi"
+            | "ImportRestApi"
+            | "PutMethod"
+            | "UpdateMethod"
+            | "DeleteMethod"
+            | "CreateBasePathMapping"
+            | "UpdateBasePathMapping",
+        ) => apis(api_targets(&detail, &name, false)),
+        ("apigateway.amazonaws.com", "CreateUsagePlan" | "UpdateUsagePlan") => {
+            let ids = strings_in(&detail, "apiId");
+            if ids.is_empty() {
+                Work::UsagePlans {
+                    region,
+                    plan_ids: strings_in(&detail, "usagePlanId"),
+                }
+            } else {
+                Work::Apis {
+                    region,
+                    targets: ids.into_iter().map(|id| (id, None)).collect(),
+                }
+            }
+        }
+        // The plan is gone with the list of stages it covered: only a full audit tells.
+        ("apigateway.amazonaws.com", "DeleteUsagePlan") => Work::FullAudit,
+        ("apigateway.amazonaws.com", "CreateUsagePlanKey" | "DeleteUsagePlanKey") => Work::UsagePlans {
+            region,
+            plan_ids: strings_in(&detail, "usagePlanId"),
+        },
+        ("apigateway.amazonaws.com", "UpdateApiKey" | "DeleteApiKey") => Work::ApiKeys {
+            region,
+            key_ids: strings_in(&detail, "apiKey"),
+        },
+        ("apigateway.amazonaws.com", "UpdateAccount") => Work::AccountSettings { region },
+        ("wafv2.amazonaws.com", "AssociateWebACL" | "DisassociateWebACL") => {
+            let targets: BTreeSet<Target> = strings_in(&detail, "resourceArn")
+                .iter()
+                .filter_map(|arn| stage_of_arn(arn))
+                .collect();
+            if targets.is_empty() {
+                skip("not an API Gateway stage")
+            } else {
+                Work::Apis { region, targets }
+            }
+        }
+        ("wafv2.amazonaws.com", "UpdateWebACL" | "UpdateIPSet") => {
+            let params = detail.request_parameters.as_ref();
+            let field = |key: &str| {
+                params
+                    .and_then(|p| p.get(key))
+                    .and_then(Value::as_str)
+                    .map(str::to_string)
+            };
+            let (Some(object_name), Some(id), Some(scope)) = (field("name"), field("id"), field("scope")) else {
+                return skip("no name, id and scope in the request");
+            };
+            if scope != "REGIONAL" {
+                return skip("CloudFront-scoped WAF does not attach to REST API stages");
+            }
+            let is_ip_set = name == "UpdateIPSet";
+            let kind = if is_ip_set { "ipset" } else { "webacl" };
+            let arn = format!(
+                "arn:aws:wafv2:{}:{}:regional/{kind}/{object_name}/{id}",
+                region.clone().unwrap_or_default(),
+                account.unwrap_or_default()
+            );
+            Work::WafStages { region, arn, is_ip_set }
+        }
+        (source, _) => skip(&format!("not a change gatecheck audits (from {source})")),
+    }
+}
+
+/// `arn:aws:apigateway:eu-west-1::/restapis/abc/stages/prod` → (abc, prod).
+pub fn stage_of_arn(arn: &str) -> Option<Target> {
+    let path = arn.split("::").nth(1)?;
+    let mut parts = path.trim_start_matches('/').split('/');
+    match (parts.next()?, parts.next()?, parts.next()?, parts.next()?) {
+        ("restapis", api, "stages", stage) if !api.is_empty() && !stage.is_empty() => {
+            Some((api.to_string(), Some(stage.to_string())))
+        }
+        _ => None,
+    }
+}

@@ -1,0 +1,362 @@
+//! The Lambda function: event → what to audit → collect → report → CloudWatch (EMF and JSON
+//! log lines on stdout) and SNS. `src/bin/bootstrap.rs` only wires this to the runtime.
+
+pub mod events;
+
+use crate::audit;
+use crate::collect::{self, CollectOptions, ServiceConfigs, DEFAULT_CONCURRENCY};
+use crate::finding::{Report, Severity};
+use crate::model::{Scope, Snapshot};
+use crate::sinks::{emf, sns};
+use aws_config::{BehaviorVersion, Region, SdkConfig};
+use events::{parse_event, Work};
+use serde_json::{json, Value};
+use std::collections::{BTreeMap, BTreeSet};
+use std::io::Write;
+use std::time::{Instant, SystemTime, UNIX_EPOCH};
+
+/// The function's settings, read from its environment and checked once, at init.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Settings {
+    /// `GATECHECK_TOPIC_ARN`: where findings are published; none, no publishing.
+    pub topic_arn: Option<String>,
+    /// `GATECHECK_PUBLISH_SEVERITY` (default medium): the least severity that is published.
+    pub publish_severity: Severity,
+    /// `GATECHECK_NAMESPACE` (default Gatecheck): the CloudWatch metric namespace.
+    pub namespace: String,
+    /// `GATECHECK_REGIONS` (comma list; default the function's own region).
+    pub regions: Vec<String>,
+    /// `GATECHECK_CONCURRENCY` (default 4): AWS calls in flight per region.
+    pub concurrency: usize,
+}
+
+#[derive(Debug, thiserror::Error, PartialEq)]
+#[error("invalid setting {name}={value:?}: {why}")]
+pub struct SettingsError {
+    pub name: &'static str,
+    pub value: String,
+    pub why: String,
+}
+
+impl Settings {
+    pub fn from_env() -> Result<Self, SettingsError> {
+        Self::from_lookup(|name| std::env::var(name).ok().filter(|v| !v.trim().is_empty()))
+    }
+
+    pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Self, SettingsError> {
+        let error = |name: &'static str, value: &str, why: &str| SettingsError {
+            name,
+            value: value.to_string(),
+            why: why.to_string(),
+        };
+        let topic_arn = match get("GATECHECK_TOPIC_ARN") {
+            Some(arn)
+                if arn.starts_with("arn:") && arn.split(':').nth(2) == Some("sns") && arn.split(':').count() == 6 =>
+            {
+                Some(arn)
+            }
+            Some(arn) => return Err(error("GATECHECK_TOPIC_ARN", &arn, "not an SNS topic ARN")),
+            None => None,
+        };
+        let publish_severity = match get("GATECHECK_PUBLISH_SEVERITY") {
+            Some(value) => value.parse().map_err(|e: crate::finding::UnknownSeverity| {
+                error("GATECHECK_PUBLISH_SEVERITY", &value, &e.to_string())
+            })?,
+            None => Severity::Medium,
+        };
+        let namespace = get("GATECHECK_NAMESPACE").unwrap_or_else(|| emf::DEFAULT_NAMESPACE.to_string());
+        if namespace.len() > 255 || namespace.starts_with("AWS/") || namespace.chars().any(|c| c.is_control()) {
+            return Err(error(
+                "GATECHECK_NAMESPACE",
+                &namespace,
+                "must be 1 to 255 printable characters, not AWS/…",
+            ));
+        }
+        let regions: Vec<String> = match get("GATECHECK_REGIONS").or_else(|| get("AWS_REGION")) {
+            Some(list) => list
+                .split(',')
+                .map(str::trim)
+                .filter(|r| !r.is_empty())
+                .map(str::to_string)
+                .collect(),
+            None => Vec::new(),
+        };
+        if regions.is_empty() {
+            return Err(error(
+                "GATECHECK_REGIONS",
+                "",
+                "no region: set GATECHECK_REGIONS or AWS_REGION",
+            ));
+        }
+        if let Some(bad) = regions.iter().find(|r| !crate::cli::is_region_name(r)) {
+            return Err(error("GATECHECK_REGIONS", bad, "not an AWS region name"));
+        }
+        let concurrency = match get("GATECHECK_CONCURRENCY") {
+            Some(value) => match value.trim().parse::<usize>() {
+                Ok(n) if (1..=64).contains(&n) => n,
+                _ => return Err(error("GATECHECK_CONCURRENCY", &value, "a whole number from 1 to 64")),
+            },
+            None => DEFAULT_CONCURRENCY,
+        };
+        Ok(Settings {
+            topic_arn,
+            publish_severity,
+            namespace,
+            regions,
+            concurrency,
+        })
+    }
+}
+
+/// What the function keeps between invocations: settings and AWS clients, built once.
+pub struct Function {
+    pub settings: Settings,
+    base: SdkConfig,
+    configs: BTreeMap<String, ServiceConfigs>,
+    sns: aws_sdk_sns::Client,
+}
+
+impl Function {
+    pub async fn new(settings: Settings) -> Self {
+        let base = aws_config::defaults(BehaviorVersion::latest()).load().await;
+        let configs = settings
+            .regions
+            .iter()
+            .map(|region| (region.clone(), Self::configs_for(&base, region)))
+            .collect();
+        Function {
+            sns: aws_sdk_sns::Client::new(&base),
+            settings,
+            base,
+            configs,
+        }
+    }
+
+    fn configs_for(base: &SdkConfig, region: &str) -> ServiceConfigs {
+        let sdk = base.to_builder().region(Region::new(region.to_string())).build();
+        ServiceConfigs::from_sdk_config(&sdk)
+    }
+
+    fn configs(&self, region: &str) -> ServiceConfigs {
+        self.configs
+            .get(region)
+            .cloned()
+            .unwrap_or_else(|| Self::configs_for(&self.base, region))
+    }
+
+    /// The region an event names, or the first configured one.
+    fn region_or_default(&self, region: Option<String>) -> String {
+        region
+            .filter(|r| crate::cli::is_region_name(r))
+            .unwrap_or_else(|| self.settings.regions[0].clone())
+    }
+
+    /// Handles one invocation. Malformed events are an error before anything is read or
+    /// published; a publish failure is an error after the findings are in the logs.
+    pub async fn handle(&self, event: Value) -> anyhow::Result<Value> {
+        let started = Instant::now();
+        let work = match parse_event(&event) {
+            Ok(work) => work,
+            Err(err) => {
+                tracing::error!("rejected event: {err}");
+                return Err(err.into());
+            }
+        };
+        tracing::info!(?work, "invocation");
+        let mut fail_on = Severity::Critical;
+        let snapshots = match work {
+            Work::Skip { reason } => {
+                tracing::info!("nothing to audit: {reason}");
+                return Ok(json!({"skipped": true, "reason": reason}));
+            }
+            Work::Direct {
+                region,
+                api_id,
+                stage,
+                fail_on: threshold,
+            } => {
+                fail_on = threshold;
+                let region = self.region_or_default(region);
+                vec![
+                    self.collect(
+                        &region,
+                        Scope {
+                            api_id: Some(api_id),
+                            stage,
+                            ..Scope::default()
+                        },
+                    )
+                    .await?,
+                ]
+            }
+            other => self.snapshots_for(other).await?,
+        };
+        let report = audit::report(&snapshots, started.elapsed());
+        self.write_cloudwatch_lines(&report);
+        let published = self.publish(&report).await?;
+        let mut response = serde_json::to_value(&report)?;
+        if let Value::Object(map) = &mut response {
+            map.insert("passed".into(), json!(!report.fails(fail_on)));
+            map.insert("fail_on".into(), json!(fail_on));
+            map.insert("published_message_id".into(), json!(published));
+        }
+        Ok(response)
+    }
+
+    async fn snapshots_for(&self, work: Work) -> anyhow::Result<Vec<Snapshot>> {
+        let one_region = |region: Option<String>| self.region_or_default(region);
+        Ok(match work {
+            Work::FullAudit => {
+                let mut snapshots = Vec::new();
+                for region in &self.settings.regions {
+                    snapshots.push(self.collect(region, Scope::default()).await?);
+                }
+                snapshots
+            }
+            Work::Apis { region, targets } => self.collect_targets(&one_region(region), targets).await?,
+            Work::UsagePlans { region, plan_ids } => {
+                let region = one_region(region);
+                let apis = collect::apis_of_plans(&self.configs(&region), &plan_ids).await;
+                self.collect_apis_or_region(&region, apis).await?
+            }
+            Work::ApiKeys { region, key_ids } => {
+                let region = one_region(region);
+                let apis = collect::apis_of_keys(&self.configs(&region), &key_ids).await;
+                self.collect_apis_or_region(&region, apis).await?
+            }
+            Work::AccountSettings { region } => {
+                vec![
+                    self.collect(
+                        &one_region(region),
+                        Scope {
+                            account_only: true,
+                            ..Scope::default()
+                        },
+                    )
+                    .await?,
+                ]
+            }
+            Work::WafStages { region, arn, is_ip_set } => {
+                let region = one_region(region);
+                let mut snapshot = self.collect(&region, Scope::default()).await?;
+                let acls: Vec<String> = if is_ip_set {
+                    snapshot
+                        .web_acls
+                        .iter()
+                        .filter(|acl| {
+                            acl.rules
+                                .iter()
+                                .any(|r| serde_json::to_string(&r.statement).is_ok_and(|s| s.contains(&arn)))
+                        })
+                        .map(|acl| acl.arn.clone())
+                        .collect()
+                } else {
+                    vec![arn]
+                };
+                if acls.is_empty() {
+                    tracing::info!("no stage's web ACL uses the changed IP set");
+                    return Ok(Vec::new());
+                }
+                snapshot.scope.web_acl_arns = acls;
+                vec![snapshot]
+            }
+            Work::Direct { .. } | Work::Skip { .. } => Vec::new(),
+        })
+    }
+
+    /// The usage plans' or keys' APIs; when none can be named, the whole region.
+    async fn collect_apis_or_region(&self, region: &str, apis: BTreeSet<String>) -> anyhow::Result<Vec<Snapshot>> {
+        if apis.is_empty() {
+            tracing::info!("the change names no REST API that can be read now: auditing all of {region}");
+            return Ok(vec![self.collect(region, Scope::default()).await?]);
+        }
+        self.collect_targets(region, apis.into_iter().map(|id| (id, None)).collect())
+            .await
+    }
+
+    async fn collect_targets(&self, region: &str, targets: BTreeSet<events::Target>) -> anyhow::Result<Vec<Snapshot>> {
+        // A change to one stage audits that stage; several, or the API itself, the whole API.
+        let mut by_api: BTreeMap<String, BTreeSet<Option<String>>> = BTreeMap::new();
+        for (api, stage) in targets {
+            by_api.entry(api).or_default().insert(stage);
+        }
+        let mut snapshots = Vec::new();
+        for (api_id, stages) in by_api {
+            let stage = match stages.iter().collect::<Vec<_>>().as_slice() {
+                [Some(stage)] => Some(stage.clone()),
+                _ => None,
+            };
+            let scope = Scope {
+                api_id: Some(api_id.clone()),
+                stage,
+                ..Scope::default()
+            };
+            match self.collect(region, scope).await {
+                Ok(snapshot) => snapshots.push(snapshot),
+                // Deleted since the event: nothing left to refuse callers.
+                Err(collect::CollectError::ApiNotFound { .. } | collect::CollectError::StageNotFound { .. }) => {
+                    tracing::info!("{api_id} no longer exists in {region}: skipped");
+                }
+                Err(err) => return Err(err.into()),
+            }
+        }
+        Ok(snapshots)
+    }
+
+    async fn collect(&self, region: &str, scope: Scope) -> Result<Snapshot, collect::CollectError> {
+        let options = CollectOptions {
+            scope,
+            concurrency: self.settings.concurrency,
+            progress: None,
+        };
+        collect::collect(&self.configs(region), &options).await
+    }
+
+    /// EMF metric lines and one log line per finding, on stdout, where Lambda sends them
+    /// to CloudWatch.
+    fn write_cloudwatch_lines(&self, report: &Report) {
+        let now = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map(|d| d.as_millis() as u64)
+            .unwrap_or(0);
+        let mut out = std::io::stdout().lock();
+        for line in emf::report_lines(report, &self.settings.namespace, now)
+            .into_iter()
+            .chain(emf::finding_log_lines(report))
+        {
+            let _ = writeln!(out, "{line}");
+        }
+        let _ = out.flush();
+    }
+
+    async fn publish(&self, report: &Report) -> anyhow::Result<Option<String>> {
+        let Some(topic) = &self.settings.topic_arn else {
+            return Ok(None);
+        };
+        let Some(message) = sns::build_message(report, self.settings.publish_severity) else {
+            return Ok(None);
+        };
+        let id = sns::publish(&self.sns, topic, &message).await?;
+        tracing::info!(message_id = %id, left_out = message.left_out, "published findings to {topic}");
+        Ok(Some(id))
+    }
+}
+
+/// Tracing for Lambda: JSON when the function's log format is JSON, plain text otherwise;
+/// no ANSI colours, no timestamps (CloudWatch adds its own).
+pub fn init_tracing() {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("GATECHECK_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("gatecheck=info,warn"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_ansi(false)
+        .without_time();
+    let _ = if std::env::var("AWS_LAMBDA_LOG_FORMAT").is_ok_and(|f| f.eq_ignore_ascii_case("JSON")) {
+        builder.json().try_init()
+    } else {
+        builder.try_init()
+    };
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,226 @@
+//! Settings and event parsing: every input the function takes, and the malformed ones.
+
+use super::events::{parse_event, stage_of_arn, EventError, Work};
+use super::*;
+use std::collections::BTreeSet;
+
+fn settings(vars: &[(&str, &str)]) -> Result<Settings, SettingsError> {
+    let vars: BTreeMap<String, String> = vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+    Settings::from_lookup(|name| vars.get(name).cloned())
+}
+
+#[test]
+fn settings_defaults_and_validation() {
+    let s = settings(&[("AWS_REGION", "eu-west-1")]).unwrap();
+    assert_eq!(s.topic_arn, None);
+    assert_eq!(s.publish_severity, Severity::Medium);
+    assert_eq!(s.namespace, "Gatecheck");
+    assert_eq!(s.regions, ["eu-west-1"]);
+    assert_eq!(s.concurrency, DEFAULT_CONCURRENCY);
+
+    let s = settings(&[
+        ("AWS_REGION", "eu-west-1"),
+        ("GATECHECK_REGIONS", "us-east-1, eu-central-1"),
+        ("GATECHECK_TOPIC_ARN", "arn:aws:sns:eu-west-1:111122223333:gatecheck"),
+        ("GATECHECK_PUBLISH_SEVERITY", "HIGH"),
+        ("GATECHECK_CONCURRENCY", "8"),
+    ])
+    .unwrap();
+    assert_eq!(s.regions, ["us-east-1", "eu-central-1"]);
+    assert_eq!(s.publish_severity, Severity::High);
+
+    for (vars, name) in [
+        (
+            vec![("AWS_REGION", "eu-west-1"), ("GATECHECK_TOPIC_ARN", "my-topic")],
+            "GATECHECK_TOPIC_ARN",
+        ),
+        (
+            vec![("AWS_REGION", "eu-west-1"), ("GATECHECK_PUBLISH_SEVERITY", "loud")],
+            "GATECHECK_PUBLISH_SEVERITY",
+        ),
+        (
+            vec![("AWS_REGION", "eu-west-1"), ("GATECHECK_CONCURRENCY", "0")],
+            "GATECHECK_CONCURRENCY",
+        ),
+        (
+            vec![("AWS_REGION", "eu-west-1"), ("GATECHECK_NAMESPACE", "AWS/ApiGateway")],
+            "GATECHECK_NAMESPACE",
+        ),
+        (vec![("GATECHECK_REGIONS", "eu-west-1,mars")], "GATECHECK_REGIONS"),
+        (vec![], "GATECHECK_REGIONS"),
+    ] {
+        let err = settings(&vars).unwrap_err();
+        assert_eq!(err.name, name, "{err}");
+    }
+}
+
+fn sample(name: &str) -> Value {
+    let path = format!("{}/events/{name}", env!("CARGO_MANIFEST_DIR"));
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{path}: {e}"))
+}
+
+fn targets(items: &[(&str, Option<&str>)]) -> BTreeSet<events::Target> {
+    items
+        .iter()
+        .map(|(a, s)| (a.to_string(), s.map(str::to_string)))
+        .collect()
+}
+
+#[test]
+fn scheduled_event_is_a_full_audit() {
+    assert_eq!(parse_event(&sample("scheduled.json")), Ok(Work::FullAudit));
+}
+
+#[test]
+fn api_gateway_events_name_their_apis() {
+    let region = Some("us-east-1".to_string());
+    let cases = [
+        (
+            "create-deployment.json",
+            Work::Apis {
+                region: region.clone(),
+                targets: targets(&[("a1b2c3d4e5", Some("prod"))]),
+            },
+        ),
+        (
+            "update-stage.json",
+            Work::Apis {
+                region: region.clone(),
+                targets: targets(&[("a1b2c3d4e5", Some("prod"))]),
+            },
+        ),
+        (
+            "update-method.json",
+            Work::Apis {
+                region: region.clone(),
+                targets: targets(&[("a1b2c3d4e5", None)]),
+            },
+        ),
+        (
+            "import-rest-api.json",
+            Work::Apis {
+                region: region.clone(),
+                targets: targets(&[("n3wap1d000", None)]),
+            },
+        ),
+        (
+            "create-base-path-mapping.json",
+            Work::Apis {
+                region: region.clone(),
+                targets: targets(&[("a1b2c3d4e5", None)]),
+            },
+        ),
+        (
+            "update-usage-plan.json",
+            Work::Apis {
+                region: region.clone(),
+                targets: targets(&[("a1b2c3d4e5", None), ("f6g7h8i9j0", None)]),
+            },
+        ),
+        (
+            "create-usage-plan-key.json",
+            Work::UsagePlans {
+                region: region.clone(),
+                plan_ids: ["pl4n1d".to_string()].into(),
+            },
+        ),
+        (
+            "update-api-key.json",
+            Work::ApiKeys {
+                region: region.clone(),
+                key_ids: ["k3y1d00001".to_string()].into(),
+            },
+        ),
+        ("delete-usage-plan.json", Work::FullAudit),
+        ("update-account.json", Work::AccountSettings { region: region.clone() }),
+    ];
+    for (file, expected) in cases {
+        assert_eq!(parse_event(&sample(file)), Ok(expected), "{file}");
+    }
+}
+
+#[test]
+fn wafv2_events_name_their_stages_or_acls() {
+    let region = Some("us-east-1".to_string());
+    assert_eq!(
+        parse_event(&sample("associate-web-acl.json")),
+        Ok(Work::Apis {
+            region: region.clone(),
+            targets: targets(&[("a1b2c3d4e5", Some("prod"))])
+        })
+    );
+    assert_eq!(
+        parse_event(&sample("update-web-acl.json")),
+        Ok(Work::WafStages {
+            region: region.clone(),
+            arn: "arn:aws:wafv2:us-east-1:111122223333:regional/webacl/edge-acl/0a1b2c3d-0000-4000-8000-000000000001"
+                .into(),
+            is_ip_set: false
+        })
+    );
+    assert!(matches!(
+        parse_event(&sample("update-ip-set.json")),
+        Ok(Work::WafStages { is_ip_set: true, .. })
+    ));
+}
+
+#[test]
+fn direct_invocation_for_pipelines() {
+    assert_eq!(
+        parse_event(&sample("direct.json")),
+        Ok(Work::Direct {
+            region: None,
+            api_id: "a1b2c3d4e5".into(),
+            stage: Some("prod".into()),
+            fail_on: Severity::High
+        })
+    );
+    let bare = json!({"restApiId": "abc"});
+    assert!(matches!(
+        parse_event(&bare),
+        Ok(Work::Direct {
+            fail_on: Severity::Critical,
+            stage: None,
+            ..
+        })
+    ));
+}
+
+#[test]
+fn failed_calls_and_unrelated_calls_are_skipped() {
+    assert!(
+        matches!(parse_event(&sample("failed-call.json")), Ok(Work::Skip { reason }) if reason.contains("AccessDenied"))
+    );
+    let mut other = sample("create-deployment.json");
+    other["detail"]["eventName"] = json!("GetRestApis");
+    assert!(matches!(parse_event(&other), Ok(Work::Skip { .. })));
+}
+
+#[test]
+fn malformed_events_are_clear_errors() {
+    for (file, want) in [
+        ("malformed-not-object.json", "not a JSON object"),
+        ("malformed-direct-wrong-type.json", "malformed direct invocation"),
+        ("malformed-direct-bad-severity.json", "unknown severity"),
+        ("malformed-unknown-source.json", "unsupported event"),
+        ("malformed-no-detail.json", "malformed EventBridge event"),
+        ("malformed-unknown-shape.json", "expected \"restApiId\""),
+    ] {
+        let err: EventError = parse_event(&sample(file)).unwrap_err();
+        assert!(err.to_string().contains(want), "{file}: {err}");
+    }
+}
+
+#[test]
+fn stage_arns() {
+    assert_eq!(
+        stage_of_arn("arn:aws:apigateway:eu-west-1::/restapis/abc/stages/prod"),
+        Some(("abc".into(), Some("prod".into())))
+    );
+    assert_eq!(
+        stage_of_arn("arn:aws:elasticloadbalancing:eu-west-1:1:loadbalancer/app/x/y"),
+        None
+    );
+    assert_eq!(stage_of_arn("arn:aws:apigateway:eu-west-1::/restapis/abc"), None);
+}

@@ -1,0 +1,211 @@
+//! One SNS message per audit with the findings at or above the publish threshold: a readable
+//! subject and body, then the JSON, with message attributes for subscription filter policies.
+
+use crate::finding::{Finding, Report, Severity};
+use crate::sinks::text;
+use std::collections::BTreeSet;
+
+/// SNS's limit for a message with its attributes is 256 KiB; keep well under it.
+pub const MAX_MESSAGE_BYTES: usize = 240 * 1024;
+/// SNS subjects must be under 100 characters.
+pub const MAX_SUBJECT_CHARS: usize = 99;
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Attribute {
+    pub name: &'static str,
+    /// `String` or `String.Array` (a JSON array in the value).
+    pub data_type: &'static str,
+    pub value: String,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct SnsMessage {
+    pub subject: String,
+    pub body: String,
+    pub attributes: Vec<Attribute>,
+    /// Findings that did not fit and are only counted in the body.
+    pub left_out: usize,
+}
+
+/// The message for `report`, or `None` when nothing reaches `threshold`.
+pub fn build_message(report: &Report, threshold: Severity) -> Option<SnsMessage> {
+    let mut findings: Vec<Finding> = report
+        .findings
+        .iter()
+        .filter(|f| f.severity >= threshold)
+        .cloned()
+        .collect();
+    let highest = findings.iter().map(|f| f.severity).max()?;
+    let account = report.summary.account.clone().unwrap_or_else(|| "unknown".into());
+    let region = report.summary.regions.join(",");
+    let total = findings.len();
+
+    let mut subject =
+        format!("gatecheck: {total} finding(s) at or above {threshold}, highest {highest}, account {account} {region}");
+    if subject.chars().count() > MAX_SUBJECT_CHARS {
+        subject = subject.chars().take(MAX_SUBJECT_CHARS - 1).collect::<String>() + "…";
+    }
+
+    let checks: BTreeSet<&str> = findings.iter().map(|f| f.check.as_str()).collect();
+    let api_ids: BTreeSet<&str> = findings.iter().filter_map(|f| f.api_id.as_deref()).collect();
+    let json_array = |items: &BTreeSet<&str>| serde_json::to_string(items).expect("strings serialize");
+    let mut attributes = vec![
+        Attribute {
+            name: "severity",
+            data_type: "String",
+            value: highest.as_str().to_string(),
+        },
+        Attribute {
+            name: "checks",
+            data_type: "String.Array",
+            value: json_array(&checks),
+        },
+        Attribute {
+            name: "account",
+            data_type: "String",
+            value: account,
+        },
+        Attribute {
+            name: "region",
+            data_type: "String",
+            value: if region.is_empty() { "unknown".into() } else { region },
+        },
+    ];
+    if !api_ids.is_empty() {
+        attributes.push(Attribute {
+            name: "api_ids",
+            data_type: "String.Array",
+            value: json_array(&api_ids),
+        });
+    }
+    let attribute_bytes: usize = attributes
+        .iter()
+        .map(|a| a.name.len() + a.data_type.len() + a.value.len())
+        .sum();
+
+    // Findings arrive most severe first: drop from the end until the message fits.
+    loop {
+        let body = render_body(report, &findings, total - findings.len(), threshold);
+        if body.len() + subject.len() + attribute_bytes <= MAX_MESSAGE_BYTES || findings.is_empty() {
+            return Some(SnsMessage {
+                subject,
+                body,
+                attributes,
+                left_out: total - findings.len(),
+            });
+        }
+        let keep = findings.len() * 3 / 4;
+        findings.truncate(keep);
+    }
+}
+
+fn render_body(report: &Report, findings: &[Finding], left_out: usize, threshold: Severity) -> String {
+    let shown = Report {
+        findings: findings.to_vec(),
+        summary: report.summary.clone(),
+    };
+    let text = anstream::adapter::strip_str(&text::render(&shown, threshold)).to_string();
+    let note = if left_out > 0 {
+        format!("\n{left_out} more finding(s) at or above {threshold} were left out to stay under SNS's size limit; the function's logs have all of them.\n")
+    } else {
+        String::new()
+    };
+    let json = serde_json::to_string(&shown).expect("a report serializes");
+    format!("{text}{note}\n--- JSON ---\n{json}\n")
+}
+
+/// Publishes the message. A failure is returned, not swallowed, so Lambda's retries and
+/// dead-letter queue apply.
+pub async fn publish(client: &aws_sdk_sns::Client, topic_arn: &str, message: &SnsMessage) -> anyhow::Result<String> {
+    use aws_sdk_sns::types::MessageAttributeValue;
+    let mut request = client
+        .publish()
+        .topic_arn(topic_arn)
+        .subject(&message.subject)
+        .message(&message.body);
+    for attribute in &message.attributes {
+        let value = MessageAttributeValue::builder()
+            .data_type(attribute.data_type)
+            .string_value(&attribute.value)
+            .build()?;
+        request = request.message_attributes(attribute.name, value);
+    }
+    let out = request.send().await.map_err(|e| {
+        anyhow::anyhow!(
+            "SNS publish to {topic_arn} failed: {}",
+            aws_sdk_sns::error::DisplayErrorContext(e)
+        )
+    })?;
+    Ok(out.message_id().unwrap_or_default().to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::checks::fixtures;
+
+    fn report_with_findings(n: usize) -> Report {
+        let mut s = fixtures::empty();
+        for i in 0..n {
+            let api = fixtures::with_resource(
+                fixtures::api(&format!("api{i:05}")),
+                "/x",
+                vec![fixtures::method("GET", true, "NONE")],
+            );
+            s.rest_apis.push(fixtures::with_stage(api, "prod"));
+        }
+        s.account.cloudwatch_role_arn = None;
+        crate::audit::report(&[s], std::time::Duration::ZERO)
+    }
+
+    #[test]
+    fn nothing_to_publish_below_threshold() {
+        let mut s = fixtures::healthy();
+        s.account.cloudwatch_role_arn = None; // a medium finding only
+        let report = crate::audit::report(&[s], std::time::Duration::ZERO);
+        assert!(build_message(&report, Severity::High).is_none());
+        assert!(build_message(&report, Severity::Medium).is_some());
+    }
+
+    #[test]
+    fn subject_attributes_and_body() {
+        let report = report_with_findings(2);
+        let message = build_message(&report, Severity::Medium).unwrap();
+        assert!(message.subject.len() < 100, "{}", message.subject);
+        assert!(message.subject.contains("highest critical") && message.subject.contains(fixtures::ACCOUNT));
+        let attr = |name: &str| {
+            message
+                .attributes
+                .iter()
+                .find(|a| a.name == name)
+                .unwrap()
+                .value
+                .clone()
+        };
+        assert_eq!(attr("severity"), "critical");
+        assert_eq!(attr("checks"), r#"["GC301","GC602"]"#);
+        assert_eq!(attr("api_ids"), r#"["api00000","api00001"]"#);
+        assert_eq!(attr("region"), fixtures::REGION);
+        let json = message.body.split("--- JSON ---\n").nth(1).unwrap();
+        let parsed: Report = serde_json::from_str(json.trim()).unwrap();
+        assert_eq!(parsed.findings.len(), 3);
+        assert!(message.body.starts_with("gatecheck audit"));
+    }
+
+    #[test]
+    fn large_reports_are_summarised_under_the_limit() {
+        let report = report_with_findings(3000);
+        let message = build_message(&report, Severity::Info).unwrap();
+        assert!(message.body.len() + message.subject.len() < 256 * 1024);
+        assert!(message.left_out > 0);
+        assert!(message.body.contains(&format!("{} more finding(s)", message.left_out)));
+        let json = message.body.split("--- JSON ---\n").nth(1).unwrap();
+        let parsed: Report = serde_json::from_str(json.trim()).unwrap();
+        assert_eq!(parsed.findings.len() + message.left_out, 3001);
+        assert_eq!(
+            parsed.findings[0].severity,
+            Severity::Critical,
+            "the most severe are kept"
+        );
+    }
+}
