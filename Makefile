@@ -4,8 +4,10 @@ VENV ?= .venv
 PYTHON ?= python3
 export GATECHECK_MOTO_SERVER := $(abspath $(VENV))/bin/moto_server
 export GATECHECK_PYTHON := $(abspath $(VENV))/bin/python
+# cargo-lambda and cfn-lint come from the venv.
+export PATH := $(abspath $(VENV))/bin:$(PATH)
 
-.PHONY: demo test lint fmt docs venv clean
+.PHONY: demo test lint fmt docs venv clean build invoke
 
 ## demo: seed a local emulated account with broken and healthy APIs and audit it
 demo: venv
@@ -15,9 +17,19 @@ demo: venv
 test: venv lint
 	cargo test --all-targets
 
-lint:
+lint: venv
 	cargo fmt --all -- --check
 	cargo clippy --all-targets -- -D warnings
+	cfn-lint template.yaml
+
+## build: the Lambda bootstrap for deploys (arm64, release), into target/lambda/bootstrap/
+build: venv
+	cargo lambda build --release --arm64 --bin bootstrap
+
+## invoke: run the real bootstrap under cargo-lambda's emulator against a seeded local moto
+EVENT ?= events/scheduled.json
+invoke: venv
+	@scripts/invoke.sh $(EVENT)
 
 fmt:
 	cargo fmt --all
