@@ -40,22 +40,28 @@ sys.exit("moto did not start; see .demo/moto.log")
 PY
 
 # Emulator credentials only: they reach nothing but the local emulator.
-export AWS_ENDPOINT_URL="http://127.0.0.1:$moto_port" AWS_REGION=$region AWS_ACCESS_KEY_ID=demo AWS_SECRET_ACCESS_KEY=demo
+export AWS_ENDPOINT_URL="http://127.0.0.1:$moto_port" AWS_REGION=$region AWS_DEFAULT_REGION=$region
+export AWS_ACCESS_KEY_ID=demo AWS_SECRET_ACCESS_KEY=demo
 unset AWS_PROFILE AWS_SESSION_TOKEN
 
 echo "==> Seeding the demo account and an SNS topic with an SQS subscriber"
 cargo build --quiet --example seed_demo --bin bootstrap
 target/debug/examples/seed_demo >/dev/null
-read -r topic queue < <("$venv/bin/python" - <<'PY'
+read -r topic queue api_id < <("$venv/bin/python" - <<'PY'
 import boto3, json
 sns, sqs = boto3.client("sns"), boto3.client("sqs")
+apis = boto3.client("apigateway").get_rest_apis()["items"]
+api_id = next(a["id"] for a in apis if a["name"] == "orders-no-usage-plan")
 topic = sns.create_topic(Name="gatecheck-findings")["TopicArn"]
 queue = sqs.create_queue(QueueName="gatecheck-findings")["QueueUrl"]
 arn = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
 sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=arn)
-print(topic, queue)
+print(topic, queue, api_id)
 PY
 )
+# The sample events name the placeholder API a1b2c3d4e5: point them at a seeded one.
+sed "s/a1b2c3d4e5/$api_id/g" "$event" >.demo/event.json
+echo "sample API id a1b2c3d4e5 → seeded orders-no-usage-plan ($api_id)"
 
 echo "==> cargo lambda watch (runtime emulator) on 127.0.0.1"
 watch_port=$(free_port)
@@ -69,7 +75,7 @@ done
 
 echo "==> cargo lambda invoke --data-file $event"
 status=0
-timeout 600 cargo lambda invoke -A 127.0.0.1 -P "$watch_port" bootstrap --data-file "$event" >.demo/response.json || status=$?
+timeout 600 cargo lambda invoke -A 127.0.0.1 -P "$watch_port" bootstrap --data-file .demo/event.json >.demo/response.json || status=$?
 cat .demo/response.json; echo
 
 echo "==> What the function wrote (EMF metrics and finding logs): .demo/watch.log"
