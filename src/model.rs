@@ -370,6 +370,35 @@ pub enum WafStatement {
     },
 }
 
+impl WafStatement {
+    /// The ARNs of the IP sets this statement references, at any depth.
+    pub fn ip_set_arns<'a>(&'a self, out: &mut std::collections::BTreeSet<&'a str>) {
+        match self {
+            WafStatement::IpSet { arn } => {
+                out.insert(arn);
+            }
+            WafStatement::And { statements } | WafStatement::Or { statements } => {
+                statements.iter().for_each(|s| s.ip_set_arns(out));
+            }
+            WafStatement::Not { statement } => statement.ip_set_arns(out),
+            WafStatement::RateBased {
+                scope_down: Some(inner),
+                ..
+            } => inner.ip_set_arns(out),
+            _ => {}
+        }
+    }
+}
+
+impl WebAcl {
+    /// The ARNs of the IP sets the ACL's rules reference.
+    pub fn ip_set_arns(&self) -> std::collections::BTreeSet<&str> {
+        let mut out = std::collections::BTreeSet::new();
+        self.rules.iter().for_each(|r| r.statement.ip_set_arns(&mut out));
+        out
+    }
+}
+
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct IpSet {

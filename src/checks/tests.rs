@@ -714,3 +714,29 @@ fn gc601_logging_off_or_silenced_for_methods() {
     assert!(run("GC601", &s)[0].detail.contains("items/GET"));
     assert!(run("GC601", &healthy()).is_empty());
 }
+
+#[test]
+fn ip_set_arns_are_found_at_any_depth() {
+    let ip = |arn: &str| WafStatement::IpSet { arn: arn.into() };
+    let nested = WafStatement::And {
+        statements: vec![
+            WafStatement::Not {
+                statement: Box::new(ip("a")),
+            },
+            WafStatement::RateBased {
+                limit: 10,
+                scope_down: Some(Box::new(WafStatement::Or {
+                    statements: vec![ip("b")],
+                })),
+            },
+        ],
+    };
+    let acl = WebAcl {
+        rules: vec![
+            rule("r", WafAction::Block, nested),
+            rule("s", WafAction::Allow, ip("c")),
+        ],
+        ..Default::default()
+    };
+    assert_eq!(acl.ip_set_arns().into_iter().collect::<Vec<_>>(), ["a", "b", "c"]);
+}

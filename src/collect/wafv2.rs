@@ -43,31 +43,13 @@ pub(crate) async fn read_web_acls(reader: &Reader, apis: &[RestApi]) -> (Vec<Web
         .flatten()
         .collect();
 
-    let mut set_arns = BTreeSet::new();
-    for acl in &acls {
-        for rule in &acl.rules {
-            collect_ip_sets(&rule.statement, &mut set_arns);
-        }
-    }
+    let set_arns: BTreeSet<String> = acls
+        .iter()
+        .flat_map(|acl| acl.ip_set_arns())
+        .map(str::to_string)
+        .collect();
     let sets = futures::future::join_all(set_arns.iter().map(|arn| read_ip_set(reader, apis, &acls, arn))).await;
     (acls, sets.into_iter().flatten().collect())
-}
-
-fn collect_ip_sets(statement: &WafStatement, out: &mut BTreeSet<String>) {
-    match statement {
-        WafStatement::IpSet { arn } => {
-            out.insert(arn.clone());
-        }
-        WafStatement::And { statements } | WafStatement::Or { statements } => {
-            statements.iter().for_each(|s| collect_ip_sets(s, out));
-        }
-        WafStatement::Not { statement } => collect_ip_sets(statement, out),
-        WafStatement::RateBased {
-            scope_down: Some(inner),
-            ..
-        } => collect_ip_sets(inner, out),
-        _ => {}
-    }
 }
 
 /// One gap per stage the unread object affects, so GC900 names each and only those
@@ -122,11 +104,7 @@ async fn read_web_acl(reader: &Reader, apis: &[RestApi], arn: &str) -> Option<We
 async fn read_ip_set(reader: &Reader, apis: &[RestApi], acls: &[WebAcl], arn: &str) -> Option<IpSet> {
     let users: Vec<&str> = acls
         .iter()
-        .filter(|acl| {
-            let mut sets = BTreeSet::new();
-            acl.rules.iter().for_each(|r| collect_ip_sets(&r.statement, &mut sets));
-            sets.contains(arn)
-        })
+        .filter(|acl| acl.ip_set_arns().contains(arn))
         .map(|acl| acl.arn.as_str())
         .collect();
     let failed = |reason: GapReason, message: String| CoverageGap {

@@ -240,16 +240,11 @@ impl Function {
                 let region = one_region(region);
                 let mut snapshot = self.collect(&region, Scope::default()).await?;
                 let acls: Vec<String> = if is_ip_set {
-                    snapshot
+                    let users = snapshot
                         .web_acls
                         .iter()
-                        .filter(|acl| {
-                            acl.rules
-                                .iter()
-                                .any(|r| serde_json::to_string(&r.statement).is_ok_and(|s| s.contains(&arn)))
-                        })
-                        .map(|acl| acl.arn.clone())
-                        .collect()
+                        .filter(|acl| acl.ip_set_arns().contains(arn.as_str()));
+                    users.map(|acl| acl.arn.clone()).collect()
                 } else {
                     vec![arn]
                 };
