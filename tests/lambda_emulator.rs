@@ -267,6 +267,11 @@ async fn lambda_runs_under_the_runtime_emulator() {
     // One SNS message, with attributes that filter policies use.
     let all = drain(&sqs, &queues[0]).await;
     assert_eq!(all.len(), 1);
+    let message = all[0].to_string();
+    assert!(
+        DEMO_KEY_VALUES.iter().all(|value| !message.contains(value)),
+        "a key value leaked into SNS"
+    );
     let attributes = &all[0]["MessageAttributes"];
     assert_eq!(attributes["severity"]["Value"], "critical");
     assert!(attributes["checks"]["Value"].as_str().unwrap().contains("GC301"));

@@ -133,6 +133,76 @@ fn api_gateway_events_name_their_apis() {
             },
         ),
         ("delete-usage-plan.json", Work::FullAudit),
+        (
+            "create-stage.json",
+            Work::Apis {
+                region: region.clone(),
+                targets: targets(&[("a1b2c3d4e5", Some("prod"))]),
+            },
+        ),
+        (
+            "delete-stage.json",
+            Work::Apis {
+                region: region.clone(),
+                targets: targets(&[("a1b2c3d4e5", Some("prod"))]),
+            },
+        ),
+        (
+            "update-rest-api.json",
+            Work::Apis {
+                region: region.clone(),
+                targets: targets(&[("a1b2c3d4e5", None)]),
+            },
+        ),
+        (
+            "put-rest-api.json",
+            Work::Apis {
+                region: region.clone(),
+                targets: targets(&[("a1b2c3d4e5", None)]),
+            },
+        ),
+        (
+            "put-method.json",
+            Work::Apis {
+                region: region.clone(),
+                targets: targets(&[("a1b2c3d4e5", None)]),
+            },
+        ),
+        (
+            "delete-method.json",
+            Work::Apis {
+                region: region.clone(),
+                targets: targets(&[("a1b2c3d4e5", None)]),
+            },
+        ),
+        (
+            "create-usage-plan.json",
+            Work::Apis {
+                region: region.clone(),
+                targets: targets(&[("a1b2c3d4e5", None)]),
+            },
+        ),
+        (
+            "delete-usage-plan-key.json",
+            Work::UsagePlans {
+                region: region.clone(),
+                plan_ids: ["pl4n1d".to_string()].into(),
+            },
+        ),
+        (
+            "delete-api-key.json",
+            Work::ApiKeys {
+                region: region.clone(),
+                key_ids: ["k3y1d00001".to_string()].into(),
+            },
+        ),
+        (
+            "update-base-path-mapping.json",
+            Work::Apis {
+                region: region.clone(),
+                targets: targets(&[("a1b2c3d4e5", None)]),
+            },
+        ),
         ("update-account.json", Work::AccountSettings { region: region.clone() }),
     ];
     for (file, expected) in cases {
@@ -210,6 +280,22 @@ fn malformed_events_are_clear_errors() {
         let err: EventError = parse_event(&sample(file)).unwrap_err();
         assert!(err.to_string().contains(want), "{file}: {err}");
     }
+}
+
+#[test]
+fn every_sample_event_parses_or_is_refused_clearly() {
+    let dir = format!("{}/events", env!("CARGO_MANIFEST_DIR"));
+    let mut count = 0;
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let name = entry.unwrap().file_name().to_string_lossy().into_owned();
+        let result = parse_event(&sample(&name));
+        assert_eq!(result.is_err(), name.starts_with("malformed-"), "{name}: {result:?}");
+        if !name.starts_with("malformed-") && name != "failed-call.json" {
+            assert!(!matches!(result, Ok(Work::Skip { .. })), "{name} is skipped");
+        }
+        count += 1;
+    }
+    assert!(count >= 30, "one sample per input: {count}");
 }
 
 #[test]
