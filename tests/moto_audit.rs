@@ -332,7 +332,7 @@ async fn call_count_grows_per_api_deployment_acl_set_and_domain_never_per_stage(
         .unwrap();
 
     let snapshot = snapshot_of(&account, Scope::default()).await;
-    let calls = &snapshot.api_calls;
+    let calls = snapshot.api_calls.clone();
     let count = |op: &str| calls.get(op).copied().unwrap_or(0);
     assert_eq!(count("GetRestApis"), 1);
     assert_eq!(
@@ -366,6 +366,21 @@ async fn call_count_grows_per_api_deployment_acl_set_and_domain_never_per_stage(
         4,
         "one per stage behind the ACL"
     );
+
+    // Every operation the collector made is allowed by the template's IAM policy.
+    let template = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/template.yaml")).unwrap();
+    for operation in calls.keys() {
+        let action = match operation.as_str() {
+            "GetCallerIdentity" => continue, // needs no permission
+            "GetWebACL" | "GetIPSet" => format!("wafv2:{operation}"),
+            op if op.starts_with("Get") => "apigateway:GET".to_string(),
+            op => panic!("the collector made a call that is not a read: {op}"),
+        };
+        assert!(
+            template.contains(&action),
+            "template.yaml does not allow {action} for {operation}"
+        );
+    }
 }
 
 #[tokio::test]
