@@ -43,28 +43,25 @@ pub fn plain_moto() -> &'static Moto {
     PLAIN_MOTO.get_or_init(|| start_moto(false))
 }
 
-fn python_binary() -> String {
-    if let Ok(path) = std::env::var("GATECHECK_PYTHON") {
+/// A tool from `$env`, else from the project's `.venv/bin/`, else from PATH.
+fn tool(env: &str, venv_name: &str, on_path: &str) -> String {
+    if let Ok(path) = std::env::var(env) {
         return path;
     }
-    let venv = concat!(env!("CARGO_MANIFEST_DIR"), "/.venv/bin/python");
-    if std::path::Path::new(venv).exists() {
-        venv.to_string()
+    let venv = format!("{}/.venv/bin/{venv_name}", env!("CARGO_MANIFEST_DIR"));
+    if std::path::Path::new(&venv).exists() {
+        venv
     } else {
-        "python3".to_string()
+        on_path.to_string()
     }
 }
 
+fn python_binary() -> String {
+    tool("GATECHECK_PYTHON", "python", "python3")
+}
+
 fn moto_server_binary() -> String {
-    if let Ok(path) = std::env::var("GATECHECK_MOTO_SERVER") {
-        return path;
-    }
-    let venv = concat!(env!("CARGO_MANIFEST_DIR"), "/.venv/bin/moto_server");
-    if std::path::Path::new(venv).exists() {
-        venv.to_string()
-    } else {
-        "moto_server".to_string()
-    }
+    tool("GATECHECK_MOTO_SERVER", "moto_server", "moto_server")
 }
 
 fn free_port() -> u16 {
