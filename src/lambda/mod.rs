@@ -65,7 +65,11 @@ impl Settings {
             None => Severity::Medium,
         };
         let namespace = get("GATECHECK_NAMESPACE").unwrap_or_else(|| emf::DEFAULT_NAMESPACE.to_string());
-        if namespace.len() > 255 || namespace.starts_with("AWS/") || namespace.chars().any(|c| c.is_control()) {
+        if namespace.is_empty()
+            || namespace.len() > 255
+            || namespace.starts_with("AWS/")
+            || namespace.chars().any(|c| c.is_control())
+        {
             return Err(error(
                 "GATECHECK_NAMESPACE",
                 &namespace,
@@ -88,7 +92,7 @@ impl Settings {
                 "no region: set GATECHECK_REGIONS or AWS_REGION",
             ));
         }
-        if let Some(bad) = regions.iter().find(|r| !crate::cli::is_region_name(r)) {
+        if let Some(bad) = regions.iter().find(|r| !crate::model::is_region_name(r)) {
             return Err(error("GATECHECK_REGIONS", bad, "not an AWS region name"));
         }
         let concurrency = match get("GATECHECK_CONCURRENCY") {
@@ -147,7 +151,7 @@ impl Function {
     /// The region an event names, or the first configured one.
     fn region_or_default(&self, region: Option<String>) -> String {
         region
-            .filter(|r| crate::cli::is_region_name(r))
+            .filter(|r| crate::model::is_region_name(r))
             .unwrap_or_else(|| self.settings.regions[0].clone())
     }
 

@@ -46,6 +46,10 @@ fn settings_defaults_and_validation() {
             vec![("AWS_REGION", "eu-west-1"), ("GATECHECK_NAMESPACE", "AWS/ApiGateway")],
             "GATECHECK_NAMESPACE",
         ),
+        (
+            vec![("AWS_REGION", "eu-west-1"), ("GATECHECK_NAMESPACE", "")],
+            "GATECHECK_NAMESPACE",
+        ),
         (vec![("GATECHECK_REGIONS", "eu-west-1,mars")], "GATECHECK_REGIONS"),
         (vec![], "GATECHECK_REGIONS"),
     ] {
