@@ -55,6 +55,19 @@ print(f"{len(report['findings'])} findings, {s['suppressed']} suppressed, {s['ap
 print("full JSON report: .demo/report.json")
 PY
 
+# The demo key's value is the emulator's own seed data; explain never prints it.
+demo_key=demoKeyValueEnabled0000000000000001
+api_of() { "$venv/bin/python" -c 'import json,sys; r=json.load(open(".demo/report.json")); print(next(f["api_id"] for f in r["findings"] if f["api_name"]==sys.argv[1]))' "$1"; }
+orders=$(api_of orders-no-usage-plan)
+step "Why does GET /prod/orders answer 403? gatecheck explain https://$orders.execute-api.$region.amazonaws.com/prod/orders -H 'x-api-key: ...' --lookup-key-value"
+target/debug/gatecheck explain "https://$orders.execute-api.$region.amazonaws.com/prod/orders" \
+    -H "x-api-key: $demo_key" --lookup-key-value || true
+
+admin=$(api_of admin-waf-default-block)
+step "The same question as a pasted curl command, from an address the WAF does not know"
+target/debug/gatecheck explain --source-ip 192.0.2.10 --lookup-key-value -- \
+    "curl -H 'x-api-key: $demo_key' https://$admin.execute-api.$region.amazonaws.com/prod/admin" || true
+
 step "Done"
 echo "gatecheck exited with $status: 0 nothing at or above --fail-on, 1 findings at or above it, 2 could not run."
 echo "The emulator stops now."

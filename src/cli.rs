@@ -3,6 +3,7 @@
 use crate::audit::{self, load_snapshot, snapshot_json};
 use crate::checks::docs;
 use crate::collect::{self, CollectOptions, Progress, ServiceConfigs, DEFAULT_CONCURRENCY};
+use crate::explain::{self, Host, KeyIdentity, Request, Verdict};
 use crate::finding::{Report, Severity};
 use crate::model::{is_region_name, Scope, Snapshot};
 use crate::sinks;
@@ -54,18 +55,95 @@ pub enum Command {
     Audit(AuditArgs),
     /// Read an account and region into a snapshot file, for an offline audit later
     Snapshot(SnapshotArgs),
+    /// Walk one request through API Gateway's gates and name the first that refuses it
+    #[command(after_help = EXPLAIN_HELP)]
+    Explain(ExplainArgs),
     /// List the checks gatecheck runs, with their ids, severities and fixes
     Checks(ChecksArgs),
 }
 
+const EXPLAIN_HELP: &str = "\
+The gates, in API Gateway's order: 1 endpoint (execute-api on, custom domain mapping),
+2 private API conditions, 3 stage, 4 resource and method, 5 resource policy, 6 WAF,
+7 authorization, 8 API key (source, header, usage plan, key enabled), 9 deployment
+(does the stage serve the current configuration). Each step passes, fails or cannot be
+decided (?); the walk stops at the first failure, names the catalogue check and the fix.
+
+The caller's key: --key-id needs no secret. With --lookup-key-value, gatecheck reads the
+account's key values (GetApiKeys includeValues=true) for this one command, compares them in
+memory in constant time with the request's x-api-key value, and keeps only the matching id.
+No key value is ever printed, logged or written; header values other than Host and
+x-apigw-api-id are never shown.
+
+Exit codes: 0 allowed, or no gate refuses it but some could not be decided (the verdict
+says unknown); 1 a gate refuses it; 2 could not explain (bad arguments, unknown API).
+
+Examples:
+  gatecheck explain https://a1b2c3d4e5.execute-api.eu-west-1.amazonaws.com/prod/orders \\
+      -H 'x-api-key: ...' --key-id k8l9m0n1o2 --source-ip 203.0.113.7
+  gatecheck explain --lookup-key-value -- curl -X POST -H 'x-api-key: ...' \\
+      https://a1b2c3d4e5.execute-api.eu-west-1.amazonaws.com/prod/orders
+  gatecheck explain https://vpce-0abc.execute-api.eu-west-1.vpce.amazonaws.com/prod/jobs \\
+      -H 'x-apigw-api-id: a1b2c3d4e5' --format json";
+
 #[derive(Args, Debug)]
-pub struct AwsArgs {
+pub struct ExplainArgs {
+    /// The URL the caller requests (or give a whole curl command after --)
+    #[arg(value_name = "URL", required_unless_present = "curl")]
+    pub url: Option<String>,
+    /// HTTP method (default: GET, or what the curl command implies)
+    #[arg(short = 'X', long = "request", value_name = "METHOD")]
+    pub method: Option<String>,
+    /// A request header, 'Name: value'; repeat for several
+    #[arg(short = 'H', long = "header", value_name = "HEADER")]
+    pub headers: Vec<String>,
+    /// The caller's public IP address: WAF IP sets and aws:SourceIp conditions are evaluated against it
+    #[arg(long, value_name = "IP")]
+    pub source_ip: Option<std::net::IpAddr>,
+    /// The id of the API key the caller sends (no secret needed)
+    #[arg(long, value_name = "ID", conflicts_with = "lookup_key_value")]
+    pub key_id: Option<String>,
+    /// Find the key by the request's x-api-key value: reads key values for this command only,
+    /// compares them in memory, never shows or keeps one
+    #[arg(long, conflicts_with = "snapshot")]
+    pub lookup_key_value: bool,
+    /// Region of a custom domain (execute-api URLs name their own)
+    #[arg(long, value_name = "REGION")]
+    pub region: Option<String>,
+    #[command(flatten)]
+    pub connection: ConnectionArgs,
+    /// Explain against a snapshot file written by `gatecheck snapshot` instead of reading AWS
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["profile", "endpoint_url", "region"])]
+    pub snapshot: Option<PathBuf>,
+    /// Output format: text for people, json for scripts
+    #[arg(long, value_enum, default_value_t = ExplainFormat::Text)]
+    pub format: ExplainFormat,
+    /// A curl command line, after --; its -X, -H, -d and URL make the request
+    #[arg(last = true, value_name = "CURL")]
+    pub curl: Vec<String>,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ExplainFormat {
+    Text,
+    Json,
+}
+
+/// Where AWS requests go and with which credentials.
+#[derive(Args, Debug, Clone, Default)]
+pub struct ConnectionArgs {
     /// AWS profile to use (default: AWS_PROFILE or the default profile)
     #[arg(long, value_name = "NAME")]
     pub profile: Option<String>,
     /// Send AWS requests to this endpoint instead of AWS (an emulator, say); also AWS_ENDPOINT_URL
     #[arg(long, value_name = "URL")]
     pub endpoint_url: Option<String>,
+}
+
+#[derive(Args, Debug)]
+pub struct AwsArgs {
+    #[command(flatten)]
+    pub connection: ConnectionArgs,
     /// Only this REST API (its id, as in `{id}.execute-api.{region}.amazonaws.com`)
     #[arg(long = "api", value_name = "ID")]
     pub api_id: Option<String>,
@@ -217,6 +295,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 ExitCode::SUCCESS
             })
         }
+        Command::Explain(args) => explain(args),
         Command::Snapshot(args) => {
             let regions: Vec<String> = args.region.iter().cloned().collect();
             let mut snapshots = runtime()?.block_on(collect_regions(&args.aws, &regions))?;
@@ -229,6 +308,109 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
+    }
+}
+
+fn explain(args: ExplainArgs) -> anyhow::Result<ExitCode> {
+    let mut request = match (&args.url, args.curl.is_empty()) {
+        (Some(url), true) => Request::new(url, args.method.as_deref(), &args.headers)?,
+        (None, false) => {
+            let mut request = explain::parse_curl(&args.curl)?;
+            if let Some(method) = &args.method {
+                request.method = method.trim().to_ascii_uppercase();
+            }
+            let extra = Request::new(&request.url, None, &args.headers)?;
+            request.headers.extend(extra.headers);
+            request
+        }
+        (Some(_), false) => bail!("give either a URL or a curl command after --, not both"),
+        (None, true) => bail!("give the URL to explain, or a curl command after --"),
+    };
+    request.source_ip = args.source_ip;
+    if let Some(id) = &args.key_id {
+        request.key = KeyIdentity::Given(id.clone());
+    }
+    let snapshot = match &args.snapshot {
+        Some(path) => load_snapshot(path)?,
+        None => runtime()?.block_on(read_for_explain(&args, &mut request))?,
+    };
+    let explanation = explain::explain(&snapshot, &request)?;
+    match args.format {
+        ExplainFormat::Json => write_stdout(&(explanation.json() + "\n"))?,
+        ExplainFormat::Text => {
+            let mut out = anstream::stdout();
+            out.write_all(explain::text(&explanation).as_bytes())
+                .and_then(|_| out.flush())
+                .context("cannot write to stdout")?
+        }
+    }
+    Ok(match explanation.verdict {
+        Verdict::Forbidden => ExitCode::from(1),
+        Verdict::Allowed | Verdict::Unknown => ExitCode::SUCCESS,
+    })
+}
+
+/// Reads what the request reaches: its API (found through the custom domain if need be)
+/// with the region's usage plans, keys and web ACLs; and, when asked, which key it sends.
+async fn read_for_explain(args: &ExplainArgs, request: &mut Request) -> anyhow::Result<Snapshot> {
+    let needs = explain::needs(request)?;
+    let base = load_sdk_config(&args.connection, None).await;
+    let region = match needs.region.clone().or_else(|| args.region.clone()) {
+        Some(region) => region,
+        None => match base.region() {
+            Some(region) => region.to_string(),
+            None => bail!("a custom domain does not name its region: pass --region or set AWS_REGION"),
+        },
+    };
+    if !is_region_name(&region) {
+        bail!("'{region}' is not an AWS region name (expected something like eu-west-1)");
+    }
+    check_credentials(&base).await?;
+    let configs = ServiceConfigs::from_sdk_config(&load_sdk_config(&args.connection, Some(&region)).await);
+
+    if args.lookup_key_value {
+        let Some(value) = request.header("x-api-key").map(|h| h.value().to_string()) else {
+            bail!("--lookup-key-value needs the request's x-api-key header (-H 'x-api-key: ...')");
+        };
+        request.key = match collect::key_id_for_value(&configs, &value).await? {
+            Some(id) => KeyIdentity::LookedUp(id),
+            None => KeyIdentity::NoKeyHasValue,
+        };
+    }
+
+    let mut domains = Vec::new();
+    let api_id = match (&needs.host, needs.api_id) {
+        (_, Some(api_id)) => Some(api_id),
+        (Host::CustomDomain { name }, None) => {
+            domains = collect::domain_names(&configs).await?;
+            domains
+                .iter()
+                .find(|d| d.name.eq_ignore_ascii_case(name))
+                .and_then(|d| explain::target::map_custom_domain(d, &request.path))
+                .map(|m| m.api_id)
+        }
+        _ => None,
+    };
+    let bare = |domains| {
+        let mut snapshot = Snapshot::new(Default::default(), region.clone());
+        snapshot.domain_names = domains;
+        snapshot
+    };
+    let Some(api_id) = api_id else {
+        // Nothing to read: the walk stops before it needs an API.
+        return Ok(bare(domains));
+    };
+    let options = CollectOptions {
+        scope: Scope {
+            api_id: Some(api_id),
+            ..Scope::default()
+        },
+        ..CollectOptions::default()
+    };
+    match collect::collect(&configs, &options).await {
+        // A custom domain mapped to a deleted API: the walk says so.
+        Err(collect::CollectError::ApiNotFound { .. }) if !domains.is_empty() => Ok(bare(domains)),
+        other => Ok(other?),
     }
 }
 
@@ -265,7 +447,7 @@ async fn collect_regions(aws: &AwsArgs, regions: &[String]) -> anyhow::Result<Ve
             bail!("'{region}' is not an AWS region name (expected something like eu-west-1)");
         }
     }
-    let base = load_sdk_config(aws, None).await;
+    let base = load_sdk_config(&aws.connection, None).await;
     let regions: Vec<String> = if regions.is_empty() {
         match base.region() {
             Some(region) => vec![region.to_string()],
@@ -278,7 +460,7 @@ async fn collect_regions(aws: &AwsArgs, regions: &[String]) -> anyhow::Result<Ve
 
     let mut snapshots = Vec::new();
     for region in regions {
-        let sdk = load_sdk_config(aws, Some(&region)).await;
+        let sdk = load_sdk_config(&aws.connection, Some(&region)).await;
         let options = CollectOptions {
             scope: Scope {
                 api_id: aws.api_id.clone(),
@@ -294,7 +476,7 @@ async fn collect_regions(aws: &AwsArgs, regions: &[String]) -> anyhow::Result<Ve
     Ok(snapshots)
 }
 
-async fn load_sdk_config(aws: &AwsArgs, region: Option<&str>) -> aws_config::SdkConfig {
+async fn load_sdk_config(aws: &ConnectionArgs, region: Option<&str>) -> aws_config::SdkConfig {
     let mut loader = aws_config::defaults(BehaviorVersion::latest());
     if let Some(profile) = &aws.profile {
         loader = loader.profile_name(profile);

@@ -8,6 +8,7 @@ pub mod audit;
 pub mod checks;
 pub mod cli;
 pub mod collect;
+pub mod explain;
 pub mod finding;
 pub mod lambda;
 pub mod model;

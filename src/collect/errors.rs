@@ -13,6 +13,12 @@ pub enum CollectError {
     Unreachable { region: String, message: String },
     #[error("no usable AWS credentials for {region}: {message}")]
     CredentialsRejected { region: String, message: String },
+    #[error("could not call {operation} in {region}: {message}")]
+    Unreadable {
+        region: String,
+        operation: String,
+        message: String,
+    },
     #[error("REST API {api_id} not found in {region}")]
     ApiNotFound { api_id: String, region: String },
     #[error("stage '{stage}' not found on REST API {api_id} in {region}")]

@@ -73,6 +73,19 @@ pub(crate) struct Reader {
 }
 
 impl Reader {
+    fn new(configs: &ServiceConfigs, concurrency: usize, counter: &CallCounter) -> Result<Reader, CollectError> {
+        Ok(Reader {
+            region: configs.region().ok_or(CollectError::NoRegion)?,
+            apigateway: aws_sdk_apigateway::Client::from_conf(
+                configs.apigateway.to_builder().interceptor(counter.clone()).build(),
+            ),
+            sts: aws_sdk_sts::Client::from_conf(configs.sts.to_builder().interceptor(counter.clone()).build()),
+            wafv2: aws_sdk_wafv2::Client::from_conf(configs.wafv2.to_builder().interceptor(counter.clone()).build()),
+            permits: Semaphore::new(concurrency.max(1)),
+            gaps: Mutex::new(Vec::new()),
+        })
+    }
+
     /// Waits for a slot among the bounded in-flight calls.
     pub async fn permit(&self) -> tokio::sync::SemaphorePermit<'_> {
         self.permits.acquire().await.expect("the semaphore is never closed")
@@ -125,18 +138,9 @@ impl Reader {
 /// Errors only when nothing can be audited at all (endpoint unreachable, credentials
 /// rejected, the scoped API or stage does not exist); every other failure is a gap.
 pub async fn collect(configs: &ServiceConfigs, options: &CollectOptions) -> Result<Snapshot, CollectError> {
-    let region = configs.region().ok_or(CollectError::NoRegion)?;
     let counter = CallCounter::default();
-    let reader = Reader {
-        region: region.clone(),
-        apigateway: aws_sdk_apigateway::Client::from_conf(
-            configs.apigateway.to_builder().interceptor(counter.clone()).build(),
-        ),
-        sts: aws_sdk_sts::Client::from_conf(configs.sts.to_builder().interceptor(counter.clone()).build()),
-        wafv2: aws_sdk_wafv2::Client::from_conf(configs.wafv2.to_builder().interceptor(counter.clone()).build()),
-        permits: Semaphore::new(options.concurrency.max(1)),
-        gaps: Mutex::new(Vec::new()),
-    };
+    let reader = Reader::new(configs, options.concurrency, &counter)?;
+    let region = reader.region.clone();
 
     if options.scope.account_only {
         let mut snapshot = Snapshot::new(account::read_account(&reader).await, region);
@@ -166,6 +170,56 @@ pub async fn collect(configs: &ServiceConfigs, options: &CollectOptions) -> Resu
     snapshot.gaps = reader.gaps.into_inner().unwrap_or_else(|e| e.into_inner());
     snapshot.api_calls = counter.counts();
     Ok(snapshot)
+}
+
+/// The region's custom domain names with their base path mappings, for finding the API
+/// behind a custom domain before reading it. What cannot be read is an error here.
+pub async fn domain_names(configs: &ServiceConfigs) -> Result<Vec<crate::model::DomainName>, CollectError> {
+    let reader = Reader::new(configs, DEFAULT_CONCURRENCY, &CallCounter::default())?;
+    let domains = apigateway::read_domain_names(&reader).await;
+    match reader.gaps.into_inner().unwrap_or_else(|e| e.into_inner()).pop() {
+        Some(gap) => Err(CollectError::Unreadable {
+            region: reader.region,
+            operation: gap.operation,
+            message: gap.message,
+        }),
+        None => Ok(domains),
+    }
+}
+
+/// The id of the API key whose value is `value`, for `explain --lookup-key-value`: the only
+/// read that asks for key values. Each value is compared in constant time and dropped with
+/// its page; none is logged, returned or kept.
+pub async fn key_id_for_value(configs: &ServiceConfigs, value: &str) -> Result<Option<String>, CollectError> {
+    use subtle::ConstantTimeEq;
+    let region = configs.region().ok_or(CollectError::NoRegion)?;
+    let client = aws_sdk_apigateway::Client::from_conf(configs.apigateway.clone());
+    let mut pages = client
+        .get_api_keys()
+        .include_values(true)
+        .limit(500)
+        .into_paginator()
+        .send();
+    let mut found = None;
+    while let Some(page) = pages.next().await {
+        let page = page.map_err(|err| CollectError::Unreadable {
+            region: region.clone(),
+            operation: "GetApiKeys (includeValues)".into(),
+            message: errors::classify(&err).message,
+        })?;
+        for key in page.items() {
+            let same: bool = key
+                .value()
+                .unwrap_or_default()
+                .as_bytes()
+                .ct_eq(value.as_bytes())
+                .into();
+            if same && found.is_none() {
+                found = key.id().map(str::to_string);
+            }
+        }
+    }
+    Ok(found)
 }
 
 /// The REST APIs that these usage plans list (GetUsagePlan per plan). A plan that cannot be

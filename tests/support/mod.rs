@@ -4,6 +4,7 @@
 
 #![allow(dead_code)]
 
+pub mod bin;
 pub mod deny_proxy;
 pub mod seed;
 

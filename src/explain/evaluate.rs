@@ -1,0 +1,493 @@
+//! Deciding one request against a resource policy and a web ACL, with three answers: yes,
+//! no, or "can't tell" with the reason (a condition gatecheck cannot see, an IP not given).
+
+use crate::model::{Snapshot, WafAction, WafStatement, WebAcl};
+use crate::policy::{Effect, Policy, Statement};
+use ipnet::IpNet;
+use std::net::IpAddr;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Tri {
+    Yes,
+    No,
+    /// Can't tell, and why.
+    Maybe(String),
+}
+
+impl Tri {
+    fn from_bool(b: bool) -> Tri {
+        if b {
+            Tri::Yes
+        } else {
+            Tri::No
+        }
+    }
+
+    /// All must hold: a No decides; else a Maybe; else Yes.
+    fn all(items: impl IntoIterator<Item = Tri>) -> Tri {
+        let mut maybe = None;
+        for item in items {
+            match item {
+                Tri::No => return Tri::No,
+                Tri::Maybe(why) => maybe = maybe.or(Some(why)),
+                Tri::Yes => {}
+            }
+        }
+        maybe.map_or(Tri::Yes, Tri::Maybe)
+    }
+
+    /// One must hold: a Yes decides; else a Maybe; else No.
+    fn any(items: impl IntoIterator<Item = Tri>) -> Tri {
+        let mut maybe = None;
+        for item in items {
+            match item {
+                Tri::Yes => return Tri::Yes,
+                Tri::Maybe(why) => maybe = maybe.or(Some(why)),
+                Tri::No => {}
+            }
+        }
+        maybe.map_or(Tri::No, Tri::Maybe)
+    }
+
+    fn not(self) -> Tri {
+        match self {
+            Tri::Yes => Tri::No,
+            Tri::No => Tri::Yes,
+            maybe => maybe,
+        }
+    }
+}
+
+/// Whether `ip` is in any of `cidrs` (a bare address counts as a /32 or /128).
+pub fn ip_in(ip: IpAddr, cidrs: &[String]) -> bool {
+    cidrs.iter().any(|c| {
+        c.trim().parse::<IpNet>().map(|net| net.contains(&ip)).unwrap_or(false)
+            || c.trim().parse::<IpAddr>().map(|a| a == ip).unwrap_or(false)
+    })
+}
+
+/// How the request reaches API Gateway, which decides the condition keys it carries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NetworkPath<'a> {
+    /// Over the internet: `aws:SourceIp` is set, `aws:SourceVpc(e)` are absent.
+    Internet,
+    /// Through a VPC interface endpoint (its id, when the host names it): `aws:SourceIp` is
+    /// absent.
+    VpcEndpoint(Option<&'a str>),
+}
+
+/// What a policy condition can know about the caller.
+#[derive(Debug, Clone)]
+pub struct Caller<'a> {
+    pub source_ip: Option<IpAddr>,
+    pub path: NetworkPath<'a>,
+    /// Whether it carries a SigV4 signature (an IAM principal) rather than being anonymous.
+    pub signed: bool,
+    /// `{stage}/{VERB}{path}`, as execute-api resource ARNs end.
+    pub resource: String,
+}
+
+/// A `*`/`?` wildcard match, as IAM matches resource patterns.
+fn glob(pattern: &str, text: &str) -> bool {
+    let (p, t): (Vec<char>, Vec<char>) = (pattern.chars().collect(), text.chars().collect());
+    let (mut pi, mut ti, mut star, mut mark) = (0, 0, None, 0);
+    while ti < t.len() {
+        if pi < p.len() && (p[pi] == '?' || p[pi] == t[ti]) {
+            pi += 1;
+            ti += 1;
+        } else if pi < p.len() && p[pi] == '*' {
+            star = Some(pi);
+            mark = ti;
+            pi += 1;
+        } else if let Some(s) = star {
+            pi = s + 1;
+            mark += 1;
+            ti = mark;
+        } else {
+            return false;
+        }
+    }
+    p[pi..].iter().all(|c| *c == '*')
+}
+
+/// `execute-api:/prod/GET/*` or `arn:aws:execute-api:r:acct:api/prod/GET/*` → `prod/GET/*`.
+fn resource_tail(pattern: &str) -> String {
+    if pattern == "*" {
+        return "*".into();
+    }
+    if let Some(tail) = pattern.strip_prefix("execute-api:/") {
+        return tail.to_string();
+    }
+    let last = pattern.rsplit(':').next().unwrap_or(pattern);
+    match last.split_once('/') {
+        Some((_api, tail)) => tail.to_string(),
+        None => last.to_string(),
+    }
+}
+
+fn statement_applies(s: &Statement, caller: &Caller) -> Tri {
+    if !s.covers_invoke {
+        return Tri::No;
+    }
+    let principal = if s.principals.iter().any(|p| p == "*") {
+        Tri::Yes
+    } else if s.principals.iter().any(|p| p.starts_with("not:")) || caller.signed {
+        Tri::Maybe("the statement names principals; gatecheck cannot tell who signed the request".into())
+    } else {
+        Tri::No
+    };
+    let resource = if s.resources.is_empty() {
+        Tri::Yes
+    } else {
+        Tri::from_bool(s.resources.iter().any(|r| glob(&resource_tail(r), &caller.resource)))
+    };
+    // Through a VPC endpoint there is no aws:SourceIp and no public path has aws:SourceVpce.
+    // A condition on an absent key is false, and a negated one is true.
+    let ip = |cidrs: &[String], negated: bool| -> Tri {
+        if cidrs.is_empty() {
+            return Tri::Yes;
+        }
+        if let NetworkPath::VpcEndpoint(_) = caller.path {
+            return Tri::from_bool(negated);
+        }
+        match caller.source_ip {
+            Some(ip) => Tri::from_bool(ip_in(ip, cidrs) != negated),
+            None => Tri::Maybe("the policy has aws:SourceIp conditions: pass --source-ip".into()),
+        }
+    };
+    let vpce = |ids: &[String], negated: bool| -> Tri {
+        if ids.is_empty() {
+            return Tri::Yes;
+        }
+        match caller.path {
+            NetworkPath::VpcEndpoint(Some(id)) => Tri::from_bool(ids.iter().any(|v| v == id) != negated),
+            NetworkPath::VpcEndpoint(None) => Tri::Maybe(
+                "the policy has aws:SourceVpce conditions: call through the endpoint's DNS name so gatecheck knows which endpoint".into(),
+            ),
+            NetworkPath::Internet => Tri::from_bool(negated),
+        }
+    };
+    let vpc = |ids: &[String], negated: bool| -> Tri {
+        if ids.is_empty() {
+            return Tri::Yes;
+        }
+        match caller.path {
+            NetworkPath::VpcEndpoint(_) => {
+                Tri::Maybe("the policy has aws:SourceVpc conditions; gatecheck cannot see the caller's VPC".into())
+            }
+            NetworkPath::Internet => Tri::from_bool(negated),
+        }
+    };
+    let other = if s.other_conditions.is_empty() {
+        Tri::Yes
+    } else {
+        Tri::Maybe(format!(
+            "the policy has conditions gatecheck does not evaluate: {}",
+            s.other_conditions.join(", ")
+        ))
+    };
+    Tri::all([
+        principal,
+        resource,
+        ip(&s.source_ips, false),
+        ip(&s.not_source_ips, true),
+        vpce(&s.source_vpces, false),
+        vpce(&s.not_source_vpces, true),
+        vpc(&s.source_vpcs, false),
+        vpc(&s.not_source_vpcs, true),
+        other,
+    ])
+}
+
+/// A resource policy's answer to one request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PolicyDecision {
+    /// An Allow statement matches (the description of the first).
+    Allowed(String),
+    /// A Deny statement matches.
+    ExplicitDeny(String),
+    /// No Allow matches.
+    ImplicitDeny,
+    Unknown(String),
+}
+
+pub fn decide_policy(policy: &Policy, caller: &Caller) -> PolicyDecision {
+    let of = |effect| policy.statements.iter().filter(move |s| s.effect == Some(effect));
+    let mut unknown = None;
+    for s in of(Effect::Deny) {
+        match statement_applies(s, caller) {
+            Tri::Yes => return PolicyDecision::ExplicitDeny(s.describe()),
+            Tri::Maybe(why) => unknown = unknown.or(Some(why)),
+            Tri::No => {}
+        }
+    }
+    let allow = Tri::any(of(Effect::Allow).map(|s| statement_applies(s, caller)));
+    match (allow, unknown) {
+        (_, Some(why)) => PolicyDecision::Unknown(why),
+        (Tri::Yes, None) => {
+            let first = of(Effect::Allow).find(|s| statement_applies(s, caller) == Tri::Yes);
+            PolicyDecision::Allowed(first.map(Statement::describe).unwrap_or_default())
+        }
+        (Tri::Maybe(why), None) => PolicyDecision::Unknown(why),
+        (Tri::No, None) => PolicyDecision::ImplicitDeny,
+    }
+}
+
+fn statement_matches(statement: &WafStatement, snapshot: &Snapshot, source_ip: Option<IpAddr>) -> Tri {
+    match statement {
+        WafStatement::IpSet { arn } => match (snapshot.ip_set(arn), source_ip) {
+            (None, _) => Tri::Maybe(format!("IP set {arn} could not be read")),
+            (Some(_), None) => Tri::Maybe("the web ACL matches on IP sets: pass --source-ip".into()),
+            (Some(set), Some(ip)) => Tri::from_bool(ip_in(ip, &set.addresses)),
+        },
+        // One request does not exceed a rate limit.
+        WafStatement::RateBased { .. } => Tri::No,
+        WafStatement::Geo { country_codes } => Tri::Maybe(format!(
+            "a geo match on {} depends on where the caller is",
+            country_codes.join(", ")
+        )),
+        WafStatement::ManagedRuleGroup { vendor, name } => Tri::Maybe(format!(
+            "managed rule group {vendor}/{name} inspects the request's content"
+        )),
+        WafStatement::RuleGroup { arn } => Tri::Maybe(format!("rule group {arn} is not evaluated")),
+        WafStatement::Match { description, .. } => Tri::Maybe(format!("{description} is not evaluated")),
+        WafStatement::Other { kind } => Tri::Maybe(format!("a {kind} statement is not evaluated")),
+        WafStatement::And { statements } => {
+            Tri::all(statements.iter().map(|s| statement_matches(s, snapshot, source_ip)))
+        }
+        WafStatement::Or { statements } => {
+            Tri::any(statements.iter().map(|s| statement_matches(s, snapshot, source_ip)))
+        }
+        WafStatement::Not { statement } => statement_matches(statement, snapshot, source_ip).not(),
+    }
+}
+
+/// A web ACL's answer to one request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum WafDecision {
+    /// Let through, by this rule or by the default action (None).
+    Allowed(Option<String>),
+    /// Refused, by this rule or by the default action (None).
+    Blocked(Option<String>),
+    Unknown(String),
+}
+
+pub fn decide_waf(acl: &WebAcl, snapshot: &Snapshot, source_ip: Option<IpAddr>) -> WafDecision {
+    let mut rules: Vec<_> = acl.rules.iter().collect();
+    rules.sort_by_key(|r| r.priority);
+    // Rules that might have matched before the deciding one, with the action they would take.
+    let mut undecided: Vec<(WafAction, String)> = Vec::new();
+    let mut decision = (acl.default_action, None);
+    for rule in rules {
+        if rule.action == WafAction::Count {
+            continue;
+        }
+        match statement_matches(&rule.statement, snapshot, source_ip) {
+            Tri::No => {}
+            Tri::Yes => {
+                decision = (rule.action, Some(rule.name.clone()));
+                break;
+            }
+            Tri::Maybe(why) => undecided.push((rule.action, format!("rule {}: {why}", rule.name))),
+        }
+    }
+    let admits = |action: WafAction| match action {
+        WafAction::Allow | WafAction::Count => Some(true),
+        WafAction::Block | WafAction::Captcha | WafAction::Challenge => Some(false),
+        WafAction::UseGroupActions => None,
+    };
+    let outcome = admits(decision.0);
+    if let Some((_, why)) = undecided
+        .iter()
+        .find(|(action, _)| outcome.is_none() || admits(*action) != outcome)
+    {
+        return WafDecision::Unknown(why.clone());
+    }
+    match outcome {
+        Some(true) => WafDecision::Allowed(decision.1),
+        Some(false) => WafDecision::Blocked(decision.1),
+        None => WafDecision::Unknown(format!(
+            "rule {} applies its rule group's own actions, which are not evaluated",
+            decision.1.unwrap_or_default()
+        )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{IpSet, WafRule};
+
+    fn caller(ip: Option<&str>, vpce: Option<&'static str>) -> Caller<'static> {
+        Caller {
+            source_ip: ip.map(|i| i.parse().unwrap()),
+            path: match vpce {
+                Some(id) => NetworkPath::VpcEndpoint(Some(id)),
+                None => NetworkPath::Internet,
+            },
+            signed: false,
+            resource: "prod/GET/orders".into(),
+        }
+    }
+
+    #[test]
+    fn globs() {
+        assert!(glob("*", "prod/GET/a"));
+        assert!(glob("prod/GET/*", "prod/GET/a/b"));
+        assert!(glob("prod/*/orders", "prod/POST/orders"));
+        assert!(!glob("prod/GET/*", "dev/GET/a"));
+        assert!(glob("prod/?ET/a", "prod/GET/a"));
+        assert_eq!(
+            resource_tail("arn:aws:execute-api:eu-west-1:1:abc/prod/GET/*"),
+            "prod/GET/*"
+        );
+        assert_eq!(resource_tail("execute-api:/*"), "*");
+    }
+
+    #[test]
+    fn ip_allowlist_policy() {
+        let policy = Policy::parse(r#"{"Statement":[{"Effect":"Allow","Principal":"*","Action":"execute-api:Invoke","Resource":"execute-api:/*","Condition":{"IpAddress":{"aws:SourceIp":["203.0.113.0/24"]}}}]}"#).unwrap();
+        assert!(matches!(
+            decide_policy(&policy, &caller(Some("203.0.113.9"), None)),
+            PolicyDecision::Allowed(_)
+        ));
+        assert_eq!(
+            decide_policy(&policy, &caller(Some("192.0.2.1"), None)),
+            PolicyDecision::ImplicitDeny
+        );
+        assert!(
+            matches!(decide_policy(&policy, &caller(None, None)), PolicyDecision::Unknown(w) if w.contains("--source-ip"))
+        );
+    }
+
+    #[test]
+    fn vpce_policy() {
+        let policy = Policy::parse(r#"{"Statement":[{"Effect":"Allow","Principal":"*","Action":"execute-api:Invoke","Resource":"execute-api:/*"},{"Effect":"Deny","Principal":"*","Action":"execute-api:Invoke","Resource":"execute-api:/*","Condition":{"StringNotEquals":{"aws:SourceVpce":"vpce-1"}}}]}"#).unwrap();
+        assert!(matches!(
+            decide_policy(&policy, &caller(None, Some("vpce-1"))),
+            PolicyDecision::Allowed(_)
+        ));
+        assert!(matches!(
+            decide_policy(&policy, &caller(None, Some("vpce-2"))),
+            PolicyDecision::ExplicitDeny(_)
+        ));
+        // From the internet the key is absent: StringNotEquals holds, so the Deny applies.
+        assert!(matches!(
+            decide_policy(&policy, &caller(Some("192.0.2.1"), None)),
+            PolicyDecision::ExplicitDeny(_)
+        ));
+    }
+
+    #[test]
+    fn resource_scoped_policy() {
+        let policy = Policy::parse(r#"{"Statement":[{"Effect":"Allow","Principal":"*","Action":"execute-api:Invoke","Resource":"execute-api:/prod/POST/*"}]}"#).unwrap();
+        assert_eq!(
+            decide_policy(&policy, &caller(None, None)),
+            PolicyDecision::ImplicitDeny
+        );
+        let named = Policy::parse(r#"{"Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::1:root"},"Action":"execute-api:Invoke","Resource":"*"}]}"#).unwrap();
+        assert_eq!(decide_policy(&named, &caller(None, None)), PolicyDecision::ImplicitDeny);
+        let signed = Caller {
+            signed: true,
+            ..caller(None, None)
+        };
+        assert!(matches!(decide_policy(&named, &signed), PolicyDecision::Unknown(_)));
+    }
+
+    fn acl(default: WafAction, rules: Vec<(&str, WafAction, WafStatement)>) -> WebAcl {
+        WebAcl {
+            arn: "arn:acl".into(),
+            name: "acl".into(),
+            default_action: default,
+            rules: rules
+                .into_iter()
+                .enumerate()
+                .map(|(i, (name, action, statement))| WafRule {
+                    name: name.into(),
+                    priority: i as i32,
+                    action,
+                    statement,
+                })
+                .collect(),
+        }
+    }
+
+    fn snapshot_with_set() -> Snapshot {
+        let mut s = Snapshot::new(Default::default(), "eu-west-1");
+        s.ip_sets.push(IpSet {
+            arn: "arn:set".into(),
+            name: "office".into(),
+            addresses: vec!["198.51.100.0/24".into(), "2001:db8::/32".into()],
+        });
+        s
+    }
+
+    #[test]
+    fn waf_default_block_with_allow_set() {
+        let snapshot = snapshot_with_set();
+        let set = || WafStatement::IpSet { arn: "arn:set".into() };
+        let acl = acl(WafAction::Block, vec![("office", WafAction::Allow, set())]);
+        let ip = |s: &str| Some(s.parse().unwrap());
+        assert_eq!(
+            decide_waf(&acl, &snapshot, ip("198.51.100.7")),
+            WafDecision::Allowed(Some("office".into()))
+        );
+        assert_eq!(
+            decide_waf(&acl, &snapshot, ip("2001:db8::1")),
+            WafDecision::Allowed(Some("office".into()))
+        );
+        assert_eq!(decide_waf(&acl, &snapshot, ip("192.0.2.1")), WafDecision::Blocked(None));
+        assert!(matches!(decide_waf(&acl, &snapshot, None), WafDecision::Unknown(w) if w.contains("--source-ip")));
+    }
+
+    #[test]
+    fn waf_rules_in_priority_order_and_unknowns() {
+        let snapshot = snapshot_with_set();
+        let set = || WafStatement::IpSet { arn: "arn:set".into() };
+        let geo = || WafStatement::Geo {
+            country_codes: vec!["KP".into()],
+        };
+        let blocklist = acl(
+            WafAction::Allow,
+            vec![
+                ("count-all", WafAction::Count, set()),
+                ("block-office", WafAction::Block, set()),
+            ],
+        );
+        let ip = Some("198.51.100.1".parse().unwrap());
+        assert_eq!(
+            decide_waf(&blocklist, &snapshot, ip),
+            WafDecision::Blocked(Some("block-office".into()))
+        );
+        let not = acl(
+            WafAction::Allow,
+            vec![(
+                "not-office",
+                WafAction::Block,
+                WafStatement::Not {
+                    statement: Box::new(set()),
+                },
+            )],
+        );
+        assert_eq!(decide_waf(&not, &snapshot, ip), WafDecision::Allowed(None));
+        let geo_block = acl(WafAction::Allow, vec![("geo", WafAction::Block, geo())]);
+        assert!(matches!(decide_waf(&geo_block, &snapshot, ip), WafDecision::Unknown(_)));
+        // An uncertain Allow rule does not matter when the default allows anyway.
+        let geo_allow = acl(WafAction::Allow, vec![("geo", WafAction::Allow, geo())]);
+        assert_eq!(decide_waf(&geo_allow, &snapshot, ip), WafDecision::Allowed(None));
+        let and = acl(
+            WafAction::Allow,
+            vec![(
+                "both",
+                WafAction::Block,
+                WafStatement::And {
+                    statements: vec![set(), geo()],
+                },
+            )],
+        );
+        assert_eq!(
+            decide_waf(&and, &snapshot, Some("192.0.2.1".parse().unwrap())),
+            WafDecision::Allowed(None)
+        );
+    }
+}

@@ -1,0 +1,284 @@
+//! `gatecheck explain`: one request walked through API Gateway's gates in the order API
+//! Gateway applies them, stopping at the first that refuses it. Pure over a [`Snapshot`],
+//! like the checks; where a gate matches a catalogue check, the step names its id.
+
+mod evaluate;
+mod gates;
+mod render;
+pub mod request;
+pub mod target;
+
+pub use request::{parse_curl, parse_curl_line, KeyIdentity, Request, RequestError};
+pub use target::Host;
+
+use crate::model::Snapshot;
+use serde::Serialize;
+
+pub use render::text;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Verdict {
+    Forbidden,
+    Allowed,
+    Unknown,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    Pass,
+    Fail,
+    Unknown,
+}
+
+/// The gates, in the order API Gateway applies them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Gate {
+    Endpoint,
+    Private,
+    Stage,
+    Route,
+    ResourcePolicy,
+    Waf,
+    Authorization,
+    ApiKey,
+    Deployment,
+}
+
+impl Gate {
+    pub const ALL: [Gate; 9] = [
+        Gate::Endpoint,
+        Gate::Private,
+        Gate::Stage,
+        Gate::Route,
+        Gate::ResourcePolicy,
+        Gate::Waf,
+        Gate::Authorization,
+        Gate::ApiKey,
+        Gate::Deployment,
+    ];
+
+    pub fn title(self) -> &'static str {
+        match self {
+            Gate::Endpoint => "endpoint",
+            Gate::Private => "private API",
+            Gate::Stage => "stage",
+            Gate::Route => "resource and method",
+            Gate::ResourcePolicy => "resource policy",
+            Gate::Waf => "WAF",
+            Gate::Authorization => "authorization",
+            Gate::ApiKey => "API key",
+            Gate::Deployment => "deployment",
+        }
+    }
+
+    pub fn number(self) -> usize {
+        Gate::ALL.iter().position(|g| *g == self).unwrap_or(0) + 1
+    }
+}
+
+/// What the caller receives when a gate refuses the request.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Refusal {
+    pub status: u16,
+    pub message: String,
+}
+
+impl Refusal {
+    fn forbidden() -> Self {
+        Refusal {
+            status: 403,
+            message: "Forbidden".into(),
+        }
+    }
+    fn missing_token() -> Self {
+        Refusal {
+            status: 403,
+            message: "Missing Authentication Token".into(),
+        }
+    }
+    fn unauthorized() -> Self {
+        Refusal {
+            status: 401,
+            message: "Unauthorized".into(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Step {
+    pub step: Gate,
+    pub outcome: Outcome,
+    pub evidence: String,
+    /// The catalogue check that finds this cause account-wide.
+    pub check: Option<&'static str>,
+    pub fix: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub refusal: Option<Refusal>,
+}
+
+impl Step {
+    fn pass(step: Gate, evidence: impl Into<String>) -> Self {
+        Step {
+            step,
+            outcome: Outcome::Pass,
+            evidence: evidence.into(),
+            check: None,
+            fix: None,
+            refusal: None,
+        }
+    }
+
+    fn unknown(step: Gate, evidence: impl Into<String>) -> Self {
+        Step {
+            outcome: Outcome::Unknown,
+            ..Step::pass(step, evidence)
+        }
+    }
+
+    fn fail(step: Gate, refusal: Refusal, evidence: impl Into<String>, fix: impl Into<String>) -> Self {
+        Step {
+            outcome: Outcome::Fail,
+            fix: Some(fix.into()),
+            refusal: Some(refusal),
+            ..Step::pass(step, evidence)
+        }
+    }
+
+    fn check(mut self, id: &'static str) -> Self {
+        self.check = Some(id);
+        self
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FirstFailure {
+    pub step: Gate,
+    pub check: Option<&'static str>,
+    pub fix: String,
+}
+
+/// What the request is, as explained: never a header's value unless it is a routing header.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RequestSummary {
+    pub method: String,
+    pub url: String,
+    pub headers: Vec<String>,
+    pub source_ip: Option<String>,
+    pub key_id: Option<String>,
+}
+
+/// Where the request lands, as far as the walk got.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Target {
+    pub region: Option<String>,
+    pub api_id: Option<String>,
+    pub api_name: Option<String>,
+    pub stage: Option<String>,
+    pub resource_path: Option<String>,
+    pub http_method: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Explanation {
+    pub verdict: Verdict,
+    /// What the caller sees: the status code and the body's message, when refused.
+    pub status: Option<u16>,
+    pub message: Option<String>,
+    pub first_failure: Option<FirstFailure>,
+    pub steps: Vec<Step>,
+    pub request: RequestSummary,
+    pub target: Target,
+}
+
+impl Explanation {
+    fn new(request: &Request, target: Target, steps: Vec<Step>) -> Self {
+        let failed = steps.iter().find(|s| s.outcome == Outcome::Fail);
+        let verdict = match failed {
+            Some(_) => Verdict::Forbidden,
+            None if steps.iter().any(|s| s.outcome == Outcome::Unknown) => Verdict::Unknown,
+            None => Verdict::Allowed,
+        };
+        let refusal = failed.and_then(|s| s.refusal.clone());
+        Explanation {
+            verdict,
+            status: refusal.as_ref().map(|r| r.status),
+            message: refusal.map(|r| r.message),
+            first_failure: failed.map(|s| FirstFailure {
+                step: s.step,
+                check: s.check,
+                fix: s.fix.clone().unwrap_or_default(),
+            }),
+            steps,
+            request: RequestSummary {
+                method: request.method.clone(),
+                url: request.url.clone(),
+                headers: request.describe_headers(),
+                source_ip: request.source_ip.map(|ip| ip.to_string()),
+                key_id: match &request.key {
+                    KeyIdentity::Given(id) | KeyIdentity::LookedUp(id) => Some(id.clone()),
+                    _ => None,
+                },
+            },
+            target,
+        }
+    }
+
+    pub fn json(&self) -> String {
+        serde_json::to_string_pretty(self).unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}"))
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ExplainError {
+    #[error(transparent)]
+    Host(#[from] target::TargetError),
+    #[error("no REST API {api_id} in {region}: check the id and the region")]
+    ApiNotFound { api_id: String, region: String },
+    #[error("no custom domain name '{name}' in {region}: pass --region for the domain's region")]
+    DomainNotFound { name: String, region: String },
+    #[error("the URL is in {url_region} but the configuration read is of {snapshot_region}")]
+    WrongRegion {
+        url_region: String,
+        snapshot_region: String,
+    },
+}
+
+/// What has to be read before the walk: the region (None: the default one, for a custom
+/// domain) and the API (None: found through the custom domain, or not named at all).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Needs {
+    pub host: Host,
+    pub region: Option<String>,
+    pub api_id: Option<String>,
+}
+
+pub fn needs(request: &Request) -> Result<Needs, ExplainError> {
+    let host = Host::parse(&request.host)?;
+    Ok(Needs {
+        region: host.region().map(str::to_string),
+        api_id: target::named_api_id(&host, request),
+        host,
+    })
+}
+
+/// Walks `request` through the gates over `snapshot`, which must hold the request's API
+/// (and, for a custom domain, its domain names) with its usage plans, keys and web ACLs.
+pub fn explain(snapshot: &Snapshot, request: &Request) -> Result<Explanation, ExplainError> {
+    let needs = needs(request)?;
+    if let Some(region) = &needs.region {
+        if *region != snapshot.region {
+            return Err(ExplainError::WrongRegion {
+                url_region: region.clone(),
+                snapshot_region: snapshot.region.clone(),
+            });
+        }
+    }
+    let (target, steps) = gates::walk(snapshot, request, &needs.host)?;
+    Ok(Explanation::new(request, target, steps))
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,78 @@
+//! The explanation for people: one line per gate, the verdict, and the fix.
+
+use super::{Explanation, Gate, Outcome, Verdict};
+use anstyle::{AnsiColor, Style};
+
+fn paint(style: Style, text: &str) -> String {
+    format!("{style}{text}{style:#}")
+}
+
+pub fn text(e: &Explanation) -> String {
+    let green = AnsiColor::Green.on_default();
+    let red = AnsiColor::Red.on_default().bold();
+    let yellow = AnsiColor::Yellow.on_default();
+    let dim = Style::new().dimmed();
+    let mut out = format!("{} {}\n", e.request.method, e.request.url);
+    let t = &e.target;
+    let mut landed = Vec::new();
+    if let Some(id) = &t.api_id {
+        landed.push(format!("API {} ({id})", t.api_name.as_deref().unwrap_or("?")));
+    }
+    if let Some(stage) = &t.stage {
+        landed.push(format!("stage {stage}"));
+    }
+    if let (Some(path), Some(verb)) = (&t.resource_path, &t.http_method) {
+        landed.push(format!("{verb} {path}"));
+    }
+    if let Some(region) = &t.region {
+        landed.push(region.clone());
+    }
+    if !landed.is_empty() {
+        out.push_str(&format!("{}\n", paint(dim, &landed.join(" · "))));
+    }
+    out.push('\n');
+    for gate in Gate::ALL {
+        let number = gate.number();
+        let Some(step) = e.steps.iter().find(|s| s.step == gate) else {
+            out.push_str(&format!(
+                "  {} {number} {:<20} {}\n",
+                paint(dim, "·"),
+                gate.title(),
+                paint(dim, "not reached")
+            ));
+            continue;
+        };
+        let mark = match step.outcome {
+            Outcome::Pass => paint(green, "✓"),
+            Outcome::Fail => paint(red, "✗"),
+            Outcome::Unknown => paint(yellow, "?"),
+        };
+        let check = step.check.map(|c| format!("[{c}] ")).unwrap_or_default();
+        out.push_str(&format!(
+            "  {mark} {number} {:<20} {check}{}\n",
+            gate.title(),
+            step.evidence
+        ));
+        if let Some(fix) = &step.fix {
+            out.push_str(&format!("      fix: {fix}\n"));
+        }
+    }
+    out.push('\n');
+    match e.verdict {
+        Verdict::Forbidden => out.push_str(&format!(
+            "{} the caller gets {} {{\"message\":\"{}\"}}\n",
+            paint(red, "Refused:"),
+            e.status.map(|s| s.to_string()).unwrap_or_default(),
+            e.message.as_deref().unwrap_or_default()
+        )),
+        Verdict::Allowed => out.push_str(&format!(
+            "{} every gate lets this request through\n",
+            paint(green, "Allowed:")
+        )),
+        Verdict::Unknown => out.push_str(&format!(
+            "{} no gate refuses it, but the steps marked ? could not be decided\n",
+            paint(yellow, "Unknown:")
+        )),
+    }
+    out
+}
