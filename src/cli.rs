@@ -153,6 +153,10 @@ pub struct AwsArgs {
     /// AWS calls in flight at once, per region
     #[arg(long, env = "GATECHECK_CONCURRENCY", default_value_t = DEFAULT_CONCURRENCY, value_parser = parse_concurrency)]
     pub concurrency: usize,
+    /// API Gateway requests per second per account and region, with a burst of 4 seconds'
+    /// worth; the default is API Gateway's quota, so an audit is never throttled
+    #[arg(long, env = "GATECHECK_MAX_RPS", default_value_t = 10, value_parser = crate::model::parse_max_rps)]
+    pub max_rps: u32,
 }
 
 #[derive(Args, Debug)]
@@ -468,6 +472,8 @@ async fn collect_regions(aws: &AwsArgs, regions: &[String]) -> anyhow::Result<Ve
                 ..Scope::default()
             },
             concurrency: aws.concurrency,
+            rate_limits: Some(collect::RateLimits::per_second(aws.max_rps)),
+            deadline: None,
             progress: progress_bar(&region),
         };
         let snapshot = collect::collect(&ServiceConfigs::from_sdk_config(&sdk), &options).await?;
@@ -477,7 +483,9 @@ async fn collect_regions(aws: &AwsArgs, regions: &[String]) -> anyhow::Result<Ve
 }
 
 async fn load_sdk_config(aws: &ConnectionArgs, region: Option<&str>) -> aws_config::SdkConfig {
-    let mut loader = aws_config::defaults(BehaviorVersion::latest());
+    let mut loader = aws_config::defaults(BehaviorVersion::latest())
+        .retry_config(collect::retry_config())
+        .timeout_config(collect::timeout_config());
     if let Some(profile) = &aws.profile {
         loader = loader.profile_name(profile);
     }

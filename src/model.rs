@@ -449,6 +449,12 @@ pub enum Part {
     DomainNames,
     /// Read, but not understood: a resource policy that does not parse.
     ResourcePolicies,
+    /// Everything read per API (resources, authorizers, stages, deployments), when none of
+    /// it was read.
+    ApiDetails,
+    /// The audited account's id (sts:GetCallerIdentity): findings without it carry no
+    /// account and fingerprint differently.
+    CallerIdentity,
 }
 
 impl Part {
@@ -467,7 +473,24 @@ impl Part {
             Part::IpSets => "WAF IP sets",
             Part::DomainNames => "custom domain names and base path mappings",
             Part::ResourcePolicies => "resource policy",
+            Part::ApiDetails => "resources, authorizers, stages and deployments",
+            Part::CallerIdentity => "the account id",
         }
+    }
+
+    /// Whether a gap in `self` leaves `other` unread: without the APIs, nothing read per API
+    /// is known; without an API's details, neither are its stages' web ACLs.
+    pub fn includes(self, other: Part) -> bool {
+        let per_api = matches!(
+            other,
+            Part::Resources | Part::Authorizers | Part::Stages | Part::Deployments | Part::WebAcls | Part::IpSets
+        );
+        self == other
+            || (self == Part::ApiDetails && per_api)
+            || (self == Part::RestApis && (per_api || matches!(other, Part::ApiDetails | Part::ResourcePolicies)))
+            || (self == Part::Stages && matches!(other, Part::WebAcls | Part::IpSets))
+            || (self == Part::WebAcls && other == Part::IpSets)
+            || (self == Part::UsagePlans && other == Part::UsagePlanKeys)
     }
 }
 
@@ -480,6 +503,8 @@ pub enum GapReason {
     NotImplemented,
     Unreachable,
     Unparseable,
+    /// Not read because the Lambda function's time was running out.
+    DeadlineReached,
     Other,
 }
 
@@ -492,6 +517,7 @@ impl GapReason {
             GapReason::NotImplemented => "not implemented by the endpoint",
             GapReason::Unreachable => "endpoint unreachable",
             GapReason::Unparseable => "not understood",
+            GapReason::DeadlineReached => "not read before the function's deadline",
             GapReason::Other => "failed",
         }
     }
@@ -544,9 +570,27 @@ pub fn is_region_name(region: &str) -> bool {
         && !parts[parts.len() - 1].is_empty()
 }
 
+/// A requests-per-second limit from a flag or setting: a whole number from 1 to 100.
+pub fn parse_max_rps(value: &str) -> Result<u32, String> {
+    match value.trim().parse::<u32>() {
+        Ok(n) if (1..=100).contains(&n) => Ok(n),
+        _ => Err(format!("'{value}' is not a whole number from 1 to 100")),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_gap_hides_what_is_read_through_it() {
+        assert!(Part::RestApis.includes(Part::Stages) && Part::RestApis.includes(Part::ResourcePolicies));
+        assert!(Part::ApiDetails.includes(Part::Deployments) && Part::ApiDetails.includes(Part::WebAcls));
+        assert!(Part::Stages.includes(Part::WebAcls));
+        assert!(!Part::Stages.includes(Part::Resources));
+        assert!(Part::UsagePlans.includes(Part::UsagePlanKeys) && !Part::UsagePlanKeys.includes(Part::UsagePlans));
+        assert!(!Part::ApiDetails.includes(Part::UsagePlans));
+    }
 
     #[test]
     fn region_names() {

@@ -3,6 +3,8 @@
 
 mod support;
 
+use support::fault_proxy::{Fault, Rule};
+
 use aws_sdk_apigateway::types::EndpointType;
 use gatecheck::audit::{parse_snapshot, report, snapshot_json};
 use gatecheck::collect::{collect, CollectError, CollectOptions};
@@ -177,7 +179,10 @@ async fn gc900_access_denied_names_scope_blinds_checks_and_keeps_the_rest() {
     s.keyed(&mut api, "/a", "GET").await.unwrap();
     s.deploy(&api, "prod").await.unwrap();
 
-    let proxy = support::deny_proxy::start(&support::moto().endpoint, vec!["GET /usageplans".into()]);
+    let proxy = support::fault_proxy::start(
+        &support::moto().endpoint,
+        vec![Rule::always("GET /usageplans", Fault::Deny)],
+    );
     let denied = TestAccount::at(&proxy.endpoint, &account.id, &account.region);
     let snapshot = snapshot_of(&denied, Scope::default()).await;
     assert_eq!(snapshot.gaps.len(), 1);
@@ -520,9 +525,9 @@ async fn unreadable_web_acl_is_gc900_for_its_stages_only() {
     s.deploy(&api, "prod").await.unwrap();
     s.web_acl("blocks-all", true, &[], (&api, "prod")).await.unwrap();
 
-    let proxy = support::deny_proxy::start(
+    let proxy = support::fault_proxy::start(
         &support::moto().endpoint,
-        vec!["x-amz-target: AWSWAF_20190729.GetWebACL".into()],
+        vec![Rule::always("x-amz-target: AWSWAF_20190729.GetWebACL", Fault::Deny)],
     );
     let denied = TestAccount::at(&proxy.endpoint, &account.id, &account.region);
     let report = report(&[snapshot_of(&denied, Scope::default()).await], Duration::ZERO);
@@ -651,9 +656,9 @@ async fn deployment_api_summary_is_read_from_aws_wire_shape() {
         r#"{{"id":"{deployment}","createdDate":1.7e9,"apiSummary":{{"/a":{{"GET":{{"authorizationType":"NONE","apiKeyRequired":true}}}},"/old":{{"DELETE":{{"authorizationType":"AWS_IAM","apiKeyRequired":false}}}}}}}}"#
     );
     let pattern = format!("GET /restapis/{}/deployments/{deployment}", api.id);
-    let proxy = support::deny_proxy::start_with(
+    let proxy = support::fault_proxy::start(
         &support::plain_moto().endpoint,
-        vec![(pattern, support::deny_proxy::Answer::Canned(canned))],
+        vec![Rule::always(&pattern, Fault::Canned(canned))],
     );
     let proxied = TestAccount::at(&proxy.endpoint, &account.id, &account.region);
     let snapshot = snapshot_of(&proxied, Scope::default()).await;

@@ -8,8 +8,12 @@ async fn main() -> Result<(), Error> {
     gatecheck::lambda::init_tracing();
     let settings = gatecheck::lambda::Settings::from_env()?;
     let function = gatecheck::lambda::Function::new(settings).await;
-    lambda_runtime::run(service_fn(|event: LambdaEvent<Value>| async {
-        function.handle(event.payload).await.map_err(Error::from)
+    let function = &function;
+    lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| async move {
+        function
+            .handle_until(event.payload, event.context.deadline)
+            .await
+            .map_err(Error::from)
     }))
     .await
 }

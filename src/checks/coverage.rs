@@ -28,7 +28,7 @@ static GC900_META: CheckMeta = CheckMeta {
 pub fn blinded_checks(gap: &CoverageGap) -> Vec<&'static str> {
     REGISTRY
         .iter()
-        .filter(|c| c.meta.reads.contains(&gap.part))
+        .filter(|c| c.meta.reads.iter().any(|part| gap.part.includes(*part)))
         .map(|c| c.meta.id)
         .collect()
 }
@@ -76,10 +76,10 @@ fn audit_incomplete(snapshot: &Snapshot) -> Vec<Finding> {
                 (None, _, None) => format!("the whole of {}", snapshot.region),
             };
             let blinded = blinded_checks(gap);
-            let verb = if gap.reason == GapReason::Unparseable {
-                "returned what gatecheck could not parse"
-            } else {
-                "failed"
+            let verb = match gap.reason {
+                GapReason::Unparseable => "returned what gatecheck could not parse",
+                GapReason::DeadlineReached => "was not called",
+                _ => "failed",
             };
             builder
                 .detail(format!(

@@ -130,8 +130,10 @@ pub fn evaluate(snapshot: &Snapshot) -> Evaluation {
 /// A finding of a check that relies on something unreadable in its scope is a guess: GC900
 /// reports the gap instead.
 fn is_blinded(meta: &CheckMeta, finding: &Finding, gaps: &[CoverageGap]) -> bool {
-    gaps.iter()
-        .any(|gap| meta.reads.contains(&gap.part) && gap.covers(finding.api_id.as_deref(), finding.stage.as_deref()))
+    gaps.iter().any(|gap| {
+        meta.reads.iter().any(|part| gap.part.includes(*part))
+            && gap.covers(finding.api_id.as_deref(), finding.stage.as_deref())
+    })
 }
 
 fn in_scope(finding: &Finding, snapshot: &Snapshot) -> bool {

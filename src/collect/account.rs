@@ -10,8 +10,9 @@ pub(crate) async fn read_account(reader: &Reader) -> Account {
         match reader.sts.get_caller_identity().send().await {
             Ok(identity) => identity.account().map(str::to_string),
             Err(err) => {
-                // Only labels findings; no check depends on it.
-                tracing::warn!("could not read the caller identity: {}", classify(&err).message);
+                // No check depends on it, but findings lose their account and their
+                // fingerprints change: say so rather than let alerts churn silently.
+                reader.record_gap(classify(&err).into_gap(Part::CallerIdentity, "GetCallerIdentity", None, None));
                 None
             }
         }

@@ -146,6 +146,18 @@ fn to_btree(map: Option<&HashMap<String, String>>) -> BTreeMap<String, String> {
 /// Resources (with methods), authorizers, stages and the deployments they serve: three
 /// calls per API, plus one per distinct deployment.
 async fn read_api_details(reader: &Reader, mut api: RestApi) -> RestApi {
+    if reader.past_deadline() {
+        reader.record_gap(crate::model::CoverageGap {
+            part: Part::ApiDetails,
+            operation: "GetResources, GetStages, GetAuthorizers".into(),
+            api_id: Some(api.id.clone()),
+            stage: None,
+            object_id: None,
+            reason: crate::model::GapReason::DeadlineReached,
+            message: "the function's time ran out before this API was read".into(),
+        });
+        return api;
+    }
     let (resources, authorizers, stages) = tokio::join!(
         read_resources(reader, &api.id),
         read_authorizers(reader, &api.id),

@@ -5,18 +5,37 @@ mod account;
 mod apigateway;
 mod calls;
 mod errors;
+pub mod rate_limit;
 mod wafv2;
 
 pub use calls::CallCounter;
 pub use errors::CollectError;
+pub use rate_limit::RateLimits;
 
 use crate::model::{CoverageGap, Scope, Snapshot};
+use aws_sdk_apigateway::config::retry::{RetryPartition, TokenBucket};
 use std::collections::BTreeSet;
 use std::sync::{Arc, Mutex};
 use tokio::sync::Semaphore;
 
 /// Default number of AWS calls in flight at once.
 pub const DEFAULT_CONCURRENCY: usize = 4;
+
+/// How the CLI and the function retry what still comes back throttled or failed: the SDK's
+/// standard strategy (exponential backoff with jitter, honouring `x-amz-retry-after`), with
+/// more attempts than its default of 3, since an audit can wait and a gap costs coverage.
+pub fn retry_config() -> aws_config::retry::RetryConfig {
+    aws_config::retry::RetryConfig::standard().with_max_attempts(5)
+}
+
+/// Bounds on one call, so that a slow or silent endpoint cannot hang an audit.
+pub fn timeout_config() -> aws_config::timeout::TimeoutConfig {
+    aws_config::timeout::TimeoutConfig::builder()
+        .connect_timeout(std::time::Duration::from_secs(5))
+        .operation_attempt_timeout(std::time::Duration::from_secs(30))
+        .operation_timeout(std::time::Duration::from_secs(120))
+        .build()
+}
 
 /// Reports progress as (APIs read, APIs in total).
 pub type Progress = Arc<dyn Fn(usize, usize) + Send + Sync>;
@@ -49,6 +68,11 @@ pub struct CollectOptions {
     pub scope: Scope,
     /// AWS calls in flight at once (at least 1).
     pub concurrency: usize,
+    /// API Gateway requests per second for this account and region; None: no limit.
+    pub rate_limits: Option<RateLimits>,
+    /// When to stop starting reads (a Lambda function's time running out): what is not read
+    /// by then becomes a gap, and the audit reports what it covered.
+    pub deadline: Option<std::time::Instant>,
     pub progress: Option<Progress>,
 }
 
@@ -57,6 +81,8 @@ impl Default for CollectOptions {
         CollectOptions {
             scope: Scope::default(),
             concurrency: DEFAULT_CONCURRENCY,
+            rate_limits: Some(RateLimits::default()),
+            deadline: None,
             progress: None,
         }
     }
@@ -70,20 +96,55 @@ pub(crate) struct Reader {
     pub wafv2: aws_sdk_wafv2::Client,
     permits: Semaphore,
     gaps: Mutex<Vec<CoverageGap>>,
+    deadline: Option<std::time::Instant>,
 }
 
 impl Reader {
-    fn new(configs: &ServiceConfigs, concurrency: usize, counter: &CallCounter) -> Result<Reader, CollectError> {
+    fn new(configs: &ServiceConfigs, options: &CollectOptions, counter: &CallCounter) -> Result<Reader, CollectError> {
+        let region = configs.region().ok_or(CollectError::NoRegion)?;
+        // The SDK's default retry quota (shared, 500 tokens, 14 per transient retry) runs dry
+        // within one audit of a few hundred calls when an endpoint blips; the rate limiter
+        // already bounds the request rate, and max attempts bound each call.
+        let partition = || {
+            RetryPartition::custom(format!("gatecheck-{region}"))
+                .token_bucket(TokenBucket::unlimited())
+                .build()
+        };
+        let mut apigateway = configs
+            .apigateway
+            .to_builder()
+            .interceptor(counter.clone())
+            .retry_partition(partition());
+        if let Some(limits) = options.rate_limits {
+            apigateway = apigateway.http_client(rate_limit::RateLimitedClient::new(
+                configs.apigateway.http_client(),
+                limits,
+            ));
+        }
+        let sts = configs
+            .sts
+            .to_builder()
+            .interceptor(counter.clone())
+            .retry_partition(partition());
+        let wafv2 = configs
+            .wafv2
+            .to_builder()
+            .interceptor(counter.clone())
+            .retry_partition(partition());
         Ok(Reader {
-            region: configs.region().ok_or(CollectError::NoRegion)?,
-            apigateway: aws_sdk_apigateway::Client::from_conf(
-                configs.apigateway.to_builder().interceptor(counter.clone()).build(),
-            ),
-            sts: aws_sdk_sts::Client::from_conf(configs.sts.to_builder().interceptor(counter.clone()).build()),
-            wafv2: aws_sdk_wafv2::Client::from_conf(configs.wafv2.to_builder().interceptor(counter.clone()).build()),
-            permits: Semaphore::new(concurrency.max(1)),
+            apigateway: aws_sdk_apigateway::Client::from_conf(apigateway.build()),
+            sts: aws_sdk_sts::Client::from_conf(sts.build()),
+            wafv2: aws_sdk_wafv2::Client::from_conf(wafv2.build()),
+            region,
+            permits: Semaphore::new(options.concurrency.max(1)),
             gaps: Mutex::new(Vec::new()),
+            deadline: options.deadline,
         })
+    }
+
+    /// Whether the deadline has passed: no new read may start.
+    pub fn past_deadline(&self) -> bool {
+        self.deadline.is_some_and(|d| std::time::Instant::now() >= d)
     }
 
     /// Waits for a slot among the bounded in-flight calls.
@@ -139,7 +200,7 @@ impl Reader {
 /// rejected, the scoped API or stage does not exist); every other failure is a gap.
 pub async fn collect(configs: &ServiceConfigs, options: &CollectOptions) -> Result<Snapshot, CollectError> {
     let counter = CallCounter::default();
-    let reader = Reader::new(configs, options.concurrency, &counter)?;
+    let reader = Reader::new(configs, options, &counter)?;
     let region = reader.region.clone();
 
     if options.scope.account_only {
@@ -175,7 +236,7 @@ pub async fn collect(configs: &ServiceConfigs, options: &CollectOptions) -> Resu
 /// The region's custom domain names with their base path mappings, for finding the API
 /// behind a custom domain before reading it. What cannot be read is an error here.
 pub async fn domain_names(configs: &ServiceConfigs) -> Result<Vec<crate::model::DomainName>, CollectError> {
-    let reader = Reader::new(configs, DEFAULT_CONCURRENCY, &CallCounter::default())?;
+    let reader = Reader::new(configs, &CollectOptions::default(), &CallCounter::default())?;
     let domains = apigateway::read_domain_names(&reader).await;
     match reader.gaps.into_inner().unwrap_or_else(|e| e.into_inner()).pop() {
         Some(gap) => Err(CollectError::Unreadable {

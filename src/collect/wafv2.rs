@@ -82,6 +82,19 @@ async fn read_web_acl(reader: &Reader, apis: &[RestApi], arn: &str) -> Option<We
         record_for_stages(reader, apis, &[arn], gap);
         return None;
     };
+    if reader.past_deadline() {
+        let gap = CoverageGap {
+            part: Part::WebAcls,
+            operation: "GetWebACL".into(),
+            api_id: None,
+            stage: None,
+            object_id: Some(arn.to_string()),
+            reason: GapReason::DeadlineReached,
+            message: "the function's time ran out before this web ACL was read".into(),
+        };
+        record_for_stages(reader, apis, &[arn], gap);
+        return None;
+    }
     let _permit = reader.permit().await;
     let result = reader
         .wafv2

@@ -488,7 +488,7 @@ fn gap_for(c: &Context, parts: &[Part]) -> Option<String> {
     c.snapshot
         .gaps
         .iter()
-        .find(|g| parts.contains(&g.part) && g.covers(Some(&c.api.id), Some(&c.stage.name)))
+        .find(|g| parts.iter().any(|p| g.part.includes(*p)) && g.covers(Some(&c.api.id), Some(&c.stage.name)))
         .map(|g| {
             format!(
                 "{} could not be read ({}: {})",

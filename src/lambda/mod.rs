@@ -4,7 +4,7 @@
 pub mod events;
 
 use crate::audit;
-use crate::collect::{self, CollectOptions, ServiceConfigs, DEFAULT_CONCURRENCY};
+use crate::collect::{self, CollectOptions, RateLimits, ServiceConfigs, DEFAULT_CONCURRENCY};
 use crate::finding::{Report, Severity};
 use crate::model::{Scope, Snapshot};
 use crate::sinks::{emf, sns};
@@ -13,7 +13,7 @@ use events::{parse_event, Work};
 use serde_json::{json, Value};
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::Write;
-use std::time::{Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 /// The function's settings, read from its environment and checked once, at init.
 #[derive(Debug, Clone, PartialEq)]
@@ -28,6 +28,9 @@ pub struct Settings {
     pub regions: Vec<String>,
     /// `GATECHECK_CONCURRENCY` (default 4): AWS calls in flight per region.
     pub concurrency: usize,
+    /// `GATECHECK_MAX_RPS` (default 10, API Gateway's quota): API Gateway requests per second
+    /// per account and region, with a burst of four seconds' worth.
+    pub rate_limits: RateLimits,
 }
 
 #[derive(Debug, thiserror::Error, PartialEq)]
@@ -102,14 +105,34 @@ impl Settings {
             },
             None => DEFAULT_CONCURRENCY,
         };
+        let rate_limits = match get("GATECHECK_MAX_RPS") {
+            Some(value) => match crate::model::parse_max_rps(&value) {
+                Ok(n) => RateLimits::per_second(n),
+                Err(why) => return Err(error("GATECHECK_MAX_RPS", &value, &why)),
+            },
+            None => RateLimits::default(),
+        };
         Ok(Settings {
             topic_arn,
             publish_severity,
             namespace,
             regions,
             concurrency,
+            rate_limits,
         })
     }
+}
+
+tokio::task_local! {
+    /// When the current invocation must stop starting reads.
+    static READ_DEADLINE: Option<Instant>;
+}
+
+/// How long an invocation may go on reading: its remaining time less what reporting and
+/// publishing need (a quarter of it, at most 15 seconds).
+pub fn reading_budget(deadline_epoch_ms: u64, now_epoch_ms: u64) -> Duration {
+    let remaining = Duration::from_millis(deadline_epoch_ms.saturating_sub(now_epoch_ms));
+    remaining - (remaining / 4).min(Duration::from_secs(15))
 }
 
 /// What the function keeps between invocations: settings and AWS clients, built once.
@@ -122,7 +145,16 @@ pub struct Function {
 
 impl Function {
     pub async fn new(settings: Settings) -> Self {
-        let base = aws_config::defaults(BehaviorVersion::latest()).load().await;
+        let base = aws_config::defaults(BehaviorVersion::latest())
+            .retry_config(collect::retry_config())
+            .timeout_config(collect::timeout_config())
+            .load()
+            .await;
+        Self::with_sdk_config(settings, base)
+    }
+
+    /// The function over a given AWS configuration (an emulator's, in tests).
+    pub fn with_sdk_config(settings: Settings, base: SdkConfig) -> Self {
         let configs = settings
             .regions
             .iter()
@@ -153,6 +185,18 @@ impl Function {
         region
             .filter(|r| crate::model::is_region_name(r))
             .unwrap_or_else(|| self.settings.regions[0].clone())
+    }
+
+    /// Handles one invocation that must finish before `deadline` (the Lambda context's, in
+    /// milliseconds since the epoch): reads stop in time to report and publish, and what was
+    /// not read is a GC900.
+    pub async fn handle_until(&self, event: Value, deadline_epoch_ms: u64) -> anyhow::Result<Value> {
+        let now_ms = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map(|d| d.as_millis() as u64)
+            .unwrap_or(0);
+        let stop_reading = Instant::now() + reading_budget(deadline_epoch_ms, now_ms);
+        READ_DEADLINE.scope(Some(stop_reading), self.handle(event)).await
     }
 
     /// Handles one invocation. Malformed events are an error before anything is read or
@@ -306,6 +350,8 @@ impl Function {
         let options = CollectOptions {
             scope,
             concurrency: self.settings.concurrency,
+            rate_limits: Some(self.settings.rate_limits),
+            deadline: READ_DEADLINE.try_with(|d| *d).ok().flatten(),
             progress: None,
         };
         collect::collect(&self.configs(region), &options).await

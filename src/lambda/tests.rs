@@ -17,6 +17,13 @@ fn settings_defaults_and_validation() {
     assert_eq!(s.namespace, "Gatecheck");
     assert_eq!(s.regions, ["eu-west-1"]);
     assert_eq!(s.concurrency, DEFAULT_CONCURRENCY);
+    assert_eq!(
+        s.rate_limits,
+        crate::collect::RateLimits {
+            per_second: 10,
+            burst: 40
+        }
+    );
 
     let s = settings(&[
         ("AWS_REGION", "eu-west-1"),
@@ -24,9 +31,17 @@ fn settings_defaults_and_validation() {
         ("GATECHECK_TOPIC_ARN", "arn:aws:sns:eu-west-1:111122223333:gatecheck"),
         ("GATECHECK_PUBLISH_SEVERITY", "HIGH"),
         ("GATECHECK_CONCURRENCY", "8"),
+        ("GATECHECK_MAX_RPS", "5"),
     ])
     .unwrap();
     assert_eq!(s.regions, ["us-east-1", "eu-central-1"]);
+    assert_eq!(
+        s.rate_limits,
+        crate::collect::RateLimits {
+            per_second: 5,
+            burst: 20
+        }
+    );
     assert_eq!(s.publish_severity, Severity::High);
 
     for (vars, name) in [
@@ -41,6 +56,10 @@ fn settings_defaults_and_validation() {
         (
             vec![("AWS_REGION", "eu-west-1"), ("GATECHECK_CONCURRENCY", "0")],
             "GATECHECK_CONCURRENCY",
+        ),
+        (
+            vec![("AWS_REGION", "eu-west-1"), ("GATECHECK_MAX_RPS", "1000")],
+            "GATECHECK_MAX_RPS",
         ),
         (
             vec![("AWS_REGION", "eu-west-1"), ("GATECHECK_NAMESPACE", "AWS/ApiGateway")],
@@ -313,4 +332,15 @@ fn stage_arns() {
         None
     );
     assert_eq!(stage_of_arn("arn:aws:apigateway:eu-west-1::/restapis/abc"), None);
+}
+
+#[test]
+fn reading_stops_in_time_to_publish() {
+    use std::time::Duration;
+    // 15 minutes left: read for all but the last 15 seconds.
+    assert_eq!(reading_budget(1_000_900_000, 1_000_000_000), Duration::from_secs(885));
+    // 20 seconds left: a quarter is kept for reporting and publishing.
+    assert_eq!(reading_budget(1_000_020_000, 1_000_000_000), Duration::from_secs(15));
+    // Already past: nothing more is read.
+    assert_eq!(reading_budget(1_000_000_000, 1_000_005_000), Duration::ZERO);
 }

@@ -5,7 +5,7 @@
 #![allow(dead_code)]
 
 pub mod bin;
-pub mod deny_proxy;
+pub mod fault_proxy;
 pub mod seed;
 
 use aws_config::{BehaviorVersion, Region, SdkConfig};
@@ -144,6 +144,18 @@ impl Intercept for MotoAccount {
 /// An SDK config for moto: test credentials, no retries (moto answers 500 to calls it
 /// lacks, and retries would only triple them).
 pub fn sdk_config(endpoint: &str, region: &str) -> SdkConfig {
+    sdk_config_with(endpoint, region, RetryConfig::disabled())
+}
+
+/// The SDK's standard retries with a short first backoff, for what a fault proxy injects.
+pub fn fast_retries() -> RetryConfig {
+    RetryConfig::standard()
+        .with_max_attempts(5)
+        .with_initial_backoff(Duration::from_millis(5))
+        .with_max_backoff(Duration::from_millis(200))
+}
+
+pub fn sdk_config_with(endpoint: &str, region: &str, retry: RetryConfig) -> SdkConfig {
     SdkConfig::builder()
         .behavior_version(BehaviorVersion::latest())
         .region(Region::new(region.to_string()))
@@ -151,7 +163,7 @@ pub fn sdk_config(endpoint: &str, region: &str) -> SdkConfig {
         .credentials_provider(aws_credential_types::provider::SharedCredentialsProvider::new(
             Credentials::new("testing", "testing", None, None, "moto"),
         ))
-        .retry_config(RetryConfig::disabled())
+        .retry_config(retry)
         .build()
 }
 
@@ -170,7 +182,12 @@ impl TestAccount {
     }
 
     pub fn at(endpoint: &str, account_id: &str, region: &str) -> Self {
-        let sdk = sdk_config(endpoint, region);
+        Self::at_with(endpoint, account_id, region, RetryConfig::disabled())
+    }
+
+    /// The same account through `endpoint`, with these retries.
+    pub fn at_with(endpoint: &str, account_id: &str, region: &str, retry: RetryConfig) -> Self {
+        let sdk = sdk_config_with(endpoint, region, retry);
         let header = MotoAccount(account_id.to_string());
         let apigateway = aws_sdk_apigateway::config::Builder::from(&sdk)
             .interceptor(header.clone())

@@ -1,0 +1,307 @@
+//! Audits under injected faults, denied reads, API Gateway's request quota and a deadline,
+//! against a seeded moto account behind the fault proxy. Each scenario is compared with a
+//! clean audit of the same account: retryable faults must change nothing; a denied read
+//! must be a GC900 that names what it blinds, with no finding guessed and none lost
+//! elsewhere. `make reliability` prints the table this test builds.
+
+mod support;
+
+use gatecheck::audit::{report, snapshot_json};
+use gatecheck::checks::find_check;
+use gatecheck::collect::{collect, CollectOptions, RateLimits};
+use gatecheck::finding::{Finding, Report};
+use gatecheck::model::{CoverageGap, Snapshot};
+use std::collections::BTreeSet;
+use std::time::{Duration, Instant};
+use support::fault_proxy::{self, Fault, FaultProxy, Rule};
+use support::seed::{seed_demo_account, DEMO_KEY_VALUES};
+use support::TestAccount;
+
+const ACCOUNT: &str = "000000000600";
+const REGION: &str = "eu-west-3";
+
+struct Row {
+    scenario: String,
+    faults: usize,
+    completed: bool,
+    identical: Option<bool>,
+    gc900: usize,
+    panicked: bool,
+    leaks: usize,
+    silent: bool,
+    problems: Vec<String>,
+}
+
+/// Audits `account` with `options` in its own task, so that a panic is counted, not fatal.
+async fn audit(account: &TestAccount, options: CollectOptions) -> Result<Option<(Snapshot, Report)>, ()> {
+    let configs = account.configs.clone();
+    let task = tokio::spawn(async move {
+        let snapshot = collect(&configs, &options).await.ok()?;
+        let report = report(std::slice::from_ref(&snapshot), Duration::ZERO);
+        Some((snapshot, report))
+    });
+    task.await.map_err(|e| assert!(e.is_panic(), "{e}"))
+}
+
+fn fingerprints(findings: &[Finding]) -> BTreeSet<String> {
+    findings
+        .iter()
+        .map(|f| format!("{} {}", f.check, f.fingerprint))
+        .collect()
+}
+
+/// Whether a gap hides what `finding`'s check would say there.
+fn blinded(finding: &Finding, gaps: &[CoverageGap]) -> bool {
+    let Some(check) = find_check(&finding.check) else {
+        return false;
+    };
+    gaps.iter().any(|gap| {
+        check.meta.reads.iter().any(|part| gap.part.includes(*part))
+            && gap.covers(finding.api_id.as_deref(), finding.stage.as_deref())
+    })
+}
+
+fn leaks(snapshot: &Snapshot, report: &Report) -> usize {
+    let outputs = [
+        snapshot_json(snapshot),
+        gatecheck::sinks::json(report),
+        gatecheck::sinks::text::render(report, gatecheck::finding::Severity::Critical),
+        gatecheck::sinks::sarif::render(report),
+    ];
+    outputs
+        .iter()
+        .map(|out| DEMO_KEY_VALUES.iter().filter(|v| out.contains(*v)).count())
+        .sum()
+}
+
+/// Compares a faulted audit with the clean one.
+fn judge(
+    scenario: &str,
+    clean: &Report,
+    result: Result<Option<(Snapshot, Report)>, ()>,
+    proxy: Option<&FaultProxy>,
+    retryable: bool,
+) -> Row {
+    let faults = proxy.map_or(0, |p| {
+        p.stats.injected_total() + p.stats.over_quota.load(std::sync::atomic::Ordering::Relaxed)
+    });
+    let mut row = Row {
+        scenario: scenario.to_string(),
+        faults,
+        completed: false,
+        identical: None,
+        gc900: 0,
+        panicked: result.is_err(),
+        leaks: 0,
+        silent: false,
+        problems: Vec::new(),
+    };
+    let Ok(Some((snapshot, faulted))) = result else {
+        row.problems.push("the audit did not complete".into());
+        return row;
+    };
+    row.completed = true;
+    row.leaks = leaks(&snapshot, &faulted);
+    let gc900: Vec<&Finding> = faulted.findings.iter().filter(|f| f.check == "GC900").collect();
+    row.gc900 = gc900.len();
+    let clean_set = fingerprints(&clean.findings);
+    let faulted_set = fingerprints(&faulted.findings);
+    row.identical = Some(clean_set == faulted_set);
+    if retryable && clean_set != faulted_set {
+        row.problems.push(format!(
+            "retryable faults changed the findings: lost {:?}, gained {:?}",
+            clean_set.difference(&faulted_set).collect::<Vec<_>>(),
+            faulted_set.difference(&clean_set).collect::<Vec<_>>()
+        ));
+    }
+    // No finding guessed: everything reported besides GC900 is what a clean audit says.
+    for f in faulted.findings.iter().filter(|f| f.check != "GC900") {
+        if !clean_set.contains(&format!("{} {}", f.check, f.fingerprint)) {
+            row.problems.push(format!("{} on {:?} was guessed", f.check, f.api_id));
+        }
+    }
+    // None lost: every clean finding is still reported unless a gap blinds its check there.
+    let gaps = gatecheck::checks::evaluate(&snapshot).gaps;
+    for f in &clean.findings {
+        if !faulted_set.contains(&format!("{} {}", f.check, f.fingerprint)) && !blinded(f, &gaps) {
+            row.problems.push(format!(
+                "{} on {:?} was lost with no gap to explain it",
+                f.check, f.api_id
+            ));
+        }
+    }
+    let non_retryable = proxy.is_some_and(|p| p.stats.injected.lock().expect("stats lock").contains_key("AccessDenied"));
+    if non_retryable && gc900.is_empty() {
+        row.silent = true;
+        row.problems.push("reads were denied and no GC900 says so".into());
+    }
+    if !retryable && faults > 0 && gc900.is_empty() && clean_set != faulted_set {
+        row.silent = true;
+    }
+    row
+}
+
+fn print_table(rows: &[Row]) {
+    println!();
+    println!(
+        "{:<44} {:>6} {:>9} {:>10} {:>6} {:>7} {:>6} {:>7}",
+        "scenario", "faults", "completed", "findings", "GC900", "panics", "leaks", "silent"
+    );
+    for r in rows {
+        println!(
+            "{:<44} {:>6} {:>9} {:>10} {:>6} {:>7} {:>6} {:>7}",
+            r.scenario,
+            r.faults,
+            if r.completed { "yes" } else { "no" },
+            match r.identical {
+                Some(true) => "identical",
+                Some(false) => "differ",
+                None => "-",
+            },
+            r.gc900,
+            u8::from(r.panicked),
+            r.leaks,
+            u8::from(r.silent)
+        );
+    }
+    let total = |f: fn(&Row) -> usize| rows.iter().map(f).sum::<usize>();
+    println!(
+        "{} scenarios · {} faults injected · {} audits completed · panics {} · leaked values {} · silent passes {}",
+        rows.len(),
+        total(|r| r.faults),
+        total(|r| usize::from(r.completed)),
+        total(|r| usize::from(r.panicked)),
+        total(|r| r.leaks),
+        total(|r| usize::from(r.silent))
+    );
+}
+
+/// The reads an audit makes, as the fault proxy matches them.
+const READS: &[(&str, &str)] = &[
+    ("GetRestApis", "GET /restapis?"),
+    ("GetResources", "GET /restapis/*/resources"),
+    ("GetStages", "GET /restapis/*/stages"),
+    ("GetAuthorizers", "GET /restapis/*/authorizers"),
+    ("GetDeployment", "GET /restapis/*/deployments/"),
+    ("GetUsagePlans", "GET /usageplans?"),
+    ("GetUsagePlanKeys", "GET /usageplans/*/keys"),
+    ("GetApiKeys", "GET /apikeys"),
+    ("GetAccount", "GET /account"),
+    ("GetDomainNames", "GET /domainnames?"),
+    ("GetBasePathMappings", "GET /domainnames/*/basepathmappings"),
+    ("GetWebACL", "x-amz-target: AWSWAF_20190729.GetWebACL"),
+    ("GetIPSet", "x-amz-target: AWSWAF_20190729.GetIPSet"),
+];
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn fault_scenarios_lose_nothing_and_leak_nothing() {
+    let moto = &support::moto().endpoint;
+    let direct = TestAccount::at_with(moto, ACCOUNT, REGION, support::fast_retries());
+    seed_demo_account(&direct.seeder()).await.expect("seed");
+    let unlimited = || CollectOptions {
+        rate_limits: None,
+        ..CollectOptions::default()
+    };
+    let (_, clean) = audit(&direct, unlimited()).await.unwrap().expect("clean audit");
+    assert!(
+        clean.findings.iter().all(|f| f.check != "GC900"),
+        "the clean audit sees everything"
+    );
+    let mut rows = Vec::new();
+
+    // Every call fails once with a retryable fault; the SDK's retries see it through.
+    let retryable = [
+        ("429 TooManyRequests + Retry-After", Fault::Throttle),
+        ("500 Internal Server Error", Fault::ServerError),
+        ("503 ServiceUnavailable", Fault::Unavailable),
+        ("connection reset", Fault::Reset),
+        ("slow answer (50 ms)", Fault::Slow(Duration::from_millis(50))),
+    ];
+    for (name, fault) in retryable {
+        let proxy = fault_proxy::start(moto, vec![Rule::once_per_request("", fault)]);
+        let account = TestAccount::at_with(&proxy.endpoint, ACCOUNT, REGION, support::fast_retries());
+        let result = audit(&account, unlimited()).await;
+        rows.push(judge(
+            &format!("{name}, every call once"),
+            &clean,
+            result,
+            Some(&proxy),
+            true,
+        ));
+    }
+
+    // Each read denied in turn.
+    for (operation, pattern) in READS {
+        let proxy = fault_proxy::start(moto, vec![Rule::always(pattern, Fault::Deny)]);
+        let account = TestAccount::at_with(&proxy.endpoint, ACCOUNT, REGION, support::fast_retries());
+        let result = audit(&account, unlimited()).await;
+        let mut row = judge(
+            &format!("AccessDenied on {operation}"),
+            &clean,
+            result,
+            Some(&proxy),
+            false,
+        );
+        if proxy.stats.injected_total() == 0 {
+            row.problems.push(format!("{operation} was never called"));
+        }
+        rows.push(row);
+    }
+
+    // API Gateway's quota enforced as AWS does; no SDK retries to hide a 429. With the
+    // default limiter nothing is throttled; without it, the same audit is.
+    for (name, limits) in [
+        ("quota 10/s burst 40, default limiter", Some(RateLimits::default())),
+        ("quota 10/s burst 40, no limiter (control)", None),
+    ] {
+        // Two requests of slack for loopback scheduling jitter.
+        let proxy = fault_proxy::with_quota(moto, 10, 42);
+        let account = TestAccount::at(&proxy.endpoint, ACCOUNT, REGION);
+        let options = CollectOptions {
+            rate_limits: limits,
+            ..CollectOptions::default()
+        };
+        let result = audit(&account, options).await;
+        let throttled = proxy.stats.over_quota.load(std::sync::atomic::Ordering::Relaxed);
+        let mut row = judge(name, &clean, result, Some(&proxy), limits.is_some());
+        if limits.is_some() && throttled > 0 {
+            row.problems
+                .push(format!("{throttled} requests were throttled despite the limiter"));
+        }
+        if limits.is_none() && throttled == 0 {
+            row.problems
+                .push("the control run was not throttled: the quota test proves nothing".into());
+        }
+        if limits.is_none() && row.gc900 == 0 {
+            row.silent = true;
+            row.problems.push("throttled reads with no retries and no GC900".into());
+        }
+        rows.push(row);
+    }
+
+    // The deadline has passed before any API is read: every API is a GC900, nothing guessed.
+    let options = CollectOptions {
+        deadline: Some(Instant::now()),
+        rate_limits: None,
+        ..CollectOptions::default()
+    };
+    let result = audit(&direct, options).await;
+    let row = judge("deadline reached before the API reads", &clean, result, None, false);
+    let apis = clean.summary.apis_audited;
+    assert!(row.gc900 >= apis, "a GC900 per unread API: {} < {apis}", row.gc900);
+    rows.push(row);
+
+    print_table(&rows);
+    let problems: Vec<String> = rows
+        .iter()
+        .flat_map(|r| r.problems.iter().map(move |p| format!("{}: {p}", r.scenario)))
+        .collect();
+    assert!(problems.is_empty(), "{problems:#?}");
+    assert!(rows
+        .iter()
+        .all(|r| !r.panicked && r.leaks == 0 && !r.silent && r.completed));
+    assert!(rows
+        .iter()
+        .filter(|r| r.scenario.contains("every call once"))
+        .all(|r| r.faults >= 50));
+}
