@@ -7,7 +7,7 @@ export GATECHECK_PYTHON := $(abspath $(VENV))/bin/python
 # cargo-lambda and cfn-lint come from the venv.
 export PATH := $(abspath $(VENV))/bin:$(PATH)
 
-.PHONY: demo test lint fmt docs venv clean build invoke
+.PHONY: demo test lint fmt docs venv clean build invoke reliability fuzz-smoke
 
 ## demo: seed a local emulated account with broken and healthy APIs and audit it
 demo: venv
@@ -16,6 +16,17 @@ demo: venv
 ## test: formatting, lints, unit and integration tests (against a local moto)
 test: venv lint
 	cargo test --all-targets
+
+## reliability: audits under injected faults, denied reads, the request quota and a deadline;
+## prints the table of scenarios, faults, completed audits, GC900s, panics and leaked values
+reliability: venv
+	cargo test --test reliability fault_scenarios -- --nocapture
+
+## fuzz-smoke: the bad-input properties with FUZZ_CASES cases each (default 5000); a failing
+## input is kept in tests/properties.proptest-regressions and replayed first from then on
+FUZZ_CASES ?= 5000
+fuzz-smoke:
+	PROPTEST_CASES=$(FUZZ_CASES) cargo test --release --test properties -- --nocapture
 
 lint: venv
 	cargo fmt --all -- --check

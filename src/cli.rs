@@ -265,8 +265,7 @@ fn init_tracing(verbose: u8) {
         1 => "gatecheck=info,warn",
         _ => "gatecheck=debug,info",
     };
-    let filter = tracing_subscriber::EnvFilter::try_from_env("GATECHECK_LOG")
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
+    let filter = crate::log_filter::from_env(default);
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)

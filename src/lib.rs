@@ -11,6 +11,7 @@ pub mod collect;
 pub mod explain;
 pub mod finding;
 pub mod lambda;
+pub mod log_filter;
 pub mod model;
 pub mod policy;
 pub mod sinks;

@@ -192,6 +192,14 @@ async fn snapshot_file_audits_offline_with_the_same_findings() {
     assert_eq!(offline["findings"], live["findings"]);
 }
 
+/// A region that looks right but does not exist has no endpoint to reach.
+#[test]
+fn unknown_region_exits_2_naming_it() {
+    let env = [("AWS_ACCESS_KEY_ID", "testing"), ("AWS_SECRET_ACCESS_KEY", "testing")];
+    let run = gatecheck(&["audit", "--region", "xx-fake-9"], &env);
+    assert_one_line_error(&run, "could not reach API Gateway in xx-fake-9");
+}
+
 #[tokio::test]
 async fn unknown_api_exits_2() {
     let env = moto_env();

@@ -130,7 +130,13 @@ fn judge(
             ));
         }
     }
-    let non_retryable = proxy.is_some_and(|p| p.stats.injected.lock().expect("stats lock").contains_key("AccessDenied"));
+    let non_retryable = proxy.is_some_and(|p| {
+        p.stats
+            .injected
+            .lock()
+            .expect("stats lock")
+            .contains_key("AccessDenied")
+    });
     if non_retryable && gc900.is_empty() {
         row.silent = true;
         row.problems.push("reads were denied and no GC900 says so".into());
@@ -144,12 +150,12 @@ fn judge(
 fn print_table(rows: &[Row]) {
     println!();
     println!(
-        "{:<44} {:>6} {:>9} {:>10} {:>6} {:>7} {:>6} {:>7}",
+        "{:<52} {:>6} {:>9} {:>10} {:>6} {:>7} {:>6} {:>7}",
         "scenario", "faults", "completed", "findings", "GC900", "panics", "leaks", "silent"
     );
     for r in rows {
         println!(
-            "{:<44} {:>6} {:>9} {:>10} {:>6} {:>7} {:>6} {:>7}",
+            "{:<52} {:>6} {:>9} {:>10} {:>6} {:>7} {:>6} {:>7}",
             r.scenario,
             r.faults,
             if r.completed { "yes" } else { "no" },
@@ -304,4 +310,129 @@ async fn fault_scenarios_lose_nothing_and_leak_nothing() {
         .iter()
         .filter(|r| r.scenario.contains("every call once"))
         .all(|r| r.faults >= 50));
+}
+
+/// The function in-process over moto's default account (it sends no account header), in a
+/// region of its own, publishing to a topic there.
+mod lambda {
+    use super::*;
+    use gatecheck::lambda::{Function, Settings};
+    use serde_json::Value;
+
+    pub const REGION: &str = "ap-southeast-2";
+    const DEFAULT_ACCOUNT: &str = "123456789012";
+
+    pub async fn topic_with_a_critical_finding() -> String {
+        static TOPIC: tokio::sync::OnceCell<String> = tokio::sync::OnceCell::const_new();
+        TOPIC
+            .get_or_init(|| async {
+                let account = TestAccount::new(DEFAULT_ACCOUNT, REGION);
+                let s = account.seeder();
+                let mut api = s.api("no-usage-plan").await.expect("api");
+                s.keyed(&mut api, "/orders", "GET").await.expect("method");
+                s.deploy(&api, "prod").await.expect("deploy");
+                let sns = aws_sdk_sns::Client::new(&support::sdk_config(&support::moto().endpoint, REGION));
+                let topic = sns
+                    .create_topic()
+                    .name("gatecheck-findings")
+                    .send()
+                    .await
+                    .expect("topic");
+                topic.topic_arn().expect("arn").to_string()
+            })
+            .await
+            .clone()
+    }
+
+    pub fn function(endpoint: &str, topic: &str) -> Function {
+        let settings = Settings::from_lookup(|name| match name {
+            "GATECHECK_REGIONS" => Some(REGION.to_string()),
+            "GATECHECK_TOPIC_ARN" => Some(topic.to_string()),
+            _ => None,
+        })
+        .expect("settings");
+        Function::with_sdk_config(
+            settings,
+            support::sdk_config_with(endpoint, REGION, support::fast_retries()),
+        )
+    }
+
+    pub fn scheduled() -> Value {
+        let text =
+            std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/events/scheduled.json")).expect("event");
+        serde_json::from_str(&text).expect("json")
+    }
+}
+
+#[tokio::test]
+async fn a_failed_publish_fails_the_invocation_so_lambda_retries_it() {
+    let topic = lambda::topic_with_a_critical_finding().await;
+    let moto = &support::moto().endpoint;
+
+    let published = lambda::function(moto, &topic)
+        .handle(lambda::scheduled())
+        .await
+        .expect("publishes");
+    assert!(published["published_message_id"].is_string(), "{published}");
+
+    let proxy = fault_proxy::start(moto, vec![Rule::always("body:Action=Publish", Fault::Deny)]);
+    let err = lambda::function(&proxy.endpoint, &topic)
+        .handle(lambda::scheduled())
+        .await
+        .expect_err("a publish that fails is the invocation's error");
+    assert!(
+        err.to_string().contains("SNS publish") && err.to_string().contains("AccessDenied"),
+        "{err:#}"
+    );
+    assert_eq!(proxy.stats.injected_total(), 1, "only Publish was refused");
+}
+
+#[tokio::test]
+async fn at_the_deadline_reads_stop_and_the_gap_is_reported_and_published() {
+    let topic = lambda::topic_with_a_critical_finding().await;
+    let function = lambda::function(&support::moto().endpoint, &topic);
+    let now_ms = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("clock")
+        .as_millis() as u64;
+    // The invocation's deadline is now: no API may be read any more.
+    let response = function
+        .handle_until(lambda::scheduled(), now_ms)
+        .await
+        .expect("a report");
+    let findings = response["findings"].as_array().expect("findings");
+    let gc900: Vec<&str> = findings
+        .iter()
+        .filter(|f| f["check"] == "GC900")
+        .map(|f| f["detail"].as_str().unwrap_or_default())
+        .collect();
+    assert!(!gc900.is_empty(), "{response}");
+    assert!(
+        gc900
+            .iter()
+            .all(|d| d.contains("not read before the function's deadline")),
+        "{gc900:?}"
+    );
+    assert!(
+        findings.iter().all(|f| f["check"] != "GC301"),
+        "no finding guessed on an API that was not read"
+    );
+    assert!(
+        response["published_message_id"].is_string(),
+        "still published: {response}"
+    );
+    // With time to spare, the same invocation reads the API.
+    let later = now_ms + 600_000;
+    let response = function
+        .handle_until(lambda::scheduled(), later)
+        .await
+        .expect("a report");
+    assert!(
+        response["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f["check"] == "GC301"),
+        "{response}"
+    );
 }

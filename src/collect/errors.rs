@@ -9,7 +9,7 @@ use std::error::Error as StdError;
 pub enum CollectError {
     #[error("no AWS region: pass --region or set AWS_REGION")]
     NoRegion,
-    #[error("could not reach API Gateway in {region}: {message}")]
+    #[error("could not reach API Gateway in {region} (is it a region your account uses? check the network and any --endpoint-url): {message}")]
     Unreachable { region: String, message: String },
     #[error("no usable AWS credentials for {region}: {message}")]
     CredentialsRejected { region: String, message: String },

@@ -163,20 +163,30 @@ fn split_url(url: &str) -> Result<(String, String), RequestError> {
 /// A curl command as the user pasted it: one line, with quotes, maybe a `$ ` prompt and
 /// backslash line continuations.
 pub fn parse_curl_line(line: &str) -> Result<Request, RequestError> {
+    parse_words(&split_line(line)?)
+}
+
+fn split_line(line: &str) -> Result<Vec<String>, RequestError> {
     let line = line.replace("\\\r\n", " ").replace("\\\n", " ");
     let line = line.trim().trim_start_matches('$').trim();
-    let words = shell_words::split(line).map_err(|e| RequestError::Quoting(e.to_string()))?;
-    parse_curl(&words)
+    shell_words::split(line).map_err(|e| RequestError::Quoting(e.to_string()))
 }
 
 /// A curl command already split into words (as a shell passes them after `--`). A single
-/// word holding a whole command line is split as a shell would.
+/// word holding a whole command line is split once, as a shell would.
 pub fn parse_curl(words: &[String]) -> Result<Request, RequestError> {
     if let [single] = words {
         if single.trim().contains(char::is_whitespace) {
-            return parse_curl_line(single);
+            let split = split_line(single)?;
+            if split.len() > 1 {
+                return parse_words(&split);
+            }
         }
     }
+    parse_words(words)
+}
+
+fn parse_words(words: &[String]) -> Result<Request, RequestError> {
     let mut words = words.iter().map(String::as_str).peekable();
     match words.peek() {
         Some(first) if first.rsplit('/').next() == Some("curl") => {
@@ -208,8 +218,10 @@ pub fn parse_curl(words: &[String]) -> Result<Request, RequestError> {
                 Some((name, value)) => (&word[..name.len() + 2], Some(value)),
                 None => (word, None),
             }
-        } else if word.starts_with('-') && word.len() > 2 && !word.starts_with("--") {
-            (&word[..2], Some(&word[2..]))
+        } else if word.starts_with('-') && !word.starts_with("--") && word.chars().count() > 2 {
+            // Split after the option letter, on a character boundary (`-é…` is not an option).
+            let at = word.char_indices().nth(2).map_or(word.len(), |(i, _)| i);
+            (&word[..at], Some(&word[at..]))
         } else {
             (word, None)
         };
@@ -392,6 +404,17 @@ mod tests {
             Err(RequestError::NotCurl(_))
         ));
         assert_eq!(parse_curl(&[]), Err(RequestError::NoUrl));
+        // An option letter that is not ASCII is refused, not sliced through.
+        assert!(matches!(
+            parse_curl_line("curl -\u{e9}x https://a/"),
+            Err(RequestError::UnknownOption(_))
+        ));
+        assert!(matches!(
+            parse_curl_line("curl -\u{1f600}\u{1f600} https://a/"),
+            Err(RequestError::UnknownOption(_))
+        ));
+        // A space shells do not split on: one word, read once, not re-split forever.
+        assert!(parse_curl(&["curl\u{a0}https://a/".to_string()]).is_err());
     }
 
     /// The curl lines of the question that started the project.

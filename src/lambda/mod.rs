@@ -390,8 +390,7 @@ impl Function {
 /// Tracing for Lambda: JSON when the function's log format is JSON, plain text otherwise;
 /// no ANSI colours, no timestamps (CloudWatch adds its own).
 pub fn init_tracing() {
-    let filter = tracing_subscriber::EnvFilter::try_from_env("GATECHECK_LOG")
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("gatecheck=info,warn"));
+    let filter = crate::log_filter::from_env("gatecheck=info,warn");
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_ansi(false)

@@ -120,7 +120,8 @@ pub fn start(upstream: &str, rules: Vec<Rule>) -> FaultProxy {
 /// Answers 429 TooManyRequestsException to API Gateway requests beyond `per_second` with
 /// `burst`, as API Gateway's control plane does, and forwards the rest.
 pub fn with_quota(upstream: &str, per_second: u32, burst: u32) -> FaultProxy {
-    let quota = Quota::per_second(NonZeroU32::new(per_second).expect("a rate")).allow_burst(NonZeroU32::new(burst).expect("a burst"));
+    let quota = Quota::per_second(NonZeroU32::new(per_second).expect("a rate"))
+        .allow_burst(NonZeroU32::new(burst).expect("a burst"));
     start_inner(upstream, Vec::new(), Some(Arc::new(RateLimiter::direct(quota))))
 }
 
@@ -268,7 +269,12 @@ fn serve(
     let response = match rule.map(|r| &r.fault) {
         None => String::new(),
         Some(fault) => {
-            *stats.injected.lock().expect("stats lock").entry(fault.name()).or_default() += 1;
+            *stats
+                .injected
+                .lock()
+                .expect("stats lock")
+                .entry(fault.name())
+                .or_default() += 1;
             match fault {
                 Fault::Deny => error_response(
                     query,

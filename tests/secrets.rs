@@ -1,0 +1,176 @@
+//! No API key value on any output: one seeded account with known key values, every way
+//! gatecheck writes (CLI text, JSON and SARIF, debug and trace logs, snapshot files, explain
+//! with and without --lookup-key-value, the function's response, its CloudWatch lines and the
+//! SNS message as a subscriber receives it), and not one value in any of them.
+
+mod support;
+
+use gatecheck::audit::report;
+use gatecheck::collect::{collect, CollectOptions};
+use gatecheck::lambda::{Function, Settings};
+use gatecheck::sinks::{emf, sns};
+use std::time::Duration;
+use support::bin::{moto_env, run_with};
+use support::seed::{seed_demo_account, DEMO_KEY_VALUES};
+use support::TestAccount;
+
+/// moto's default account, which the CLI and the function use; a region of its own.
+const ACCOUNT: &str = "123456789012";
+const REGION: &str = "eu-south-1";
+
+fn assert_no_value(place: &str, text: &str) {
+    for value in DEMO_KEY_VALUES {
+        assert!(!text.contains(value), "a key value appears in {place}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn no_key_value_on_any_output() {
+    let account = TestAccount::new(ACCOUNT, REGION);
+    let expectations = seed_demo_account(&account.seeder()).await.expect("seed");
+    let healthy = &expectations
+        .iter()
+        .find(|e| e.api_name == "healthy-keyed")
+        .expect("control")
+        .api_id;
+    // The values are really there to leak: the emulator hands them out when asked.
+    let keys = account
+        .apigateway
+        .get_api_keys()
+        .include_values(true)
+        .send()
+        .await
+        .expect("keys");
+    let stored: Vec<&str> = keys.items().iter().filter_map(|k| k.value()).collect();
+    assert!(DEMO_KEY_VALUES[..3].iter().all(|v| stored.contains(v)), "{stored:?}");
+
+    let mut checked = 0;
+    let mut check = |place: &str, text: &str| {
+        assert!(!text.is_empty(), "{place} wrote nothing");
+        assert_no_value(place, text);
+        checked += 1;
+    };
+
+    // The CLI, as a user and as a script run it, with its most talkative logging.
+    let mut env = moto_env();
+    for (format, log) in [("text", "gatecheck=debug,info"), ("json", "trace"), ("sarif", "debug")] {
+        let mut env = env.clone();
+        env.push(("GATECHECK_LOG", log.to_string()));
+        let run = run_with(&["audit", "--region", REGION, "--format", format, "-vv"], &env);
+        check(&format!("audit --format {format} stdout"), &run.stdout);
+        check(&format!("audit --format {format} stderr at {log}"), &run.stderr);
+    }
+    let file = std::env::temp_dir().join(format!("gatecheck-secrets-{}.json", std::process::id()));
+    let file = file.to_str().expect("path");
+    let run = run_with(&["snapshot", "--region", REGION, "-o", file, "-vv"], &env);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    check("the snapshot file", &std::fs::read_to_string(file).expect("snapshot"));
+    check("snapshot stderr", &run.stderr);
+    let offline = run_with(&["audit", "--snapshot", file, "--format", "json"], &env);
+    check("an offline audit", &offline.stdout);
+
+    // explain, with the key's value in the request and looked up by value, logging at trace.
+    env.push(("GATECHECK_LOG", "trace".to_string()));
+    let url = format!("https://{healthy}.execute-api.{REGION}.amazonaws.com/prod/items");
+    let header = format!("x-api-key: {}", DEMO_KEY_VALUES[0]);
+    for format in ["text", "json"] {
+        let run = run_with(
+            &["explain", &url, "-H", &header, "--lookup-key-value", "--format", format],
+            &env,
+        );
+        assert!(run.code == 0 || run.code == 1, "{}", run.stderr);
+        check(&format!("explain --format {format}"), &run.stdout);
+        check(&format!("explain --format {format} trace log"), &run.stderr);
+        let curl = format!("curl -H '{header}' {url}");
+        let run = run_with(&["explain", "--format", format, "--", &curl], &env);
+        check(&format!("explain -- curl --format {format}"), &run.stdout);
+    }
+    // A malformed header is refused without echoing its value.
+    let bad = format!("x-api-key {}", DEMO_KEY_VALUES[1]);
+    let run = run_with(&["explain", &url, "-H", &bad], &env);
+    assert_eq!(run.code, 2);
+    check("explain's error for a malformed header", &run.stderr);
+
+    // The function: its response, its CloudWatch lines, and the SNS message in a queue.
+    let sdk = support::sdk_config(&support::moto().endpoint, REGION);
+    let topic = aws_sdk_sns::Client::new(&sdk)
+        .create_topic()
+        .name("gatecheck-secrets")
+        .send()
+        .await
+        .expect("topic")
+        .topic_arn()
+        .expect("arn")
+        .to_string();
+    let sqs = aws_sdk_sqs::Client::new(&sdk);
+    let queue = sqs
+        .create_queue()
+        .queue_name("gatecheck-secrets")
+        .send()
+        .await
+        .expect("queue");
+    let queue_url = queue.queue_url().expect("url").to_string();
+    let attributes = sqs
+        .get_queue_attributes()
+        .queue_url(&queue_url)
+        .attribute_names(aws_sdk_sqs::types::QueueAttributeName::QueueArn)
+        .send()
+        .await
+        .expect("attributes");
+    let queue_arn =
+        attributes.attributes().expect("attributes")[&aws_sdk_sqs::types::QueueAttributeName::QueueArn].clone();
+    aws_sdk_sns::Client::new(&sdk)
+        .subscribe()
+        .topic_arn(&topic)
+        .protocol("sqs")
+        .endpoint(queue_arn)
+        .send()
+        .await
+        .expect("subscribe");
+    let settings = Settings::from_lookup(|name| match name {
+        "GATECHECK_REGIONS" => Some(REGION.to_string()),
+        "GATECHECK_TOPIC_ARN" => Some(topic.clone()),
+        "GATECHECK_PUBLISH_SEVERITY" => Some("info".to_string()),
+        "GATECHECK_MAX_RPS" => Some("100".to_string()),
+        _ => None,
+    })
+    .expect("settings");
+    let function = Function::with_sdk_config(settings, sdk.clone());
+    let event = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/events/scheduled.json")).expect("event");
+    let response = function
+        .handle(serde_json::from_str(&event).expect("json"))
+        .await
+        .expect("invocation");
+    assert!(response["published_message_id"].is_string(), "{response}");
+    check("the function's response", &response.to_string());
+    let received = sqs
+        .receive_message()
+        .queue_url(&queue_url)
+        .max_number_of_messages(10)
+        .send()
+        .await
+        .expect("receive");
+    let bodies: Vec<&str> = received.messages().iter().filter_map(|m| m.body()).collect();
+    assert_eq!(bodies.len(), 1, "one message per audit");
+    check("the SNS message a subscriber receives", bodies[0]);
+
+    // What the function writes to CloudWatch for the same account.
+    let options = CollectOptions {
+        rate_limits: None,
+        ..CollectOptions::default()
+    };
+    let snapshot = collect(&account.configs, &options).await.expect("collect");
+    let report = report(std::slice::from_ref(&snapshot), Duration::ZERO);
+    check(
+        "EMF metric lines",
+        &emf::report_lines(&report, "Gatecheck", 0).join("\n"),
+    );
+    check("finding log lines", &emf::finding_log_lines(&report).join("\n"));
+    let message = sns::build_message(&report, gatecheck::finding::Severity::Info).expect("a message");
+    check(
+        "the SNS message as built",
+        &format!("{}{}{:?}", message.subject, message.body, message.attributes),
+    );
+
+    assert!(checked >= 20, "{checked} outputs checked");
+}
