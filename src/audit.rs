@@ -25,6 +25,11 @@ pub fn report(snapshots: &[Snapshot], duration: Duration) -> Report {
         if summary.account.is_none() {
             summary.account = snapshot.account.id.clone();
         }
+        if let Some(id) = &snapshot.account.id {
+            if !summary.accounts.contains(id) {
+                summary.accounts.push(id.clone());
+            }
+        }
         if !summary.regions.contains(&snapshot.region) {
             summary.regions.push(snapshot.region.clone());
         }

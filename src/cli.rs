@@ -164,6 +164,11 @@ pub struct AuditArgs {
     /// Region to audit; repeat for several (default: the profile's or AWS_REGION)
     #[arg(long = "region", value_name = "REGION", conflicts_with = "snapshot")]
     pub regions: Vec<String>,
+    /// Every region each audited account has enabled (account:ListRegions)
+    #[arg(long, conflicts_with_all = ["regions", "snapshot"])]
+    pub all_regions: bool,
+    #[command(flatten)]
+    pub accounts: AccountArgs,
     #[command(flatten)]
     pub aws: AwsArgs,
     /// Output format: text for people, json for scripts, sarif for code-scanning UIs
@@ -175,6 +180,32 @@ pub struct AuditArgs {
     /// Audit a snapshot file written by `gatecheck snapshot` instead of reading AWS
     #[arg(long, value_name = "FILE", conflicts_with_all = ["profile", "endpoint_url", "api_id"])]
     pub snapshot: Option<PathBuf>,
+}
+
+/// Auditing other accounts through a role in each.
+#[derive(Args, Debug, Clone, Default)]
+pub struct AccountArgs {
+    /// Audit the account this role is in (assumed with session name gatecheck-audit); repeat
+    /// for several accounts. Each account-region gets its own rate limit and concurrency, and
+    /// one that cannot be read is a GC900 while the rest carry on
+    #[arg(long = "role-arn", value_name = "ARN", conflicts_with = "org_role")]
+    pub role_arns: Vec<String>,
+    /// Audit every active account of the organization through the role of this name in each
+    /// (organizations:ListAccounts, from the management or a delegated account)
+    #[arg(long, value_name = "NAME")]
+    pub org_role: Option<String>,
+    /// The external ID the roles' trust policies require
+    #[arg(long, value_name = "ID")]
+    pub external_id: Option<String>,
+    /// Account-regions audited at once
+    #[arg(long, value_name = "N", default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..=64))]
+    pub parallel: u16,
+}
+
+impl AccountArgs {
+    fn any(&self) -> bool {
+        !self.role_arns.is_empty() || self.org_role.is_some()
+    }
 }
 
 #[derive(Args, Debug)]
@@ -288,6 +319,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let started = Instant::now();
             let snapshots = match &args.snapshot {
                 Some(path) => vec![load_snapshot(path)?],
+                None if args.accounts.any() || args.all_regions => runtime()?.block_on(collect_accounts(&args))?,
                 None => runtime()?.block_on(collect_regions(&args.aws, &args.regions))?,
             };
             let report = audit::report(&snapshots, started.elapsed());
@@ -479,6 +511,72 @@ async fn collect_regions(aws: &AwsArgs, regions: &[String]) -> anyhow::Result<Ve
         snapshots.push(snapshot);
     }
     Ok(snapshots)
+}
+
+/// Several accounts, or every enabled region: each account-region on its own, in parallel;
+/// what cannot be read in one is a GC900 there, and the rest carry on.
+async fn collect_accounts(args: &AuditArgs) -> anyhow::Result<Vec<Snapshot>> {
+    use collect::accounts::{self, AccountTarget, Regions};
+    for region in &args.regions {
+        if !is_region_name(region) {
+            bail!("'{region}' is not an AWS region name (expected something like eu-west-1)");
+        }
+    }
+    let base = load_sdk_config(&args.aws.connection, None).await;
+    check_credentials(&base).await?;
+    // Organizations and account:ListRegions answer in any region; STS wants one too.
+    let base = match base.region() {
+        Some(_) => base,
+        None => base.to_builder().region(Region::new("us-east-1")).build(),
+    };
+    let mut targets: Vec<AccountTarget> = args
+        .accounts
+        .role_arns
+        .iter()
+        .map(|arn| AccountTarget::role(arn))
+        .collect();
+    if let Some(bad) = targets.iter().find(|t| t.account_id.is_none()) {
+        bail!(
+            "'{}' is not an IAM role ARN (arn:aws:iam::<account>:role/<name>)",
+            bad.role_arn.as_deref().unwrap_or_default()
+        );
+    }
+    if let Some(name) = &args.accounts.org_role {
+        targets = accounts::organization_roles(&base, name).await?;
+        if targets.is_empty() {
+            bail!("the organization lists no active account");
+        }
+    }
+    if targets.is_empty() {
+        targets.push(AccountTarget::own());
+    }
+    let regions = if args.all_regions {
+        Regions::AllEnabled
+    } else if args.regions.is_empty() {
+        Regions::These(vec![base.region().map(|r| r.to_string()).unwrap_or_default()])
+    } else {
+        Regions::These(args.regions.clone())
+    };
+    let options = CollectOptions {
+        concurrency: args.aws.concurrency,
+        rate_limits: Some(collect::RateLimits::per_second(args.aws.max_rps)),
+        scope: Scope {
+            api_id: args.aws.api_id.clone(),
+            stage: args.aws.stage.clone(),
+            ..Scope::default()
+        },
+        ..CollectOptions::default()
+    };
+    Ok(accounts::collect_all(
+        &base,
+        &targets,
+        &regions,
+        args.accounts.external_id.as_deref(),
+        usize::from(args.accounts.parallel),
+        &options,
+        &ServiceConfigs::from_sdk_config,
+    )
+    .await)
 }
 
 async fn load_sdk_config(aws: &ConnectionArgs, region: Option<&str>) -> aws_config::SdkConfig {

@@ -130,7 +130,11 @@ pub struct Report {
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Summary {
+    /// The first account audited (the only one, unless several were).
     pub account: Option<String>,
+    /// Every account audited, in order.
+    #[serde(default)]
+    pub accounts: Vec<String>,
     pub regions: Vec<String>,
     pub apis_audited: usize,
     pub stages_audited: usize,

@@ -455,6 +455,8 @@ pub enum Part {
     /// The audited account's id (sts:GetCallerIdentity): findings without it carry no
     /// account and fingerprint differently.
     CallerIdentity,
+    /// The whole account-region: its role could not be assumed, or nothing could be read.
+    AccountAccess,
 }
 
 impl Part {
@@ -475,6 +477,7 @@ impl Part {
             Part::ResourcePolicies => "resource policy",
             Part::ApiDetails => "resources, authorizers, stages and deployments",
             Part::CallerIdentity => "the account id",
+            Part::AccountAccess => "everything in the account and region",
         }
     }
 
@@ -486,6 +489,7 @@ impl Part {
             Part::Resources | Part::Authorizers | Part::Stages | Part::Deployments | Part::WebAcls | Part::IpSets
         );
         self == other
+            || self == Part::AccountAccess
             || (self == Part::ApiDetails && per_api)
             || (self == Part::RestApis && (per_api || matches!(other, Part::ApiDetails | Part::ResourcePolicies)))
             || (self == Part::Stages && matches!(other, Part::WebAcls | Part::IpSets))

@@ -395,9 +395,9 @@ async fn at_the_deadline_reads_stop_and_the_gap_is_reported_and_published() {
         .duration_since(std::time::UNIX_EPOCH)
         .expect("clock")
         .as_millis() as u64;
-    // The invocation's deadline is now: no API may be read any more.
+    // The invocation's deadline is a millisecond away: no API may be read any more.
     let response = function
-        .handle_until(lambda::scheduled(), now_ms)
+        .handle_until(lambda::scheduled(), now_ms + 1)
         .await
         .expect("a report");
     let findings = response["findings"].as_array().expect("findings");
@@ -420,6 +420,17 @@ async fn at_the_deadline_reads_stop_and_the_gap_is_reported_and_published() {
     assert!(
         response["published_message_id"].is_string(),
         "still published: {response}"
+    );
+    // A deadline already past when the invocation starts (a local emulator's 0) is no
+    // deadline: everything is read.
+    let response = function.handle_until(lambda::scheduled(), 0).await.expect("a report");
+    assert!(
+        response["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f["check"] == "GC301"),
+        "{response}"
     );
     // With time to spare, the same invocation reads the API.
     let later = now_ms + 600_000;

@@ -2,6 +2,7 @@
 //! SDK types. Whatever it cannot read becomes a [`CoverageGap`], never an aborted audit.
 
 mod account;
+pub mod accounts;
 mod apigateway;
 mod calls;
 mod errors;

@@ -69,31 +69,30 @@ fn record_for_stages(reader: &Reader, apis: &[RestApi], acl_arns: &[&str], gap: 
 }
 
 async fn read_web_acl(reader: &Reader, apis: &[RestApi], arn: &str) -> Option<WebAcl> {
-    let Some(parsed) = parse_arn(arn) else {
+    let unread = |reason: GapReason, message: &str| {
         let gap = CoverageGap {
             part: Part::WebAcls,
             operation: "GetWebACL".into(),
             api_id: None,
             stage: None,
             object_id: Some(arn.to_string()),
-            reason: GapReason::NotImplemented,
-            message: "not a WAFv2 web ACL (WAF Classic is not analysed)".into(),
+            reason,
+            message: message.into(),
         };
         record_for_stages(reader, apis, &[arn], gap);
-        return None;
+        None
+    };
+    let Some(parsed) = parse_arn(arn) else {
+        return unread(
+            GapReason::NotImplemented,
+            "not a WAFv2 web ACL (WAF Classic is not analysed)",
+        );
     };
     if reader.past_deadline() {
-        let gap = CoverageGap {
-            part: Part::WebAcls,
-            operation: "GetWebACL".into(),
-            api_id: None,
-            stage: None,
-            object_id: Some(arn.to_string()),
-            reason: GapReason::DeadlineReached,
-            message: "the function's time ran out before this web ACL was read".into(),
-        };
-        record_for_stages(reader, apis, &[arn], gap);
-        return None;
+        return unread(
+            GapReason::DeadlineReached,
+            "the function's time ran out before this web ACL was read",
+        );
     }
     let _permit = reader.permit().await;
     let result = reader

@@ -195,8 +195,20 @@ impl Function {
             .duration_since(UNIX_EPOCH)
             .map(|d| d.as_millis() as u64)
             .unwrap_or(0);
-        let stop_reading = Instant::now() + reading_budget(deadline_epoch_ms, now_ms);
-        READ_DEADLINE.scope(Some(stop_reading), self.handle(event)).await
+        // Lambda always gives a deadline ahead; one already past (or none, as some local
+        // emulators send) says nothing about the time left.
+        if deadline_epoch_ms <= now_ms {
+            tracing::warn!(
+                deadline_epoch_ms,
+                "the runtime gave no deadline ahead: reading without one"
+            );
+            return self.handle(event).await;
+        }
+        let budget = reading_budget(deadline_epoch_ms, now_ms);
+        tracing::info!(budget_ms = budget.as_millis() as u64, "reads stop this long from now");
+        READ_DEADLINE
+            .scope(Some(Instant::now() + budget), self.handle(event))
+            .await
     }
 
     /// Handles one invocation. Malformed events are an error before anything is read or

@@ -1,0 +1,228 @@
+//! Several accounts and regions in one run, through moto: STS AssumeRole into another account
+//! id gives credentials that moto maps to that account, and the `x-moto-account-id` header
+//! seeds it. Each account-region is seeded differently, so a finding in the wrong place shows.
+
+mod support;
+
+use serde_json::Value;
+use support::bin::{moto_env, run_with};
+use support::fault_proxy::{self, Fault, Rule};
+use support::TestAccount;
+
+const A: &str = "111111111111";
+const B: &str = "222222222222";
+/// Its role cannot be assumed.
+const C: &str = "333333333333";
+const WEST: &str = "us-west-1";
+const CENTRAL: &str = "eu-central-1";
+
+fn role(account: &str) -> String {
+    format!("arn:aws:iam::{account}:role/gatecheck-member")
+}
+
+struct Seeded {
+    a_west: String,
+    a_central: String,
+    b_west: String,
+}
+
+async fn seed() -> &'static Seeded {
+    static SEEDED: tokio::sync::OnceCell<Seeded> = tokio::sync::OnceCell::const_new();
+    SEEDED
+        .get_or_init(|| async {
+            use aws_sdk_apigateway::types::{ApiKeySourceType, EndpointType};
+            let s = TestAccount::new(A, WEST).seeder();
+            let mut a_west = s.api("a-west-no-usage-plan").await.expect("api");
+            s.keyed(&mut a_west, "/orders", "GET").await.expect("method");
+            s.deploy(&a_west, "prod").await.expect("deploy");
+
+            let s = TestAccount::new(A, CENTRAL).seeder();
+            let mut a_central = s
+                .api_full("a-central-private", EndpointType::Private, None, false)
+                .await
+                .expect("api");
+            s.method(&mut a_central, "/jobs", "GET", false, "NONE", None)
+                .await
+                .expect("method");
+            s.deploy(&a_central, "prod").await.expect("deploy");
+
+            let s = TestAccount::new(B, WEST).seeder();
+            let mut b_west = s
+                .api_with("b-west-authorizer-source", ApiKeySourceType::Authorizer, &[])
+                .await
+                .expect("api");
+            s.keyed(&mut b_west, "/reports", "GET").await.expect("method");
+            s.deploy(&b_west, "prod").await.expect("deploy");
+            let key = s.key("b-key", true, "accountsTestKeyValue00000001").await.expect("key");
+            s.plan("b-plan", &[(&b_west, "prod")], &[&key]).await.expect("plan");
+            // B has nothing in eu-central-1.
+            Seeded {
+                a_west: a_west.id,
+                a_central: a_central.id,
+                b_west: b_west.id,
+            }
+        })
+        .await
+}
+
+/// (check, account, region, api) of each finding, the account-level logging check aside.
+fn places(report: &Value) -> Vec<(String, String, String, String)> {
+    let mut places: Vec<_> = report["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .filter(|f| f["check"] != "GC602" && f["check"] != "GC601")
+        .map(|f| {
+            let text = |k: &str| f[k].as_str().unwrap_or("-").to_string();
+            (text("check"), text("account"), text("region"), text("api_id"))
+        })
+        .collect();
+    places.sort();
+    places
+}
+
+fn place(check: &str, account: &str, region: &str, api: &str) -> (String, String, String, String) {
+    (check.into(), account.into(), region.into(), api.into())
+}
+
+#[tokio::test]
+async fn two_accounts_two_regions_attributed_and_an_unassumable_role_is_its_own_gc900() {
+    let seeded = seed().await;
+    // moto lets any role be assumed; the proxy refuses C's as AWS would refuse an untrusted caller.
+    let proxy = fault_proxy::start(
+        &support::moto().endpoint,
+        vec![Rule::always(
+            &format!("body:RoleArn=arn%3Aaws%3Aiam%3A%3A{C}"),
+            Fault::Deny,
+        )],
+    );
+    let mut env = moto_env();
+    env.retain(|(k, _)| *k != "AWS_ENDPOINT_URL");
+    env.push(("AWS_ENDPOINT_URL", proxy.endpoint.clone()));
+    let (ra, rb, rc) = (role(A), role(B), role(C));
+    let run = run_with(
+        &[
+            "audit",
+            "--role-arn",
+            &ra,
+            "--role-arn",
+            &rb,
+            "--role-arn",
+            &rc,
+            "--region",
+            WEST,
+            "--region",
+            CENTRAL,
+            "--format",
+            "json",
+        ],
+        &env,
+    );
+    assert_eq!(run.code, 1, "critical findings: {}", run.stderr);
+    let report: Value = serde_json::from_str(&run.stdout).expect("json");
+    let gc900_c = |region: &str| place("GC900", C, region, "-");
+    assert_eq!(
+        places(&report),
+        [
+            place("GC102", A, CENTRAL, &seeded.a_central),
+            place("GC301", A, WEST, &seeded.a_west),
+            place("GC304", B, WEST, &seeded.b_west),
+            gc900_c(CENTRAL),
+            gc900_c(WEST),
+        ]
+    );
+    let gc900 = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["check"] == "GC900")
+        .unwrap();
+    let detail = gc900["detail"].as_str().unwrap();
+    assert!(
+        detail.contains("sts:AssumeRole") && detail.contains(&rc) && detail.contains("access denied"),
+        "{detail}"
+    );
+    let accounts: Vec<&str> = report["summary"]["accounts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(Value::as_str)
+        .collect();
+    assert_eq!(accounts, [A, B, C]);
+    assert!(proxy.stats.injected_total() >= 1);
+    // The role session carries gatecheck's name, for CloudTrail.
+    assert!(!run.stdout.contains("accountsTestKeyValue"));
+}
+
+#[tokio::test]
+async fn every_enabled_region_of_an_account() {
+    let seeded = seed().await;
+    // moto has no account:ListRegions: the proxy answers it in AWS's wire shape.
+    let regions = format!(
+        r#"{{"Regions":[{{"RegionName":"{WEST}","RegionOptStatus":"ENABLED_BY_DEFAULT"}},{{"RegionName":"{CENTRAL}","RegionOptStatus":"ENABLED"}}]}}"#
+    );
+    let proxy = fault_proxy::start(
+        &support::moto().endpoint,
+        vec![Rule::always("POST /listRegions", Fault::Canned(regions))],
+    );
+    let mut env = moto_env();
+    env.retain(|(k, _)| *k != "AWS_ENDPOINT_URL");
+    env.push(("AWS_ENDPOINT_URL", proxy.endpoint.clone()));
+    env.push(("AWS_REGION", WEST.into()));
+    let ra = role(A);
+    let run = run_with(&["audit", "--role-arn", &ra, "--all-regions", "--format", "json"], &env);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let report: Value = serde_json::from_str(&run.stdout).expect("json");
+    assert_eq!(
+        places(&report),
+        [
+            place("GC102", A, CENTRAL, &seeded.a_central),
+            place("GC301", A, WEST, &seeded.a_west)
+        ]
+    );
+    assert_eq!(proxy.stats.injected_total(), 1, "one ListRegions for the one account");
+}
+
+#[tokio::test]
+async fn every_account_of_the_organization() {
+    let seeded = seed().await;
+    let sdk = support::sdk_config(&support::moto().endpoint, WEST);
+    let org = aws_sdk_organizations::Client::new(&sdk);
+    // The organization of moto's default account; accounts it creates get new ids.
+    let _ = org
+        .create_organization()
+        .feature_set(aws_sdk_organizations::types::OrganizationFeatureSet::All)
+        .send()
+        .await;
+    let created = org
+        .create_account()
+        .account_name("member")
+        .email("member@example.com")
+        .send()
+        .await
+        .expect("account");
+    let member = created
+        .create_account_status()
+        .and_then(|s| s.account_id())
+        .expect("an id")
+        .to_string();
+    let s = TestAccount::new(&member, WEST).seeder();
+    let mut api = s.api("member-no-usage-plan").await.expect("api");
+    s.keyed(&mut api, "/a", "GET").await.expect("method");
+    s.deploy(&api, "prod").await.expect("deploy");
+
+    let mut env = moto_env();
+    env.push(("AWS_REGION", WEST.into()));
+    let run = run_with(&["audit", "--org-role", "gatecheck-member", "--format", "json"], &env);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let report: Value = serde_json::from_str(&run.stdout).expect("json");
+    let found = places(&report);
+    assert!(found.contains(&place("GC301", &member, WEST, &api.id)), "{found:?}");
+    // The organization's accounts only: A and B are not in it, so nothing of theirs appears.
+    assert!(
+        found.iter().all(|p| p.3 != seeded.a_west && p.3 != seeded.b_west),
+        "{found:?}"
+    );
+    let accounts = report["summary"]["accounts"].as_array().unwrap();
+    assert!(accounts.iter().any(|a| a == member.as_str()), "{accounts:?}");
+}
