@@ -31,7 +31,7 @@ fuzz-smoke:
 lint: venv
 	cargo fmt --all -- --check
 	cargo clippy --all-targets -- -D warnings
-	cfn-lint template.yaml
+	cfn-lint template.yaml templates/member-role.yaml
 
 ## build: the Lambda bootstrap for deploys (arm64, release), into target/lambda/bootstrap/
 build: venv

@@ -165,3 +165,42 @@ impl Report {
         self.findings.iter().any(|f| f.severity >= threshold)
     }
 }
+
+/// One account-region's outcome in a fan-out: counts only, small enough for a Step Functions
+/// payload; the findings themselves are in that invocation's logs.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AccountRegionCounts {
+    pub account: Option<String>,
+    pub region: String,
+    pub apis_audited: usize,
+    pub findings_by_severity: BTreeMap<Severity, usize>,
+    pub highest_severity: Option<Severity>,
+    /// Findings per check id.
+    pub checks: BTreeMap<String, usize>,
+    pub incomplete_scopes: usize,
+    pub api_calls: u64,
+    /// Set when the audit of this account-region did not run at all.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+impl AccountRegionCounts {
+    pub fn from_report(report: &Report, account: Option<&str>, region: &str) -> Self {
+        let mut checks = BTreeMap::new();
+        for f in &report.findings {
+            *checks.entry(f.check.clone()).or_default() += 1;
+        }
+        AccountRegionCounts {
+            account: account.map(str::to_string).or_else(|| report.summary.account.clone()),
+            region: region.to_string(),
+            apis_audited: report.summary.apis_audited,
+            findings_by_severity: report.summary.findings_by_severity.clone(),
+            highest_severity: report.summary.highest_severity,
+            checks,
+            incomplete_scopes: report.summary.incomplete_scopes,
+            api_calls: report.summary.api_calls,
+            error: None,
+        }
+    }
+}

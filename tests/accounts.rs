@@ -226,3 +226,94 @@ async fn every_account_of_the_organization() {
     let accounts = report["summary"]["accounts"].as_array().unwrap();
     assert!(accounts.iter().any(|a| a == member.as_str()), "{accounts:?}");
 }
+
+/// The function's fan-out, in-process: the Map's items, each item's counts, the one summary
+/// message, and the same accounts in a single scheduled invocation.
+#[tokio::test]
+async fn the_function_fans_out_and_aggregates() {
+    use gatecheck::lambda::{Function, Settings};
+    let seeded = seed().await;
+    let proxy = fault_proxy::start(
+        &support::moto().endpoint,
+        vec![Rule::always(
+            &format!("body:RoleArn=arn%3Aaws%3Aiam%3A%3A{C}"),
+            Fault::Deny,
+        )],
+    );
+    let sdk = support::sdk_config(&proxy.endpoint, WEST);
+    let topic = aws_sdk_sns::Client::new(&sdk)
+        .create_topic()
+        .name("gatecheck-fanout")
+        .send()
+        .await
+        .expect("topic")
+        .topic_arn()
+        .expect("arn")
+        .to_string();
+    let roles = [role(A), role(B), role(C)].join(",");
+    let regions = format!("{WEST},{CENTRAL}");
+    let settings = Settings::from_lookup(|name| match name {
+        "GATECHECK_REGIONS" => Some(regions.clone()),
+        "GATECHECK_ROLE_ARNS" => Some(roles.clone()),
+        "GATECHECK_TOPIC_ARN" => Some(topic.clone()),
+        "GATECHECK_MAX_RPS" => Some("100".into()),
+        _ => None,
+    })
+    .expect("settings");
+    let function = Function::with_sdk_config(settings, sdk);
+
+    let listed = function
+        .handle(serde_json::json!({"listTargets": true}))
+        .await
+        .expect("targets");
+    let items = listed["targets"].as_array().expect("a list").clone();
+    assert_eq!(items.len(), 6, "3 accounts × 2 regions: {listed}");
+
+    let mut results = Vec::new();
+    for item in &items {
+        results.push(function.handle(item.clone()).await.expect("an item's counts"));
+    }
+    let counts = |account: &str, region: &str| {
+        results
+            .iter()
+            .find(|r| r["account"] == account && r["region"] == region)
+            .unwrap_or_else(|| panic!("{account} {region}: {results:?}"))
+            .clone()
+    };
+    assert_eq!(counts(A, WEST)["checks"]["GC301"], 1);
+    assert_eq!(counts(A, CENTRAL)["checks"]["GC102"], 1);
+    assert_eq!(counts(B, WEST)["checks"]["GC304"], 1);
+    assert!(counts(B, CENTRAL)["checks"].get("GC301").is_none());
+    assert_eq!(
+        counts(C, WEST)["checks"]["GC900"],
+        1,
+        "C's role is refused: a GC900 there only"
+    );
+    assert!(results
+        .iter()
+        .filter(|r| r["account"] != C)
+        .all(|r| r["checks"].get("GC900").is_none()));
+
+    let summary = function
+        .handle(serde_json::json!({ "aggregate": results }))
+        .await
+        .expect("the summary");
+    assert_eq!(summary["account_regions"], 6);
+    assert!(summary["published_message_id"].is_string(), "{summary}");
+
+    // The same accounts in one scheduled invocation, in parallel.
+    let event = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/events/scheduled.json")).expect("event");
+    let response = function
+        .handle(serde_json::from_str(&event).expect("json"))
+        .await
+        .expect("report");
+    let found = places(&response);
+    for expected in [
+        place("GC102", A, CENTRAL, &seeded.a_central),
+        place("GC301", A, WEST, &seeded.a_west),
+        place("GC304", B, WEST, &seeded.b_west),
+    ] {
+        assert!(found.contains(&expected), "{expected:?} in {found:?}");
+    }
+    assert!(found.iter().filter(|p| p.0 == "GC900").all(|p| p.1 == C), "{found:?}");
+}

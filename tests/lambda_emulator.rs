@@ -320,6 +320,38 @@ async fn lambda_runs_under_the_runtime_emulator() {
         "its critical GC301 is published"
     );
 
+    // A Step Functions Map item: the function assumes the member role (moto maps the
+    // session to that account), audits that account-region, and returns its counts only.
+    let member = "222233334444";
+    let s = support::TestAccount::new(member, REGION).seeder();
+    let mut api = s.api("member-no-usage-plan").await.unwrap();
+    s.keyed(&mut api, "/a", "GET").await.unwrap();
+    s.deploy(&api, "prod").await.unwrap();
+    let mut item: Value =
+        serde_json::from_str(&std::fs::read_to_string(events.join("fanout-item.json")).unwrap()).unwrap();
+    item["region"] = REGION.into();
+    let item_file = dir.join("fanout-item.json");
+    std::fs::write(&item_file, item.to_string()).unwrap();
+    let (ok, text) = watch.invoke(&item_file);
+    assert!(ok, "{text}");
+    let counts: Value = serde_json::from_str(text.trim()).unwrap_or_else(|e| panic!("{e}: {text}"));
+    assert_eq!(
+        (counts["account"].as_str(), counts["region"].as_str()),
+        (Some(member), Some(REGION)),
+        "{counts}"
+    );
+    assert_eq!(counts["checks"]["GC301"], 1, "{counts}");
+    assert_eq!(counts["apisAudited"], 1, "only the member's API: {counts}");
+    assert!(
+        counts.get("findings").is_none(),
+        "counts only, for the state machine's payload"
+    );
+    assert_eq!(
+        drain(&sqs, &queues[0]).await.len(),
+        0,
+        "an item publishes nothing; the summary does"
+    );
+
     // A malformed event is a clear error and publishes nothing.
     let (ok, text) = watch.invoke(&events.join("malformed-direct-wrong-type.json"));
     assert!(!ok, "{text}");

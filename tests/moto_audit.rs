@@ -375,36 +375,64 @@ async fn call_count_grows_per_api_deployment_acl_set_and_domain_never_per_stage(
         "one per stage behind the ACL"
     );
 
-    // The template's IAM actions are exactly what the collector called, plus the publish.
-    let template = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/template.yaml")).unwrap();
-    let mut needed: BTreeSet<String> = BTreeSet::from(["sns:Publish".to_string()]);
+    // The templates' IAM actions are exactly what gatecheck calls: the collector's reads
+    // (just made), the publish, and the fan-out's calls (tests/accounts.rs makes those).
+    let mut reads: BTreeSet<String> = BTreeSet::new();
     for operation in calls.keys() {
-        needed.insert(match operation.as_str() {
+        reads.insert(match operation.as_str() {
             "GetCallerIdentity" => continue, // needs no permission
             "GetWebACL" | "GetIPSet" => format!("wafv2:{operation}"),
             op if op.starts_with("Get") => "apigateway:GET".to_string(),
             op => panic!("the collector made a call that is not a read: {op}"),
         });
     }
-    let policies = template
-        .split("Policies:")
-        .nth(1)
-        .and_then(|rest| rest.split("Events:").next())
-        .expect("the function's Policies");
-    let granted: BTreeSet<String> = policies
-        .split(char::is_whitespace)
-        .map(|word| word.trim_matches(|c: char| c == ',' || c == '[' || c == ']'))
-        .filter(|word| {
-            let service = word.split(':').next().unwrap_or_default();
-            ["apigateway", "wafv2", "sns", "sts", "logs", "iam"].contains(&service)
-                && word
-                    .split(':')
-                    .nth(1)
-                    .is_some_and(|a| !a.is_empty() && a.chars().all(|c| c.is_ascii_alphanumeric() || c == '*'))
-        })
-        .map(str::to_string)
-        .collect();
-    assert_eq!(granted, needed, "template.yaml grants exactly what gatecheck calls");
+    let granted = |file: &str, section: (&str, &str)| -> BTreeSet<String> {
+        let text = std::fs::read_to_string(format!("{}/{file}", env!("CARGO_MANIFEST_DIR"))).unwrap();
+        let policies = text
+            .split(section.0)
+            .nth(1)
+            .and_then(|rest| rest.split(section.1).next())
+            .unwrap_or_else(|| panic!("{file} has no {}", section.0));
+        policies
+            .split(char::is_whitespace)
+            .map(|word| word.trim_matches(|c: char| c == ',' || c == '[' || c == ']'))
+            .filter(|word| {
+                let mut parts = word.split(':');
+                let service = parts.next().unwrap_or_default();
+                [
+                    "apigateway",
+                    "wafv2",
+                    "sns",
+                    "sts",
+                    "logs",
+                    "iam",
+                    "organizations",
+                    "account",
+                ]
+                .contains(&service)
+                    && parts
+                        .next()
+                        .is_some_and(|a| !a.is_empty() && a.chars().all(|c| c.is_ascii_alphanumeric() || c == '*'))
+            })
+            .map(str::to_string)
+            .collect()
+    };
+    let fan_out = ["sts:AssumeRole", "organizations:ListAccounts", "account:ListRegions"].map(String::from);
+    let mut function = reads.clone();
+    function.insert("sns:Publish".into());
+    function.extend(fan_out.clone());
+    assert_eq!(
+        granted("template.yaml", ("Policies:", "Events:")),
+        function,
+        "the function's role grants exactly what it calls"
+    );
+    let mut member = reads;
+    member.insert("account:ListRegions".into());
+    assert_eq!(
+        granted("templates/member-role.yaml", ("PolicyName:", "Outputs:")),
+        member,
+        "the member role grants exactly the reads"
+    );
 }
 
 #[tokio::test]

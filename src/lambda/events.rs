@@ -1,7 +1,7 @@
 //! What an invocation asks for: EventBridge schedules, CloudTrail change events from API
 //! Gateway and WAFv2, or a direct payload from a pipeline. Pure parsing, no I/O.
 
-use crate::finding::Severity;
+use crate::finding::{AccountRegionCounts, Severity};
 use aws_lambda_events::eventbridge::EventBridgeEvent;
 use serde::Deserialize;
 use serde_json::Value;
@@ -44,6 +44,17 @@ pub enum Work {
         stage: Option<String>,
         fail_on: Severity,
     },
+    /// One account-region of a fan-out (a Step Functions Map item): assume the role, audit,
+    /// and return the counts.
+    Member {
+        account: String,
+        role_arn: String,
+        region: String,
+    },
+    /// The fan-out's items: every configured account in every configured region.
+    ListTargets,
+    /// The fan-out's results, summarised in one SNS message.
+    Aggregate { items: Vec<AccountRegionCounts> },
     /// Nothing to audit; the reason is logged and returned.
     Skip { reason: String },
 }
@@ -54,6 +65,8 @@ pub enum EventError {
     NotAnObject,
     #[error("malformed direct invocation: {0}")]
     BadDirect(String),
+    #[error("malformed fan-out payload: {0}")]
+    BadFanOut(String),
     #[error("malformed EventBridge event: {0}")]
     BadEnvelope(String),
     #[error("unsupported event: source '{event_source}', detail-type '{detail_type}'")]
@@ -82,14 +95,40 @@ struct CloudTrailDetail {
     response_elements: Option<Value>,
 }
 
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct MemberPayload {
+    account: String,
+    role_arn: String,
+    region: String,
+}
+
+/// A Map item that failed after its retries, as the state machine's Catch passes it on.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct FailedItem {
+    account: Option<String>,
+    region: String,
+    error: Value,
+}
+
 pub fn parse_event(event: &Value) -> Result<Work, EventError> {
     let object = event.as_object().ok_or(EventError::NotAnObject)?;
     if object.contains_key("restApiId") {
         return parse_direct(event);
     }
+    if object.contains_key("roleArn") {
+        return parse_member(event);
+    }
+    if object.get("listTargets") == Some(&Value::Bool(true)) && object.len() == 1 {
+        return Ok(Work::ListTargets);
+    }
+    if let Some(items) = object.get("aggregate") {
+        return parse_aggregate(items);
+    }
     if !object.contains_key("detail-type") {
         return Err(EventError::BadDirect(
-            "expected \"restApiId\" (direct invocation) or \"detail-type\" (EventBridge)".into(),
+            "expected \"restApiId\" (direct invocation), \"roleArn\" (fan-out item), \"listTargets\", \"aggregate\" or \"detail-type\" (EventBridge)".into(),
         ));
     }
     let envelope: EventBridgeEvent<Value> =
@@ -108,6 +147,62 @@ pub fn parse_event(event: &Value) -> Result<Work, EventError> {
             detail_type: detail_type.to_string(),
         }),
     }
+}
+
+fn parse_member(event: &Value) -> Result<Work, EventError> {
+    let payload: MemberPayload =
+        serde_json::from_value(event.clone()).map_err(|e| EventError::BadFanOut(e.to_string()))?;
+    let in_role = crate::collect::accounts::account_of_role(&payload.role_arn);
+    if in_role.as_deref() != Some(payload.account.as_str()) {
+        return Err(EventError::BadFanOut(format!(
+            "roleArn {} is not a role in account {}",
+            payload.role_arn, payload.account
+        )));
+    }
+    if !crate::model::is_region_name(&payload.region) {
+        return Err(EventError::BadFanOut(format!(
+            "'{}' is not a region name",
+            payload.region
+        )));
+    }
+    Ok(Work::Member {
+        account: payload.account,
+        role_arn: payload.role_arn,
+        region: payload.region,
+    })
+}
+
+/// Each item is an account-region's counts, or the Catch output of one that failed.
+fn parse_aggregate(items: &Value) -> Result<Work, EventError> {
+    let Value::Array(items) = items else {
+        return Err(EventError::BadFanOut("aggregate is not a list".into()));
+    };
+    let items = items
+        .iter()
+        .map(|item| {
+            if let Ok(counts) = serde_json::from_value::<AccountRegionCounts>(item.clone()) {
+                return Ok(counts);
+            }
+            let failed: FailedItem = serde_json::from_value(item.clone())
+                .map_err(|e| EventError::BadFanOut(format!("an item is neither counts nor a failure: {e}")))?;
+            let cause = failed
+                .error
+                .get("Cause")
+                .or_else(|| failed.error.get("Error"))
+                .and_then(Value::as_str)
+                .unwrap_or("failed")
+                .chars()
+                .take(300)
+                .collect();
+            Ok(AccountRegionCounts {
+                account: failed.account,
+                region: failed.region,
+                error: Some(cause),
+                ..AccountRegionCounts::default()
+            })
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(Work::Aggregate { items })
 }
 
 fn parse_direct(event: &Value) -> Result<Work, EventError> {

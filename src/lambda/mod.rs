@@ -4,8 +4,9 @@
 pub mod events;
 
 use crate::audit;
+use crate::collect::accounts::{self, AccountTarget, Regions};
 use crate::collect::{self, CollectOptions, RateLimits, ServiceConfigs, DEFAULT_CONCURRENCY};
-use crate::finding::{Report, Severity};
+use crate::finding::{AccountRegionCounts, Report, Severity};
 use crate::model::{Scope, Snapshot};
 use crate::sinks::{emf, sns};
 use aws_config::{BehaviorVersion, Region, SdkConfig};
@@ -31,6 +32,16 @@ pub struct Settings {
     /// `GATECHECK_MAX_RPS` (default 10, API Gateway's quota): API Gateway requests per second
     /// per account and region, with a burst of four seconds' worth.
     pub rate_limits: RateLimits,
+    /// `GATECHECK_REGIONS=all`: each account's enabled regions instead of a list.
+    pub all_regions: bool,
+    /// `GATECHECK_ROLE_ARNS` (comma list): audit the accounts these roles are in.
+    pub role_arns: Vec<String>,
+    /// `GATECHECK_ORG_ROLE`: audit every active account of the organization through this role.
+    pub org_role: Option<String>,
+    /// `GATECHECK_EXTERNAL_ID`: what the member roles' trust policies require.
+    pub external_id: Option<String>,
+    /// `GATECHECK_PARALLEL` (default 4): account-regions audited at once in one invocation.
+    pub parallel: usize,
 }
 
 #[derive(Debug, thiserror::Error, PartialEq)]
@@ -42,6 +53,11 @@ pub struct SettingsError {
 }
 
 impl Settings {
+    /// Whether a scheduled audit covers other accounts, or each account's enabled regions.
+    pub fn fans_out(&self) -> bool {
+        !self.role_arns.is_empty() || self.org_role.is_some()
+    }
+
     pub fn from_env() -> Result<Self, SettingsError> {
         Self::from_lookup(|name| std::env::var(name).ok().filter(|v| !v.trim().is_empty()))
     }
@@ -79,7 +95,9 @@ impl Settings {
                 "must be 1 to 255 printable characters, not AWS/…",
             ));
         }
-        let regions: Vec<String> = match get("GATECHECK_REGIONS").or_else(|| get("AWS_REGION")) {
+        let all_regions = get("GATECHECK_REGIONS").is_some_and(|r| r.trim().eq_ignore_ascii_case("all"));
+        let listed = get("GATECHECK_REGIONS").filter(|_| !all_regions);
+        let regions: Vec<String> = match listed.or_else(|| get("AWS_REGION")) {
             Some(list) => list
                 .split(',')
                 .map(str::trim)
@@ -105,6 +123,45 @@ impl Settings {
             },
             None => DEFAULT_CONCURRENCY,
         };
+        let role_arns: Vec<String> = get("GATECHECK_ROLE_ARNS")
+            .map(|list| {
+                list.split(',')
+                    .map(str::trim)
+                    .filter(|r| !r.is_empty())
+                    .map(str::to_string)
+                    .collect()
+            })
+            .unwrap_or_default();
+        if let Some(bad) = role_arns
+            .iter()
+            .find(|r| crate::collect::accounts::account_of_role(r).is_none())
+        {
+            return Err(error("GATECHECK_ROLE_ARNS", bad, "not an IAM role ARN"));
+        }
+        let org_role = get("GATECHECK_ORG_ROLE").map(|r| r.trim().to_string());
+        if let Some(name) = &org_role {
+            if !role_arns.is_empty() {
+                return Err(error(
+                    "GATECHECK_ORG_ROLE",
+                    name,
+                    "set GATECHECK_ROLE_ARNS or GATECHECK_ORG_ROLE, not both",
+                ));
+            }
+            if name.is_empty() || name.contains([':', ' ']) {
+                return Err(error(
+                    "GATECHECK_ORG_ROLE",
+                    name,
+                    "a role name (with its path), not an ARN",
+                ));
+            }
+        }
+        let parallel = match get("GATECHECK_PARALLEL") {
+            Some(value) => match value.trim().parse::<usize>() {
+                Ok(n) if (1..=64).contains(&n) => n,
+                _ => return Err(error("GATECHECK_PARALLEL", &value, "a whole number from 1 to 64")),
+            },
+            None => 4,
+        };
         let rate_limits = match get("GATECHECK_MAX_RPS") {
             Some(value) => match crate::model::parse_max_rps(&value) {
                 Ok(n) => RateLimits::per_second(n),
@@ -119,6 +176,11 @@ impl Settings {
             regions,
             concurrency,
             rate_limits,
+            all_regions,
+            role_arns,
+            org_role,
+            external_id: get("GATECHECK_EXTERNAL_ID"),
+            parallel,
         })
     }
 }
@@ -249,6 +311,30 @@ impl Function {
                     .await?,
                 ]
             }
+            Work::ListTargets => return Ok(json!({ "targets": self.list_targets().await? })),
+            Work::Aggregate { items } => return self.aggregate(&items).await,
+            Work::Member {
+                account,
+                role_arn,
+                region,
+            } => {
+                let target = AccountTarget::role(&role_arn);
+                let snapshots = self
+                    .collect_accounts(&[target], &Regions::These(vec![region.clone()]))
+                    .await;
+                let report = audit::report(&snapshots, started.elapsed());
+                self.write_cloudwatch_lines(&report);
+                let counts = AccountRegionCounts::from_report(&report, Some(&account), &region);
+                return Ok(serde_json::to_value(counts)?);
+            }
+            Work::FullAudit if self.settings.fans_out() || self.settings.all_regions => {
+                let regions = if self.settings.all_regions {
+                    Regions::AllEnabled
+                } else {
+                    Regions::These(self.settings.regions.clone())
+                };
+                self.collect_accounts(&self.targets().await?, &regions).await
+            }
             other => self.snapshots_for(other).await?,
         };
         let report = audit::report(&snapshots, started.elapsed());
@@ -261,6 +347,76 @@ impl Function {
             map.insert("published_message_id".into(), json!(published));
         }
         Ok(response)
+    }
+
+    /// The accounts a fan-out covers: the configured roles, or the organization's accounts.
+    async fn targets(&self) -> anyhow::Result<Vec<AccountTarget>> {
+        if let Some(name) = &self.settings.org_role {
+            return Ok(accounts::organization_roles(&self.base, name).await?);
+        }
+        Ok(self
+            .settings
+            .role_arns
+            .iter()
+            .map(|arn| AccountTarget::role(arn))
+            .collect())
+    }
+
+    /// The Map state's items: each account with each region, as `{account, roleArn, region}`.
+    /// With `GATECHECK_REGIONS=all`, the regions this account has enabled.
+    async fn list_targets(&self) -> anyhow::Result<Vec<Value>> {
+        if !self.settings.fans_out() {
+            anyhow::bail!("no accounts to fan out to: set GATECHECK_ROLE_ARNS or GATECHECK_ORG_ROLE");
+        }
+        let regions = if self.settings.all_regions {
+            accounts::enabled_regions(&self.base).await?
+        } else {
+            self.settings.regions.clone()
+        };
+        let mut items = Vec::new();
+        for target in self.targets().await? {
+            for region in &regions {
+                items.push(json!({"account": target.account_id, "roleArn": target.role_arn, "region": region}));
+            }
+        }
+        Ok(items)
+    }
+
+    /// One SNS message for a whole fan-out.
+    async fn aggregate(&self, items: &[AccountRegionCounts]) -> anyhow::Result<Value> {
+        let not_audited = items.iter().filter(|i| i.error.is_some()).count();
+        let mut published = None;
+        if let (Some(topic), Some(message)) = (
+            &self.settings.topic_arn,
+            sns::build_summary_message(items, self.settings.publish_severity),
+        ) {
+            published = Some(sns::publish(&self.sns, topic, &message).await?);
+        }
+        Ok(json!({
+            "account_regions": items.len(),
+            "not_audited": not_audited,
+            "published_message_id": published,
+        }))
+    }
+
+    /// Account-regions in parallel, each with its own limiter, within the invocation's time.
+    async fn collect_accounts(&self, targets: &[AccountTarget], regions: &Regions) -> Vec<Snapshot> {
+        let options = self.collect_options(Scope::default());
+        let targets = if targets.is_empty() {
+            vec![AccountTarget::own()]
+        } else {
+            targets.to_vec()
+        };
+        accounts::collect_all(
+            &self.base,
+            &targets,
+            regions,
+            self.settings.external_id.as_deref(),
+            self.settings.parallel,
+            &options,
+            &ServiceConfigs::from_sdk_config,
+        )
+        .await
     }
 
     async fn snapshots_for(&self, work: Work) -> anyhow::Result<Vec<Snapshot>> {
@@ -315,7 +471,11 @@ impl Function {
                 snapshot.scope.web_acl_arns = acls;
                 vec![snapshot]
             }
-            Work::Direct { .. } | Work::Skip { .. } => Vec::new(),
+            Work::Direct { .. }
+            | Work::Skip { .. }
+            | Work::Member { .. }
+            | Work::ListTargets
+            | Work::Aggregate { .. } => Vec::new(),
         })
     }
 
@@ -359,14 +519,17 @@ impl Function {
     }
 
     async fn collect(&self, region: &str, scope: Scope) -> Result<Snapshot, collect::CollectError> {
-        let options = CollectOptions {
+        collect::collect(&self.configs(region), &self.collect_options(scope)).await
+    }
+
+    fn collect_options(&self, scope: Scope) -> CollectOptions {
+        CollectOptions {
             scope,
             concurrency: self.settings.concurrency,
             rate_limits: Some(self.settings.rate_limits),
             deadline: READ_DEADLINE.try_with(|d| *d).ok().flatten(),
             progress: None,
-        };
-        collect::collect(&self.configs(region), &options).await
+        }
     }
 
     /// EMF metric lines and one log line per finding, on stdout, where Lambda sends them

@@ -344,3 +344,99 @@ fn reading_stops_in_time_to_publish() {
     // Already past: nothing more is read.
     assert_eq!(reading_budget(1_000_000_000, 1_000_005_000), Duration::ZERO);
 }
+
+#[test]
+fn fan_out_payloads() {
+    assert_eq!(
+        parse_event(&sample("fanout-item.json")).unwrap(),
+        Work::Member {
+            account: "222233334444".into(),
+            role_arn: "arn:aws:iam::222233334444:role/gatecheck-member".into(),
+            region: "us-east-1".into()
+        }
+    );
+    assert_eq!(
+        parse_event(&sample("fanout-list-targets.json")).unwrap(),
+        Work::ListTargets
+    );
+    let Work::Aggregate { items } = parse_event(&sample("fanout-aggregate.json")).unwrap() else {
+        panic!("an aggregate");
+    };
+    assert_eq!(items.len(), 2);
+    assert_eq!(items[0].checks["GC301"], 1);
+    assert_eq!(items[0].highest_severity, Some(Severity::Critical));
+    assert!(items[1].error.as_deref().unwrap().contains("AccessDenied"));
+    assert_eq!(items[1].account.as_deref(), Some("555566667777"));
+
+    for (bad, why) in [
+        (
+            json!({"account": "222233334444", "roleArn": "arn:aws:iam::999988887777:role/x", "region": "us-east-1"}),
+            "not a role in account",
+        ),
+        (
+            json!({"account": "222233334444", "roleArn": "arn:aws:iam::222233334444:role/x", "region": "mars"}),
+            "region",
+        ),
+        (
+            json!({"account": "222233334444", "roleArn": "arn:aws:iam::222233334444:role/x"}),
+            "region",
+        ),
+        (json!({"aggregate": {"not": "a list"}}), "not a list"),
+        (
+            json!({"aggregate": [{"unexpected": 1}]}),
+            "neither counts nor a failure",
+        ),
+        (json!({"listTargets": "yes"}), "expected"),
+    ] {
+        let err = parse_event(&bad).unwrap_err().to_string();
+        assert!(err.contains(why), "{bad}: {err}");
+    }
+}
+
+#[test]
+fn fan_out_settings() {
+    let s = settings(&[
+        ("AWS_REGION", "eu-west-1"),
+        ("GATECHECK_REGIONS", "all"),
+        (
+            "GATECHECK_ROLE_ARNS",
+            "arn:aws:iam::111122223333:role/a, arn:aws:iam::444455556666:role/a",
+        ),
+        ("GATECHECK_EXTERNAL_ID", "x-1"),
+        ("GATECHECK_PARALLEL", "8"),
+    ])
+    .unwrap();
+    assert!(s.all_regions && s.fans_out());
+    assert_eq!(s.regions, ["eu-west-1"], "the function's own region stays the default");
+    assert_eq!(s.role_arns.len(), 2);
+    assert_eq!((s.external_id.as_deref(), s.parallel), (Some("x-1"), 8));
+    let org = settings(&[("AWS_REGION", "eu-west-1"), ("GATECHECK_ORG_ROLE", "gatecheck-member")]).unwrap();
+    assert!(org.fans_out() && !org.all_regions);
+    for (vars, name) in [
+        (
+            vec![("AWS_REGION", "eu-west-1"), ("GATECHECK_ROLE_ARNS", "gatecheck-member")],
+            "GATECHECK_ROLE_ARNS",
+        ),
+        (
+            vec![
+                ("AWS_REGION", "eu-west-1"),
+                ("GATECHECK_ROLE_ARNS", "arn:aws:iam::111122223333:role/a"),
+                ("GATECHECK_ORG_ROLE", "a"),
+            ],
+            "GATECHECK_ORG_ROLE",
+        ),
+        (
+            vec![
+                ("AWS_REGION", "eu-west-1"),
+                ("GATECHECK_ORG_ROLE", "arn:aws:iam::1:role/a"),
+            ],
+            "GATECHECK_ORG_ROLE",
+        ),
+        (
+            vec![("AWS_REGION", "eu-west-1"), ("GATECHECK_PARALLEL", "0")],
+            "GATECHECK_PARALLEL",
+        ),
+    ] {
+        assert_eq!(settings(&vars).unwrap_err().name, name);
+    }
+}

@@ -1,7 +1,7 @@
 //! One SNS message per audit with the findings at or above the publish threshold: a readable
 //! subject and body, then the JSON, with message attributes for subscription filter policies.
 
-use crate::finding::{Finding, Report, Severity};
+use crate::finding::{AccountRegionCounts, Finding, Report, Severity};
 use crate::sinks::text;
 use std::collections::BTreeSet;
 
@@ -116,6 +116,107 @@ fn render_body(report: &Report, findings: &[Finding], left_out: usize, threshold
 
 /// Publishes the message. A failure is returned, not swallowed, so Lambda's retries and
 /// dead-letter queue apply.
+/// One message for a whole fan-out: a line per account-region, failed ones included, when
+/// anything reached `threshold` or an account-region could not be audited.
+pub fn build_summary_message(items: &[AccountRegionCounts], threshold: Severity) -> Option<SnsMessage> {
+    let count_at_or_above = |item: &AccountRegionCounts| -> usize {
+        item.findings_by_severity
+            .iter()
+            .filter(|(s, _)| **s >= threshold)
+            .map(|(_, n)| n)
+            .sum()
+    };
+    let failed = items.iter().filter(|i| i.error.is_some()).count();
+    let total: usize = items.iter().map(count_at_or_above).sum();
+    if total == 0 && failed == 0 {
+        return None;
+    }
+    let highest = items.iter().filter_map(|i| i.highest_severity).max();
+    let accounts: BTreeSet<&str> = items.iter().filter_map(|i| i.account.as_deref()).collect();
+    let regions: BTreeSet<&str> = items.iter().map(|i| i.region.as_str()).collect();
+    let mut subject = format!(
+        "gatecheck: {total} finding(s) at or above {threshold} in {} account(s), {} region(s){}",
+        accounts.len(),
+        regions.len(),
+        if failed > 0 {
+            format!(", {failed} not audited")
+        } else {
+            String::new()
+        }
+    );
+    if subject.chars().count() > MAX_SUBJECT_CHARS {
+        subject = subject.chars().take(MAX_SUBJECT_CHARS - 1).collect::<String>() + "…";
+    }
+    let mut lines = vec![format!(
+        "{} account-region(s) audited; {total} finding(s) at or above {threshold}; highest {}.",
+        items.len(),
+        highest.map_or("none", |s| s.as_str())
+    )];
+    let mut sorted: Vec<&AccountRegionCounts> = items.iter().collect();
+    sorted.sort_by(|a, b| {
+        b.highest_severity
+            .cmp(&a.highest_severity)
+            .then(a.account.cmp(&b.account))
+    });
+    let mut left_out = 0;
+    for item in sorted {
+        let place = format!("{} {}", item.account.as_deref().unwrap_or("unknown"), item.region);
+        let line = match &item.error {
+            Some(error) => format!("{place}: NOT AUDITED: {error}"),
+            None => {
+                let checks: Vec<String> = item.checks.iter().map(|(c, n)| format!("{c}×{n}")).collect();
+                format!(
+                    "{place}: {} at or above {threshold}, {} API(s), {} unread part(s); {}",
+                    count_at_or_above(item),
+                    item.apis_audited,
+                    item.incomplete_scopes,
+                    checks.join(" ")
+                )
+            }
+        };
+        if lines.iter().map(String::len).sum::<usize>() + line.len() > MAX_MESSAGE_BYTES / 2 {
+            left_out += 1;
+            continue;
+        }
+        lines.push(line);
+    }
+    if left_out > 0 {
+        lines.push(format!(
+            "…and {left_out} more account-region(s), left out to stay under SNS's size limit."
+        ));
+    }
+    let checks: BTreeSet<&str> = items.iter().flat_map(|i| i.checks.keys().map(String::as_str)).collect();
+    let json_array = |items: &BTreeSet<&str>| serde_json::to_string(items).expect("strings serialize");
+    let attributes = vec![
+        Attribute {
+            name: "severity",
+            data_type: "String",
+            value: highest.map_or("none", |s| s.as_str()).to_string(),
+        },
+        Attribute {
+            name: "checks",
+            data_type: "String.Array",
+            value: json_array(&checks),
+        },
+        Attribute {
+            name: "account",
+            data_type: "String.Array",
+            value: json_array(&accounts),
+        },
+        Attribute {
+            name: "region",
+            data_type: "String.Array",
+            value: json_array(&regions),
+        },
+    ];
+    Some(SnsMessage {
+        subject,
+        body: lines.join("\n"),
+        attributes,
+        left_out,
+    })
+}
+
 pub async fn publish(client: &aws_sdk_sns::Client, topic_arn: &str, message: &SnsMessage) -> anyhow::Result<String> {
     use aws_sdk_sns::types::MessageAttributeValue;
     let mut request = client
