@@ -7,7 +7,7 @@ export GATECHECK_PYTHON := $(abspath $(VENV))/bin/python
 # cargo-lambda and cfn-lint come from the venv.
 export PATH := $(abspath $(VENV))/bin:$(PATH)
 
-.PHONY: demo test lint fmt docs venv clean build invoke reliability fuzz-smoke
+.PHONY: demo test lint fmt docs venv clean build invoke reliability fuzz-smoke bench
 
 ## demo: seed a local emulated account with broken and healthy APIs and audit it
 demo: venv
@@ -27,6 +27,11 @@ reliability: venv
 FUZZ_CASES ?= 5000
 fuzz-smoke:
 	PROPTEST_CASES=$(FUZZ_CASES) cargo test --release --test properties -- --nocapture
+
+## bench: call economy, rate-limit floor, engine speed and memory, the function's size, init
+## and memory, and gatecheck beside Prowler; prints one table (see bench/RESULTS.md)
+bench: venv
+	@bench/run.sh
 
 lint: venv
 	cargo fmt --all -- --check

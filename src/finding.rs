@@ -100,7 +100,13 @@ impl Finding {
             hasher.update([0u8]);
         }
         let digest = hasher.finalize();
-        digest[..10].iter().map(|b| format!("{b:02x}")).collect()
+        const HEX: &[u8; 16] = b"0123456789abcdef";
+        let mut hex = String::with_capacity(20);
+        for byte in &digest[..10] {
+            hex.push(char::from(HEX[usize::from(byte >> 4)]));
+            hex.push(char::from(HEX[usize::from(byte & 0x0f)]));
+        }
+        hex
     }
 }
 

@@ -2,7 +2,7 @@
 //! serde data. Checks read only this; the collector is the only thing that writes it.
 
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 /// Bumped whenever a field changes meaning or a required field is added, so that an older
 /// gatecheck refuses a newer snapshot file instead of misreading it.
@@ -100,6 +100,67 @@ impl Snapshot {
     }
 }
 
+/// The lookups an audit makes per stage or per finding, built once: a scan of every plan for
+/// every stage is quadratic, and an account can have thousands of both.
+pub struct Index<'a> {
+    apis: HashMap<&'a str, &'a RestApi>,
+    keys: HashMap<&'a str, &'a ApiKey>,
+    web_acls: HashMap<&'a str, &'a WebAcl>,
+    ip_sets: HashMap<&'a str, &'a IpSet>,
+    /// API id → stage → the plans that list it.
+    plans_by_stage: HashMap<&'a str, HashMap<&'a str, Vec<&'a UsagePlan>>>,
+}
+
+impl<'a> Index<'a> {
+    pub fn new(snapshot: &'a Snapshot) -> Self {
+        let mut plans_by_stage: HashMap<&str, HashMap<&str, Vec<&UsagePlan>>> = HashMap::new();
+        for plan in &snapshot.usage_plans {
+            for listed in &plan.api_stages {
+                let plans = plans_by_stage
+                    .entry(&listed.api_id)
+                    .or_default()
+                    .entry(&listed.stage)
+                    .or_default();
+                // A plan listing the same stage twice covers it once.
+                if !plans.iter().any(|p| std::ptr::eq(*p, plan)) {
+                    plans.push(plan);
+                }
+            }
+        }
+        Index {
+            apis: snapshot.rest_apis.iter().map(|a| (a.id.as_str(), a)).collect(),
+            keys: snapshot.api_keys.iter().map(|k| (k.id.as_str(), k)).collect(),
+            web_acls: snapshot.web_acls.iter().map(|a| (a.arn.as_str(), a)).collect(),
+            ip_sets: snapshot.ip_sets.iter().map(|s| (s.arn.as_str(), s)).collect(),
+            plans_by_stage,
+        }
+    }
+
+    pub fn rest_api(&self, id: &str) -> Option<&'a RestApi> {
+        self.apis.get(id).copied()
+    }
+
+    pub fn api_key(&self, id: &str) -> Option<&'a ApiKey> {
+        self.keys.get(id).copied()
+    }
+
+    pub fn web_acl(&self, arn: &str) -> Option<&'a WebAcl> {
+        self.web_acls.get(arn).copied()
+    }
+
+    pub fn ip_set(&self, arn: &str) -> Option<&'a IpSet> {
+        self.ip_sets.get(arn).copied()
+    }
+
+    /// The usage plans that list `api_id`/`stage`, in the snapshot's order.
+    pub fn plans_covering(&self, api_id: &str, stage: &str) -> &[&'a UsagePlan] {
+        self.plans_by_stage
+            .get(api_id)
+            .and_then(|stages| stages.get(stage))
+            .map_or(&[], Vec::as_slice)
+    }
+}
+
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Account {
@@ -167,6 +228,27 @@ impl RestApi {
 
     pub fn deployment(&self, id: &str) -> Option<&Deployment> {
         self.deployments.iter().find(|d| d.id == id)
+    }
+
+    /// The current resources as a deployment would freeze them (an `apiSummary`).
+    pub fn current_summary(&self) -> BTreeMap<String, BTreeMap<String, DeployedMethod>> {
+        self.resources
+            .iter()
+            .map(|r| {
+                let methods = r
+                    .methods
+                    .iter()
+                    .map(|m| {
+                        let deployed = DeployedMethod {
+                            api_key_required: m.api_key_required,
+                            authorization_type: m.authorization_type.clone(),
+                        };
+                        (m.http_method.clone(), deployed)
+                    })
+                    .collect();
+                (r.path.clone(), methods)
+            })
+            .collect()
     }
 }
 

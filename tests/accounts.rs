@@ -241,15 +241,7 @@ async fn the_function_fans_out_and_aggregates() {
         )],
     );
     let sdk = support::sdk_config(&proxy.endpoint, WEST);
-    let topic = aws_sdk_sns::Client::new(&sdk)
-        .create_topic()
-        .name("gatecheck-fanout")
-        .send()
-        .await
-        .expect("topic")
-        .topic_arn()
-        .expect("arn")
-        .to_string();
+    let topic = support::topic(&sdk, "gatecheck-fanout").await;
     let roles = [role(A), role(B), role(C)].join(",");
     let regions = format!("{WEST},{CENTRAL}");
     let settings = Settings::from_lookup(|name| match name {

@@ -331,14 +331,11 @@ mod lambda {
                 let mut api = s.api("no-usage-plan").await.expect("api");
                 s.keyed(&mut api, "/orders", "GET").await.expect("method");
                 s.deploy(&api, "prod").await.expect("deploy");
-                let sns = aws_sdk_sns::Client::new(&support::sdk_config(&support::moto().endpoint, REGION));
-                let topic = sns
-                    .create_topic()
-                    .name("gatecheck-findings")
-                    .send()
-                    .await
-                    .expect("topic");
-                topic.topic_arn().expect("arn").to_string()
+                support::topic(
+                    &support::sdk_config(&support::moto().endpoint, REGION),
+                    "gatecheck-findings",
+                )
+                .await
             })
             .await
             .clone()

@@ -93,15 +93,7 @@ async fn no_key_value_on_any_output() {
 
     // The function: its response, its CloudWatch lines, and the SNS message in a queue.
     let sdk = support::sdk_config(&support::moto().endpoint, REGION);
-    let topic = aws_sdk_sns::Client::new(&sdk)
-        .create_topic()
-        .name("gatecheck-secrets")
-        .send()
-        .await
-        .expect("topic")
-        .topic_arn()
-        .expect("arn")
-        .to_string();
+    let topic = support::topic(&sdk, "gatecheck-secrets").await;
     let sqs = aws_sdk_sqs::Client::new(&sdk);
     let queue = sqs
         .create_queue()

@@ -2,7 +2,7 @@
 
 use super::{Check, CheckMeta, NotEvaluated};
 use crate::finding::{Finding, Severity};
-use crate::model::{DeployedMethod, Part, Snapshot};
+use crate::model::{DeployedMethod, Part, RestApi, Snapshot};
 use std::collections::BTreeMap;
 
 pub static GC401: Check = Check {
@@ -41,22 +41,33 @@ fn undeployed_key_changes(snapshot: &Snapshot) -> Vec<Finding> {
                 })
             })
             .collect();
+        // Stages usually share deployments: compare each deployment once.
+        let mut compared: Vec<(&str, Vec<String>)> = Vec::new();
         for stage in &api.stages {
-            let Some(summary) = deployed_summary(snapshot, &api.id, stage.deployment_id.as_deref()) else {
+            let Some(deployment_id) = stage.deployment_id.as_deref() else {
                 continue;
             };
-            let deployed: MethodMap = summary
-                .iter()
-                .flat_map(|(path, verbs)| {
-                    verbs.iter().map(move |(verb, m): (&String, &DeployedMethod)| {
-                        (
-                            (path.as_str(), verb.as_str()),
-                            (m.api_key_required, m.authorization_type.as_str()),
-                        )
-                    })
-                })
-                .collect();
-            let changes = differences(&deployed, &current);
+            let changes = match compared.iter().find(|(id, _)| *id == deployment_id) {
+                Some((_, changes)) => changes,
+                None => {
+                    let Some(summary) = deployed_summary(api, Some(deployment_id)) else {
+                        continue;
+                    };
+                    let deployed: MethodMap = summary
+                        .iter()
+                        .flat_map(|(path, verbs)| {
+                            verbs.iter().map(move |(verb, m): (&String, &DeployedMethod)| {
+                                (
+                                    (path.as_str(), verb.as_str()),
+                                    (m.api_key_required, m.authorization_type.as_str()),
+                                )
+                            })
+                        })
+                        .collect();
+                    compared.push((deployment_id, differences(&deployed, &current)));
+                    &compared[compared.len() - 1].1
+                }
+            };
             if changes.is_empty() {
                 continue;
             }
@@ -80,15 +91,10 @@ fn undeployed_key_changes(snapshot: &Snapshot) -> Vec<Finding> {
 }
 
 fn deployed_summary<'a>(
-    snapshot: &'a Snapshot,
-    api_id: &str,
+    api: &'a RestApi,
     deployment_id: Option<&str>,
 ) -> Option<&'a BTreeMap<String, BTreeMap<String, DeployedMethod>>> {
-    snapshot
-        .rest_api(api_id)?
-        .deployment(deployment_id?)?
-        .api_summary
-        .as_ref()
+    api.deployment(deployment_id?)?.api_summary.as_ref()
 }
 
 fn differences(deployed: &MethodMap, current: &MethodMap) -> Vec<String> {

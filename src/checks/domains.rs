@@ -24,6 +24,7 @@ static GC501_META: CheckMeta = CheckMeta {
 };
 
 fn base_path_mapping_to_missing_stage(snapshot: &Snapshot) -> Vec<Finding> {
+    let index = crate::model::Index::new(snapshot);
     let scoped_api = snapshot.scope.api_id.as_deref();
     let mut findings = Vec::new();
     for domain in &snapshot.domain_names {
@@ -32,7 +33,7 @@ fn base_path_mapping_to_missing_stage(snapshot: &Snapshot) -> Vec<Finding> {
             if scoped_api.is_some_and(|id| id != mapping.rest_api_id) {
                 continue;
             }
-            let api = snapshot.rest_api(&mapping.rest_api_id);
+            let api = index.rest_api(&mapping.rest_api_id);
             let missing = match (api, &mapping.stage) {
                 (None, _) => format!("API {} does not exist", mapping.rest_api_id),
                 (Some(api), Some(stage)) if api.stage(stage).is_none() => {

@@ -3,7 +3,7 @@
 
 use super::{always_evaluated, list_methods, served_methods, Check, CheckMeta, ServedMethod};
 use crate::finding::{Finding, Severity};
-use crate::model::{ApiKeySource, Part, RestApi, Snapshot, Stage};
+use crate::model::{ApiKeySource, Index, Part, RestApi, Snapshot, Stage};
 
 /// Every (api, stage, method) a stage serves.
 fn served<'a>(snapshot: &'a Snapshot) -> impl Iterator<Item = (&'a RestApi, &'a Stage, ServedMethod<'a>)> {
@@ -114,11 +114,13 @@ static GC306_META: CheckMeta = CheckMeta {
 };
 
 fn key_not_enforced(snapshot: &Snapshot) -> Vec<Finding> {
+    let index = Index::new(snapshot);
     let mut findings = Vec::new();
     for api in &snapshot.rest_apis {
         for stage in &api.stages {
-            let keyed = snapshot
+            let keyed = index
                 .plans_covering(&api.id, &stage.name)
+                .iter()
                 .any(|plan| !plan.key_ids.is_empty());
             if !keyed {
                 continue;

@@ -14,7 +14,7 @@ mod waf;
 pub mod docs;
 
 use crate::finding::{sort_findings, Finding, Severity};
-use crate::model::{CoverageGap, Part, RestApi, Snapshot, Stage, IGNORE_TAG};
+use crate::model::{CoverageGap, Index, Part, RestApi, Snapshot, Stage, IGNORE_TAG};
 
 /// What a check is and how to fix what it finds. `gatecheck checks` and `docs/checks.md`
 /// are generated from this.
@@ -102,19 +102,21 @@ pub struct Evaluation {
 }
 
 pub fn evaluate(snapshot: &Snapshot) -> Evaluation {
+    let index = Index::new(snapshot);
     let gaps = coverage::all_gaps(snapshot);
     let mut evaluation = Evaluation::default();
     for check in REGISTRY {
         evaluation.not_evaluated.extend(
             (check.not_evaluated)(snapshot)
                 .into_iter()
-                .filter(|n| in_scope_of(snapshot, n.api_id.as_deref(), n.stage.as_deref())),
+                .filter(|n| in_scope_of(snapshot, &index, n.api_id.as_deref(), n.stage.as_deref())),
         );
         for finding in (check.run)(snapshot) {
-            if is_blinded(check.meta, &finding, &gaps) || !in_scope(&finding, snapshot) {
+            let in_scope = in_scope_of(snapshot, &index, finding.api_id.as_deref(), finding.stage.as_deref());
+            if is_blinded(check.meta, &finding, &gaps) || !in_scope {
                 continue;
             }
-            if is_suppressed(&finding, snapshot) {
+            if is_suppressed(&finding, &index) {
                 evaluation.suppressed.push(finding);
             } else {
                 evaluation.findings.push(finding);
@@ -136,18 +138,14 @@ fn is_blinded(meta: &CheckMeta, finding: &Finding, gaps: &[CoverageGap]) -> bool
     })
 }
 
-fn in_scope(finding: &Finding, snapshot: &Snapshot) -> bool {
-    in_scope_of(snapshot, finding.api_id.as_deref(), finding.stage.as_deref())
-}
-
-fn in_scope_of(snapshot: &Snapshot, api_id: Option<&str>, stage: Option<&str>) -> bool {
+fn in_scope_of(snapshot: &Snapshot, index: &Index, api_id: Option<&str>, stage: Option<&str>) -> bool {
     let scope = &snapshot.scope;
     if scope.account_only && api_id.is_some() {
         return false;
     }
     if !scope.web_acl_arns.is_empty() {
         let acl = api_id
-            .and_then(|id| snapshot.rest_api(id))
+            .and_then(|id| index.rest_api(id))
             .zip(stage)
             .and_then(|(api, stage)| api.stage(stage))
             .and_then(|s| s.web_acl_arn.as_ref());
@@ -166,8 +164,8 @@ fn in_scope_of(snapshot: &Snapshot, api_id: Option<&str>, stage: Option<&str>) -
     api_ok && stage_ok
 }
 
-fn is_suppressed(finding: &Finding, snapshot: &Snapshot) -> bool {
-    let Some(api) = finding.api_id.as_deref().and_then(|id| snapshot.rest_api(id)) else {
+fn is_suppressed(finding: &Finding, index: &Index) -> bool {
+    let Some(api) = finding.api_id.as_deref().and_then(|id| index.rest_api(id)) else {
         return false;
     };
     let stage = finding.stage.as_deref().and_then(|name| api.stage(name));

@@ -3,7 +3,7 @@
 
 use super::{always_evaluated, list_methods, served_methods, Check, CheckMeta, ServedMethod};
 use crate::finding::{Finding, Severity};
-use crate::model::{Part, RestApi, Snapshot, Stage};
+use crate::model::{Index, Part, RestApi, Snapshot, Stage};
 
 const USAGE_PLANS_DOC: &str =
     "https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-api-usage-plans.html";
@@ -41,8 +41,9 @@ static GC301_META: CheckMeta = CheckMeta {
 };
 
 fn key_required_stage_without_usage_plan(snapshot: &Snapshot) -> Vec<Finding> {
+    let index = Index::new(snapshot);
     key_required_stages(snapshot)
-        .filter(|(api, stage, _)| snapshot.plans_covering(&api.id, &stage.name).next().is_none())
+        .filter(|(api, stage, _)| index.plans_covering(&api.id, &stage.name).is_empty())
         .map(|(api, stage, methods)| {
             GC301_META
                 .finding(snapshot)
@@ -80,9 +81,10 @@ static GC302_META: CheckMeta = CheckMeta {
 };
 
 fn usage_plan_without_keys(snapshot: &Snapshot) -> Vec<Finding> {
+    let index = Index::new(snapshot);
     key_required_stages(snapshot)
         .filter_map(|(api, stage, methods)| {
-            let plans: Vec<_> = snapshot.plans_covering(&api.id, &stage.name).collect();
+            let plans = index.plans_covering(&api.id, &stage.name);
             if plans.is_empty() || plans.iter().any(|p| !p.key_ids.is_empty()) {
                 return None;
             }
@@ -135,14 +137,16 @@ static GC303_META: CheckMeta = CheckMeta {
 };
 
 fn usage_plan_keys_disabled(snapshot: &Snapshot) -> Vec<Finding> {
+    let index = Index::new(snapshot);
     key_required_stages(snapshot)
         .filter_map(|(api, stage, methods)| {
-            let key_ids: Vec<&str> = snapshot
+            let key_ids: Vec<&str> = index
                 .plans_covering(&api.id, &stage.name)
+                .iter()
                 .flat_map(|p| p.key_ids.iter().map(String::as_str))
                 .collect();
             // A key the snapshot cannot find might be enabled: do not guess.
-            let keys: Option<Vec<_>> = key_ids.iter().map(|id| snapshot.api_key(id)).collect();
+            let keys: Option<Vec<_>> = key_ids.iter().map(|id| index.api_key(id)).collect();
             let keys = keys?;
             if keys.is_empty() || keys.iter().any(|k| k.enabled) {
                 return None;
@@ -189,6 +193,7 @@ static GC307_META: CheckMeta = CheckMeta {
 };
 
 fn usage_plan_stale_stage(snapshot: &Snapshot) -> Vec<Finding> {
+    let index = Index::new(snapshot);
     let scoped_api = snapshot.scope.api_id.as_deref();
     let mut findings = Vec::new();
     for plan in &snapshot.usage_plans {
@@ -197,14 +202,14 @@ fn usage_plan_stale_stage(snapshot: &Snapshot) -> Vec<Finding> {
             if scoped_api.is_some_and(|id| id != listed.api_id) {
                 continue;
             }
-            let missing = match snapshot.rest_api(&listed.api_id) {
+            let missing = match index.rest_api(&listed.api_id) {
                 None => format!("API {} no longer exists", listed.api_id),
                 Some(api) if api.stage(&listed.stage).is_none() => {
                     format!("API {} ({}) has no stage '{}'", api.name, api.id, listed.stage)
                 }
                 Some(_) => continue,
             };
-            let builder = match snapshot.rest_api(&listed.api_id) {
+            let builder = match index.rest_api(&listed.api_id) {
                 Some(api) => GC307_META.finding(snapshot).api(api),
                 None => GC307_META.finding(snapshot).api_id(&listed.api_id),
             };
@@ -250,11 +255,12 @@ fn split_throttle_key(key: &str) -> Option<(&str, &str)> {
 }
 
 fn usage_plan_throttle_unknown_method(snapshot: &Snapshot) -> Vec<Finding> {
+    let index = Index::new(snapshot);
     let mut findings = Vec::new();
     for plan in &snapshot.usage_plans {
         for listed in &plan.api_stages {
             // A plan naming a missing API or stage is GC307's.
-            let Some(api) = snapshot.rest_api(&listed.api_id) else {
+            let Some(api) = index.rest_api(&listed.api_id) else {
                 continue;
             };
             for key in listed.throttle.keys() {

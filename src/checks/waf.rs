@@ -4,41 +4,44 @@
 
 use super::{always_evaluated, Check, CheckMeta};
 use crate::finding::{Finding, Severity};
-use crate::model::{Part, RestApi, Snapshot, Stage, WafAction, WafRule, WafStatement, WebAcl};
+use crate::model::{Index, Part, RestApi, Snapshot, Stage, WafAction, WafRule, WafStatement, WebAcl};
 
 /// Every stage with its web ACL, where the ACL was read.
-fn stages_with_acl(snapshot: &Snapshot) -> impl Iterator<Item = (&RestApi, &Stage, &WebAcl)> {
+fn stages_with_acl<'a>(
+    snapshot: &'a Snapshot,
+    index: &'a Index<'a>,
+) -> impl Iterator<Item = (&'a RestApi, &'a Stage, &'a WebAcl)> + 'a {
     snapshot.rest_apis.iter().flat_map(move |api| {
         api.stages.iter().filter_map(move |stage| {
-            let acl = snapshot.web_acl(stage.web_acl_arn.as_deref()?)?;
+            let acl = index.web_acl(stage.web_acl_arn.as_deref()?)?;
             Some((api, stage, acl))
         })
     })
 }
 
 /// Whether a statement can match some request, as far as the snapshot shows.
-fn can_match(statement: &WafStatement, snapshot: &Snapshot) -> bool {
+fn can_match(statement: &WafStatement, index: &Index) -> bool {
     match statement {
-        WafStatement::IpSet { arn } => snapshot.ip_set(arn).is_none_or(|set| !set.addresses.is_empty()),
+        WafStatement::IpSet { arn } => index.ip_set(arn).is_none_or(|set| !set.addresses.is_empty()),
         WafStatement::Geo { country_codes } => !country_codes.is_empty(),
         WafStatement::RateBased {
             scope_down: Some(inner),
             ..
-        } => can_match(inner, snapshot),
-        WafStatement::And { statements } => statements.iter().all(|s| can_match(s, snapshot)),
-        WafStatement::Or { statements } => statements.iter().any(|s| can_match(s, snapshot)),
+        } => can_match(inner, index),
+        WafStatement::And { statements } => statements.iter().all(|s| can_match(s, index)),
+        WafStatement::Or { statements } => statements.iter().any(|s| can_match(s, index)),
         _ => true,
     }
 }
 
 /// "IP set office (3 CIDRs)", "geo US, CA", "NOT (…)".
-pub fn describe(statement: &WafStatement, snapshot: &Snapshot) -> String {
+pub fn describe(statement: &WafStatement, index: &Index) -> String {
     let join = |statements: &[WafStatement], op: &str| {
-        let parts: Vec<String> = statements.iter().map(|s| describe(s, snapshot)).collect();
+        let parts: Vec<String> = statements.iter().map(|s| describe(s, index)).collect();
         format!("({})", parts.join(op))
     };
     match statement {
-        WafStatement::IpSet { arn } => match snapshot.ip_set(arn) {
+        WafStatement::IpSet { arn } => match index.ip_set(arn) {
             Some(set) => format!(
                 "IP set {} ({} CIDR{})",
                 set.name,
@@ -49,7 +52,7 @@ pub fn describe(statement: &WafStatement, snapshot: &Snapshot) -> String {
         },
         WafStatement::Geo { country_codes } => format!("geo {}", country_codes.join(", ")),
         WafStatement::RateBased { limit, scope_down } => match scope_down {
-            Some(inner) => format!("rate over {limit} per window where {}", describe(inner, snapshot)),
+            Some(inner) => format!("rate over {limit} per window where {}", describe(inner, index)),
             None => format!("rate over {limit} per window"),
         },
         WafStatement::ManagedRuleGroup { vendor, name } => {
@@ -61,17 +64,17 @@ pub fn describe(statement: &WafStatement, snapshot: &Snapshot) -> String {
         WafStatement::Match { field, description } => format!("{field} {description}"),
         WafStatement::And { statements } => join(statements, " AND "),
         WafStatement::Or { statements } => join(statements, " OR "),
-        WafStatement::Not { statement } => format!("NOT {}", describe(statement, snapshot)),
+        WafStatement::Not { statement } => format!("NOT {}", describe(statement, index)),
         WafStatement::Other { kind } => kind.clone(),
     }
 }
 
-fn rule_line(rule: &WafRule, snapshot: &Snapshot) -> String {
+fn rule_line(rule: &WafRule, index: &Index) -> String {
     format!(
         "{} [{}]: {}",
         rule.name,
         rule.action.as_str(),
-        describe(&rule.statement, snapshot)
+        describe(&rule.statement, index)
     )
 }
 
@@ -100,21 +103,22 @@ fn acl_vars(builder: super::FindingBuilder, acl: &WebAcl) -> super::FindingBuild
 }
 
 fn waf_default_block(snapshot: &Snapshot) -> Vec<Finding> {
-    stages_with_acl(snapshot)
+    let index = Index::new(snapshot);
+    stages_with_acl(snapshot, &index)
         .filter(|(_, _, acl)| acl.default_action == WafAction::Block)
         .map(|(api, stage, acl)| {
             let allows: Vec<&WafRule> = acl.rules.iter().filter(|r| r.action == WafAction::Allow).collect();
             let matching: Vec<String> = allows
                 .iter()
-                .filter(|r| can_match(&r.statement, snapshot))
-                .map(|r| rule_line(r, snapshot))
+                .filter(|r| can_match(&r.statement, &index))
+                .map(|r| rule_line(r, &index))
                 .collect();
             let builder = acl_vars(GC201_META.finding(snapshot).api(api).stage(&stage.name), acl);
             if matching.is_empty() {
                 let why = if allows.is_empty() {
                     "it has no Allow rule".to_string()
                 } else {
-                    let names: Vec<String> = allows.iter().map(|r| rule_line(r, snapshot)).collect();
+                    let names: Vec<String> = allows.iter().map(|r| rule_line(r, &index)).collect();
                     format!("no Allow rule can match: {}", names.join("; "))
                 };
                 builder
@@ -159,15 +163,16 @@ static GC202_META: CheckMeta = CheckMeta {
 };
 
 fn waf_blocking_rules(snapshot: &Snapshot) -> Vec<Finding> {
-    stages_with_acl(snapshot)
+    let index = Index::new(snapshot);
+    stages_with_acl(snapshot, &index)
         .filter_map(|(api, stage, acl)| {
             // Count only counts; a group with its actions overridden to Count blocks nothing.
             let blocking: Vec<String> = acl
                 .rules
                 .iter()
                 .filter(|r| matches!(r.action, WafAction::Block | WafAction::UseGroupActions))
-                .filter(|r| can_match(&r.statement, snapshot))
-                .map(|r| rule_line(r, snapshot))
+                .filter(|r| can_match(&r.statement, &index))
+                .map(|r| rule_line(r, &index))
                 .collect();
             if blocking.is_empty() {
                 return None;

@@ -54,6 +54,23 @@ pub fn account_of_role(role_arn: &str) -> Option<String> {
         .filter(|id| id.len() == 12 && id.chars().all(|c| c.is_ascii_digit()))
 }
 
+/// A call that must succeed for the fan-out to know what to read.
+fn unreadable<E, R>(
+    config: &SdkConfig,
+    operation: &str,
+    err: &aws_smithy_runtime_api::client::result::SdkError<E, R>,
+) -> CollectError
+where
+    E: aws_sdk_apigateway::error::ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+    R: std::fmt::Debug,
+{
+    CollectError::Unreadable {
+        region: config.region().map(|r| r.to_string()).unwrap_or_default(),
+        operation: operation.into(),
+        message: classify(err).message,
+    }
+}
+
 /// The active accounts of the caller's organization, each with the role `role_name` in it.
 pub async fn organization_roles(base: &SdkConfig, role_name: &str) -> Result<Vec<AccountTarget>, CollectError> {
     let client = aws_sdk_organizations::Client::new(base);
@@ -65,11 +82,7 @@ pub async fn organization_roles(base: &SdkConfig, role_name: &str) -> Result<Vec
         .await
         .into_iter()
         .collect::<Result<_, _>>()
-        .map_err(|err| CollectError::Unreadable {
-            region: base.region().map(|r| r.to_string()).unwrap_or_default(),
-            operation: "organizations:ListAccounts".into(),
-            message: classify(&err).message,
-        })?;
+        .map_err(|err| unreadable(base, "organizations:ListAccounts", &err))?;
     let mut targets: Vec<AccountTarget> = pages
         .iter()
         .flat_map(|page| page.accounts())
@@ -99,11 +112,7 @@ pub async fn enabled_regions(config: &SdkConfig) -> Result<Vec<String>, CollectE
         .await
         .into_iter()
         .collect::<Result<_, _>>()
-        .map_err(|err| CollectError::Unreadable {
-            region: config.region().map(|r| r.to_string()).unwrap_or_default(),
-            operation: "account:ListRegions".into(),
-            message: classify(&err).message,
-        })?;
+        .map_err(|err| unreadable(config, "account:ListRegions", &err))?;
     let mut names: Vec<String> = regions
         .iter()
         .filter_map(|r| r.region_name())

@@ -146,6 +146,54 @@ impl HttpConnector for RateLimitedConnector {
     }
 }
 
+/// How long the limiter takes to let `total` API Gateway requests through, `get_resources`
+/// of them GetResources, sent as fast as it allows, timed on the limiter's own clock (no
+/// waiting). Other requests go while a GetResources waits for its own quota, as the
+/// collector's concurrent reads do.
+pub fn simulate(limits: RateLimits, total: u64, get_resources: u64) -> Duration {
+    use governor::clock::{Clock, FakeRelativeClock, Reference};
+    let clock = FakeRelativeClock::default();
+    let all = RateLimiter::direct_with_clock(limits.quota(), clock.clone());
+    let resources = RateLimiter::direct_with_clock(RateLimits::get_resources_quota(), clock.clone());
+    let start = clock.now();
+    let (mut others, mut pending_resources) = (total.saturating_sub(get_resources), get_resources);
+    while others + pending_resources > 0 {
+        let mut waits = Vec::new();
+        if pending_resources > 0 {
+            match resources.check() {
+                Ok(()) => match all.check() {
+                    Ok(()) => {
+                        pending_resources -= 1;
+                        continue;
+                    }
+                    Err(not_until) => waits.push(not_until.wait_time_from(clock.now())),
+                },
+                Err(not_until) => waits.push(not_until.wait_time_from(clock.now())),
+            }
+        }
+        if others > 0 {
+            match all.check() {
+                Ok(()) => {
+                    others -= 1;
+                    continue;
+                }
+                Err(not_until) => waits.push(not_until.wait_time_from(clock.now())),
+            }
+        }
+        clock.advance(waits.into_iter().min().unwrap_or(Duration::from_millis(1)));
+    }
+    clock.now().duration_since(start).into()
+}
+
+/// The least time any client needs for these requests under the quota: the burst, then the
+/// rate; GetResources under its own.
+pub fn floor(limits: RateLimits, total: u64, get_resources: u64) -> Duration {
+    let overall = total.saturating_sub(u64::from(limits.burst)) as f64 / f64::from(limits.per_second.max(1));
+    let resources =
+        get_resources.saturating_sub(u64::from(GET_RESOURCES_BURST)) as f64 * GET_RESOURCES_PERIOD.as_secs_f64();
+    Duration::from_secs_f64(overall.max(resources))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -200,6 +248,27 @@ mod tests {
         assert!(times[..5].iter().all(|t| t.is_zero()));
         assert_eq!(times[5], Duration::from_millis(400));
         assert_eq!(times[14], Duration::from_millis(4000));
+    }
+
+    #[test]
+    fn the_simulated_limiter_meets_the_floor() {
+        // 1,000 APIs: 4,000 requests, 1,000 of them GetResources.
+        let (sim, least) = (
+            simulate(API_GATEWAY_QUOTA, 4000, 1000),
+            floor(API_GATEWAY_QUOTA, 4000, 1000),
+        );
+        assert_eq!(
+            least,
+            Duration::from_millis(398_000),
+            "GetResources bounds it: 995 × 0.4 s"
+        );
+        assert!(
+            sim >= least && sim <= least + Duration::from_secs(1),
+            "{sim:?} vs {least:?}"
+        );
+        // Few requests: the burst takes them at once.
+        assert_eq!(simulate(API_GATEWAY_QUOTA, 30, 5), Duration::ZERO);
+        assert_eq!(floor(API_GATEWAY_QUOTA, 30, 5), Duration::ZERO);
     }
 
     #[test]

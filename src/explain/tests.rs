@@ -3,31 +3,13 @@
 use super::*;
 use crate::checks::fixtures::*;
 use crate::model::*;
-use std::collections::BTreeMap;
 
 const HOST: &str = "https://a1.execute-api.eu-west-1.amazonaws.com";
 
 /// Gives every stage a deployment whose apiSummary is the current configuration.
 fn deployed(mut s: Snapshot) -> Snapshot {
     for api in &mut s.rest_apis {
-        let summary: BTreeMap<String, BTreeMap<String, DeployedMethod>> = api
-            .resources
-            .iter()
-            .map(|r| {
-                let methods = r
-                    .methods
-                    .iter()
-                    .map(|m| {
-                        let deployed = DeployedMethod {
-                            api_key_required: m.api_key_required,
-                            authorization_type: m.authorization_type.clone(),
-                        };
-                        (m.http_method.clone(), deployed)
-                    })
-                    .collect();
-                (r.path.clone(), methods)
-            })
-            .collect();
+        let summary = api.current_summary();
         for stage in api.stages.clone() {
             api.deployments.push(Deployment {
                 id: stage.deployment_id.clone().unwrap_or_default(),

@@ -211,6 +211,12 @@ fn parse_direct(event: &Value) -> Result<Work, EventError> {
     if payload.rest_api_id.trim().is_empty() {
         return Err(EventError::BadDirect("restApiId is empty".into()));
     }
+    if !is_api_id(&payload.rest_api_id) {
+        let shown: String = payload.rest_api_id.chars().take(40).collect();
+        return Err(EventError::BadDirect(format!(
+            "restApiId '{shown}' is not a REST API id (lower-case letters and digits)"
+        )));
+    }
     let fail_on = match payload.fail_on.as_deref() {
         None => Severity::Critical,
         Some(value) => value
@@ -251,8 +257,15 @@ fn strings_in(detail: &CloudTrailDetail, key: &str) -> BTreeSet<String> {
 }
 
 /// The APIs an API Gateway call names, with the stage when it names exactly one.
+/// Whether `id` looks like a REST API id (AWS's are 10 lower-case letters and digits).
+pub fn is_api_id(id: &str) -> bool {
+    (1..=64).contains(&id.len()) && id.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
+}
+
 fn api_targets(detail: &CloudTrailDetail, event_name: &str, with_stage: bool) -> BTreeSet<Target> {
     let mut ids = strings_in(detail, "restApiId");
+    // Whatever else an event carries under that name is not an API to read.
+    ids.retain(|id| is_api_id(id));
     if event_name == "ImportRestApi" {
         if let Some(id) = detail
             .response_elements

@@ -440,3 +440,31 @@ fn fan_out_settings() {
         assert_eq!(settings(&vars).unwrap_err().name, name);
     }
 }
+
+#[test]
+fn huge_and_odd_payloads_are_refused_or_bounded() {
+    // Lambda takes synchronous payloads up to 6 MB.
+    let huge = "a".repeat(6 * 1024 * 1024);
+    let err = parse_event(&json!({"restApiId": huge})).unwrap_err().to_string();
+    assert!(
+        err.contains("not a REST API id") && err.len() < 300,
+        "{}",
+        &err[..err.len().min(300)]
+    );
+    let err = parse_event(&json!({"restApiId": "ABC/../x"})).unwrap_err().to_string();
+    assert!(err.contains("not a REST API id"), "{err}");
+    // A CloudTrail event naming many APIs, some not API ids at all.
+    let mut event = sample("create-deployment.json");
+    let ids: Vec<Value> = (0..10_000)
+        .map(|i| json!({"restApiId": format!("api{i:07}")}))
+        .collect();
+    event["detail"]["requestParameters"] = json!({"restApiId": "Not An Id", "items": ids});
+    let Ok(Work::Apis { targets, .. }) = parse_event(&event) else {
+        panic!("an audit of the APIs named");
+    };
+    assert_eq!(targets.len(), 10_000);
+    assert!(targets.iter().all(|(id, _)| events::is_api_id(id)));
+    // Deeply nested JSON is refused by the parser before it reaches gatecheck.
+    let deep = "[".repeat(100_000);
+    assert!(serde_json::from_str::<Value>(&deep).is_err());
+}

@@ -167,6 +167,20 @@ pub fn sdk_config_with(endpoint: &str, region: &str, retry: RetryConfig) -> SdkC
         .build()
 }
 
+/// An SNS topic in the emulator, by name (creating it is idempotent), for the function to
+/// publish to.
+pub async fn topic(sdk: &SdkConfig, name: &str) -> String {
+    aws_sdk_sns::Client::new(sdk)
+        .create_topic()
+        .name(name)
+        .send()
+        .await
+        .expect("topic")
+        .topic_arn()
+        .expect("a topic ARN")
+        .to_string()
+}
+
 /// One moto account in one region, as the collector and a seeder see it.
 pub struct TestAccount {
     pub id: String,

@@ -339,6 +339,19 @@ impl Seeder {
         Ok(created.id().unwrap_or_default().to_string())
     }
 
+    /// A second stage on an existing deployment (no new deployment).
+    pub async fn stage_on(&self, api: &Api, deployment_id: &str, stage: &str) -> Result<()> {
+        self.client
+            .create_stage()
+            .rest_api_id(&api.id)
+            .deployment_id(deployment_id)
+            .stage_name(stage)
+            .send()
+            .await
+            .map_err(err)?;
+        Ok(())
+    }
+
     /// Deploys, then turns on execution logging (a redeploy would reset it in moto).
     pub async fn deploy_logged(&self, api: &Api, stage: &str) -> Result<String> {
         let id = self.deploy(api, stage).await?;

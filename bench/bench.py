@@ -1,0 +1,255 @@
+"""make bench: every figure in one table, on this machine.
+
+Call economy and the rate-limit floor on seeded emulator accounts of 10, 100 and 1,000 APIs;
+the check engine (criterion) and its peak memory on synthetic snapshots; the function's
+binary size, init time and peak memory; and gatecheck beside Prowler on the same emulated
+accounts. Everything runs on 127.0.0.1 against moto with the emulator extension.
+
+usage: bench.py   (run by bench/run.sh, which builds first)
+"""
+
+import json
+import os
+import platform
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+VENV = os.environ.get("VENV", os.path.join(ROOT, ".venv"))
+PROWLER_VENV = os.environ.get("PROWLER_VENV", os.path.join(ROOT, "bench", ".venv-prowler"))
+OUT = os.path.join(ROOT, ".bench")
+RELEASE = os.path.join(ROOT, "target", "release")
+SIZES = [int(n) for n in os.environ.get("BENCH_SIZES", "10,100,1000").split(",")]
+SIDE_BY_SIDE = [int(n) for n in os.environ.get("BENCH_PROWLER_SIZES", "50,200").split(",")]
+os.makedirs(OUT, exist_ok=True)
+
+
+def free_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+def wait_http(url, seconds=60):
+    deadline = time.time() + seconds
+    while time.time() < deadline:
+        try:
+            urllib.request.urlopen(url, timeout=2)
+            return
+        except Exception:
+            time.sleep(0.1)
+    sys.exit(f"{url} did not answer")
+
+
+def aws_env(endpoint, region):
+    env = dict(os.environ)
+    for key in list(env):
+        if key.startswith("AWS_") or key.startswith("GATECHECK_"):
+            del env[key]
+    env.update(
+        AWS_ENDPOINT_URL=endpoint,
+        AWS_REGION=region,
+        AWS_DEFAULT_REGION=region,
+        AWS_ACCESS_KEY_ID="bench",
+        AWS_SECRET_ACCESS_KEY="bench",
+        AWS_EC2_METADATA_DISABLED="true",
+    )
+    return env
+
+
+def run_json(args, env):
+    out = subprocess.run(args, env=env, capture_output=True, text=True)
+    if out.returncode != 0:
+        sys.exit(f"{' '.join(args)} failed: {out.stderr[-2000:]}")
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def timed(args, env, cwd=None):
+    """Wall seconds, peak RSS in MB and exit code, by GNU time."""
+    with tempfile.NamedTemporaryFile("r", suffix=".time") as t:
+        started = time.perf_counter()
+        done = subprocess.run(
+            ["/usr/bin/time", "-f", "%M", "-o", t.name, *args], env=env, cwd=cwd, capture_output=True, text=True
+        )
+        wall = time.perf_counter() - started
+        peak_kib = int((open(t.name).read().strip().splitlines() or ["0"])[-1] or 0)
+    return wall, peak_kib / 1024, done
+
+
+rows = []
+
+
+def row(section, measure, value, target="", verdict=""):
+    rows.append((section, measure, value, target, verdict))
+    print(f"  {section:<14} {measure:<58} {value:>18} {target:>14} {verdict}", flush=True)
+
+
+def check(ok):
+    return "met" if ok else "MISSED"
+
+
+# The emulator, and a counting proxy in front of it.
+moto_port = free_port()
+moto = subprocess.Popen(
+    [os.path.join(VENV, "bin", "python"), os.path.join(ROOT, "tests", "support", "moto_ext.py"), "-H", "127.0.0.1", "-p", str(moto_port)],
+    stdout=subprocess.DEVNULL,
+    stderr=subprocess.DEVNULL,
+)
+proxy = subprocess.Popen(
+    [sys.executable, os.path.join(ROOT, "bench", "count_proxy.py"), str(moto_port)], stdout=subprocess.PIPE, text=True
+)
+try:
+    wait_http(f"http://127.0.0.1:{moto_port}/moto-api/")
+    proxy_port = int(proxy.stdout.readline())
+    moto_url, proxy_url = f"http://127.0.0.1:{moto_port}", f"http://127.0.0.1:{proxy_port}"
+    print(f"machine: {platform.machine()}, {os.cpu_count()} cores, {platform.platform()}; moto on {moto_url}")
+    print(f"  {'section':<14} {'measure':<58} {'value':>18} {'target':>14}")
+
+    # 1. Call economy and the rate-limit floor.
+    regions = {10: "eu-west-1", 100: "eu-west-2", 1000: "eu-west-3", 50: "ap-south-1", 200: "ap-northeast-1"}
+    economy = {}
+    for n in sorted(set(SIZES + SIDE_BY_SIDE)):
+        region = regions.get(n, f"us-west-{1 + n % 2}")
+        economy[n] = run_json([os.path.join(RELEASE, "examples", "bench_economy"), str(n), region], aws_env(moto_url, region))
+        economy[n]["region"] = region
+    for n in SIZES:
+        e = economy[n]
+        calls = e["calls"]
+        ops = ", ".join(f"{op} {c}" for op, c in sorted(calls.items()))
+        row("calls", f"{n} APIs, {e['stages']} stages, {e['deployments']} deployments: total", e["total_calls"])
+        row("calls", f"{n} APIs: by operation", "", "", "")
+        print(f"      {ops}")
+        per_api = e["per_api_calls"]
+        per_deployment = e["deployment_calls"] / max(e["deployments"], 1)
+        row("calls", f"{n} APIs: per API (GetResources+GetStages+GetAuthorizers)", f"{per_api:.2f}", "<= 3", check(per_api <= 3))
+        row("calls", f"{n} APIs: GetDeployment per distinct deployment", f"{per_deployment:.2f}", "1, 0 per stage", check(per_deployment <= 1))
+        row("rate floor", f"{n} APIs: {e['api_gateway_calls']} API Gateway calls, quota floor", f"{e['floor_s']:.1f} s")
+        row("rate floor", f"{n} APIs: the limiter, on its own clock", f"{e['limiter_s']:.1f} s", "= floor", check(e["limiter_s"] <= e["floor_s"] + 1))
+        row("rate floor", f"{n} APIs: unlimited against the emulator (wall)", f"{e['emulator_wall_s']:.1f} s")
+    if len(SIZES) >= 2:
+        a, b = SIZES[-2], SIZES[-1]
+        growth = (economy[b]["total_calls"] - economy[a]["total_calls"]) / (b - a)
+        row("calls", f"growth from {a} to {b} APIs: calls per added API", f"{growth:.2f}", "<= 3 + 1 deployment")
+
+    # 2. The engine.
+    bench = subprocess.run(
+        ["cargo", "bench", "--bench", "engine", "--", "--noplot"], cwd=ROOT, capture_output=True, text=True
+    )
+    for n, unit_value in re.findall(r"engine/evaluate/(\d+)\s+time:\s+\[\S+ \S+ (\S+ \S+)", bench.stdout):
+        value, unit = unit_value.split()
+        ms = float(value) * {"ns": 1e-6, "µs": 1e-3, "us": 1e-3, "ms": 1, "s": 1000}[unit]
+        target = "< 100 ms" if n == "10000" else ""
+        row("engine", f"evaluate {n} APIs (criterion median)", f"{ms:.2f} ms", target, check(ms < 100) if target else "")
+    if bench.returncode != 0:
+        row("engine", "criterion", "failed", "", bench.stderr[-300:])
+    for n in [100, 1000, 10000]:
+        m = run_json([os.path.join(RELEASE, "examples", "bench_memory"), str(n)], dict(os.environ))
+        target = "< 100 MB" if n == 10000 else ""
+        row("engine", f"peak RSS, {n} APIs ({m['findings']} findings), snapshot included", f"{m['peak_rss_mb']:.1f} MB", target, check(m["peak_rss_mb"] < 100) if target else "")
+
+    # 3. The function's footprint.
+    # x86_64: the native release build is that target already; arm64: cargo-lambda's cross build.
+    native = os.path.join(RELEASE, "bootstrap")
+    mb = os.path.getsize(native) / 1e6
+    row("lambda", f"bootstrap size, {platform.machine()}, release, stripped", f"{mb:.2f} MB", "< 12 MB", check(mb < 12))
+    built = subprocess.run(
+        ["cargo", "lambda", "build", "--release", "--arm64", "--bin", "bootstrap"], cwd=ROOT, capture_output=True, text=True
+    )
+    path = os.path.join(ROOT, "target", "lambda", "bootstrap", "bootstrap")
+    if built.returncode == 0 and os.path.exists(path):
+        mb = os.path.getsize(path) / 1e6
+        row("lambda", "bootstrap size, arm64 (cargo lambda build), stripped", f"{mb:.2f} MB", "< 12 MB", check(mb < 12))
+    else:
+        row("lambda", "bootstrap size, arm64", "build failed", "< 12 MB", built.stderr[-200:])
+    big = economy.get(1000) or economy[max(economy)]
+    footprint = run_json(
+        [
+            sys.executable, os.path.join(ROOT, "bench", "lambda_footprint.py"), os.path.join(RELEASE, "bootstrap"),
+            os.path.join(ROOT, "events", "scheduled.json"), big["region"],
+            f"AWS_ENDPOINT_URL={moto_url}", "AWS_ACCESS_KEY_ID=bench", "AWS_SECRET_ACCESS_KEY=bench",
+            f"GATECHECK_REGIONS={big['region']}", "GATECHECK_MAX_RPS=100",
+        ],
+        dict(os.environ),
+    )
+    row("lambda", "init: process start to first request for work (median of 7)", f"{footprint['init_ms_median']:.1f} ms", "< 30 ms", check(footprint["init_ms_median"] < 30))
+    row("lambda", f"peak RSS auditing {footprint['apis_audited']} APIs ({footprint['api_calls']} calls)", f"{footprint['peak_rss_mb']:.1f} MB", "< 64 MB", check(footprint["peak_rss_mb"] < 64))
+
+    # 4. Beside Prowler, on the same accounts, through the same counting proxy.
+    prowler = os.path.join(PROWLER_VENV, "bin", "prowler")
+    if not os.path.exists(prowler):
+        row("prowler", "not installed", "see bench/run.sh", "", "")
+    else:
+        def counts_reset():
+            urllib.request.urlopen(urllib.request.Request(f"{proxy_url}/__reset", method="POST"))
+
+        def counts():
+            return json.load(urllib.request.urlopen(f"{proxy_url}/__counts"))
+
+        for n in SIDE_BY_SIDE:
+            region = economy[n]["region"]
+            env = aws_env(proxy_url, region)
+            counts_reset()
+            g_wall, g_mb, g = timed([os.path.join(RELEASE, "gatecheck"), "audit", "--region", region, "--format", "json", "--max-rps", "100"], env)
+            g_calls = sum(counts().values())
+            counts_reset()
+            out_dir = tempfile.mkdtemp(prefix="prowler-")
+            p_wall, p_mb, p = timed(
+                [prowler, "aws", "--service", "apigateway", "-f", region, "--no-banner", "-o", out_dir, "--output-formats", "json-ocsf"],
+                env,
+            )
+            p_calls = sum(counts().values())
+            p_ok = p.returncode in (0, 3)  # 3: Prowler found failing checks
+            row("prowler", f"{n} APIs: gatecheck wall / calls / peak RSS", f"{g_wall:.1f} s / {g_calls} / {g_mb:.0f} MB")
+            row("prowler", f"{n} APIs: prowler wall / calls / peak RSS", f"{p_wall:.1f} s / {p_calls} / {p_mb:.0f} MB", "", "" if p_ok else f"exit {p.returncode}: {p.stderr[-200:]}")
+            if p_ok and g_wall and g_calls and g_mb:
+                row("prowler", f"{n} APIs: prowler ÷ gatecheck (wall, calls, memory)", f"{p_wall / g_wall:.1f}× {p_calls / g_calls:.1f}× {p_mb / g_mb:.1f}×")
+            shutil.rmtree(out_dir, ignore_errors=True)
+
+        # Which causes each tool reports, on the demo account: one API per cause of 403.
+        region = "us-east-2"
+        env = aws_env(proxy_url, region)
+        seeded = subprocess.run([os.path.join(RELEASE, "examples", "seed_demo")], env=aws_env(moto_url, region), capture_output=True, text=True)
+        expected = {}
+        for line in seeded.stdout.splitlines()[1:]:
+            parts = line.split(None, 2)
+            if len(parts) == 3 and parts[0] != "and":
+                expected[parts[0]] = parts[2]
+        g = subprocess.run([os.path.join(RELEASE, "gatecheck"), "audit", "--region", region, "--format", "json", "--max-rps", "100"], env=env, capture_output=True, text=True)
+        by_api = {}
+        for f in json.loads(g.stdout)["findings"]:
+            by_api.setdefault(f["api_name"], set()).add(f["check"])
+        out_dir = tempfile.mkdtemp(prefix="prowler-")
+        subprocess.run([prowler, "aws", "--service", "apigateway", "-f", region, "--no-banner", "-o", out_dir, "--output-formats", "json-ocsf"], env=env, capture_output=True)
+        failed = {}
+        for path in os.listdir(out_dir):
+            if path.endswith(".ocsf.json"):
+                for finding in json.load(open(os.path.join(out_dir, path))):
+                    if finding.get("status_code") == "FAIL":
+                        for resource in finding.get("resources", []):
+                            failed.setdefault(resource.get("name"), set()).add(finding["metadata"]["event_code"].replace("apigateway_restapi_", ""))
+        shutil.rmtree(out_dir, ignore_errors=True)
+        print("\n  cause of 403 on the demo account   gatecheck reports                prowler fails (apigateway_restapi_*)")
+        causes = []
+        for name, cause in expected.items():
+            g_checks = ", ".join(sorted(by_api.get(name, set()) - {"GC601"})) or "nothing"
+            p_checks = ", ".join(sorted(failed.get(name, set()))) or "nothing"
+            print(f"  {name:<34} {g_checks:<32} {p_checks}")
+            causes.append({"api": name, "expected": cause, "gatecheck": g_checks, "prowler": p_checks})
+        with open(os.path.join(OUT, "causes.json"), "w") as f:
+            json.dump(causes, f, indent=1)
+finally:
+    proxy.terminate()
+    moto.terminate()
+
+with open(os.path.join(OUT, "table.json"), "w") as f:
+    json.dump({"machine": platform.machine(), "cores": os.cpu_count(), "rows": rows}, f, indent=1)
+missed = [r for r in rows if r[4] == "MISSED"]
+print(f"{len(rows)} figures; targets missed: {len(missed)}")

@@ -1,0 +1,150 @@
+//! `make bench`: seeds N REST APIs into the emulator (two stages on one deployment each, a
+//! usage plan per 10 APIs with two keys, a web ACL and IP set per 50, a custom domain per 100),
+//! audits them with no rate limit, and prints one JSON line: the calls by operation, and the
+//! time API Gateway's quota would impose on them, as a floor and as the limiter takes it.
+//! Usage: bench_economy N REGION. Refuses to run without AWS_ENDPOINT_URL.
+
+#[path = "../tests/support/seed.rs"]
+mod seed;
+
+use aws_config::{BehaviorVersion, Region};
+use futures::StreamExt;
+use gatecheck::collect::rate_limit::{floor, simulate, API_GATEWAY_QUOTA};
+use gatecheck::collect::{collect, CollectOptions, ServiceConfigs};
+use std::time::Instant;
+
+#[tokio::main]
+async fn main() -> std::process::ExitCode {
+    let args: Vec<String> = std::env::args().collect();
+    let (Some(apis), Some(region)) = (args.get(1).and_then(|n| n.parse::<usize>().ok()), args.get(2)) else {
+        eprintln!("usage: bench_economy N REGION");
+        return std::process::ExitCode::from(2);
+    };
+    if std::env::var("AWS_ENDPOINT_URL").map_or(true, |v| v.is_empty()) {
+        eprintln!("bench_economy: set AWS_ENDPOINT_URL to the emulator; it never seeds a real account");
+        return std::process::ExitCode::from(2);
+    }
+    let sdk = aws_config::defaults(BehaviorVersion::latest())
+        .region(Region::new(region.clone()))
+        .load()
+        .await;
+    match run(&sdk, apis).await {
+        Ok(line) => {
+            println!("{line}");
+            std::process::ExitCode::SUCCESS
+        }
+        Err(err) => {
+            eprintln!("bench_economy: {err}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(sdk: &aws_config::SdkConfig, apis: usize) -> seed::Result<serde_json::Value> {
+    let s = seed::Seeder::new(aws_sdk_apigateway::Client::new(sdk), aws_sdk_wafv2::Client::new(sdk));
+    let seeding = Instant::now();
+    let seeded: Vec<seed::Result<seed::Api>> = futures::stream::iter(0..apis)
+        .map(|i| {
+            let s = &s;
+            async move {
+                let mut api = s.api(&format!("bench-{i:05}")).await?;
+                s.keyed(&mut api, "/orders", "GET").await?;
+                s.keyed(&mut api, "/orders/{id}", "GET").await?;
+                let deployment = s.deploy(&api, "prod").await?;
+                s.stage_on(&api, &deployment, "staging").await?;
+                Ok(api)
+            }
+        })
+        .buffered(8)
+        .collect()
+        .await;
+    let apis_seeded = seeded.into_iter().collect::<seed::Result<Vec<_>>>()?;
+    for (p, chunk) in apis_seeded.chunks(10).enumerate() {
+        let a = s
+            .key(
+                &format!("bench-key-{p}-a"),
+                true,
+                &format!("benchKeyValue{p:08}a000000000"),
+            )
+            .await?;
+        let b = s
+            .key(
+                &format!("bench-key-{p}-b"),
+                p % 7 != 0,
+                &format!("benchKeyValue{p:08}b000000000"),
+            )
+            .await?;
+        let stages: Vec<(&seed::Api, &str)> = chunk.iter().flat_map(|api| [(api, "prod"), (api, "staging")]).collect();
+        s.plan(&format!("bench-plan-{p}"), &stages, &[&a, &b]).await?;
+    }
+    for (w, chunk) in apis_seeded.chunks(50).enumerate() {
+        let office: Vec<String> = (0..20).map(|i| format!("198.51.{w}.{i}/32")).collect();
+        let office: Vec<&str> = office.iter().map(String::as_str).collect();
+        let set = s.ip_set(&format!("bench-office-{w}"), &office).await?;
+        let acl = s
+            .web_acl(
+                &format!("bench-acl-{w}"),
+                w % 2 == 0,
+                &[("office", seed::WafRuleAction::Allow, &set)],
+                (&chunk[0], "prod"),
+            )
+            .await?;
+        for api in chunk.iter().step_by(4).skip(1) {
+            s.associate(&acl, api, "prod").await?;
+            s.associate(&acl, api, "staging").await?;
+        }
+    }
+    for (d, chunk) in apis_seeded.chunks(100).enumerate() {
+        let mappings: Vec<(String, &str)> = chunk
+            .iter()
+            .take(5)
+            .enumerate()
+            .map(|(i, api)| (format!("v{i}"), api.id.as_str()))
+            .collect();
+        let mappings: Vec<(&str, &str, Option<&str>)> =
+            mappings.iter().map(|(b, id)| (b.as_str(), *id, Some("prod"))).collect();
+        s.domain(&format!("bench{d}.example.com"), &mappings).await?;
+    }
+    let seeding = seeding.elapsed();
+
+    let started = Instant::now();
+    let options = CollectOptions {
+        rate_limits: None,
+        ..CollectOptions::default()
+    };
+    let snapshot = collect(&ServiceConfigs::from_sdk_config(sdk), &options).await?;
+    let wall = started.elapsed();
+    let calls = &snapshot.api_calls;
+    let waf = ["GetWebACL", "GetIPSet", "GetCallerIdentity"];
+    let api_gateway: u64 = calls
+        .iter()
+        .filter(|(op, _)| !waf.contains(&op.as_str()))
+        .map(|(_, n)| n)
+        .sum();
+    let get_resources = calls.get("GetResources").copied().unwrap_or(0);
+    let stages: usize = snapshot.rest_apis.iter().map(|a| a.stages.len()).sum();
+    let deployments: usize = snapshot.rest_apis.iter().map(|a| a.deployments.len()).sum();
+    let per_api: u64 = ["GetResources", "GetStages", "GetAuthorizers"]
+        .iter()
+        .map(|op| calls.get(*op).copied().unwrap_or(0))
+        .sum();
+    Ok(serde_json::json!({
+        "apis": snapshot.rest_apis.len(),
+        "stages": stages,
+        "deployments": deployments,
+        "usage_plans": snapshot.usage_plans.len(),
+        "web_acls": snapshot.web_acls.len(),
+        "ip_sets": snapshot.ip_sets.len(),
+        "domains": snapshot.domain_names.len(),
+        "gaps": snapshot.gaps.len(),
+        "calls": calls,
+        "total_calls": snapshot.total_api_calls(),
+        "api_gateway_calls": api_gateway,
+        "per_api_calls": per_api as f64 / apis.max(1) as f64,
+        "deployment_calls": calls.get("GetDeployment").copied().unwrap_or(0),
+        "floor_s": floor(API_GATEWAY_QUOTA, api_gateway, get_resources).as_secs_f64(),
+        "limiter_s": simulate(API_GATEWAY_QUOTA, api_gateway, get_resources).as_secs_f64(),
+        "emulator_wall_s": wall.as_secs_f64(),
+        "seeding_s": seeding.as_secs_f64(),
+    }))
+}
