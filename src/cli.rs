@@ -70,7 +70,7 @@ The gates, in API Gateway's order: 1 endpoint (execute-api on, custom domain map
 decided (?); the walk stops at the first failure, names the catalogue check and the fix.
 
 The caller's key: --key-id needs no secret. With --lookup-key-value, gatecheck reads the
-account's key values (GetApiKeys includeValues=true) for this one command, compares them in
+account's key values (GetApiKeys with includeValues) for this one command, compares them in
 memory in constant time with the request's x-api-key value, and keeps only the matching id.
 No key value is ever printed, logged or written; header values other than Host and
 x-apigw-api-id are never shown.
