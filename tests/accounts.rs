@@ -85,17 +85,21 @@ fn place(check: &str, account: &str, region: &str, api: &str) -> (String, String
     (check.into(), account.into(), region.into(), api.into())
 }
 
-#[tokio::test]
-async fn two_accounts_two_regions_attributed_and_an_unassumable_role_is_its_own_gc900() {
-    let seeded = seed().await;
-    // moto lets any role be assumed; the proxy refuses C's as AWS would refuse an untrusted caller.
-    let proxy = fault_proxy::start(
+/// moto lets any role be assumed; this proxy refuses C's, as AWS refuses an untrusted caller.
+fn refusing_c() -> fault_proxy::FaultProxy {
+    fault_proxy::start(
         &support::moto().endpoint,
         vec![Rule::always(
             &format!("body:RoleArn=arn%3Aaws%3Aiam%3A%3A{C}"),
             Fault::Deny,
         )],
-    );
+    )
+}
+
+#[tokio::test]
+async fn two_accounts_two_regions_attributed_and_an_unassumable_role_is_its_own_gc900() {
+    let seeded = seed().await;
+    let proxy = refusing_c();
     let mut env = moto_env();
     env.retain(|(k, _)| *k != "AWS_ENDPOINT_URL");
     env.push(("AWS_ENDPOINT_URL", proxy.endpoint.clone()));
@@ -233,13 +237,7 @@ async fn every_account_of_the_organization() {
 async fn the_function_fans_out_and_aggregates() {
     use gatecheck::lambda::{Function, Settings};
     let seeded = seed().await;
-    let proxy = fault_proxy::start(
-        &support::moto().endpoint,
-        vec![Rule::always(
-            &format!("body:RoleArn=arn%3Aaws%3Aiam%3A%3A{C}"),
-            Fault::Deny,
-        )],
-    );
+    let proxy = refusing_c();
     let sdk = support::sdk_config(&proxy.endpoint, WEST);
     let topic = support::topic(&sdk, "gatecheck-fanout").await;
     let roles = [role(A), role(B), role(C)].join(",");

@@ -384,6 +384,12 @@ async fn a_failed_publish_fails_the_invocation_so_lambda_retries_it() {
     assert_eq!(proxy.stats.injected_total(), 1, "only Publish was refused");
 }
 
+fn reports(response: &serde_json::Value, check: &str) -> bool {
+    response["findings"]
+        .as_array()
+        .is_some_and(|findings| findings.iter().any(|f| f["check"] == check))
+}
+
 #[tokio::test]
 async fn at_the_deadline_reads_stop_and_the_gap_is_reported_and_published() {
     let topic = lambda::topic_with_a_critical_finding().await;
@@ -421,26 +427,12 @@ async fn at_the_deadline_reads_stop_and_the_gap_is_reported_and_published() {
     // A deadline already past when the invocation starts (a local emulator's 0) is no
     // deadline: everything is read.
     let response = function.handle_until(lambda::scheduled(), 0).await.expect("a report");
-    assert!(
-        response["findings"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .any(|f| f["check"] == "GC301"),
-        "{response}"
-    );
+    assert!(reports(&response, "GC301"), "{response}");
     // With time to spare, the same invocation reads the API.
     let later = now_ms + 600_000;
     let response = function
         .handle_until(lambda::scheduled(), later)
         .await
         .expect("a report");
-    assert!(
-        response["findings"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .any(|f| f["check"] == "GC301"),
-        "{response}"
-    );
+    assert!(reports(&response, "GC301"), "{response}");
 }

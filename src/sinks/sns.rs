@@ -27,6 +27,15 @@ pub struct SnsMessage {
     pub left_out: usize,
 }
 
+/// SNS refuses subjects of 100 characters or more: cut with an ellipsis.
+fn fit_subject(subject: String) -> String {
+    if subject.chars().count() > MAX_SUBJECT_CHARS {
+        subject.chars().take(MAX_SUBJECT_CHARS - 1).collect::<String>() + "…"
+    } else {
+        subject
+    }
+}
+
 /// The message for `report`, or `None` when nothing reaches `threshold`.
 pub fn build_message(report: &Report, threshold: Severity) -> Option<SnsMessage> {
     let mut findings: Vec<Finding> = report
@@ -40,11 +49,9 @@ pub fn build_message(report: &Report, threshold: Severity) -> Option<SnsMessage>
     let region = report.summary.regions.join(",");
     let total = findings.len();
 
-    let mut subject =
-        format!("gatecheck: {total} finding(s) at or above {threshold}, highest {highest}, account {account} {region}");
-    if subject.chars().count() > MAX_SUBJECT_CHARS {
-        subject = subject.chars().take(MAX_SUBJECT_CHARS - 1).collect::<String>() + "…";
-    }
+    let subject = fit_subject(format!(
+        "gatecheck: {total} finding(s) at or above {threshold}, highest {highest}, account {account} {region}"
+    ));
 
     let checks: BTreeSet<&str> = findings.iter().map(|f| f.check.as_str()).collect();
     let api_ids: BTreeSet<&str> = findings.iter().filter_map(|f| f.api_id.as_deref()).collect();
@@ -134,7 +141,7 @@ pub fn build_summary_message(items: &[AccountRegionCounts], threshold: Severity)
     let highest = items.iter().filter_map(|i| i.highest_severity).max();
     let accounts: BTreeSet<&str> = items.iter().filter_map(|i| i.account.as_deref()).collect();
     let regions: BTreeSet<&str> = items.iter().map(|i| i.region.as_str()).collect();
-    let mut subject = format!(
+    let subject = fit_subject(format!(
         "gatecheck: {total} finding(s) at or above {threshold} in {} account(s), {} region(s){}",
         accounts.len(),
         regions.len(),
@@ -143,10 +150,7 @@ pub fn build_summary_message(items: &[AccountRegionCounts], threshold: Severity)
         } else {
             String::new()
         }
-    );
-    if subject.chars().count() > MAX_SUBJECT_CHARS {
-        subject = subject.chars().take(MAX_SUBJECT_CHARS - 1).collect::<String>() + "…";
-    }
+    ));
     let mut lines = vec![format!(
         "{} account-region(s) audited; {total} finding(s) at or above {threshold}; highest {}.",
         items.len(),
