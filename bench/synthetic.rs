@@ -4,6 +4,7 @@
 //! preflight, key source AUTHORIZER), so that every check has work to do and most APIs are
 //! healthy, as in a real account.
 
+use compact_str::CompactString;
 use gatecheck::model::*;
 use std::collections::BTreeMap;
 
@@ -70,7 +71,7 @@ pub fn snapshot(apis: usize) -> Snapshot {
                 })
             })
             .collect();
-        let key_ids = vec![format!("key-{p}-a"), format!("key-{p}-b")];
+        let key_ids: Vec<CompactString> = vec![format!("key-{p}-a").into(), format!("key-{p}-b").into()];
         s.api_keys.push(ApiKey {
             id: key_ids[0].clone(),
             name: key_ids[0].clone(),
@@ -95,7 +96,7 @@ pub fn snapshot(apis: usize) -> Snapshot {
             mappings: (d * 100..(d * 100 + 5).min(apis))
                 .map(|i| BasePathMapping {
                     base_path: format!("v{i}"),
-                    rest_api_id: api_id(i),
+                    rest_api_id: api_id(i).into(),
                     stage: Some("prod".into()),
                 })
                 .collect(),
@@ -104,8 +105,8 @@ pub fn snapshot(apis: usize) -> Snapshot {
     s
 }
 
-fn api_id(i: usize) -> String {
-    format!("api{i:07}")
+fn api_id(i: usize) -> CompactString {
+    format!("api{i:07}").into()
 }
 
 fn api(i: usize, acls: &[WebAcl]) -> RestApi {
@@ -131,7 +132,7 @@ fn api(i: usize, acls: &[WebAcl]) -> RestApi {
     .into_iter()
     .enumerate()
     .map(|(r, (path, methods))| Resource {
-        id: format!("r{r}"),
+        id: format!("r{r}").into(),
         path: path.into(),
         methods,
     })
@@ -140,22 +141,23 @@ fn api(i: usize, acls: &[WebAcl]) -> RestApi {
     let stages = ["prod", "staging"]
         .map(|name| Stage {
             name: name.into(),
-            deployment_id: Some(format!("dep-{i}")),
+            deployment_id: Some(format!("dep-{i}").into()),
             method_settings: [(
-                "*/*".to_string(),
+                "*/*".into(),
                 MethodSetting {
                     logging_level: Some("ERROR".into()),
                     ..MethodSetting::default()
                 },
             )]
-            .into(),
+            .into_iter()
+            .collect(),
             web_acl_arn: acl.clone(),
             tags: BTreeMap::new(),
         })
         .to_vec();
     let mut api = RestApi {
         id: api_id(i),
-        name: format!("service-{i}"),
+        name: format!("service-{i}").into(),
         api_key_source: if i % 50 == 7 {
             ApiKeySource::Authorizer
         } else {
@@ -178,7 +180,7 @@ fn api(i: usize, acls: &[WebAcl]) -> RestApi {
         summary.remove("/health");
     }
     api.deployments.push(Deployment {
-        id: format!("dep-{i}"),
+        id: format!("dep-{i}").into(),
         api_summary: Some(summary),
     });
     api

@@ -1,5 +1,6 @@
 //! Findings, severities and the report an audit produces.
 
+use compact_str::CompactString;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
@@ -65,27 +66,28 @@ impl FromStr for Severity {
 /// One reason why some callers get `{"message":"Forbidden"}`, or a risk of it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Finding {
-    pub check: String,
-    pub name: String,
+    pub check: CompactString,
+    pub name: CompactString,
     pub severity: Severity,
-    pub account: Option<String>,
-    pub region: String,
-    pub api_id: Option<String>,
-    pub api_name: Option<String>,
-    pub stage: Option<String>,
-    pub resource_path: Option<String>,
-    pub http_method: Option<String>,
-    pub title: String,
+    pub account: Option<CompactString>,
+    pub region: CompactString,
+    pub api_id: Option<CompactString>,
+    pub api_name: Option<CompactString>,
+    pub stage: Option<CompactString>,
+    pub resource_path: Option<CompactString>,
+    pub http_method: Option<CompactString>,
+    pub title: CompactString,
     pub detail: String,
     pub remediation: String,
     /// Stable across runs for the same check and scope: a key for deduplication and alerts.
-    pub fingerprint: String,
+    pub fingerprint: CompactString,
 }
 
 impl Finding {
     /// `distinguisher` separates findings of one check on one scope (two usage plans, say).
-    pub fn compute_fingerprint(&self, distinguisher: Option<&str>) -> String {
-        let mut hasher = Sha256::new();
+    pub fn compute_fingerprint(&self, distinguisher: Option<&str>) -> CompactString {
+        // One contiguous input: many small updates cost more than the hashing itself.
+        let mut input = Vec::with_capacity(128);
         for part in [
             Some(self.check.as_str()),
             self.account.as_deref(),
@@ -96,12 +98,12 @@ impl Finding {
             self.http_method.as_deref(),
             distinguisher,
         ] {
-            hasher.update(part.unwrap_or("-").as_bytes());
-            hasher.update([0u8]);
+            input.extend_from_slice(part.unwrap_or("-").as_bytes());
+            input.push(0u8);
         }
-        let digest = hasher.finalize();
+        let digest = Sha256::digest(&input);
         const HEX: &[u8; 16] = b"0123456789abcdef";
-        let mut hex = String::with_capacity(20);
+        let mut hex = CompactString::with_capacity(20);
         for byte in &digest[..10] {
             hex.push(char::from(HEX[usize::from(byte >> 4)]));
             hex.push(char::from(HEX[usize::from(byte & 0x0f)]));
@@ -195,7 +197,7 @@ impl AccountRegionCounts {
     pub fn from_report(report: &Report, account: Option<&str>, region: &str) -> Self {
         let mut checks = BTreeMap::new();
         for f in &report.findings {
-            *checks.entry(f.check.clone()).or_default() += 1;
+            *checks.entry(f.check.to_string()).or_default() += 1;
         }
         AccountRegionCounts {
             account: account.map(str::to_string).or_else(|| report.summary.account.clone()),

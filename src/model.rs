@@ -1,7 +1,11 @@
 //! The Snapshot: everything an audit needs to know about one account and region, as plain
-//! serde data. Checks read only this; the collector is the only thing that writes it.
+//! serde data. Checks read only this; the collector is the only thing that writes it. Names,
+//! ids, paths and verbs are `CompactString`s, inline up to 24 bytes: an account of ten
+//! thousand APIs holds a million of them.
 
-use serde::{Deserialize, Serialize};
+use compact_str::CompactString;
+use litemap::LiteMap;
+use serde::{Deserialize, Serialize, Serializer};
 use std::collections::{BTreeMap, HashMap};
 
 /// Bumped whenever a field changes meaning or a required field is added, so that an older
@@ -107,20 +111,24 @@ pub struct Index<'a> {
     keys: HashMap<&'a str, &'a ApiKey>,
     web_acls: HashMap<&'a str, &'a WebAcl>,
     ip_sets: HashMap<&'a str, &'a IpSet>,
-    /// API id → stage → the plans that list it.
-    plans_by_stage: HashMap<&'a str, HashMap<&'a str, Vec<&'a UsagePlan>>>,
+    /// API id → each listed stage with the plans that list it (an API has few stages).
+    plans_by_stage: HashMap<&'a str, Vec<(&'a str, Vec<&'a UsagePlan>)>>,
 }
 
 impl<'a> Index<'a> {
     pub fn new(snapshot: &'a Snapshot) -> Self {
-        let mut plans_by_stage: HashMap<&str, HashMap<&str, Vec<&UsagePlan>>> = HashMap::new();
+        let mut plans_by_stage: HashMap<&str, Vec<(&str, Vec<&UsagePlan>)>> = HashMap::new();
         for plan in &snapshot.usage_plans {
             for listed in &plan.api_stages {
-                let plans = plans_by_stage
-                    .entry(&listed.api_id)
-                    .or_default()
-                    .entry(&listed.stage)
-                    .or_default();
+                let stages = plans_by_stage.entry(&listed.api_id).or_default();
+                let at = match stages.iter().position(|(stage, _)| *stage == listed.stage) {
+                    Some(at) => at,
+                    None => {
+                        stages.push((&listed.stage, Vec::new()));
+                        stages.len() - 1
+                    }
+                };
+                let plans = &mut stages[at].1;
                 // A plan listing the same stage twice covers it once.
                 if !plans.iter().any(|p| std::ptr::eq(*p, plan)) {
                     plans.push(plan);
@@ -154,10 +162,11 @@ impl<'a> Index<'a> {
 
     /// The usage plans that list `api_id`/`stage`, in the snapshot's order.
     pub fn plans_covering(&self, api_id: &str, stage: &str) -> &[&'a UsagePlan] {
-        self.plans_by_stage
-            .get(api_id)
-            .and_then(|stages| stages.get(stage))
-            .map_or(&[], Vec::as_slice)
+        let stages = self.plans_by_stage.get(api_id).map_or(&[][..], Vec::as_slice);
+        stages
+            .iter()
+            .find(|(listed, _)| *listed == stage)
+            .map_or(&[], |(_, plans)| plans.as_slice())
     }
 }
 
@@ -197,13 +206,13 @@ pub enum ApiKeySource {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RestApi {
-    pub id: String,
-    pub name: String,
+    pub id: CompactString,
+    pub name: CompactString,
     #[serde(default)]
     pub api_key_source: ApiKeySource,
     /// EDGE, REGIONAL or PRIVATE.
     #[serde(default)]
-    pub endpoint_types: Vec<String>,
+    pub endpoint_types: Vec<CompactString>,
     /// The resource policy as AWS returns it: a JSON document in a string.
     pub policy: Option<String>,
     #[serde(default)]
@@ -231,7 +240,7 @@ impl RestApi {
     }
 
     /// The current resources as a deployment would freeze them (an `apiSummary`).
-    pub fn current_summary(&self) -> BTreeMap<String, BTreeMap<String, DeployedMethod>> {
+    pub fn current_summary(&self) -> ApiSummary {
         self.resources
             .iter()
             .map(|r| {
@@ -255,8 +264,8 @@ impl RestApi {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Resource {
-    pub id: String,
-    pub path: String,
+    pub id: CompactString,
+    pub path: CompactString,
     #[serde(default)]
     pub methods: Vec<Method>,
 }
@@ -265,12 +274,12 @@ pub struct Resource {
 #[serde(deny_unknown_fields)]
 pub struct Method {
     /// GET, POST, ..., or ANY.
-    pub http_method: String,
+    pub http_method: CompactString,
     #[serde(default)]
     pub api_key_required: bool,
     /// NONE, AWS_IAM, CUSTOM or COGNITO_USER_POOLS.
-    pub authorization_type: String,
-    pub authorizer_id: Option<String>,
+    pub authorization_type: CompactString,
+    pub authorizer_id: Option<CompactString>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -285,11 +294,11 @@ pub struct Authorizer {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Stage {
-    pub name: String,
-    pub deployment_id: Option<String>,
+    pub name: CompactString,
+    pub deployment_id: Option<CompactString>,
     /// Keyed as AWS keys them: `*/*` or `resource/path/VERB`.
-    #[serde(default)]
-    pub method_settings: BTreeMap<String, MethodSetting>,
+    #[serde(default, serialize_with = "as_map")]
+    pub method_settings: LiteMap<CompactString, MethodSetting>,
     pub web_acl_arn: Option<String>,
     #[serde(default)]
     pub tags: BTreeMap<String, String>,
@@ -299,7 +308,7 @@ pub struct Stage {
 #[serde(deny_unknown_fields)]
 pub struct MethodSetting {
     /// OFF, ERROR or INFO.
-    pub logging_level: Option<String>,
+    pub logging_level: Option<CompactString>,
     #[serde(default)]
     pub data_trace_enabled: bool,
     #[serde(default)]
@@ -309,11 +318,34 @@ pub struct MethodSetting {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Deployment {
-    pub id: String,
-    /// What the deployment froze: path → verb → method summary. `None` when the endpoint
-    /// did not say (GetDeployment without `apiSummary`), in which case checks fall back to
-    /// the current resources.
-    pub api_summary: Option<BTreeMap<String, BTreeMap<String, DeployedMethod>>>,
+    pub id: CompactString,
+    /// What the deployment froze. `None` when the endpoint did not say (GetDeployment
+    /// without `apiSummary`), in which case checks fall back to the current resources.
+    #[serde(serialize_with = "summary_as_map")]
+    pub api_summary: Option<ApiSummary>,
+}
+
+/// What a deployment froze: path → verb → method, sorted by path, then verb. Kept in sorted
+/// vectors rather than trees, and short strings inline: a tree node per path and a heap
+/// string per verb would be most of a large account's snapshot.
+pub type ApiSummary = LiteMap<CompactString, LiteMap<CompactString, DeployedMethod>>;
+
+/// Writes a small sorted map as a JSON object, empty or not (the snapshot file's shape).
+fn as_map<K: Serialize, V: Serialize, S: Serializer>(map: &LiteMap<K, V>, serializer: S) -> Result<S::Ok, S::Error> {
+    serializer.collect_map(map.iter())
+}
+
+fn summary_as_map<S: Serializer>(summary: &Option<ApiSummary>, serializer: S) -> Result<S::Ok, S::Error> {
+    struct Verbs<'a>(&'a LiteMap<CompactString, DeployedMethod>);
+    impl Serialize for Verbs<'_> {
+        fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+            as_map(self.0, serializer)
+        }
+    }
+    match summary {
+        Some(paths) => serializer.collect_map(paths.iter().map(|(path, verbs)| (path, Verbs(verbs)))),
+        None => serializer.serialize_none(),
+    }
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -321,7 +353,7 @@ pub struct Deployment {
 pub struct DeployedMethod {
     #[serde(default)]
     pub api_key_required: bool,
-    pub authorization_type: String,
+    pub authorization_type: CompactString,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -333,14 +365,14 @@ pub struct UsagePlan {
     pub api_stages: Vec<PlanApiStage>,
     /// Ids of the API keys attached to the plan (GetUsagePlanKeys). Never their values.
     #[serde(default)]
-    pub key_ids: Vec<String>,
+    pub key_ids: Vec<CompactString>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PlanApiStage {
-    pub api_id: String,
-    pub stage: String,
+    pub api_id: CompactString,
+    pub stage: CompactString,
     /// Per-method throttles keyed `/path/VERB`.
     #[serde(default)]
     pub throttle: BTreeMap<String, ThrottleSetting>,
@@ -357,8 +389,8 @@ pub struct ThrottleSetting {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ApiKey {
-    pub id: String,
-    pub name: String,
+    pub id: CompactString,
+    pub name: CompactString,
     pub enabled: bool,
 }
 
@@ -676,6 +708,35 @@ mod tests {
         assert!(!Part::Stages.includes(Part::Resources));
         assert!(Part::UsagePlans.includes(Part::UsagePlanKeys) && !Part::UsagePlanKeys.includes(Part::UsagePlans));
         assert!(!Part::ApiDetails.includes(Part::UsagePlans));
+    }
+
+    #[test]
+    fn small_maps_keep_the_snapshot_file_shape() {
+        let stage = Stage {
+            name: "prod".into(),
+            ..Stage::default()
+        };
+        let json = serde_json::to_value(&stage).expect("serializes");
+        assert_eq!(
+            json["method_settings"],
+            serde_json::json!({}),
+            "empty is an object, not a list"
+        );
+        let text = r#"{"id":"d1","api_summary":{"/b":{"POST":{"authorization_type":"NONE"}},"/a":{"GET":{"api_key_required":true,"authorization_type":"NONE"},"DELETE":{"authorization_type":"AWS_IAM"}}}}"#;
+        let deployment: Deployment = serde_json::from_str(text).expect("reads a map");
+        let summary = deployment.api_summary.as_ref().expect("summary");
+        let order: Vec<(&str, &str)> = summary
+            .iter()
+            .flat_map(|(path, verbs)| verbs.iter().map(move |(verb, _)| (path.as_str(), verb.as_str())))
+            .collect();
+        assert_eq!(order, [("/a", "DELETE"), ("/a", "GET"), ("/b", "POST")], "kept sorted");
+        let again: Deployment =
+            serde_json::from_value(serde_json::to_value(&deployment).expect("writes")).expect("reads");
+        assert_eq!(again, deployment);
+        assert_eq!(
+            serde_json::to_value(&deployment).expect("writes")["api_summary"]["/a"]["GET"]["api_key_required"],
+            true
+        );
     }
 
     #[test]

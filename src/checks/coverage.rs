@@ -1,9 +1,8 @@
 //! What the audit could not see. GC900.
 
-use super::{always_evaluated, Check, CheckMeta, REGISTRY};
+use super::{always_evaluated, Check, CheckMeta, Facts, REGISTRY};
 use crate::finding::{Finding, Severity};
-use crate::model::{CoverageGap, GapReason, Part, Snapshot};
-use crate::policy::Policy;
+use crate::model::{CoverageGap, GapReason};
 
 pub static GC900: Check = Check {
     meta: &GC900_META,
@@ -33,33 +32,17 @@ pub fn blinded_checks(gap: &CoverageGap) -> Vec<&'static str> {
         .collect()
 }
 
-/// What the collector could not read, plus what it read but cannot be understood (a
-/// resource policy that does not parse).
-pub fn all_gaps(snapshot: &Snapshot) -> Vec<CoverageGap> {
-    let mut gaps = snapshot.gaps.clone();
-    for api in &snapshot.rest_apis {
-        if let Some(Err(err)) = api.policy.as_deref().map(Policy::parse) {
-            gaps.push(CoverageGap {
-                part: Part::ResourcePolicies,
-                operation: "GetRestApis".into(),
-                api_id: Some(api.id.clone()),
-                stage: None,
-                object_id: Some("resource policy".into()),
-                reason: GapReason::Unparseable,
-                message: err.to_string(),
-            });
-        }
-    }
-    gaps
-}
-
-fn audit_incomplete(snapshot: &Snapshot) -> Vec<Finding> {
-    all_gaps(snapshot)
+/// One finding per gap in [`Facts::gaps`]: what the collector could not read, and what it
+/// read but cannot understand (a resource policy that does not parse).
+fn audit_incomplete(facts: &Facts) -> Vec<Finding> {
+    let snapshot = facts.snapshot;
+    facts
+        .gaps
         .iter()
         .map(|gap| {
             let mut builder = GC900_META.finding(snapshot);
             builder = match gap.api_id.as_deref() {
-                Some(id) => match snapshot.rest_api(id) {
+                Some(id) => match facts.index.rest_api(id) {
                     Some(api) => builder.api(api),
                     None => builder.api_id(id),
                 },

@@ -1,9 +1,9 @@
 //! What a stage serves against what the API now says: changes that need a redeploy. GC401.
 
-use super::{Check, CheckMeta, NotEvaluated};
+use super::facts::current_methods;
+use super::{Check, CheckMeta, Facts, NotEvaluated, ServedMethod, StageFacts};
 use crate::finding::{Finding, Severity};
-use crate::model::{DeployedMethod, Part, RestApi, Snapshot};
-use std::collections::BTreeMap;
+use crate::model::{ApiSummary, Part, RestApi};
 
 pub static GC401: Check = Check {
     meta: &GC401_META,
@@ -24,122 +24,128 @@ static GC401_META: CheckMeta = CheckMeta {
     reads: &[Part::RestApis, Part::Resources, Part::Stages, Part::Deployments],
 };
 
-type MethodMap<'a> = BTreeMap<(&'a str, &'a str), (bool, &'a str)>;
-
-fn undeployed_key_changes(snapshot: &Snapshot) -> Vec<Finding> {
+fn undeployed_key_changes(facts: &Facts) -> Vec<Finding> {
     let mut findings = Vec::new();
-    for api in &snapshot.rest_apis {
-        let current: MethodMap = api
-            .resources
-            .iter()
-            .flat_map(|r| {
-                r.methods.iter().map(move |m| {
-                    (
-                        (r.path.as_str(), m.http_method.as_str()),
-                        (m.api_key_required, m.authorization_type.as_str()),
-                    )
-                })
-            })
-            .collect();
-        // Stages usually share deployments: compare each deployment once.
-        let mut compared: Vec<(&str, Vec<String>)> = Vec::new();
-        for stage in &api.stages {
-            let Some(deployment_id) = stage.deployment_id.as_deref() else {
-                continue;
-            };
-            let changes = match compared.iter().find(|(id, _)| *id == deployment_id) {
-                Some((_, changes)) => changes,
-                None => {
-                    let Some(summary) = deployed_summary(api, Some(deployment_id)) else {
-                        continue;
-                    };
-                    let deployed: MethodMap = summary
-                        .iter()
-                        .flat_map(|(path, verbs)| {
-                            verbs.iter().map(move |(verb, m): (&String, &DeployedMethod)| {
-                                (
-                                    (path.as_str(), verb.as_str()),
-                                    (m.api_key_required, m.authorization_type.as_str()),
-                                )
-                            })
-                        })
-                        .collect();
-                    compared.push((deployment_id, differences(&deployed, &current)));
-                    &compared[compared.len() - 1].1
-                }
-            };
-            if changes.is_empty() {
-                continue;
-            }
-            findings.push(
-                GC401_META
-                    .finding(snapshot)
-                    .api(api)
-                    .stage(&stage.name)
-                    .detail(format!(
-                        "{}/{} serves deployment {}, which differs from the API's current configuration: {}.",
-                        api.id,
-                        stage.name,
-                        stage.deployment_id.as_deref().unwrap_or("?"),
-                        changes.join("; ")
-                    ))
-                    .build(),
-            );
+    // Stages come grouped by API, and stages that share a deployment share its comparison.
+    let mut current_api: Option<&RestApi> = None;
+    let mut compared: Vec<(&str, Vec<String>)> = Vec::new();
+    for StageFacts { api, stage, served, .. } in facts.stages() {
+        let Some(deployment_id) = stage.deployment_id.as_deref() else {
+            continue;
+        };
+        if !current_api.is_some_and(|seen| std::ptr::eq(seen, api)) {
+            current_api = Some(api);
+            compared.clear();
         }
+        let changes = match compared.iter().position(|(id, _)| *id == deployment_id) {
+            Some(at) => &compared[at].1,
+            None => {
+                let Some(summary) = api.deployment(deployment_id).and_then(|d| d.api_summary.as_ref()) else {
+                    continue;
+                };
+                // Most deployments froze what the API says now: a lookup per method tells.
+                let changes = if serves_current(summary, api) {
+                    Vec::new()
+                } else {
+                    let mut current = current_methods(api);
+                    current.sort_by(|a, b| place(a).cmp(&place(b)));
+                    differences(served, &current)
+                };
+                compared.push((deployment_id, changes));
+                &compared[compared.len() - 1].1
+            }
+        };
+        if changes.is_empty() {
+            continue;
+        }
+        findings.push(
+            GC401_META
+                .finding(facts.snapshot)
+                .api(api)
+                .stage(&stage.name)
+                .detail(format!(
+                    "{}/{} serves deployment {deployment_id}, which differs from the API's current configuration: {}.",
+                    api.id,
+                    stage.name,
+                    changes.join("; ")
+                ))
+                .build(),
+        );
     }
     findings
 }
 
-fn deployed_summary<'a>(
-    api: &'a RestApi,
-    deployment_id: Option<&str>,
-) -> Option<&'a BTreeMap<String, BTreeMap<String, DeployedMethod>>> {
-    api.deployment(deployment_id?)?.api_summary.as_ref()
+/// Whether a deployment froze exactly the API's current methods.
+fn serves_current(summary: &ApiSummary, api: &RestApi) -> bool {
+    let mut current = 0;
+    for resource in &api.resources {
+        for method in &resource.methods {
+            current += 1;
+            let deployed = summary
+                .get(resource.path.as_str())
+                .and_then(|verbs| verbs.get(method.http_method.as_str()));
+            let same = deployed.is_some_and(|d| {
+                d.api_key_required == method.api_key_required && d.authorization_type == method.authorization_type
+            });
+            if !same {
+                return false;
+            }
+        }
+    }
+    current == summary.iter().map(|(_, verbs)| verbs.len()).sum::<usize>()
 }
 
-fn differences(deployed: &MethodMap, current: &MethodMap) -> Vec<String> {
+fn place<'a>(method: &ServedMethod<'a>) -> (&'a str, &'a str) {
+    (method.path, method.http_method)
+}
+
+/// What changed between what a deployment serves and the current methods. Both lists are
+/// sorted by path, then verb: a deployment's summary is kept in that order.
+fn differences(deployed: &[ServedMethod], current: &[ServedMethod]) -> Vec<String> {
+    let find = |list: &'_ [ServedMethod], wanted: (&str, &str)| list.binary_search_by(|m| place(m).cmp(&wanted)).ok();
     let mut changes = Vec::new();
-    for ((path, verb), (key, auth)) in deployed {
-        match current.get(&(*path, *verb)) {
+    for was in deployed {
+        let (path, verb) = place(was);
+        match find(current, place(was)).map(|at| &current[at]) {
             None => changes.push(format!("{verb} {path} is deployed but no longer exists")),
-            Some((now_key, now_auth)) => {
-                if now_key != key {
+            Some(now) => {
+                if now.api_key_required != was.api_key_required {
                     changes.push(format!(
-                        "{verb} {path} apiKeyRequired is {now_key} now, {key} as deployed"
+                        "{verb} {path} apiKeyRequired is {} now, {} as deployed",
+                        now.api_key_required, was.api_key_required
                     ));
                 }
-                if now_auth != auth {
+                if now.authorization_type != was.authorization_type {
                     changes.push(format!(
-                        "{verb} {path} authorizationType is {now_auth} now, {auth} as deployed"
+                        "{verb} {path} authorizationType is {} now, {} as deployed",
+                        now.authorization_type, was.authorization_type
                     ));
                 }
             }
         }
     }
-    for (path, verb) in current.keys() {
-        if !deployed.contains_key(&(*path, *verb)) {
-            changes.push(format!("{verb} {path} is new and not deployed"));
+    for now in current {
+        if find(deployed, place(now)).is_none() {
+            changes.push(format!("{} {} is new and not deployed", now.http_method, now.path));
         }
     }
     changes
 }
 
 /// Stages whose deployment came back without `apiSummary`: nothing to compare against.
-fn stages_without_summary(snapshot: &Snapshot) -> Vec<NotEvaluated> {
+fn stages_without_summary(facts: &Facts) -> Vec<NotEvaluated> {
     let mut skipped = Vec::new();
-    for api in &snapshot.rest_apis {
-        for stage in &api.stages {
-            let Some(deployment) = stage.deployment_id.as_deref().and_then(|id| api.deployment(id)) else {
-                continue;
-            };
-            if deployment.api_summary.is_none() {
-                skipped.push(NotEvaluated {
-                    check: GC401_META.id.to_string(),
-                    api_id: Some(api.id.clone()),
-                    stage: Some(stage.name.clone()),
-                    reason: format!("GetDeployment returned no apiSummary for deployment {}", deployment.id),
-                });
-            }
+    for StageFacts { api, stage, .. } in facts.stages() {
+        let Some(deployment) = stage.deployment_id.as_deref().and_then(|id| api.deployment(id)) else {
+            continue;
+        };
+        if deployment.api_summary.is_none() {
+            skipped.push(NotEvaluated {
+                check: GC401_META.id.to_string(),
+                api_id: Some(api.id.to_string()),
+                stage: Some(stage.name.to_string()),
+                reason: format!("GetDeployment returned no apiSummary for deployment {}", deployment.id),
+            });
         }
     }
     skipped

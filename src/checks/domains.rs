@@ -1,8 +1,8 @@
 //! Custom domain names: base path mappings to APIs or stages that are gone. GC501.
 
-use super::{always_evaluated, Check, CheckMeta};
+use super::{always_evaluated, Check, CheckMeta, Facts};
 use crate::finding::{Finding, Severity};
-use crate::model::{Part, Snapshot};
+use crate::model::Part;
 
 pub static GC501: Check = Check {
     meta: &GC501_META,
@@ -23,8 +23,8 @@ static GC501_META: CheckMeta = CheckMeta {
     reads: &[Part::RestApis, Part::Stages, Part::DomainNames],
 };
 
-fn base_path_mapping_to_missing_stage(snapshot: &Snapshot) -> Vec<Finding> {
-    let index = crate::model::Index::new(snapshot);
+fn base_path_mapping_to_missing_stage(facts: &Facts) -> Vec<Finding> {
+    let (snapshot, index) = (facts.snapshot, &facts.index);
     let scoped_api = snapshot.scope.api_id.as_deref();
     let mut findings = Vec::new();
     for domain in &snapshot.domain_names {

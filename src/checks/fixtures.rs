@@ -19,7 +19,7 @@ pub fn empty() -> Snapshot {
 pub fn api(id: &str) -> RestApi {
     RestApi {
         id: id.into(),
-        name: format!("{id}-name"),
+        name: format!("{id}-name").into(),
         endpoint_types: vec!["REGIONAL".into()],
         ..RestApi::default()
     }
@@ -37,7 +37,7 @@ pub fn method(verb: &str, api_key_required: bool, authorization_type: &str) -> M
 pub fn with_resource(mut api: RestApi, path: &str, methods: Vec<Method>) -> RestApi {
     let id = format!("r{}", api.resources.len());
     api.resources.push(Resource {
-        id,
+        id: id.into(),
         path: path.into(),
         methods,
     });
@@ -51,8 +51,8 @@ pub fn with_stage(mut api: RestApi, name: &str) -> RestApi {
     };
     api.stages.push(Stage {
         name: name.into(),
-        deployment_id: Some(format!("d-{name}")),
-        method_settings: [("*/*".to_string(), logging)].into(),
+        deployment_id: Some(format!("d-{name}").into()),
+        method_settings: [("*/*".into(), logging)].into_iter().collect(),
         ..Stage::default()
     });
     api
@@ -77,7 +77,7 @@ pub fn plan(id: &str, stages: &[(&str, &str)], key_ids: &[&str]) -> UsagePlan {
 pub fn key(id: &str, enabled: bool) -> ApiKey {
     ApiKey {
         id: id.into(),
-        name: format!("{id}-name"),
+        name: format!("{id}-name").into(),
         enabled,
     }
 }

@@ -1,18 +1,9 @@
 //! How methods ask for keys: the key source, CORS preflight, and methods a plan's keys do
 //! not guard. GC304, GC305, GC306.
 
-use super::{always_evaluated, list_methods, served_methods, Check, CheckMeta, ServedMethod};
+use super::{always_evaluated, list_methods, Check, CheckMeta, Facts, StageFacts};
 use crate::finding::{Finding, Severity};
-use crate::model::{ApiKeySource, Index, Part, RestApi, Snapshot, Stage};
-
-/// Every (api, stage, method) a stage serves.
-fn served<'a>(snapshot: &'a Snapshot) -> impl Iterator<Item = (&'a RestApi, &'a Stage, ServedMethod<'a>)> {
-    snapshot.rest_apis.iter().flat_map(|api| {
-        api.stages
-            .iter()
-            .flat_map(move |stage| served_methods(api, stage).into_iter().map(move |m| (api, stage, m)))
-    })
-}
+use crate::model::{ApiKeySource, Part};
 
 pub static GC304: Check = Check {
     meta: &GC304_META,
@@ -33,27 +24,32 @@ static GC304_META: CheckMeta = CheckMeta {
     reads: &[Part::RestApis, Part::Resources, Part::Stages, Part::Deployments],
 };
 
-fn key_source_authorizer_without_authorizer(snapshot: &Snapshot) -> Vec<Finding> {
-    served(snapshot)
-        .filter(|(api, _, m)| {
-            api.api_key_source == ApiKeySource::Authorizer
-                && m.api_key_required
-                && m.authorization_type != "CUSTOM"
-        })
-        .map(|(api, stage, m)| {
-            GC304_META
-                .finding(snapshot)
-                .api(api)
-                .stage(&stage.name)
-                .method(m.path, m.http_method)
-                .detail(format!(
-                    "{} requires an API key and the API's key source is AUTHORIZER, but its authorization is {}, not a Lambda authorizer: no key is ever supplied.",
-                    m.label(),
-                    m.authorization_type
-                ))
-                .build()
-        })
-        .collect()
+fn key_source_authorizer_without_authorizer(facts: &Facts) -> Vec<Finding> {
+    let mut findings = Vec::new();
+    let authorizer_keyed = facts
+        .stages()
+        .filter(|s| s.api.api_key_source == ApiKeySource::Authorizer);
+    for StageFacts { api, stage, served, .. } in authorizer_keyed {
+        for m in served
+            .iter()
+            .filter(|m| m.api_key_required && m.authorization_type != "CUSTOM")
+        {
+            findings.push(
+                GC304_META
+                    .finding(facts.snapshot)
+                    .api(api)
+                    .stage(&stage.name)
+                    .method(m.path, m.http_method)
+                    .detail(format!(
+                        "{} requires an API key and the API's key source is AUTHORIZER, but its authorization is {}, not a Lambda authorizer: no key is ever supplied.",
+                        m.label(),
+                        m.authorization_type
+                    ))
+                    .build(),
+            );
+        }
+    }
+    findings
 }
 
 pub static GC305: Check = Check {
@@ -75,23 +71,29 @@ static GC305_META: CheckMeta = CheckMeta {
     reads: &[Part::RestApis, Part::Resources, Part::Stages, Part::Deployments],
 };
 
-fn preflight_requires_key(snapshot: &Snapshot) -> Vec<Finding> {
-    served(snapshot)
-        .filter(|(_, _, m)| m.http_method == "OPTIONS" && m.api_key_required)
-        .map(|(api, stage, m)| {
-            GC305_META
-                .finding(snapshot)
-                .api(api)
-                .stage(&stage.name)
-                .method(m.path, m.http_method)
-                .detail(format!(
-                    "{} requires an API key; browsers send the CORS preflight without one, so cross-origin calls to {} fail.",
-                    m.label(),
-                    m.path
-                ))
-                .build()
-        })
-        .collect()
+fn preflight_requires_key(facts: &Facts) -> Vec<Finding> {
+    let mut findings = Vec::new();
+    for StageFacts { api, stage, served, .. } in facts.stages() {
+        for m in served
+            .iter()
+            .filter(|m| m.http_method == "OPTIONS" && m.api_key_required)
+        {
+            findings.push(
+                GC305_META
+                    .finding(facts.snapshot)
+                    .api(api)
+                    .stage(&stage.name)
+                    .method(m.path, m.http_method)
+                    .detail(format!(
+                        "{} requires an API key; browsers send the CORS preflight without one, so cross-origin calls to {} fail.",
+                        m.label(),
+                        m.path
+                    ))
+                    .build(),
+            );
+        }
+    }
+    findings
 }
 
 pub static GC306: Check = Check {
@@ -113,40 +115,40 @@ static GC306_META: CheckMeta = CheckMeta {
     reads: &[Part::RestApis, Part::Resources, Part::Stages, Part::Deployments, Part::UsagePlans, Part::UsagePlanKeys],
 };
 
-fn key_not_enforced(snapshot: &Snapshot) -> Vec<Finding> {
-    let index = Index::new(snapshot);
+fn key_not_enforced(facts: &Facts) -> Vec<Finding> {
     let mut findings = Vec::new();
-    for api in &snapshot.rest_apis {
-        for stage in &api.stages {
-            let keyed = index
-                .plans_covering(&api.id, &stage.name)
-                .iter()
-                .any(|plan| !plan.key_ids.is_empty());
-            if !keyed {
-                continue;
-            }
-            let open: Vec<_> = served_methods(api, stage)
-                .into_iter()
-                .filter(|m| m.http_method != "OPTIONS" && !m.api_key_required && m.authorization_type == "NONE")
-                .collect();
-            if open.is_empty() {
-                continue;
-            }
-            findings.push(
-                GC306_META
-                    .finding(snapshot)
-                    .api(api)
-                    .stage(&stage.name)
-                    .detail(format!(
-                        "{}/{} is in a usage plan with keys, but {} method(s) need neither a key nor authorization: {}.",
-                        api.id,
-                        stage.name,
-                        open.len(),
-                        list_methods(&open)
-                    ))
-                    .build(),
-            );
+    for StageFacts {
+        api,
+        stage,
+        served,
+        plans,
+    } in facts.stages()
+    {
+        let keyed = plans.iter().any(|plan| !plan.key_ids.is_empty());
+        if !keyed {
+            continue;
         }
+        let open: Vec<_> = served
+            .iter()
+            .filter(|m| m.http_method != "OPTIONS" && !m.api_key_required && m.authorization_type == "NONE")
+            .collect();
+        if open.is_empty() {
+            continue;
+        }
+        findings.push(
+            GC306_META
+                .finding(facts.snapshot)
+                .api(api)
+                .stage(&stage.name)
+                .detail(format!(
+                    "{}/{} is in a usage plan with keys, but {} method(s) need neither a key nor authorization: {}.",
+                    api.id,
+                    stage.name,
+                    open.len(),
+                    list_methods(&open)
+                ))
+                .build(),
+        );
     }
     findings
 }

@@ -1,8 +1,8 @@
 //! Logging: without it a 403's reason is never written down. GC601, GC602.
 
-use super::{always_evaluated, Check, CheckMeta};
+use super::{always_evaluated, Check, CheckMeta, Facts};
 use crate::finding::{Finding, Severity};
-use crate::model::{Part, Snapshot};
+use crate::model::Part;
 
 pub static GC601: Check = Check {
     meta: &GC601_META,
@@ -27,7 +27,8 @@ fn logging_on(level: Option<&str>) -> bool {
     level.is_some_and(|l| !l.eq_ignore_ascii_case("OFF"))
 }
 
-fn stage_without_execution_logging(snapshot: &Snapshot) -> Vec<Finding> {
+fn stage_without_execution_logging(facts: &Facts) -> Vec<Finding> {
+    let snapshot = facts.snapshot;
     let mut findings = Vec::new();
     for api in &snapshot.rest_apis {
         for stage in &api.stages {
@@ -91,7 +92,8 @@ static GC602_META: CheckMeta = CheckMeta {
     reads: &[Part::Account],
 };
 
-fn account_without_cloudwatch_role(snapshot: &Snapshot) -> Vec<Finding> {
+fn account_without_cloudwatch_role(facts: &Facts) -> Vec<Finding> {
+    let snapshot = facts.snapshot;
     let role = snapshot.account.cloudwatch_role_arn.as_deref().unwrap_or("");
     if !role.trim().is_empty() {
         return Vec::new();

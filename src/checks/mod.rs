@@ -5,6 +5,7 @@
 mod coverage;
 mod deployment;
 mod domains;
+mod facts;
 mod key_methods;
 mod logging;
 mod reachability;
@@ -13,8 +14,11 @@ mod waf;
 
 pub mod docs;
 
+pub use facts::{Facts, StageFacts};
+
 use crate::finding::{sort_findings, Finding, Severity};
-use crate::model::{CoverageGap, Index, Part, RestApi, Snapshot, Stage, IGNORE_TAG};
+use crate::model::{CoverageGap, Index, Part, RestApi, Snapshot, IGNORE_TAG};
+use compact_str::CompactString;
 
 /// What a check is and how to fix what it finds. `gatecheck checks` and `docs/checks.md`
 /// are generated from this.
@@ -44,10 +48,11 @@ pub struct CheckMeta {
 #[derive(Clone, Copy)]
 pub struct Check {
     pub meta: &'static CheckMeta,
-    pub run: fn(&Snapshot) -> Vec<Finding>,
+    /// Pure: what it finds in the facts of one snapshot.
+    pub run: fn(&Facts) -> Vec<Finding>,
     /// The places this check could not evaluate for want of data the endpoint does not
     /// return (as opposed to data it refused: that is a coverage gap).
-    pub not_evaluated: fn(&Snapshot) -> Vec<NotEvaluated>,
+    pub not_evaluated: fn(&Facts) -> Vec<NotEvaluated>,
 }
 
 /// A check that did not run on one stage or API, and why.
@@ -60,7 +65,7 @@ pub struct NotEvaluated {
 }
 
 /// For checks that always have what they need.
-pub fn always_evaluated(_: &Snapshot) -> Vec<NotEvaluated> {
+pub fn always_evaluated(_: &Facts) -> Vec<NotEvaluated> {
     Vec::new()
 }
 
@@ -102,21 +107,25 @@ pub struct Evaluation {
 }
 
 pub fn evaluate(snapshot: &Snapshot) -> Evaluation {
-    let index = Index::new(snapshot);
-    let gaps = coverage::all_gaps(snapshot);
+    let facts = Facts::new(snapshot);
+    let index = &facts.index;
+    let any_ignore_tag = snapshot
+        .rest_apis
+        .iter()
+        .any(|api| api.tags.contains_key(IGNORE_TAG) || api.stages.iter().any(|s| s.tags.contains_key(IGNORE_TAG)));
     let mut evaluation = Evaluation::default();
     for check in REGISTRY {
         evaluation.not_evaluated.extend(
-            (check.not_evaluated)(snapshot)
+            (check.not_evaluated)(&facts)
                 .into_iter()
-                .filter(|n| in_scope_of(snapshot, &index, n.api_id.as_deref(), n.stage.as_deref())),
+                .filter(|n| in_scope_of(snapshot, index, n.api_id.as_deref(), n.stage.as_deref())),
         );
-        for finding in (check.run)(snapshot) {
-            let in_scope = in_scope_of(snapshot, &index, finding.api_id.as_deref(), finding.stage.as_deref());
-            if is_blinded(check.meta, &finding, &gaps) || !in_scope {
+        for finding in (check.run)(&facts) {
+            let in_scope = in_scope_of(snapshot, index, finding.api_id.as_deref(), finding.stage.as_deref());
+            if is_blinded(check.meta, &finding, &facts.gaps) || !in_scope {
                 continue;
             }
-            if is_suppressed(&finding, &index) {
+            if any_ignore_tag && is_suppressed(&finding, index) {
                 evaluation.suppressed.push(finding);
             } else {
                 evaluation.findings.push(finding);
@@ -125,7 +134,7 @@ pub fn evaluate(snapshot: &Snapshot) -> Evaluation {
     }
     sort_findings(&mut evaluation.findings);
     sort_findings(&mut evaluation.suppressed);
-    evaluation.gaps = gaps;
+    evaluation.gaps = facts.gaps;
     evaluation
 }
 
@@ -190,20 +199,21 @@ impl CheckMeta {
             vars: Vec::new(),
             distinguisher: None,
             finding: Finding {
-                check: self.id.to_string(),
-                name: self.name.to_string(),
+                // The metadata is static: the finding points at it rather than copy it.
+                check: CompactString::const_new(self.id),
+                name: CompactString::const_new(self.name),
                 severity: self.severity,
-                account: snapshot.account.id.clone(),
-                region: snapshot.region.clone(),
+                account: snapshot.account.id.as_deref().map(CompactString::from),
+                region: CompactString::from(&snapshot.region),
                 api_id: None,
                 api_name: None,
                 stage: None,
                 resource_path: None,
                 http_method: None,
-                title: self.title.to_string(),
+                title: CompactString::const_new(self.title),
                 detail: String::new(),
                 remediation: String::new(),
-                fingerprint: String::new(),
+                fingerprint: CompactString::default(),
             },
         }
     }
@@ -225,18 +235,18 @@ impl FindingBuilder {
 
     /// For an API the snapshot does not hold (a plan naming a deleted API, say).
     pub fn api_id(mut self, api_id: &str) -> Self {
-        self.finding.api_id = Some(api_id.to_string());
+        self.finding.api_id = Some(api_id.into());
         self
     }
 
     pub fn stage(mut self, stage: &str) -> Self {
-        self.finding.stage = Some(stage.to_string());
+        self.finding.stage = Some(stage.into());
         self
     }
 
     pub fn method(mut self, path: &str, http_method: &str) -> Self {
-        self.finding.resource_path = Some(path.to_string());
-        self.finding.http_method = Some(http_method.to_string());
+        self.finding.resource_path = Some(path.into());
+        self.finding.http_method = Some(http_method.into());
         self
     }
 
@@ -264,22 +274,36 @@ impl FindingBuilder {
 
     pub fn build(mut self) -> Finding {
         let f = &self.finding;
-        let mut vars = vec![("region", f.region.clone())];
-        vars.extend(f.api_id.clone().map(|v| ("api_id", v)));
-        vars.extend(f.stage.clone().map(|v| ("stage", v)));
-        vars.extend(f.resource_path.clone().map(|v| ("path", v)));
-        vars.extend(f.http_method.clone().map(|v| ("method", v)));
-        vars.append(&mut self.vars);
-        let command = fill_placeholders(self.meta.cli, &vars);
-        self.finding.remediation = format!("{} CLI: {command}", self.meta.fix);
+        let from_place = [
+            ("region", Some(&f.region)),
+            ("api_id", f.api_id.as_ref()),
+            ("stage", f.stage.as_ref()),
+            ("path", f.resource_path.as_ref()),
+            ("method", f.http_method.as_ref()),
+        ];
+        let vars: Vec<(&str, &str)> = from_place
+            .iter()
+            .filter_map(|(name, value)| Some((*name, value.as_ref()?.as_str())))
+            .chain(self.vars.iter().map(|(name, value)| (*name, value.as_str())))
+            .collect();
+        let mut remediation = String::with_capacity(self.meta.fix.len() + self.meta.cli.len() + 64);
+        remediation.push_str(self.meta.fix);
+        remediation.push_str(" CLI: ");
+        fill_placeholders_into(&mut remediation, self.meta.cli, &vars);
+        self.finding.remediation = remediation;
         self.finding.fingerprint = self.finding.compute_fingerprint(self.distinguisher.as_deref());
         self.finding
     }
 }
 
 /// Replaces `{name}` with its value, or with `<name>` when there is none.
-pub fn fill_placeholders(template: &str, vars: &[(&str, String)]) -> String {
+pub fn fill_placeholders(template: &str, vars: &[(&str, &str)]) -> String {
     let mut out = String::with_capacity(template.len());
+    fill_placeholders_into(&mut out, template, vars);
+    out
+}
+
+fn fill_placeholders_into(out: &mut String, template: &str, vars: &[(&str, &str)]) {
     let mut rest = template;
     while let Some(open) = rest.find('{') {
         out.push_str(&rest[..open]);
@@ -304,11 +328,9 @@ pub fn fill_placeholders(template: &str, vars: &[(&str, String)]) -> String {
         }
     }
     out.push_str(rest);
-    out
 }
 
-/// A method as a stage serves it: from the stage's deployment when the snapshot knows what
-/// that deployed, otherwise from the API's current resources.
+/// A method as a stage serves it (see [`facts::served_methods`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ServedMethod<'a> {
     pub path: &'a str,
@@ -323,41 +345,8 @@ impl ServedMethod<'_> {
     }
 }
 
-pub fn served_methods<'a>(api: &'a RestApi, stage: &'a Stage) -> Vec<ServedMethod<'a>> {
-    let deployed = stage
-        .deployment_id
-        .as_deref()
-        .and_then(|id| api.deployment(id))
-        .and_then(|d| d.api_summary.as_ref());
-    match deployed {
-        Some(summary) => summary
-            .iter()
-            .flat_map(|(path, verbs)| {
-                verbs.iter().map(move |(verb, m)| ServedMethod {
-                    path,
-                    http_method: verb,
-                    api_key_required: m.api_key_required,
-                    authorization_type: &m.authorization_type,
-                })
-            })
-            .collect(),
-        None => api
-            .resources
-            .iter()
-            .flat_map(|r| {
-                r.methods.iter().map(move |m| ServedMethod {
-                    path: &r.path,
-                    http_method: &m.http_method,
-                    api_key_required: m.api_key_required,
-                    authorization_type: &m.authorization_type,
-                })
-            })
-            .collect(),
-    }
-}
-
 /// "GET /a, POST /b and 3 more".
-pub fn list_methods(methods: &[ServedMethod<'_>]) -> String {
+pub fn list_methods(methods: &[&ServedMethod<'_>]) -> String {
     const SHOWN: usize = 5;
     let mut labels: Vec<String> = methods.iter().take(SHOWN).map(|m| m.label()).collect();
     if methods.len() > SHOWN {

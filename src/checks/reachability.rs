@@ -1,10 +1,9 @@
 //! Can a request reach the API at all: the execute-api endpoint, private endpoints and
 //! resource policies. GC101, GC102, GC103.
 
-use super::{always_evaluated, Check, CheckMeta};
+use super::{always_evaluated, Check, CheckMeta, Facts};
 use crate::finding::{Finding, Severity};
-use crate::model::{Part, RestApi, Snapshot};
-use crate::policy::Policy;
+use crate::model::{Part, RestApi};
 
 pub static GC101: Check = Check {
     meta: &GC101_META,
@@ -25,7 +24,8 @@ static GC101_META: CheckMeta = CheckMeta {
     reads: &[Part::RestApis, Part::DomainNames],
 };
 
-fn execute_api_endpoint_disabled(snapshot: &Snapshot) -> Vec<Finding> {
+fn execute_api_endpoint_disabled(facts: &Facts) -> Vec<Finding> {
+    let snapshot = facts.snapshot;
     snapshot
         .rest_apis
         .iter()
@@ -87,10 +87,10 @@ static GC102_META: CheckMeta = CheckMeta {
     reads: &[Part::RestApis, Part::ResourcePolicies],
 };
 
-fn private_api_without_policy(snapshot: &Snapshot) -> Vec<Finding> {
+fn private_api_without_policy(facts: &Facts) -> Vec<Finding> {
     let mut findings = Vec::new();
-    for api in snapshot.rest_apis.iter().filter(|api| is_private(api)) {
-        let detail = match api.policy.as_deref().map(Policy::parse) {
+    for (api, policy) in facts.policies().filter(|(api, _)| is_private(api)) {
+        let detail = match policy {
             None => format!(
                 "{} ({}) is PRIVATE and has no resource policy: API Gateway refuses every call.",
                 api.name, api.id
@@ -104,7 +104,7 @@ fn private_api_without_policy(snapshot: &Snapshot) -> Vec<Finding> {
             // Admits VPC traffic, or does not parse (GC900 reports that).
             Some(_) => continue,
         };
-        findings.push(GC102_META.finding(snapshot).api(api).detail(detail).build());
+        findings.push(GC102_META.finding(facts.snapshot).api(api).detail(detail).build());
     }
     findings
 }
@@ -128,15 +128,14 @@ static GC103_META: CheckMeta = CheckMeta {
     reads: &[Part::RestApis, Part::ResourcePolicies],
 };
 
-fn resource_policy_restricts(snapshot: &Snapshot) -> Vec<Finding> {
-    snapshot
-        .rest_apis
-        .iter()
-        .filter_map(|api| {
-            let policy = Policy::parse(api.policy.as_deref()?).ok()?;
+fn resource_policy_restricts(facts: &Facts) -> Vec<Finding> {
+    facts
+        .policies()
+        .filter_map(|(api, policy)| {
+            let policy = policy?.as_ref().ok()?;
             policy.restricts().then(|| {
                 GC103_META
-                    .finding(snapshot)
+                    .finding(facts.snapshot)
                     .api(api)
                     .detail(format!(
                         "Who may invoke {} ({}): {}.",

@@ -5,7 +5,7 @@ use super::*;
 use crate::model::*;
 
 fn run(id: &str, snapshot: &Snapshot) -> Vec<Finding> {
-    (find_check(id).expect("registered").run)(snapshot)
+    (find_check(id).expect("registered").run)(&Facts::new(snapshot))
 }
 
 fn gap(part: Part, api_id: Option<&str>) -> CoverageGap {
@@ -62,7 +62,8 @@ fn deploy_get_items(s: &mut Snapshot, api_key_required: bool) {
         api_key_required,
         authorization_type: "NONE".into(),
     };
-    let summary = [("/items".to_string(), [("GET".to_string(), method)].into())].into();
+    let verbs = [("GET".into(), method)].into_iter().collect();
+    let summary = [("/items".into(), verbs)].into_iter().collect();
     s.rest_apis[0].deployments.push(Deployment {
         id: "d-prod".into(),
         api_summary: Some(summary),
@@ -302,7 +303,7 @@ fn fingerprints_are_stable_and_distinct() {
 
 #[test]
 fn placeholders_fill_or_show_what_is_missing() {
-    let vars = [("api_id", "a1".to_string()), ("stage", String::new())];
+    let vars = [("api_id", "a1"), ("stage", "")];
     assert_eq!(
         fill_placeholders("x {api_id}:{stage} {json} {", &vars),
         "x a1:<stage> <json> {"
@@ -621,20 +622,19 @@ fn gc401_compares_deployed_and_current_both_ways() {
     let mut s = healthy();
     s.rest_apis[0].resources[0].methods.push(method("POST", true, "NONE"));
     s.rest_apis[0].resources[0].methods[0].authorization_type = "AWS_IAM".into();
-    let mut summary: std::collections::BTreeMap<String, std::collections::BTreeMap<String, DeployedMethod>> =
-        Default::default();
-    let deployed = |key: bool| DeployedMethod {
-        api_key_required: key,
-        authorization_type: "NONE".into(),
+    let deployed = |verb: &str, key: bool| {
+        let method = DeployedMethod {
+            api_key_required: key,
+            authorization_type: "NONE".into(),
+        };
+        [(verb.into(), method)].into_iter().collect()
     };
-    summary
-        .entry("/items".into())
-        .or_default()
-        .insert("GET".into(), deployed(true));
-    summary
-        .entry("/old".into())
-        .or_default()
-        .insert("DELETE".into(), deployed(false));
+    let summary: ApiSummary = [
+        ("/old".into(), deployed("DELETE", false)),
+        ("/items".into(), deployed("GET", true)),
+    ]
+    .into_iter()
+    .collect();
     s.rest_apis[0].deployments.push(Deployment {
         id: "d-prod".into(),
         api_summary: Some(summary),

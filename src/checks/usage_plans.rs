@@ -1,24 +1,16 @@
 //! Usage plans: a key-required method answers 403 unless a usage plan lists the stage and
 //! holds an enabled key. GC301, GC302, GC303, GC307.
 
-use super::{always_evaluated, list_methods, served_methods, Check, CheckMeta, ServedMethod};
+use super::{always_evaluated, list_methods, Check, CheckMeta, Facts, ServedMethod, StageFacts};
 use crate::finding::{Finding, Severity};
-use crate::model::{Index, Part, RestApi, Snapshot, Stage};
+use crate::model::Part;
 
 const USAGE_PLANS_DOC: &str =
     "https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-api-usage-plans.html";
 
-/// Each stage with the methods it serves that require an API key.
-fn key_required_stages(snapshot: &Snapshot) -> impl Iterator<Item = (&RestApi, &Stage, Vec<ServedMethod<'_>>)> {
-    snapshot.rest_apis.iter().flat_map(|api| {
-        api.stages.iter().filter_map(move |stage| {
-            let methods: Vec<_> = served_methods(api, stage)
-                .into_iter()
-                .filter(|m| m.api_key_required)
-                .collect();
-            (!methods.is_empty()).then_some((api, stage, methods))
-        })
-    })
+/// The methods a stage serves that require an API key.
+fn key_required<'f, 'a>(stage: &StageFacts<'f, 'a>) -> Vec<&'f ServedMethod<'a>> {
+    stage.served.iter().filter(|m| m.api_key_required).collect()
 }
 
 pub static GC301: Check = Check {
@@ -40,13 +32,17 @@ static GC301_META: CheckMeta = CheckMeta {
     reads: &[Part::RestApis, Part::Resources, Part::Stages, Part::Deployments, Part::UsagePlans],
 };
 
-fn key_required_stage_without_usage_plan(snapshot: &Snapshot) -> Vec<Finding> {
-    let index = Index::new(snapshot);
-    key_required_stages(snapshot)
-        .filter(|(api, stage, _)| index.plans_covering(&api.id, &stage.name).is_empty())
-        .map(|(api, stage, methods)| {
+fn key_required_stage_without_usage_plan(facts: &Facts) -> Vec<Finding> {
+    let mut findings = Vec::new();
+    for stage_facts in facts.stages().filter(|s| s.plans.is_empty()) {
+        let methods = key_required(&stage_facts);
+        if methods.is_empty() {
+            continue;
+        }
+        let StageFacts { api, stage, .. } = stage_facts;
+        findings.push(
             GC301_META
-                .finding(snapshot)
+                .finding(facts.snapshot)
                 .api(api)
                 .stage(&stage.name)
                 .detail(format!(
@@ -56,9 +52,10 @@ fn key_required_stage_without_usage_plan(snapshot: &Snapshot) -> Vec<Finding> {
                     api.id,
                     stage.name
                 ))
-                .build()
-        })
-        .collect()
+                .build(),
+        );
+    }
+    findings
 }
 
 pub static GC302: Check = Check {
@@ -80,33 +77,37 @@ static GC302_META: CheckMeta = CheckMeta {
     reads: &[Part::RestApis, Part::Resources, Part::Stages, Part::Deployments, Part::UsagePlans, Part::UsagePlanKeys],
 };
 
-fn usage_plan_without_keys(snapshot: &Snapshot) -> Vec<Finding> {
-    let index = Index::new(snapshot);
-    key_required_stages(snapshot)
-        .filter_map(|(api, stage, methods)| {
-            let plans = index.plans_covering(&api.id, &stage.name);
-            if plans.is_empty() || plans.iter().any(|p| !p.key_ids.is_empty()) {
-                return None;
-            }
-            let names: Vec<String> = plans.iter().map(|p| format!("{} ({})", p.name, p.id)).collect();
-            Some(
-                GC302_META
-                    .finding(snapshot)
-                    .api(api)
-                    .stage(&stage.name)
-                    .var("plan_id", plans[0].id.clone())
-                    .detail(format!(
-                        "Usage plan(s) {} list {}/{} but hold no API key; {} method(s) require one ({}).",
-                        names.join(", "),
-                        api.id,
-                        stage.name,
-                        methods.len(),
-                        list_methods(&methods)
-                    ))
-                    .build(),
-            )
-        })
-        .collect()
+fn usage_plan_without_keys(facts: &Facts) -> Vec<Finding> {
+    let mut findings = Vec::new();
+    for stage_facts in facts.stages() {
+        let plans = stage_facts.plans;
+        if plans.is_empty() || plans.iter().any(|p| !p.key_ids.is_empty()) {
+            continue;
+        }
+        let methods = key_required(&stage_facts);
+        if methods.is_empty() {
+            continue;
+        }
+        let StageFacts { api, stage, .. } = stage_facts;
+        let names: Vec<String> = plans.iter().map(|p| format!("{} ({})", p.name, p.id)).collect();
+        findings.push(
+            GC302_META
+                .finding(facts.snapshot)
+                .api(api)
+                .stage(&stage.name)
+                .var("plan_id", plans[0].id.clone())
+                .detail(format!(
+                    "Usage plan(s) {} list {}/{} but hold no API key; {} method(s) require one ({}).",
+                    names.join(", "),
+                    api.id,
+                    stage.name,
+                    methods.len(),
+                    list_methods(&methods)
+                ))
+                .build(),
+        );
+    }
+    findings
 }
 
 pub static GC303: Check = Check {
@@ -136,41 +137,42 @@ static GC303_META: CheckMeta = CheckMeta {
     ],
 };
 
-fn usage_plan_keys_disabled(snapshot: &Snapshot) -> Vec<Finding> {
-    let index = Index::new(snapshot);
-    key_required_stages(snapshot)
-        .filter_map(|(api, stage, methods)| {
-            let key_ids: Vec<&str> = index
-                .plans_covering(&api.id, &stage.name)
-                .iter()
-                .flat_map(|p| p.key_ids.iter().map(String::as_str))
-                .collect();
-            // A key the snapshot cannot find might be enabled: do not guess.
-            let keys: Option<Vec<_>> = key_ids.iter().map(|id| index.api_key(id)).collect();
-            let keys = keys?;
-            if keys.is_empty() || keys.iter().any(|k| k.enabled) {
-                return None;
-            }
-            let names: Vec<String> = keys.iter().map(|k| format!("{} ({})", k.name, k.id)).collect();
-            Some(
-                GC303_META
-                    .finding(snapshot)
-                    .api(api)
-                    .stage(&stage.name)
-                    .var("key_id", keys[0].id.clone())
-                    .detail(format!(
-                        "The usage plans for {}/{} hold {} key(s), all disabled: {}. {} method(s) require a key ({}).",
-                        api.id,
-                        stage.name,
-                        keys.len(),
-                        names.join(", "),
-                        methods.len(),
-                        list_methods(&methods)
-                    ))
-                    .build(),
-            )
-        })
-        .collect()
+fn usage_plan_keys_disabled(facts: &Facts) -> Vec<Finding> {
+    let mut findings = Vec::new();
+    for stage_facts in facts.stages() {
+        let key_ids = stage_facts.plans.iter().flat_map(|p| &p.key_ids);
+        // A key the snapshot cannot find might be enabled: do not guess.
+        let Some(keys) = key_ids.map(|id| facts.index.api_key(id)).collect::<Option<Vec<_>>>() else {
+            continue;
+        };
+        if keys.is_empty() || keys.iter().any(|k| k.enabled) {
+            continue;
+        }
+        let methods = key_required(&stage_facts);
+        if methods.is_empty() {
+            continue;
+        }
+        let StageFacts { api, stage, .. } = stage_facts;
+        let names: Vec<String> = keys.iter().map(|k| format!("{} ({})", k.name, k.id)).collect();
+        findings.push(
+            GC303_META
+                .finding(facts.snapshot)
+                .api(api)
+                .stage(&stage.name)
+                .var("key_id", keys[0].id.clone())
+                .detail(format!(
+                    "The usage plans for {}/{} hold {} key(s), all disabled: {}. {} method(s) require a key ({}).",
+                    api.id,
+                    stage.name,
+                    keys.len(),
+                    names.join(", "),
+                    methods.len(),
+                    list_methods(&methods)
+                ))
+                .build(),
+        );
+    }
+    findings
 }
 
 pub static GC307: Check = Check {
@@ -192,8 +194,8 @@ static GC307_META: CheckMeta = CheckMeta {
     reads: &[Part::RestApis, Part::Stages, Part::UsagePlans],
 };
 
-fn usage_plan_stale_stage(snapshot: &Snapshot) -> Vec<Finding> {
-    let index = Index::new(snapshot);
+fn usage_plan_stale_stage(facts: &Facts) -> Vec<Finding> {
+    let (snapshot, index) = (facts.snapshot, &facts.index);
     let scoped_api = snapshot.scope.api_id.as_deref();
     let mut findings = Vec::new();
     for plan in &snapshot.usage_plans {
@@ -254,8 +256,8 @@ fn split_throttle_key(key: &str) -> Option<(&str, &str)> {
     Some((if path.is_empty() { "/" } else { path }, verb))
 }
 
-fn usage_plan_throttle_unknown_method(snapshot: &Snapshot) -> Vec<Finding> {
-    let index = Index::new(snapshot);
+fn usage_plan_throttle_unknown_method(facts: &Facts) -> Vec<Finding> {
+    let (snapshot, index) = (facts.snapshot, &facts.index);
     let mut findings = Vec::new();
     for plan in &snapshot.usage_plans {
         for listed in &plan.api_stages {

@@ -2,20 +2,16 @@
 //! WAF answers a blocked request with 403 `{"message":"Forbidden"}`, the same body as a key
 //! problem.
 
-use super::{always_evaluated, Check, CheckMeta};
+use super::{always_evaluated, Check, CheckMeta, Facts};
 use crate::finding::{Finding, Severity};
-use crate::model::{Index, Part, RestApi, Snapshot, Stage, WafAction, WafRule, WafStatement, WebAcl};
+use crate::model::{Index, Part, RestApi, Stage, WafAction, WafRule, WafStatement, WebAcl};
+use std::collections::HashMap;
 
 /// Every stage with its web ACL, where the ACL was read.
-fn stages_with_acl<'a>(
-    snapshot: &'a Snapshot,
-    index: &'a Index<'a>,
-) -> impl Iterator<Item = (&'a RestApi, &'a Stage, &'a WebAcl)> + 'a {
-    snapshot.rest_apis.iter().flat_map(move |api| {
-        api.stages.iter().filter_map(move |stage| {
-            let acl = index.web_acl(stage.web_acl_arn.as_deref()?)?;
-            Some((api, stage, acl))
-        })
+fn stages_with_acl<'f, 'a>(facts: &'f Facts<'a>) -> impl Iterator<Item = (&'a RestApi, &'a Stage, &'a WebAcl)> + 'f {
+    facts.stages().filter_map(|s| {
+        let acl = facts.index.web_acl(s.stage.web_acl_arn.as_deref()?)?;
+        Some((s.api, s.stage, acl))
     })
 }
 
@@ -102,42 +98,53 @@ fn acl_vars(builder: super::FindingBuilder, acl: &WebAcl) -> super::FindingBuild
     builder.var("acl_name", acl.name.clone()).var("acl_id", id)
 }
 
-fn waf_default_block(snapshot: &Snapshot) -> Vec<Finding> {
-    let index = Index::new(snapshot);
-    stages_with_acl(snapshot, &index)
+/// Who a default-Block web ACL lets through, worked out once per ACL: many stages share one.
+enum AllowedBy {
+    /// The Allow rules that can match, described.
+    Rules(String),
+    /// Why nothing can get through.
+    Nothing(String),
+}
+
+fn allowed_by(acl: &WebAcl, index: &Index) -> AllowedBy {
+    let allows: Vec<&WafRule> = acl.rules.iter().filter(|r| r.action == WafAction::Allow).collect();
+    let matching: Vec<String> = allows
+        .iter()
+        .filter(|r| can_match(&r.statement, index))
+        .map(|r| rule_line(r, index))
+        .collect();
+    if !matching.is_empty() {
+        return AllowedBy::Rules(matching.join("; "));
+    }
+    if allows.is_empty() {
+        return AllowedBy::Nothing("it has no Allow rule".to_string());
+    }
+    let names: Vec<String> = allows.iter().map(|r| rule_line(r, index)).collect();
+    AllowedBy::Nothing(format!("no Allow rule can match: {}", names.join("; ")))
+}
+
+fn waf_default_block(facts: &Facts) -> Vec<Finding> {
+    let index = &facts.index;
+    let mut described: HashMap<&str, AllowedBy> = HashMap::new();
+    stages_with_acl(facts)
         .filter(|(_, _, acl)| acl.default_action == WafAction::Block)
         .map(|(api, stage, acl)| {
-            let allows: Vec<&WafRule> = acl.rules.iter().filter(|r| r.action == WafAction::Allow).collect();
-            let matching: Vec<String> = allows
-                .iter()
-                .filter(|r| can_match(&r.statement, &index))
-                .map(|r| rule_line(r, &index))
-                .collect();
-            let builder = acl_vars(GC201_META.finding(snapshot).api(api).stage(&stage.name), acl);
-            if matching.is_empty() {
-                let why = if allows.is_empty() {
-                    "it has no Allow rule".to_string()
-                } else {
-                    let names: Vec<String> = allows.iter().map(|r| rule_line(r, &index)).collect();
-                    format!("no Allow rule can match: {}", names.join("; "))
-                };
-                builder
+            let allowed = described.entry(&acl.arn).or_insert_with(|| allowed_by(acl, index));
+            let builder = acl_vars(GC201_META.finding(facts.snapshot).api(api).stage(&stage.name), acl);
+            match allowed {
+                AllowedBy::Nothing(why) => builder
                     .severity(Severity::Critical)
                     .detail(format!(
                         "Web ACL {} blocks by default and {why}: every request to {}/{} is refused.",
                         acl.name, api.id, stage.name
                     ))
-                    .build()
-            } else {
-                builder
+                    .build(),
+                AllowedBy::Rules(matching) => builder
                     .detail(format!(
-                        "Web ACL {} blocks by default; only requests matching an Allow rule reach {}/{}: {}.",
-                        acl.name,
-                        api.id,
-                        stage.name,
-                        matching.join("; ")
+                        "Web ACL {} blocks by default; only requests matching an Allow rule reach {}/{}: {matching}.",
+                        acl.name, api.id, stage.name,
                     ))
-                    .build()
+                    .build(),
             }
         })
         .collect()
@@ -162,29 +169,34 @@ static GC202_META: CheckMeta = CheckMeta {
     reads: &[Part::Stages, Part::WebAcls, Part::IpSets],
 };
 
-fn waf_blocking_rules(snapshot: &Snapshot) -> Vec<Finding> {
-    let index = Index::new(snapshot);
-    stages_with_acl(snapshot, &index)
+/// The rules of a web ACL that can block, described; `None` when none can.
+fn blocking_rules(acl: &WebAcl, index: &Index) -> Option<String> {
+    // Count only counts; a group with its actions overridden to Count blocks nothing.
+    let blocking: Vec<String> = acl
+        .rules
+        .iter()
+        .filter(|r| matches!(r.action, WafAction::Block | WafAction::UseGroupActions))
+        .filter(|r| can_match(&r.statement, index))
+        .map(|r| rule_line(r, index))
+        .collect();
+    (!blocking.is_empty()).then(|| blocking.join("; "))
+}
+
+fn waf_blocking_rules(facts: &Facts) -> Vec<Finding> {
+    let index = &facts.index;
+    // Many stages share an ACL: each ACL's rules are described once.
+    let mut described: HashMap<&str, Option<String>> = HashMap::new();
+    stages_with_acl(facts)
         .filter_map(|(api, stage, acl)| {
-            // Count only counts; a group with its actions overridden to Count blocks nothing.
-            let blocking: Vec<String> = acl
-                .rules
-                .iter()
-                .filter(|r| matches!(r.action, WafAction::Block | WafAction::UseGroupActions))
-                .filter(|r| can_match(&r.statement, &index))
-                .map(|r| rule_line(r, &index))
-                .collect();
-            if blocking.is_empty() {
-                return None;
-            }
+            let blocking = described
+                .entry(&acl.arn)
+                .or_insert_with(|| blocking_rules(acl, index))
+                .as_deref()?;
             Some(
-                acl_vars(GC202_META.finding(snapshot).api(api).stage(&stage.name), acl)
+                acl_vars(GC202_META.finding(facts.snapshot).api(api).stage(&stage.name), acl)
                     .detail(format!(
-                        "Web ACL {} on {}/{} blocks requests matching: {}.",
-                        acl.name,
-                        api.id,
-                        stage.name,
-                        blocking.join("; ")
+                        "Web ACL {} on {}/{} blocks requests matching: {blocking}.",
+                        acl.name, api.id, stage.name,
                     ))
                     .build(),
             )

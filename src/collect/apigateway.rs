@@ -4,8 +4,8 @@
 use super::errors::{classify, CollectError};
 use super::{CollectOptions, Reader};
 use crate::model::{
-    ApiKey, ApiKeySource, Authorizer, BasePathMapping, DeployedMethod, Deployment, DomainName, Method, MethodSetting,
-    Part, PlanApiStage, Resource, RestApi, Stage, ThrottleSetting, UsagePlan,
+    ApiKey, ApiKeySource, ApiSummary, Authorizer, BasePathMapping, DeployedMethod, Deployment, DomainName, Method,
+    MethodSetting, Part, PlanApiStage, Resource, RestApi, Stage, ThrottleSetting, UsagePlan,
 };
 use aws_sdk_apigateway::types as sdk;
 use futures::StreamExt;
@@ -122,14 +122,14 @@ fn rest_api_from_parts(
     tags: Option<&HashMap<String, String>>,
 ) -> RestApi {
     RestApi {
-        id: id.unwrap_or_default().to_string(),
-        name: name.unwrap_or_default().to_string(),
+        id: id.unwrap_or_default().into(),
+        name: name.unwrap_or_default().into(),
         api_key_source: match key_source {
             Some(sdk::ApiKeySourceType::Authorizer) => ApiKeySource::Authorizer,
             _ => ApiKeySource::Header,
         },
         endpoint_types: endpoint
-            .map(|e| e.types().iter().map(|t| t.as_str().to_string()).collect())
+            .map(|e| e.types().iter().map(|t| t.as_str().into()).collect())
             .unwrap_or_default(),
         policy: policy.filter(|p| !p.is_empty()).map(str::to_string),
         disable_execute_api_endpoint,
@@ -150,7 +150,7 @@ async fn read_api_details(reader: &Reader, mut api: RestApi) -> RestApi {
         reader.record_gap(crate::model::CoverageGap {
             part: Part::ApiDetails,
             operation: "GetResources, GetStages, GetAuthorizers".into(),
-            api_id: Some(api.id.clone()),
+            api_id: Some(api.id.to_string()),
             stage: None,
             object_id: None,
             reason: crate::model::GapReason::DeadlineReached,
@@ -211,18 +211,18 @@ fn resource_from_sdk(resource: &sdk::Resource) -> Resource {
             methods
                 .iter()
                 .map(|(verb, m)| Method {
-                    http_method: m.http_method().unwrap_or(verb).to_string(),
+                    http_method: m.http_method().unwrap_or(verb).into(),
                     api_key_required: m.api_key_required().unwrap_or(false),
-                    authorization_type: m.authorization_type().unwrap_or("NONE").to_string(),
-                    authorizer_id: m.authorizer_id().map(str::to_string),
+                    authorization_type: m.authorization_type().unwrap_or("NONE").into(),
+                    authorizer_id: m.authorizer_id().map(Into::into),
                 })
                 .collect()
         })
         .unwrap_or_default();
     methods.sort_by(|a, b| a.http_method.cmp(&b.http_method));
     Resource {
-        id: resource.id().unwrap_or_default().to_string(),
-        path: resource.path().unwrap_or_default().to_string(),
+        id: resource.id().unwrap_or_default().into(),
+        path: resource.path().unwrap_or_default().into(),
         methods,
     }
 }
@@ -278,8 +278,8 @@ async fn read_stages(reader: &Reader, api_id: &str) -> Vec<Stage> {
 
 fn stage_from_sdk(stage: &sdk::Stage) -> Stage {
     Stage {
-        name: stage.stage_name().unwrap_or_default().to_string(),
-        deployment_id: stage.deployment_id().map(str::to_string),
+        name: stage.stage_name().unwrap_or_default().into(),
+        deployment_id: stage.deployment_id().map(Into::into),
         method_settings: stage
             .method_settings()
             .map(|settings| {
@@ -287,9 +287,9 @@ fn stage_from_sdk(stage: &sdk::Stage) -> Stage {
                     .iter()
                     .map(|(key, s)| {
                         (
-                            key.clone(),
+                            key.as_str().into(),
                             MethodSetting {
-                                logging_level: s.logging_level().map(str::to_string),
+                                logging_level: s.logging_level().map(Into::into),
                                 data_trace_enabled: s.data_trace_enabled(),
                                 metrics_enabled: s.metrics_enabled(),
                             },
@@ -315,7 +315,7 @@ async fn read_deployment(reader: &Reader, api_id: &str, deployment_id: &str) -> 
         .await;
     match result {
         Ok(out) => Some(Deployment {
-            id: out.id().unwrap_or(deployment_id).to_string(),
+            id: out.id().unwrap_or(deployment_id).into(),
             api_summary: out.api_summary().map(api_summary_from_sdk),
         }),
         Err(err) => {
@@ -330,9 +330,7 @@ async fn read_deployment(reader: &Reader, api_id: &str, deployment_id: &str) -> 
     }
 }
 
-pub(crate) fn api_summary_from_sdk(
-    summary: &HashMap<String, HashMap<String, sdk::MethodSnapshot>>,
-) -> BTreeMap<String, BTreeMap<String, DeployedMethod>> {
+pub(crate) fn api_summary_from_sdk(summary: &HashMap<String, HashMap<String, sdk::MethodSnapshot>>) -> ApiSummary {
     summary
         .iter()
         .map(|(path, verbs)| {
@@ -340,15 +338,15 @@ pub(crate) fn api_summary_from_sdk(
                 .iter()
                 .map(|(verb, m)| {
                     (
-                        verb.clone(),
+                        verb.as_str().into(),
                         DeployedMethod {
                             api_key_required: m.api_key_required(),
-                            authorization_type: m.authorization_type().unwrap_or("NONE").to_string(),
+                            authorization_type: m.authorization_type().unwrap_or("NONE").into(),
                         },
                     )
                 })
                 .collect();
-            (path.clone(), verbs)
+            (path.as_str().into(), verbs)
         })
         .collect()
 }
@@ -398,7 +396,7 @@ async fn read_usage_plan_keys(reader: &Reader, plan: &sdk::UsagePlan) -> UsagePl
     };
     let key_ids = match keys {
         // GetUsagePlanKeys returns each key's value unasked: keep the id, drop the rest here.
-        Ok(keys) => keys.iter().filter_map(|k| k.id().map(str::to_string)).collect(),
+        Ok(keys) => keys.iter().filter_map(|k| k.id().map(Into::into)).collect(),
         Err(err) => {
             reader.record_gap(classify(&err).into_gap(
                 Part::UsagePlanKeys,
@@ -415,8 +413,8 @@ async fn read_usage_plan_keys(reader: &Reader, plan: &sdk::UsagePlan) -> UsagePl
             .api_stages()
             .iter()
             .map(|s| PlanApiStage {
-                api_id: s.api_id().unwrap_or_default().to_string(),
-                stage: s.stage().unwrap_or_default().to_string(),
+                api_id: s.api_id().unwrap_or_default().into(),
+                stage: s.stage().unwrap_or_default().into(),
                 throttle: s
                     .throttle()
                     .map(|t| {
@@ -458,8 +456,8 @@ pub(crate) async fn read_api_keys(reader: &Reader) -> Vec<ApiKey> {
             let mut keys: Vec<ApiKey> = keys
                 .iter()
                 .map(|k| ApiKey {
-                    id: k.id().unwrap_or_default().to_string(),
-                    name: k.name().unwrap_or_default().to_string(),
+                    id: k.id().unwrap_or_default().into(),
+                    name: k.name().unwrap_or_default().into(),
                     enabled: k.enabled(),
                 })
                 .collect();

@@ -59,8 +59,8 @@ fn record_for_stages(reader: &Reader, apis: &[RestApi], acl_arns: &[&str], gap: 
         for stage in &api.stages {
             if stage.web_acl_arn.as_deref().is_some_and(|arn| acl_arns.contains(&arn)) {
                 reader.record_gap(CoverageGap {
-                    api_id: Some(api.id.clone()),
-                    stage: Some(stage.name.clone()),
+                    api_id: Some(api.id.to_string()),
+                    stage: Some(stage.name.to_string()),
                     ..gap.clone()
                 });
             }

@@ -146,8 +146,8 @@ pub(super) fn walk(snapshot: &Snapshot, request: &Request, host: &Host) -> Resul
                 } else {
                     format!("call the API through its custom domain: {}", domains.join(", "))
                 };
-                walk.target.api_id = Some(api.id.clone());
-                walk.target.api_name = Some(api.name.clone());
+                walk.target.api_id = Some(api.id.to_string());
+                walk.target.api_name = Some(api.name.to_string());
                 return walk.stop(
                     Step::fail(
                         Gate::Endpoint,
@@ -169,8 +169,8 @@ pub(super) fn walk(snapshot: &Snapshot, request: &Request, host: &Host) -> Resul
             (api, stage.map(|s| (s, false)), rest, via)
         }
     };
-    walk.target.api_id = Some(api.id.clone());
-    walk.target.api_name = Some(api.name.clone());
+    walk.target.api_id = Some(api.id.to_string());
+    walk.target.api_name = Some(api.name.to_string());
     gate!(walk, Step::pass(Gate::Endpoint, via));
 
     // 2. Private API conditions.
@@ -363,9 +363,9 @@ fn route_gate<'a>(api: &'a RestApi, stage: &Stage, rest: &str, verb: &str) -> (S
             ),
             Some(EffectiveMethod {
                 resource_path: resource_path.to_string(),
-                verb: method.http_method.clone(),
+                verb: method.http_method.to_string(),
                 api_key_required: method.api_key_required,
-                authorization_type: method.authorization_type.clone(),
+                authorization_type: method.authorization_type.to_string(),
                 current: Some(method),
             }),
         ),
@@ -380,7 +380,7 @@ fn route_gate<'a>(api: &'a RestApi, stage: &Stage, rest: &str, verb: &str) -> (S
                         resource_path: resource_path.to_string(),
                         verb: deployed_verb.to_string(),
                         api_key_required: dm.api_key_required,
-                        authorization_type: dm.authorization_type.clone(),
+                        authorization_type: dm.authorization_type.to_string(),
                         current: None,
                     }),
                 );
@@ -653,7 +653,7 @@ fn api_key_gate(c: &Context, method: &EffectiveMethod, deployed: bool) -> Step {
     let plan_names: Vec<String> = plans.iter().map(|p| format!("{} ({})", p.name, p.id)).collect();
     let key_ids: Vec<&str> = plans
         .iter()
-        .flat_map(|p| p.key_ids.iter().map(String::as_str))
+        .flat_map(|p| p.key_ids.iter().map(|id| id.as_str()))
         .collect();
     if key_ids.is_empty() {
         return Step::fail(
@@ -720,7 +720,7 @@ fn api_key_gate(c: &Context, method: &EffectiveMethod, deployed: bool) -> Step {
             format!("aws apigateway update-api-key --region {region} --api-key {} --patch-operations op=replace,path=/enabled,value=true", key.id),
         );
     }
-    match plans.iter().find(|p| p.key_ids.iter().any(|k| k == &key.id)) {
+    match plans.iter().find(|p| p.key_ids.contains(&key.id)) {
         Some(plan) => Step::pass(
             Gate::ApiKey,
             format!(
@@ -804,7 +804,7 @@ fn deployment_gate(c: &Context) -> Step {
         resource_path: resource_path.to_string(),
         verb: verb.to_string(),
         api_key_required: deployed.api_key_required,
-        authorization_type: deployed.authorization_type.clone(),
+        authorization_type: deployed.authorization_type.to_string(),
         current: Some(current),
     };
     let differences = format!(

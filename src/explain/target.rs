@@ -2,8 +2,7 @@
 //! API's resources, with API Gateway's matching precedence.
 
 use super::request::Request;
-use crate::model::{DeployedMethod, DomainName, Method, RestApi};
-use std::collections::BTreeMap;
+use crate::model::{ApiSummary, DeployedMethod, DomainName, Method, RestApi};
 
 /// How the request's host name reaches API Gateway.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -236,11 +235,11 @@ pub fn current_route<'a>(api: &'a RestApi, path: &str, verb: &str) -> Option<Cur
 
 /// What the request reaches in a deployment's frozen configuration: (resource path, verb, method).
 pub fn deployed_route<'a>(
-    summary: &'a BTreeMap<String, BTreeMap<String, DeployedMethod>>,
+    summary: &'a ApiSummary,
     path: &str,
     verb: &str,
 ) -> Option<(&'a str, Option<(&'a str, &'a DeployedMethod)>)> {
-    let resource_path = best_resource(summary.keys().map(String::as_str), path)?;
+    let resource_path = best_resource(summary.keys().map(|path| path.as_str()), path)?;
     let methods = summary.get(resource_path)?;
     Some((
         resource_path,

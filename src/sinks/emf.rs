@@ -245,6 +245,6 @@ mod tests {
         let lines = finding_log_lines(&report);
         assert_eq!(lines.len(), report.findings.len());
         let line: Value = serde_json::from_str(&lines[0]).unwrap();
-        assert_eq!(line["finding"]["fingerprint"], report.findings[0].fingerprint);
+        assert_eq!(line["finding"]["fingerprint"], report.findings[0].fingerprint.as_str());
     }
 }

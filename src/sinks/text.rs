@@ -101,7 +101,7 @@ fn place(f: &Finding) -> String {
         (Some(id), stage) => {
             let api = match &f.api_name {
                 Some(name) => format!("{name} ({id})"),
-                None => id.clone(),
+                None => id.to_string(),
             };
             match stage {
                 Some(stage) => format!("{api} · stage {stage} · {}", f.region),
