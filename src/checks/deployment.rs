@@ -60,9 +60,7 @@ fn undeployed_key_changes(facts: &Facts) -> Vec<Finding> {
         }
         findings.push(
             GC401_META
-                .finding(facts.snapshot)
-                .api(api)
-                .stage(&stage.name)
+                .stage_finding(facts, api, &stage.name)
                 .detail(format!(
                     "{}/{} serves deployment {deployment_id}, which differs from the API's current configuration: {}.",
                     api.id,

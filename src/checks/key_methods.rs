@@ -36,9 +36,7 @@ fn key_source_authorizer_without_authorizer(facts: &Facts) -> Vec<Finding> {
         {
             findings.push(
                 GC304_META
-                    .finding(facts.snapshot)
-                    .api(api)
-                    .stage(&stage.name)
+                    .stage_finding(facts, api, &stage.name)
                     .method(m.path, m.http_method)
                     .detail(format!(
                         "{} requires an API key and the API's key source is AUTHORIZER, but its authorization is {}, not a Lambda authorizer: no key is ever supplied.",
@@ -80,9 +78,7 @@ fn preflight_requires_key(facts: &Facts) -> Vec<Finding> {
         {
             findings.push(
                 GC305_META
-                    .finding(facts.snapshot)
-                    .api(api)
-                    .stage(&stage.name)
+                    .stage_finding(facts, api, &stage.name)
                     .method(m.path, m.http_method)
                     .detail(format!(
                         "{} requires an API key; browsers send the CORS preflight without one, so cross-origin calls to {} fail.",
@@ -137,9 +133,7 @@ fn key_not_enforced(facts: &Facts) -> Vec<Finding> {
         }
         findings.push(
             GC306_META
-                .finding(facts.snapshot)
-                .api(api)
-                .stage(&stage.name)
+                .stage_finding(facts, api, &stage.name)
                 .detail(format!(
                     "{}/{} is in a usage plan with keys, but {} method(s) need neither a key nor authorization: {}.",
                     api.id,

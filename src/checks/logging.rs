@@ -60,14 +60,7 @@ fn stage_without_execution_logging(facts: &Facts) -> Vec<Finding> {
             } else {
                 continue;
             };
-            findings.push(
-                GC601_META
-                    .finding(snapshot)
-                    .api(api)
-                    .stage(&stage.name)
-                    .detail(detail)
-                    .build(),
-            );
+            findings.push(GC601_META.stage_finding(facts, api, &stage.name).detail(detail).build());
         }
     }
     findings

@@ -217,6 +217,11 @@ impl CheckMeta {
             },
         }
     }
+
+    /// Starts a finding of this check on one stage of an API.
+    pub fn stage_finding(&'static self, facts: &Facts, api: &RestApi, stage: &str) -> FindingBuilder {
+        self.finding(facts.snapshot).api(api).stage(stage)
+    }
 }
 
 pub struct FindingBuilder {

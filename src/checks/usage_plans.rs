@@ -42,9 +42,7 @@ fn key_required_stage_without_usage_plan(facts: &Facts) -> Vec<Finding> {
         let StageFacts { api, stage, .. } = stage_facts;
         findings.push(
             GC301_META
-                .finding(facts.snapshot)
-                .api(api)
-                .stage(&stage.name)
+                .stage_finding(facts, api, &stage.name)
                 .detail(format!(
                     "{} method(s) require an API key ({}), but no usage plan lists {}/{}.",
                     methods.len(),
@@ -92,9 +90,7 @@ fn usage_plan_without_keys(facts: &Facts) -> Vec<Finding> {
         let names: Vec<String> = plans.iter().map(|p| format!("{} ({})", p.name, p.id)).collect();
         findings.push(
             GC302_META
-                .finding(facts.snapshot)
-                .api(api)
-                .stage(&stage.name)
+                .stage_finding(facts, api, &stage.name)
                 .var("plan_id", plans[0].id.clone())
                 .detail(format!(
                     "Usage plan(s) {} list {}/{} but hold no API key; {} method(s) require one ({}).",
@@ -156,9 +152,7 @@ fn usage_plan_keys_disabled(facts: &Facts) -> Vec<Finding> {
         let names: Vec<String> = keys.iter().map(|k| format!("{} ({})", k.name, k.id)).collect();
         findings.push(
             GC303_META
-                .finding(facts.snapshot)
-                .api(api)
-                .stage(&stage.name)
+                .stage_finding(facts, api, &stage.name)
                 .var("key_id", keys[0].id.clone())
                 .detail(format!(
                     "The usage plans for {}/{} hold {} key(s), all disabled: {}. {} method(s) require a key ({}).",
@@ -280,9 +274,7 @@ fn usage_plan_throttle_unknown_method(facts: &Facts) -> Vec<Finding> {
                 let (path, verb) = split_throttle_key(key).unwrap_or((key.as_str(), ""));
                 findings.push(
                     GC308_META
-                        .finding(snapshot)
-                        .api(api)
-                        .stage(&listed.stage)
+                        .stage_finding(facts, api, &listed.stage)
                         .method(path, verb)
                         .var("plan_id", plan.id.clone())
                         // A patch path escapes the resource path's slashes as ~1.

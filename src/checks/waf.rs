@@ -130,7 +130,7 @@ fn waf_default_block(facts: &Facts) -> Vec<Finding> {
         .filter(|(_, _, acl)| acl.default_action == WafAction::Block)
         .map(|(api, stage, acl)| {
             let allowed = described.entry(&acl.arn).or_insert_with(|| allowed_by(acl, index));
-            let builder = acl_vars(GC201_META.finding(facts.snapshot).api(api).stage(&stage.name), acl);
+            let builder = acl_vars(GC201_META.stage_finding(facts, api, &stage.name), acl);
             match allowed {
                 AllowedBy::Nothing(why) => builder
                     .severity(Severity::Critical)
@@ -193,7 +193,7 @@ fn waf_blocking_rules(facts: &Facts) -> Vec<Finding> {
                 .or_insert_with(|| blocking_rules(acl, index))
                 .as_deref()?;
             Some(
-                acl_vars(GC202_META.finding(facts.snapshot).api(api).stage(&stage.name), acl)
+                acl_vars(GC202_META.stage_finding(facts, api, &stage.name), acl)
                     .detail(format!(
                         "Web ACL {} on {}/{} blocks requests matching: {blocking}.",
                         acl.name, api.id, stage.name,
