@@ -113,20 +113,30 @@ impl Finding {
 }
 
 /// Orders findings most severe first, then by place, so output is stable.
-pub fn sort_findings(findings: &mut [Finding]) {
-    findings.sort_by(|a, b| {
-        b.severity
-            .cmp(&a.severity)
-            .then_with(|| a.region.cmp(&b.region))
-            // Account-wide findings after the APIs' own.
-            .then_with(|| a.api_id.is_none().cmp(&b.api_id.is_none()))
-            .then_with(|| a.api_name.cmp(&b.api_name))
-            .then_with(|| a.api_id.cmp(&b.api_id))
-            .then_with(|| a.stage.cmp(&b.stage))
-            .then_with(|| a.check.cmp(&b.check))
-            .then_with(|| a.resource_path.cmp(&b.resource_path))
-            .then_with(|| a.http_method.cmp(&b.http_method))
-    });
+pub fn sort_findings(findings: &mut Vec<Finding>) {
+    if findings.is_sorted_by(|a, b| display_order(a, b).is_le()) {
+        return;
+    }
+    // A finding is a few hundred bytes: sorting indices and moving each finding once is
+    // cheaper than a merge sort moving every finding at each level.
+    let mut order: Vec<usize> = (0..findings.len()).collect();
+    order.sort_by(|&a, &b| display_order(&findings[a], &findings[b]));
+    let mut slots: Vec<Option<Finding>> = findings.drain(..).map(Some).collect();
+    findings.extend(order.iter().filter_map(|&at| slots[at].take()));
+}
+
+fn display_order(a: &Finding, b: &Finding) -> std::cmp::Ordering {
+    b.severity
+        .cmp(&a.severity)
+        .then_with(|| a.region.cmp(&b.region))
+        // Account-wide findings after the APIs' own.
+        .then_with(|| a.api_id.is_none().cmp(&b.api_id.is_none()))
+        .then_with(|| a.api_name.cmp(&b.api_name))
+        .then_with(|| a.api_id.cmp(&b.api_id))
+        .then_with(|| a.stage.cmp(&b.stage))
+        .then_with(|| a.check.cmp(&b.check))
+        .then_with(|| a.resource_path.cmp(&b.resource_path))
+        .then_with(|| a.http_method.cmp(&b.http_method))
 }
 
 /// `gatecheck audit --format json` prints exactly this.

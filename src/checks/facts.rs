@@ -13,8 +13,9 @@ pub struct Facts<'a> {
     pub index: Index<'a>,
     /// Every stage of every API, in snapshot order.
     stages: Vec<StageEntry<'a>>,
-    /// What each distinct (API, deployment) serves: stages that share a deployment share one.
-    served_sets: Vec<Vec<ServedMethod<'a>>>,
+    /// What each distinct (API, deployment) serves, end to end: stages that share a
+    /// deployment share one range.
+    served_methods: Vec<ServedMethod<'a>>,
     /// The usage plans that list each stage, end to end; each stage holds its range.
     stage_plans: Vec<&'a UsagePlan>,
     /// Each API's resource policy, parsed, in `snapshot.rest_apis` order.
@@ -26,7 +27,7 @@ pub struct Facts<'a> {
 struct StageEntry<'a> {
     api: &'a RestApi,
     stage: &'a Stage,
-    served: usize,
+    served: Range<usize>,
     plans: Range<usize>,
 }
 
@@ -44,18 +45,19 @@ impl<'a> Facts<'a> {
     pub fn new(snapshot: &'a Snapshot) -> Self {
         let index = Index::new(snapshot);
         let mut stages = Vec::new();
-        let mut served_sets = Vec::new();
+        let mut served_methods = Vec::new();
         let mut stage_plans = Vec::new();
         for api in &snapshot.rest_apis {
-            let mut sets_of_api: Vec<(Option<&str>, usize)> = Vec::new();
+            let mut sets_of_api: Vec<(Option<&str>, Range<usize>)> = Vec::new();
             for stage in &api.stages {
                 let deployment = stage.deployment_id.as_deref();
                 let served = match sets_of_api.iter().find(|(id, _)| *id == deployment) {
-                    Some((_, set)) => *set,
+                    Some((_, set)) => set.clone(),
                     None => {
-                        served_sets.push(served_methods(api, stage));
-                        sets_of_api.push((deployment, served_sets.len() - 1));
-                        served_sets.len() - 1
+                        let first = served_methods.len();
+                        push_served_methods(&mut served_methods, api, stage);
+                        sets_of_api.push((deployment, first..served_methods.len()));
+                        first..served_methods.len()
                     }
                 };
                 let first_plan = stage_plans.len();
@@ -91,7 +93,7 @@ impl<'a> Facts<'a> {
             snapshot,
             index,
             stages,
-            served_sets,
+            served_methods,
             stage_plans,
             policies,
             gaps,
@@ -103,7 +105,7 @@ impl<'a> Facts<'a> {
         self.stages.iter().map(|entry| StageFacts {
             api: entry.api,
             stage: entry.stage,
-            served: &self.served_sets[entry.served],
+            served: &self.served_methods[entry.served.clone()],
             plans: &self.stage_plans[entry.plans.clone()],
         })
     }
@@ -117,27 +119,24 @@ impl<'a> Facts<'a> {
     }
 }
 
-/// A method as a stage serves it: from the stage's deployment when the snapshot knows what
+/// The methods a stage serves: from the stage's deployment when the snapshot knows what
 /// that deployed, otherwise from the API's current resources.
-fn served_methods<'a>(api: &'a RestApi, stage: &'a Stage) -> Vec<ServedMethod<'a>> {
+fn push_served_methods<'a>(out: &mut Vec<ServedMethod<'a>>, api: &'a RestApi, stage: &'a Stage) {
     let deployed = stage
         .deployment_id
         .as_deref()
         .and_then(|id| api.deployment(id))
         .and_then(|d| d.api_summary.as_ref());
     match deployed {
-        Some(summary) => summary
-            .iter()
-            .flat_map(|(path, verbs)| {
-                verbs.iter().map(move |(verb, m)| ServedMethod {
-                    path,
-                    http_method: verb,
-                    api_key_required: m.api_key_required,
-                    authorization_type: &m.authorization_type,
-                })
+        Some(summary) => out.extend(summary.iter().flat_map(|(path, verbs)| {
+            verbs.iter().map(move |(verb, m)| ServedMethod {
+                path,
+                http_method: verb,
+                api_key_required: m.api_key_required,
+                authorization_type: &m.authorization_type,
             })
-            .collect(),
-        None => current_methods(api),
+        })),
+        None => out.extend(current_methods(api)),
     }
 }
 

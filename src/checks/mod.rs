@@ -120,7 +120,9 @@ pub fn evaluate(snapshot: &Snapshot) -> Evaluation {
                 .into_iter()
                 .filter(|n| in_scope_of(snapshot, index, n.api_id.as_deref(), n.stage.as_deref())),
         );
-        for finding in (check.run)(&facts) {
+        let found = (check.run)(&facts);
+        evaluation.findings.reserve(found.len());
+        for finding in found {
             let in_scope = in_scope_of(snapshot, index, finding.api_id.as_deref(), finding.stage.as_deref());
             if is_blinded(check.meta, &finding, &facts.gaps) || !in_scope {
                 continue;
@@ -335,7 +337,7 @@ fn fill_placeholders_into(out: &mut String, template: &str, vars: &[(&str, &str)
     out.push_str(rest);
 }
 
-/// A method as a stage serves it (see [`facts::served_methods`]).
+/// A method as a stage serves it (see [`Facts::stages`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ServedMethod<'a> {
     pub path: &'a str,
