@@ -113,16 +113,12 @@ impl Finding {
 }
 
 /// Orders findings most severe first, then by place, so output is stable.
-pub fn sort_findings(findings: &mut Vec<Finding>) {
+pub fn sort_findings(findings: &mut [Finding]) {
+    // A report of one snapshot arrives sorted by its evaluation.
     if findings.is_sorted_by(|a, b| display_order(a, b).is_le()) {
         return;
     }
-    // A finding is a few hundred bytes: sorting indices and moving each finding once is
-    // cheaper than a merge sort moving every finding at each level.
-    let mut order: Vec<usize> = (0..findings.len()).collect();
-    order.sort_by(|&a, &b| display_order(&findings[a], &findings[b]));
-    let mut slots: Vec<Option<Finding>> = findings.drain(..).map(Some).collect();
-    findings.extend(order.iter().filter_map(|&at| slots[at].take()));
+    findings.sort_by(display_order);
 }
 
 fn display_order(a: &Finding, b: &Finding) -> std::cmp::Ordering {
