@@ -1,7 +1,7 @@
 //! What the checks read, worked out once per evaluation from the snapshot: lookups by id,
 //! the methods each stage serves, the parsed resource policies and the coverage gaps.
-//! Eighteen checks asking the same questions of every stage would otherwise each answer
-//! them again, which at ten thousand APIs is most of an evaluation's time.
+//! Checks asking the same questions of every stage would otherwise each answer them again,
+//! which at ten thousand APIs is most of an evaluation's time.
 
 use super::ServedMethod;
 use crate::model::{CoverageGap, GapReason, Index, Part, RestApi, Snapshot, Stage, UsagePlan};
