@@ -394,13 +394,10 @@ fn reports(response: &serde_json::Value, check: &str) -> bool {
 async fn at_the_deadline_reads_stop_and_the_gap_is_reported_and_published() {
     let topic = lambda::topic_with_a_critical_finding().await;
     let function = lambda::function(&support::moto().endpoint, &topic);
-    let now_ms = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .expect("clock")
-        .as_millis() as u64;
-    // The invocation's deadline is a millisecond away: no API may be read any more.
+    // The read deadline has already come: no API may be read any more. (Given as an instant,
+    // not as the runtime's epoch milliseconds, so a slow machine cannot turn it into "none".)
     let response = function
-        .handle_until(lambda::scheduled(), now_ms + 1)
+        .handle_reading_until(lambda::scheduled(), std::time::Instant::now())
         .await
         .expect("a report");
     let findings = response["findings"].as_array().expect("findings");
@@ -429,6 +426,10 @@ async fn at_the_deadline_reads_stop_and_the_gap_is_reported_and_published() {
     let response = function.handle_until(lambda::scheduled(), 0).await.expect("a report");
     assert!(reports(&response, "GC301"), "{response}");
     // With time to spare, the same invocation reads the API.
+    let now_ms = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("clock")
+        .as_millis() as u64;
     let later = now_ms + 600_000;
     let response = function
         .handle_until(lambda::scheduled(), later)

@@ -191,10 +191,15 @@ tokio::task_local! {
 }
 
 /// How long an invocation may go on reading: its remaining time less what reporting and
-/// publishing need (a quarter of it, at most 15 seconds).
-pub fn reading_budget(deadline_epoch_ms: u64, now_epoch_ms: u64) -> Duration {
-    let remaining = Duration::from_millis(deadline_epoch_ms.saturating_sub(now_epoch_ms));
-    remaining - (remaining / 4).min(Duration::from_secs(15))
+/// publishing need (a quarter of it, at most 15 seconds). None when the deadline is not
+/// ahead: Lambda always gives one ahead, so one already past (or none, as some local
+/// emulators send) says nothing about the time left.
+pub fn reading_budget(deadline_epoch_ms: u64, now_epoch_ms: u64) -> Option<Duration> {
+    if deadline_epoch_ms <= now_epoch_ms {
+        return None;
+    }
+    let remaining = Duration::from_millis(deadline_epoch_ms - now_epoch_ms);
+    Some(remaining - (remaining / 4).min(Duration::from_secs(15)))
 }
 
 /// What the function keeps between invocations: settings and AWS clients, built once.
@@ -257,20 +262,24 @@ impl Function {
             .duration_since(UNIX_EPOCH)
             .map(|d| d.as_millis() as u64)
             .unwrap_or(0);
-        // Lambda always gives a deadline ahead; one already past (or none, as some local
-        // emulators send) says nothing about the time left.
-        if deadline_epoch_ms <= now_ms {
-            tracing::warn!(
-                deadline_epoch_ms,
-                "the runtime gave no deadline ahead: reading without one"
-            );
-            return self.handle(event).await;
+        match reading_budget(deadline_epoch_ms, now_ms) {
+            None => {
+                tracing::warn!(
+                    deadline_epoch_ms,
+                    "the runtime gave no deadline ahead: reading without one"
+                );
+                self.handle(event).await
+            }
+            Some(budget) => {
+                tracing::info!(budget_ms = budget.as_millis() as u64, "reads stop this long from now");
+                self.handle_reading_until(event, Instant::now() + budget).await
+            }
         }
-        let budget = reading_budget(deadline_epoch_ms, now_ms);
-        tracing::info!(budget_ms = budget.as_millis() as u64, "reads stop this long from now");
-        READ_DEADLINE
-            .scope(Some(Instant::now() + budget), self.handle(event))
-            .await
+    }
+
+    /// Handles one invocation in which no read starts after `read_deadline`.
+    pub async fn handle_reading_until(&self, event: Value, read_deadline: Instant) -> anyhow::Result<Value> {
+        READ_DEADLINE.scope(Some(read_deadline), self.handle(event)).await
     }
 
     /// Handles one invocation. Malformed events are an error before anything is read or

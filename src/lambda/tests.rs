@@ -338,11 +338,23 @@ fn stage_arns() {
 fn reading_stops_in_time_to_publish() {
     use std::time::Duration;
     // 15 minutes left: read for all but the last 15 seconds.
-    assert_eq!(reading_budget(1_000_900_000, 1_000_000_000), Duration::from_secs(885));
+    assert_eq!(
+        reading_budget(1_000_900_000, 1_000_000_000),
+        Some(Duration::from_secs(885))
+    );
     // 20 seconds left: a quarter is kept for reporting and publishing.
-    assert_eq!(reading_budget(1_000_020_000, 1_000_000_000), Duration::from_secs(15));
-    // Already past: nothing more is read.
-    assert_eq!(reading_budget(1_000_000_000, 1_000_005_000), Duration::ZERO);
+    assert_eq!(
+        reading_budget(1_000_020_000, 1_000_000_000),
+        Some(Duration::from_secs(15))
+    );
+    // A millisecond left: a quarter of it is still kept.
+    assert_eq!(
+        reading_budget(1_000_000_001, 1_000_000_000),
+        Some(Duration::from_micros(750))
+    );
+    // Not ahead (a local emulator's 0, or a clock behind the runtime's): no deadline.
+    assert_eq!(reading_budget(1_000_000_000, 1_000_005_000), None);
+    assert_eq!(reading_budget(0, 1_000_000_000), None);
 }
 
 #[test]
