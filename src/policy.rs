@@ -2,7 +2,8 @@
 //! Pure parsing, shared by the checks; AWS returns the policy as a JSON document inside a
 //! string, sometimes with its quotes still escaped.
 
-use serde_json::Value;
+use serde::de::{Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
+use std::borrow::Cow;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Effect {
@@ -92,18 +93,22 @@ pub struct PolicyError(pub String);
 impl Policy {
     /// Parses a policy as GetRestApi returns it, escaped or not.
     pub fn parse(text: &str) -> Result<Policy, PolicyError> {
-        let document: Value = match serde_json::from_str(text) {
-            Ok(v) => v,
+        match serde_json::from_str::<Json>(text) {
+            Ok(document) => Policy::from_document(&document),
             Err(first) => {
                 // `{\"Version\":...}`: the document still wears its string escaping.
                 let unescaped: String =
                     serde_json::from_str(&format!("\"{text}\"")).map_err(|_| PolicyError(first.to_string()))?;
-                serde_json::from_str(&unescaped).map_err(|e| PolicyError(e.to_string()))?
+                let document: Json = serde_json::from_str(&unescaped).map_err(|e| PolicyError(e.to_string()))?;
+                Policy::from_document(&document)
             }
-        };
+        }
+    }
+
+    fn from_document(document: &Json) -> Result<Policy, PolicyError> {
         let statements = match document.get("Statement") {
-            Some(Value::Array(items)) => items.iter().map(parse_statement).collect::<Result<Vec<_>, _>>()?,
-            Some(item @ Value::Object(_)) => vec![parse_statement(item)?],
+            Some(Json::Array(items)) => items.iter().map(parse_statement).collect::<Result<Vec<_>, _>>()?,
+            Some(item @ Json::Object(_)) => vec![parse_statement(item)?],
             _ => return Err(PolicyError("no Statement".into())),
         };
         Ok(Policy { statements })
@@ -156,18 +161,112 @@ impl Policy {
     }
 }
 
-fn strings(value: Option<&Value>) -> Vec<String> {
+/// A JSON value as far as a policy needs it: strings borrowed from the text where they hold
+/// no escapes, objects as their entries in order, numbers, booleans and null as `Other`.
+/// Cheaper than `serde_json::Value`, which owns every key and sorts every object.
+#[derive(Debug)]
+enum Json<'a> {
+    Str(Cow<'a, str>),
+    Array(Vec<Json<'a>>),
+    Object(Vec<(Cow<'a, str>, Json<'a>)>),
+    Other,
+}
+
+impl<'a> Json<'a> {
+    /// An object's value for `key`; the last one wins when a key repeats, as in `Value`.
+    fn get(&self, key: &str) -> Option<&Json<'a>> {
+        match self {
+            Json::Object(entries) => entries.iter().rev().find(|(k, _)| k == key).map(|(_, v)| v),
+            _ => None,
+        }
+    }
+
+    fn as_str(&self) -> Option<&str> {
+        match self {
+            Json::Str(s) => Some(s),
+            _ => None,
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Json<'de> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct JsonVisitor;
+
+        impl<'de> Visitor<'de> for JsonVisitor {
+            type Value = Json<'de>;
+
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a JSON value")
+            }
+
+            fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Json<'de>, E> {
+                Ok(Json::Str(Cow::Borrowed(v)))
+            }
+
+            fn visit_str<E>(self, v: &str) -> Result<Json<'de>, E> {
+                Ok(Json::Str(Cow::Owned(v.to_string())))
+            }
+
+            fn visit_string<E>(self, v: String) -> Result<Json<'de>, E> {
+                Ok(Json::Str(Cow::Owned(v)))
+            }
+
+            fn visit_bool<E>(self, _: bool) -> Result<Json<'de>, E> {
+                Ok(Json::Other)
+            }
+
+            fn visit_i64<E>(self, _: i64) -> Result<Json<'de>, E> {
+                Ok(Json::Other)
+            }
+
+            fn visit_u64<E>(self, _: u64) -> Result<Json<'de>, E> {
+                Ok(Json::Other)
+            }
+
+            fn visit_f64<E>(self, _: f64) -> Result<Json<'de>, E> {
+                Ok(Json::Other)
+            }
+
+            fn visit_unit<E>(self) -> Result<Json<'de>, E> {
+                Ok(Json::Other)
+            }
+
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Json<'de>, A::Error> {
+                let mut items = Vec::with_capacity(seq.size_hint().unwrap_or(0));
+                while let Some(item) = seq.next_element()? {
+                    items.push(item);
+                }
+                Ok(Json::Array(items))
+            }
+
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Json<'de>, A::Error> {
+                let mut entries = Vec::with_capacity(map.size_hint().unwrap_or(0));
+                while let Some((key, value)) = map.next_entry::<Json, Json>()? {
+                    if let Json::Str(key) = key {
+                        entries.push((key, value));
+                    }
+                }
+                Ok(Json::Object(entries))
+            }
+        }
+
+        deserializer.deserialize_any(JsonVisitor)
+    }
+}
+
+fn strings(value: Option<&Json>) -> Vec<String> {
     match value {
-        Some(Value::String(s)) => vec![s.clone()],
-        Some(Value::Array(items)) => items.iter().filter_map(|v| v.as_str().map(str::to_string)).collect(),
+        Some(Json::Str(s)) => vec![s.to_string()],
+        Some(Json::Array(items)) => items.iter().filter_map(|v| v.as_str().map(str::to_string)).collect(),
         _ => Vec::new(),
     }
 }
 
-fn principals(value: Option<&Value>) -> Vec<String> {
+fn principals(value: Option<&Json>) -> Vec<String> {
     match value {
-        Some(Value::String(s)) => vec![s.clone()],
-        Some(Value::Object(map)) => map.values().flat_map(|v| strings(Some(v))).collect(),
+        Some(Json::Str(s)) => vec![s.to_string()],
+        Some(Json::Object(entries)) => entries.iter().flat_map(|(_, v)| strings(Some(v))).collect(),
         _ => Vec::new(),
     }
 }
@@ -177,11 +276,11 @@ fn action_covers_invoke(action: &str) -> bool {
     action == "*" || action == "execute-api:*" || action == "execute-api:invoke"
 }
 
-fn parse_statement(value: &Value) -> Result<Statement, PolicyError> {
-    let Value::Object(map) = value else {
+fn parse_statement(map: &Json) -> Result<Statement, PolicyError> {
+    if !matches!(map, Json::Object(_)) {
         return Err(PolicyError("a Statement entry is not an object".into()));
-    };
-    let effect = match map.get("Effect").and_then(Value::as_str) {
+    }
+    let effect = match map.get("Effect").and_then(Json::as_str) {
         Some("Allow") => Some(Effect::Allow),
         Some("Deny") => Some(Effect::Deny),
         _ => None,
@@ -196,20 +295,20 @@ fn parse_statement(value: &Value) -> Result<Statement, PolicyError> {
             .into_iter()
             .map(|p| format!("not:{p}")),
     );
-    statement.covers_invoke = if map.contains_key("NotAction") {
+    statement.covers_invoke = if map.get("NotAction").is_some() {
         !strings(map.get("NotAction")).iter().any(|a| action_covers_invoke(a))
     } else {
         strings(map.get("Action")).iter().any(|a| action_covers_invoke(a))
     };
     statement.resources = strings(map.get("Resource"));
-    if let Some(Value::Object(conditions)) = map.get("Condition") {
+    if let Some(Json::Object(conditions)) = map.get("Condition") {
         for (operator, keys) in conditions {
             let op = operator
                 .trim_start_matches("ForAnyValue:")
                 .trim_start_matches("ForAllValues:");
             let op = op.trim_end_matches("IfExists");
             let negated = op.starts_with("Not") || op.contains("NotEquals") || op.contains("NotLike");
-            let Value::Object(keys) = keys else { continue };
+            let Json::Object(keys) = keys else { continue };
             for (key, values) in keys {
                 let values = strings(Some(values));
                 let target = match (key.to_ascii_lowercase().as_str(), negated) {
@@ -278,6 +377,21 @@ mod tests {
         assert!(!policy.denies_everyone());
         let deny_all = Policy::parse(r#"{"Statement":[{"Effect":"Allow","Principal":"*","Action":"*"},{"Effect":"Deny","Principal":"*","Action":"execute-api:Invoke","Resource":"execute-api:/*"}]}"#).unwrap();
         assert!(deny_all.denies_everyone() && !deny_all.admits_vpc_traffic());
+    }
+
+    #[test]
+    fn values_of_any_kind_and_escapes_are_read_as_written() {
+        // A boolean condition value is kept as a condition; `\/` is an escaped `/`; keys
+        // keep the document's order.
+        let policy = Policy::parse(r#"{"Statement":{"Effect":"Allow","Principal":{"Service":"x.amazonaws.com","AWS":["arn:aws:iam::1:root"]},"Action":"execute-api:Invoke","Condition":{"Bool":{"aws:SecureTransport":false},"IpAddress":{"aws:SourceIp":["203.0.113.0\/24",7]}}}}"#).unwrap();
+        let statement = &policy.statements[0];
+        assert_eq!(statement.principals, ["x.amazonaws.com", "arn:aws:iam::1:root"]);
+        assert_eq!(statement.source_ips, ["203.0.113.0/24"]);
+        assert_eq!(statement.other_conditions, ["Bool aws:SecureTransport"]);
+        // A key given twice counts once, the last time, as JSON readers do.
+        let twice =
+            Policy::parse(r#"{"Statement":{"Effect":"Deny","Effect":"Allow","Principal":"*","Action":"*"}}"#).unwrap();
+        assert_eq!(twice.statements[0].effect, Some(Effect::Allow));
     }
 
     #[test]
