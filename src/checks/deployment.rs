@@ -3,7 +3,7 @@
 use super::facts::current_methods;
 use super::{Check, CheckMeta, Facts, NotEvaluated, ServedMethod, StageFacts};
 use crate::finding::{Finding, Severity};
-use crate::model::{ApiSummary, Part, RestApi};
+use crate::model::{Part, RestApi};
 
 pub static GC401: Check = Check {
     meta: &GC401_META,
@@ -29,7 +29,8 @@ fn undeployed_key_changes(facts: &Facts) -> Vec<Finding> {
     // Stages come grouped by API, and stages that share a deployment share its comparison.
     let mut current_api: Option<&RestApi> = None;
     let mut compared: Vec<(&str, Vec<String>)> = Vec::new();
-    for StageFacts { api, stage, served, .. } in facts.stages() {
+    let stale = facts.stages().filter(|s| s.deployed_as_current == Some(false));
+    for StageFacts { api, stage, served, .. } in stale {
         let Some(deployment_id) = stage.deployment_id.as_deref() else {
             continue;
         };
@@ -40,18 +41,9 @@ fn undeployed_key_changes(facts: &Facts) -> Vec<Finding> {
         let changes = match compared.iter().position(|(id, _)| *id == deployment_id) {
             Some(at) => &compared[at].1,
             None => {
-                let Some(summary) = api.deployment(deployment_id).and_then(|d| d.api_summary.as_ref()) else {
-                    continue;
-                };
-                // Most deployments froze what the API says now: a lookup per method tells.
-                let changes = if serves_current(summary, api) {
-                    Vec::new()
-                } else {
-                    let mut current = current_methods(api);
-                    current.sort_by(|a, b| place(a).cmp(&place(b)));
-                    differences(served, &current)
-                };
-                compared.push((deployment_id, changes));
+                let mut current = current_methods(api);
+                current.sort_by(|a, b| place(a).cmp(&place(b)));
+                compared.push((deployment_id, differences(served, &current)));
                 &compared[compared.len() - 1].1
             }
         };
@@ -71,26 +63,6 @@ fn undeployed_key_changes(facts: &Facts) -> Vec<Finding> {
         );
     }
     findings
-}
-
-/// Whether a deployment froze exactly the API's current methods.
-fn serves_current(summary: &ApiSummary, api: &RestApi) -> bool {
-    let mut current = 0;
-    for resource in &api.resources {
-        for method in &resource.methods {
-            current += 1;
-            let deployed = summary
-                .get(resource.path.as_str())
-                .and_then(|verbs| verbs.get(method.http_method.as_str()));
-            let same = deployed.is_some_and(|d| {
-                d.api_key_required == method.api_key_required && d.authorization_type == method.authorization_type
-            });
-            if !same {
-                return false;
-            }
-        }
-    }
-    current == summary.iter().map(|(_, verbs)| verbs.len()).sum::<usize>()
 }
 
 fn place<'a>(method: &ServedMethod<'a>) -> (&'a str, &'a str) {
@@ -133,8 +105,11 @@ fn differences(deployed: &[ServedMethod], current: &[ServedMethod]) -> Vec<Strin
 /// Stages whose deployment came back without `apiSummary`: nothing to compare against.
 fn stages_without_summary(facts: &Facts) -> Vec<NotEvaluated> {
     let mut skipped = Vec::new();
-    for StageFacts { api, stage, .. } in facts.stages() {
-        let Some(deployment) = stage.deployment_id.as_deref().and_then(|id| api.deployment(id)) else {
+    for StageFacts {
+        api, stage, deployment, ..
+    } in facts.stages()
+    {
+        let Some(deployment) = deployment else {
             continue;
         };
         if deployment.api_summary.is_none() {

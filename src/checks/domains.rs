@@ -51,8 +51,8 @@ fn base_path_mapping_to_missing_stage(facts: &Facts) -> Vec<Finding> {
             };
             findings.push(
                 builder
-                    .var("domain", domain.name.clone())
-                    .var("base_path", mapping.base_path.clone())
+                    .var("domain", domain.name.as_str())
+                    .var("base_path", mapping.base_path.as_str())
                     .distinguish_by(format!("{}/{}", domain.name, mapping.base_path))
                     .detail(format!(
                         "Custom domain {} maps base path '{}' to {}:{}, but {missing}.",

@@ -4,7 +4,7 @@
 //! which at ten thousand APIs is most of an evaluation's time.
 
 use super::ServedMethod;
-use crate::model::{CoverageGap, GapReason, Index, Part, RestApi, Snapshot, Stage, UsagePlan};
+use crate::model::{CoverageGap, Deployment, GapReason, Index, Part, RestApi, Snapshot, Stage, UsagePlan, WebAcl};
 use crate::policy::{Policy, PolicyError};
 use std::ops::Range;
 
@@ -27,8 +27,18 @@ pub struct Facts<'a> {
 struct StageEntry<'a> {
     api: &'a RestApi,
     stage: &'a Stage,
-    served: Range<usize>,
+    deployed: Deployed<'a>,
     plans: Range<usize>,
+    web_acl: Option<&'a WebAcl>,
+}
+
+/// What one deployment of an API serves; stages on the same deployment share it.
+#[derive(Clone)]
+struct Deployed<'a> {
+    id: Option<&'a str>,
+    deployment: Option<&'a Deployment>,
+    served: Range<usize>,
+    as_current: Option<bool>,
 }
 
 /// One stage with what it serves.
@@ -36,28 +46,35 @@ struct StageEntry<'a> {
 pub struct StageFacts<'f, 'a> {
     pub api: &'a RestApi,
     pub stage: &'a Stage,
+    /// The deployment the stage serves, when the snapshot holds it.
+    pub deployment: Option<&'a Deployment>,
     pub served: &'f [ServedMethod<'a>],
+    /// Whether the deployment froze the API's methods as they are now; `None` when the
+    /// snapshot does not know what it froze (no `apiSummary`).
+    pub deployed_as_current: Option<bool>,
     /// The usage plans that list this stage.
     pub plans: &'f [&'a UsagePlan],
+    /// The stage's web ACL, when it has one and it was read.
+    pub web_acl: Option<&'a WebAcl>,
 }
 
 impl<'a> Facts<'a> {
     pub fn new(snapshot: &'a Snapshot) -> Self {
         let index = Index::new(snapshot);
-        let mut stages = Vec::new();
+        let stage_count = snapshot.rest_apis.iter().map(|api| api.stages.len()).sum();
+        let mut stages = Vec::with_capacity(stage_count);
         let mut served_methods = Vec::new();
-        let mut stage_plans = Vec::new();
+        let mut stage_plans = Vec::with_capacity(stage_count);
         for api in &snapshot.rest_apis {
-            let mut sets_of_api: Vec<(Option<&str>, Range<usize>)> = Vec::new();
+            let mut deployed_of_api: Vec<Deployed> = Vec::new();
             for stage in &api.stages {
-                let deployment = stage.deployment_id.as_deref();
-                let served = match sets_of_api.iter().find(|(id, _)| *id == deployment) {
-                    Some((_, set)) => set.clone(),
+                let id = stage.deployment_id.as_deref();
+                let deployed = match deployed_of_api.iter().find(|d| d.id == id) {
+                    Some(deployed) => deployed.clone(),
                     None => {
-                        let first = served_methods.len();
-                        push_served_methods(&mut served_methods, api, stage);
-                        sets_of_api.push((deployment, first..served_methods.len()));
-                        first..served_methods.len()
+                        let deployed = push_served_methods(&mut served_methods, api, id);
+                        deployed_of_api.push(deployed.clone());
+                        deployed
                     }
                 };
                 let first_plan = stage_plans.len();
@@ -65,8 +82,9 @@ impl<'a> Facts<'a> {
                 stages.push(StageEntry {
                     api,
                     stage,
-                    served,
+                    deployed,
                     plans: first_plan..stage_plans.len(),
+                    web_acl: stage.web_acl_arn.as_deref().and_then(|arn| index.web_acl(arn)),
                 });
             }
         }
@@ -105,7 +123,10 @@ impl<'a> Facts<'a> {
         self.stages.iter().map(|entry| StageFacts {
             api: entry.api,
             stage: entry.stage,
-            served: &self.served_methods[entry.served.clone()],
+            deployment: entry.deployed.deployment,
+            served: &self.served_methods[entry.deployed.served.clone()],
+            deployed_as_current: entry.deployed.as_current,
+            web_acl: entry.web_acl,
             plans: &self.stage_plans[entry.plans.clone()],
         })
     }
@@ -119,15 +140,14 @@ impl<'a> Facts<'a> {
     }
 }
 
-/// The methods a stage serves: from the stage's deployment when the snapshot knows what
-/// that deployed, otherwise from the API's current resources.
-fn push_served_methods<'a>(out: &mut Vec<ServedMethod<'a>>, api: &'a RestApi, stage: &'a Stage) {
-    let deployed = stage
-        .deployment_id
-        .as_deref()
-        .and_then(|id| api.deployment(id))
-        .and_then(|d| d.api_summary.as_ref());
-    match deployed {
+/// The methods a deployment serves: what it froze when the snapshot knows that, otherwise
+/// the API's current resources. Whether it froze the current ones is worked out here, while
+/// its summary is still in cache.
+fn push_served_methods<'a>(out: &mut Vec<ServedMethod<'a>>, api: &'a RestApi, id: Option<&'a str>) -> Deployed<'a> {
+    let first = out.len();
+    let deployment = id.and_then(|id| api.deployment(id));
+    let summary = deployment.and_then(|d| d.api_summary.as_ref());
+    match summary {
         Some(summary) => out.extend(summary.iter().flat_map(|(path, verbs)| {
             verbs.iter().map(move |(verb, m)| ServedMethod {
                 path,
@@ -138,6 +158,35 @@ fn push_served_methods<'a>(out: &mut Vec<ServedMethod<'a>>, api: &'a RestApi, st
         })),
         None => out.extend(current_methods(api)),
     }
+    let served = first..out.len();
+    Deployed {
+        id,
+        deployment,
+        as_current: summary.map(|_| froze_current_methods(&out[served.clone()], api)),
+        served,
+    }
+}
+
+/// Whether a deployment's methods (sorted by path, then verb, as its summary keeps them)
+/// are exactly the API's current ones.
+fn froze_current_methods(deployed: &[ServedMethod], api: &RestApi) -> bool {
+    let mut current = 0;
+    for resource in &api.resources {
+        for method in &resource.methods {
+            current += 1;
+            let place = (resource.path.as_str(), method.http_method.as_str());
+            let same = deployed
+                .binary_search_by(|m| (m.path, m.http_method).cmp(&place))
+                .is_ok_and(|at| {
+                    let d = &deployed[at];
+                    d.api_key_required == method.api_key_required && d.authorization_type == method.authorization_type
+                });
+            if !same {
+                return false;
+            }
+        }
+    }
+    current == deployed.len()
 }
 
 /// The API's methods as its resources say now, whatever is deployed.

@@ -118,6 +118,7 @@ fn key_not_enforced(facts: &Facts) -> Vec<Finding> {
         stage,
         served,
         plans,
+        ..
     } in facts.stages()
     {
         let keyed = plans.iter().any(|plan| !plan.key_ids.is_empty());

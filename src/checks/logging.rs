@@ -93,7 +93,7 @@ fn account_without_cloudwatch_role(facts: &Facts) -> Vec<Finding> {
     }
     vec![GC602_META
         .finding(snapshot)
-        .var("account_id", snapshot.account.id.clone().unwrap_or_default())
+        .var("account_id", snapshot.account.id.as_deref().unwrap_or_default())
         .detail(format!(
             "API Gateway in {} has no CloudWatch log role ARN: no stage in this region can write execution logs.",
             snapshot.region

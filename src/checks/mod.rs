@@ -19,6 +19,7 @@ pub use facts::{Facts, StageFacts};
 use crate::finding::{sort_findings, Finding, Severity};
 use crate::model::{CoverageGap, Index, Part, RestApi, Snapshot, IGNORE_TAG};
 use compact_str::CompactString;
+use std::borrow::Cow;
 
 /// What a check is and how to fix what it finds. `gatecheck checks` and `docs/checks.md`
 /// are generated from this.
@@ -195,7 +196,7 @@ pub fn ignore_list_names(value: &str, check: &str) -> bool {
 
 impl CheckMeta {
     /// Starts a finding of this check in the snapshot's account and region.
-    pub fn finding(&'static self, snapshot: &Snapshot) -> FindingBuilder {
+    pub fn finding<'a>(&'static self, snapshot: &Snapshot) -> FindingBuilder<'a> {
         FindingBuilder {
             meta: self,
             vars: Vec::new(),
@@ -221,19 +222,20 @@ impl CheckMeta {
     }
 
     /// Starts a finding of this check on one stage of an API.
-    pub fn stage_finding(&'static self, facts: &Facts, api: &RestApi, stage: &str) -> FindingBuilder {
+    pub fn stage_finding<'a>(&'static self, facts: &Facts, api: &RestApi, stage: &str) -> FindingBuilder<'a> {
         self.finding(facts.snapshot).api(api).stage(stage)
     }
 }
 
-pub struct FindingBuilder {
+/// A finding under construction; `'a` is what the values for the CLI fix borrow from.
+pub struct FindingBuilder<'a> {
     meta: &'static CheckMeta,
     finding: Finding,
-    vars: Vec<(&'static str, String)>,
+    vars: Vec<(&'static str, Cow<'a, str>)>,
     distinguisher: Option<String>,
 }
 
-impl FindingBuilder {
+impl<'a> FindingBuilder<'a> {
     pub fn api(mut self, api: &RestApi) -> Self {
         self.finding.api_id = Some(api.id.clone());
         self.finding.api_name = Some(api.name.clone());
@@ -268,7 +270,7 @@ impl FindingBuilder {
     }
 
     /// A value for a `{name}` placeholder of the CLI fix.
-    pub fn var(mut self, name: &'static str, value: impl Into<String>) -> Self {
+    pub fn var(mut self, name: &'static str, value: impl Into<Cow<'a, str>>) -> Self {
         self.vars.push((name, value.into()));
         self
     }
@@ -281,22 +283,27 @@ impl FindingBuilder {
 
     pub fn build(mut self) -> Finding {
         let f = &self.finding;
-        let from_place = [
-            ("region", Some(&f.region)),
-            ("api_id", f.api_id.as_ref()),
-            ("stage", f.stage.as_ref()),
-            ("path", f.resource_path.as_ref()),
-            ("method", f.http_method.as_ref()),
-        ];
-        let vars: Vec<(&str, &str)> = from_place
-            .iter()
-            .filter_map(|(name, value)| Some((*name, value.as_ref()?.as_str())))
-            .chain(self.vars.iter().map(|(name, value)| (*name, value.as_str())))
-            .collect();
+        let vars = &self.vars;
+        // A value given for the fix wins over the finding's own place; empty is no value.
+        let value_of = |name: &str| -> Option<&str> {
+            let given = vars.iter().rev().find(|(k, v)| *k == name && !v.is_empty());
+            let place = || match name {
+                "region" => Some(&f.region),
+                "api_id" => f.api_id.as_ref(),
+                "stage" => f.stage.as_ref(),
+                "path" => f.resource_path.as_ref(),
+                "method" => f.http_method.as_ref(),
+                _ => None,
+            };
+            match given {
+                Some((_, value)) => Some(value.as_ref()),
+                None => place().map(CompactString::as_str).filter(|v| !v.is_empty()),
+            }
+        };
         let mut remediation = String::with_capacity(self.meta.fix.len() + self.meta.cli.len() + 64);
         remediation.push_str(self.meta.fix);
         remediation.push_str(" CLI: ");
-        fill_placeholders_into(&mut remediation, self.meta.cli, &vars);
+        fill_placeholders_into(&mut remediation, self.meta.cli, value_of);
         self.finding.remediation = remediation;
         self.finding.fingerprint = self.finding.compute_fingerprint(self.distinguisher.as_deref());
         self.finding
@@ -306,11 +313,16 @@ impl FindingBuilder {
 /// Replaces `{name}` with its value, or with `<name>` when there is none.
 pub fn fill_placeholders(template: &str, vars: &[(&str, &str)]) -> String {
     let mut out = String::with_capacity(template.len());
-    fill_placeholders_into(&mut out, template, vars);
+    fill_placeholders_into(&mut out, template, |name| {
+        vars.iter()
+            .rev()
+            .find(|(k, v)| *k == name && !v.is_empty())
+            .map(|(_, v)| *v)
+    });
     out
 }
 
-fn fill_placeholders_into(out: &mut String, template: &str, vars: &[(&str, &str)]) {
+fn fill_placeholders_into<'v>(out: &mut String, template: &str, value_of: impl Fn(&str) -> Option<&'v str>) {
     let mut rest = template;
     while let Some(open) = rest.find('{') {
         out.push_str(&rest[..open]);
@@ -318,8 +330,8 @@ fn fill_placeholders_into(out: &mut String, template: &str, vars: &[(&str, &str)
         match after.find('}') {
             Some(close) if after[..close].chars().all(|c| c.is_ascii_alphanumeric() || c == '_') => {
                 let name = &after[..close];
-                match vars.iter().rev().find(|(k, v)| *k == name && !v.is_empty()) {
-                    Some((_, value)) => out.push_str(value),
+                match value_of(name) {
+                    Some(value) => out.push_str(value),
                     None => {
                         out.push('<');
                         out.push_str(name);

@@ -91,7 +91,7 @@ fn usage_plan_without_keys(facts: &Facts) -> Vec<Finding> {
         findings.push(
             GC302_META
                 .stage_finding(facts, api, &stage.name)
-                .var("plan_id", plans[0].id.clone())
+                .var("plan_id", plans[0].id.as_str())
                 .detail(format!(
                     "Usage plan(s) {} list {}/{} but hold no API key; {} method(s) require one ({}).",
                     names.join(", "),
@@ -153,7 +153,7 @@ fn usage_plan_keys_disabled(facts: &Facts) -> Vec<Finding> {
         findings.push(
             GC303_META
                 .stage_finding(facts, api, &stage.name)
-                .var("key_id", keys[0].id.clone())
+                .var("key_id", keys[0].id.as_str())
                 .detail(format!(
                     "The usage plans for {}/{} hold {} key(s), all disabled: {}. {} method(s) require a key ({}).",
                     api.id,
@@ -212,7 +212,7 @@ fn usage_plan_stale_stage(facts: &Facts) -> Vec<Finding> {
             findings.push(
                 builder
                     .stage(&listed.stage)
-                    .var("plan_id", plan.id.clone())
+                    .var("plan_id", plan.id.as_str())
                     .distinguish_by(plan.id.clone())
                     .detail(format!(
                         "Usage plan {} ({}) lists {}:{}, but {missing}.",
@@ -276,7 +276,7 @@ fn usage_plan_throttle_unknown_method(facts: &Facts) -> Vec<Finding> {
                     GC308_META
                         .stage_finding(facts, api, &listed.stage)
                         .method(path, verb)
-                        .var("plan_id", plan.id.clone())
+                        .var("plan_id", plan.id.as_str())
                         // A patch path escapes the resource path's slashes as ~1.
                         .var("throttle_path", format!("{}/{verb}", path.replace('/', "~1")))
                         .distinguish_by(plan.id.clone())

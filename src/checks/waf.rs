@@ -9,10 +9,7 @@ use std::collections::HashMap;
 
 /// Every stage with its web ACL, where the ACL was read.
 fn stages_with_acl<'f, 'a>(facts: &'f Facts<'a>) -> impl Iterator<Item = (&'a RestApi, &'a Stage, &'a WebAcl)> + 'f {
-    facts.stages().filter_map(|s| {
-        let acl = facts.index.web_acl(s.stage.web_acl_arn.as_deref()?)?;
-        Some((s.api, s.stage, acl))
-    })
+    facts.stages().filter_map(|s| Some((s.api, s.stage, s.web_acl?)))
 }
 
 /// Whether a statement can match some request, as far as the snapshot shows.
@@ -93,9 +90,9 @@ static GC201_META: CheckMeta = CheckMeta {
     reads: &[Part::Stages, Part::WebAcls, Part::IpSets],
 };
 
-fn acl_vars(builder: super::FindingBuilder, acl: &WebAcl) -> super::FindingBuilder {
-    let id = acl.arn.rsplit('/').next().unwrap_or_default().to_string();
-    builder.var("acl_name", acl.name.clone()).var("acl_id", id)
+fn acl_vars<'a>(builder: super::FindingBuilder<'a>, acl: &'a WebAcl) -> super::FindingBuilder<'a> {
+    let id = acl.arn.rsplit('/').next().unwrap_or_default();
+    builder.var("acl_name", acl.name.as_str()).var("acl_id", id)
 }
 
 /// Who a default-Block web ACL lets through, worked out once per ACL: many stages share one.
@@ -125,11 +122,11 @@ fn allowed_by(acl: &WebAcl, index: &Index) -> AllowedBy {
 
 fn waf_default_block(facts: &Facts) -> Vec<Finding> {
     let index = &facts.index;
-    let mut described: HashMap<&str, AllowedBy> = HashMap::new();
+    let mut described: HashMap<*const WebAcl, AllowedBy> = HashMap::new();
     stages_with_acl(facts)
         .filter(|(_, _, acl)| acl.default_action == WafAction::Block)
         .map(|(api, stage, acl)| {
-            let allowed = described.entry(&acl.arn).or_insert_with(|| allowed_by(acl, index));
+            let allowed = described.entry(acl).or_insert_with(|| allowed_by(acl, index));
             let builder = acl_vars(GC201_META.stage_finding(facts, api, &stage.name), acl);
             match allowed {
                 AllowedBy::Nothing(why) => builder
@@ -185,11 +182,11 @@ fn blocking_rules(acl: &WebAcl, index: &Index) -> Option<String> {
 fn waf_blocking_rules(facts: &Facts) -> Vec<Finding> {
     let index = &facts.index;
     // Many stages share an ACL: each ACL's rules are described once.
-    let mut described: HashMap<&str, Option<String>> = HashMap::new();
+    let mut described: HashMap<*const WebAcl, Option<String>> = HashMap::new();
     stages_with_acl(facts)
         .filter_map(|(api, stage, acl)| {
             let blocking = described
-                .entry(&acl.arn)
+                .entry(acl)
                 .or_insert_with(|| blocking_rules(acl, index))
                 .as_deref()?;
             Some(
