@@ -86,9 +86,7 @@ pub struct Finding {
 impl Finding {
     /// `distinguisher` separates findings of one check on one scope (two usage plans, say).
     pub fn compute_fingerprint(&self, distinguisher: Option<&str>) -> CompactString {
-        // One contiguous input: many small updates cost more than the hashing itself.
-        let mut input = Vec::with_capacity(128);
-        for part in [
+        let parts = [
             Some(self.check.as_str()),
             self.account.as_deref(),
             Some(self.region.as_str()),
@@ -97,18 +95,32 @@ impl Finding {
             self.resource_path.as_deref(),
             self.http_method.as_deref(),
             distinguisher,
-        ] {
-            input.extend_from_slice(part.unwrap_or("-").as_bytes());
-            input.push(0u8);
+        ]
+        .map(|part| part.unwrap_or("-").as_bytes());
+        // One contiguous input, on the stack when it fits: many small updates, or an
+        // allocation per finding, cost more than the hashing itself.
+        let length: usize = parts.iter().map(|part| part.len() + 1).sum();
+        let mut on_stack = [0u8; 256];
+        let mut on_heap = Vec::new();
+        let input: &mut [u8] = if length <= on_stack.len() {
+            &mut on_stack[..length]
+        } else {
+            on_heap.resize(length, 0);
+            &mut on_heap
+        };
+        let mut at = 0;
+        for part in parts {
+            input[at..at + part.len()].copy_from_slice(part);
+            at += part.len() + 1; // and a NUL separator, already there
         }
-        let digest = Sha256::digest(&input);
+        let digest = Sha256::digest(input);
         const HEX: &[u8; 16] = b"0123456789abcdef";
-        let mut hex = CompactString::with_capacity(20);
-        for byte in &digest[..10] {
-            hex.push(char::from(HEX[usize::from(byte >> 4)]));
-            hex.push(char::from(HEX[usize::from(byte & 0x0f)]));
+        let mut hex = [0u8; 20];
+        for (pair, byte) in hex.chunks_exact_mut(2).zip(&digest[..10]) {
+            pair[0] = HEX[usize::from(byte >> 4)];
+            pair[1] = HEX[usize::from(byte & 0x0f)];
         }
-        hex
+        CompactString::from_utf8(hex).unwrap_or_default()
     }
 }
 
@@ -216,5 +228,45 @@ impl AccountRegionCounts {
             api_calls: report.summary.api_calls,
             error: None,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn finding(check: &str, path: Option<&str>, http_method: Option<&str>) -> Finding {
+        Finding {
+            check: check.into(),
+            name: "name".into(),
+            severity: Severity::High,
+            account: Some("123456789012".into()),
+            region: "ap-southeast-2".into(),
+            api_id: Some("k5zlrpurtp".into()),
+            api_name: Some("no-usage-plan".into()),
+            stage: Some("prod".into()),
+            resource_path: path.map(Into::into),
+            http_method: http_method.map(Into::into),
+            title: "title".into(),
+            detail: "detail".into(),
+            remediation: "remediation".into(),
+            fingerprint: CompactString::default(),
+        }
+    }
+
+    #[test]
+    fn fingerprints_keep_their_published_values() {
+        // SHA-256 over the NUL-terminated place, "-" for what is absent; the first 10 bytes
+        // in hex. Alert rules key on these: they must not change between versions.
+        assert_eq!(
+            finding("GC301", None, None).compute_fingerprint(None),
+            "58509eabed6159fdcc85"
+        );
+        // A place longer than the stack buffer hashes the same way.
+        let long_path = format!("/{}", "a".repeat(300));
+        assert_eq!(
+            finding("GC305", Some(&long_path), Some("OPTIONS")).compute_fingerprint(Some("plan-1")),
+            "864445e13a471d812687"
+        );
     }
 }
