@@ -65,8 +65,10 @@ impl<'a> Facts<'a> {
         let mut stages = Vec::with_capacity(stage_count);
         let mut served_methods = Vec::new();
         let mut stage_plans = Vec::with_capacity(stage_count);
+        // What each deployment of the current API serves (an API has few).
+        let mut deployed_of_api: Vec<Deployed> = Vec::new();
         for api in &snapshot.rest_apis {
-            let mut deployed_of_api: Vec<Deployed> = Vec::new();
+            deployed_of_api.clear();
             for stage in &api.stages {
                 let id = stage.deployment_id.as_deref();
                 let deployed = match deployed_of_api.iter().find(|d| d.id == id) {
