@@ -104,20 +104,24 @@ impl Snapshot {
     }
 }
 
+type FastMap<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
+
 /// The lookups an audit makes per stage or per finding, built once: a scan of every plan for
 /// every stage is quadratic, and an account can have thousands of both.
 pub struct Index<'a> {
-    apis: HashMap<&'a str, &'a RestApi>,
-    keys: HashMap<&'a str, &'a ApiKey>,
-    web_acls: HashMap<&'a str, &'a WebAcl>,
-    ip_sets: HashMap<&'a str, &'a IpSet>,
+    // foldhash, not SipHash: the keys are AWS ids, not adversarial, and an evaluation of
+    // ten thousand APIs looks them up hundreds of thousands of times.
+    apis: FastMap<&'a str, &'a RestApi>,
+    keys: FastMap<&'a str, &'a ApiKey>,
+    web_acls: FastMap<&'a str, &'a WebAcl>,
+    ip_sets: FastMap<&'a str, &'a IpSet>,
     /// API id → each listed stage with the plans that list it (an API has few stages).
-    plans_by_stage: HashMap<&'a str, Vec<(&'a str, Vec<&'a UsagePlan>)>>,
+    plans_by_stage: FastMap<&'a str, Vec<(&'a str, Vec<&'a UsagePlan>)>>,
 }
 
 impl<'a> Index<'a> {
     pub fn new(snapshot: &'a Snapshot) -> Self {
-        let mut plans_by_stage: HashMap<&str, Vec<(&str, Vec<&UsagePlan>)>> = HashMap::new();
+        let mut plans_by_stage: FastMap<&str, Vec<(&str, Vec<&UsagePlan>)>> = FastMap::default();
         for plan in &snapshot.usage_plans {
             for listed in &plan.api_stages {
                 let stages = plans_by_stage.entry(&listed.api_id).or_default();

@@ -170,25 +170,26 @@ fn push_served_methods<'a>(out: &mut Vec<ServedMethod<'a>>, api: &'a RestApi, id
 }
 
 /// Whether a deployment's methods (sorted by path, then verb, as its summary keeps them)
-/// are exactly the API's current ones.
+/// are exactly the API's current ones. A path and verb occur once on each side, so the
+/// same count and every current method deployed alike mean the same set.
 fn froze_current_methods(deployed: &[ServedMethod], api: &RestApi) -> bool {
-    let mut current = 0;
-    for resource in &api.resources {
-        for method in &resource.methods {
-            current += 1;
-            let place = (resource.path.as_str(), method.http_method.as_str());
-            let same = deployed
-                .binary_search_by(|m| (m.path, m.http_method).cmp(&place))
-                .is_ok_and(|at| {
-                    let d = &deployed[at];
-                    d.api_key_required == method.api_key_required && d.authorization_type == method.authorization_type
-                });
-            if !same {
-                return false;
-            }
-        }
+    let current: usize = api.resources.iter().map(|r| r.methods.len()).sum();
+    if current != deployed.len() {
+        return false;
     }
-    current == deployed.len()
+    api.resources.iter().all(|resource| {
+        let path = resource.path.as_str();
+        let from = deployed.partition_point(|m| m.path < path);
+        let same_path = &deployed[from..];
+        let same_path = &same_path[..same_path.iter().take_while(|m| m.path == path).count()];
+        resource.methods.iter().all(|method| {
+            same_path.iter().any(|d| {
+                d.http_method == method.http_method
+                    && d.api_key_required == method.api_key_required
+                    && d.authorization_type == method.authorization_type
+            })
+        })
+    })
 }
 
 /// The API's methods as its resources say now, whatever is deployed.

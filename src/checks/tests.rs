@@ -652,6 +652,30 @@ fn gc401_compares_deployed_and_current_both_ways() {
 }
 
 #[test]
+fn gc401_sees_a_method_moved_to_another_path_or_verb() {
+    // As many methods deployed as there are now, but not the same ones.
+    for (path, verb) in [("/items", "POST"), ("/things", "GET")] {
+        let mut s = healthy();
+        deploy_get_items(&mut s, true);
+        let resource = &mut s.rest_apis[0].resources[0];
+        resource.path = path.into();
+        resource.methods[0].http_method = verb.into();
+        let findings = run("GC401", &s);
+        assert_eq!(ids(&findings), ["GC401"], "{verb} {path}");
+        assert!(
+            findings[0]
+                .detail
+                .contains("GET /items is deployed but no longer exists")
+                && findings[0]
+                    .detail
+                    .contains(&format!("{verb} {path} is new and not deployed")),
+            "{}",
+            findings[0].detail
+        );
+    }
+}
+
+#[test]
 fn gc401_quiet_when_deployment_matches_and_not_evaluated_without_summary() {
     let mut s = healthy();
     deploy_get_items(&mut s, true);
