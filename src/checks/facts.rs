@@ -1,5 +1,6 @@
-//! What the checks read, worked out once per evaluation from the snapshot: lookups by id,
-//! the methods each stage serves, the parsed resource policies and the coverage gaps.
+//! What the checks read, worked out once per evaluation from the snapshot: lookups by id;
+//! each stage's deployment, usage plans and web ACL; the methods each deployment serves and
+//! whether they are the API's current ones; the parsed resource policies; the coverage gaps.
 //! Checks asking the same questions of every stage would otherwise each answer them again,
 //! which at ten thousand APIs is most of an evaluation's time.
 
