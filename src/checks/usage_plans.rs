@@ -136,16 +136,16 @@ static GC303_META: CheckMeta = CheckMeta {
 fn usage_plan_keys_disabled(facts: &Facts) -> Vec<Finding> {
     let mut findings = Vec::new();
     for stage_facts in facts.stages() {
-        let mut key_ids = stage_facts.plans.iter().flat_map(|p| &p.key_ids).peekable();
-        // A key the snapshot cannot find might be enabled: do not guess.
-        let all_disabled = key_ids.peek().is_some()
-            && key_ids
-                .clone()
-                .all(|id| facts.index.api_key(id).is_some_and(|k| !k.enabled));
-        if !all_disabled {
+        let key_ids = stage_facts.plans.iter().flat_map(|p| &p.key_ids);
+        // Stops at the first key that is enabled, or that the snapshot cannot find (it
+        // might be enabled: do not guess).
+        let disabled = key_ids.map(|id| facts.index.api_key(id).filter(|k| !k.enabled));
+        let Some(keys) = disabled.collect::<Option<Vec<_>>>() else {
+            continue;
+        };
+        if keys.is_empty() {
             continue;
         }
-        let keys: Vec<_> = key_ids.filter_map(|id| facts.index.api_key(id)).collect();
         let methods = key_required(&stage_facts);
         if methods.is_empty() {
             continue;
