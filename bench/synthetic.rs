@@ -92,6 +92,7 @@ pub fn snapshot(apis: usize) -> Snapshot {
     for d in 0..apis.div_ceil(100) {
         s.domain_names.push(DomainName {
             name: format!("api{d}.example.com"),
+            domain_name_id: None,
             endpoint_types: vec!["REGIONAL".into()],
             mappings: (d * 100..(d * 100 + 5).min(apis))
                 .map(|i| BasePathMapping {

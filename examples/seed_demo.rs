@@ -14,17 +14,17 @@ async fn main() -> std::process::ExitCode {
         return std::process::ExitCode::from(2);
     }
     let sdk = aws_config::defaults(BehaviorVersion::latest()).load().await;
-    let seeder = seed::Seeder::new(aws_sdk_apigateway::Client::new(&sdk), aws_sdk_wafv2::Client::new(&sdk));
+    let seeder = seed::Seeder::from_sdk_config(&sdk);
     match seed::seed_demo_account(&seeder).await {
         Ok(expectations) => {
-            println!("  {:<28} {:<12} expected findings", "REST API", "id");
+            println!("  {:<36} {:<12} expected findings", "REST API", "id");
             for e in expectations {
                 let expected = match (e.checks.is_empty(), e.suppressed.is_empty()) {
                     (true, true) => "none (healthy control)".to_string(),
                     (true, false) => format!("none; {} suppressed by tag", e.suppressed.join(", ")),
                     _ => e.checks.join(", "),
                 };
-                println!("  {:<28} {:<12} {expected}", e.api_name, e.api_id);
+                println!("  {:<36} {:<12} {expected}", e.api_name, e.api_id);
             }
             println!("  and account-wide: GC602 (no CloudWatch role for API Gateway)");
             std::process::ExitCode::SUCCESS

@@ -15,7 +15,7 @@ cargo build --quiet --bin gatecheck --example seed_demo
 step "Starting the AWS emulator (moto, with tests/support/moto_ext.py) on a free loopback port"
 port=$("$venv/bin/python" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 mkdir -p .demo
-# The extension adds what moto lacks and AWS has: GetDeployment's apiSummary and UpdateMethod.
+# The extension makes moto answer as AWS does where it differs (see its header).
 "$venv/bin/python" tests/support/moto_ext.py -H 127.0.0.1 -p "$port" >.demo/moto.log 2>&1 &
 moto_pid=$!
 trap 'kill $moto_pid 2>/dev/null || true' EXIT

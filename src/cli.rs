@@ -3,7 +3,7 @@
 use crate::audit::{self, load_snapshot, snapshot_json};
 use crate::checks::docs;
 use crate::collect::{self, CollectOptions, Progress, ServiceConfigs, DEFAULT_CONCURRENCY};
-use crate::explain::{self, Host, KeyIdentity, Request, Verdict};
+use crate::explain::{self, KeyIdentity, Request, Verdict};
 use crate::finding::{Report, Severity};
 use crate::model::{is_region_name, Scope, Snapshot};
 use crate::sinks;
@@ -402,51 +402,7 @@ async fn read_for_explain(args: &ExplainArgs, request: &mut Request) -> anyhow::
     }
     check_credentials(&base).await?;
     let configs = ServiceConfigs::from_sdk_config(&load_sdk_config(&args.connection, Some(&region)).await);
-
-    if args.lookup_key_value {
-        let Some(value) = request.header("x-api-key").map(|h| h.value().to_string()) else {
-            bail!("--lookup-key-value needs the request's x-api-key header (-H 'x-api-key: ...')");
-        };
-        request.key = match collect::key_id_for_value(&configs, &value).await? {
-            Some(id) => KeyIdentity::LookedUp(id),
-            None => KeyIdentity::NoKeyHasValue,
-        };
-    }
-
-    let mut domains = Vec::new();
-    let api_id = match (&needs.host, needs.api_id) {
-        (_, Some(api_id)) => Some(api_id),
-        (Host::CustomDomain { name }, None) => {
-            domains = collect::domain_names(&configs).await?;
-            domains
-                .iter()
-                .find(|d| d.name.eq_ignore_ascii_case(name))
-                .and_then(|d| explain::target::map_custom_domain(d, &request.path))
-                .map(|m| m.api_id)
-        }
-        _ => None,
-    };
-    let bare = |domains| {
-        let mut snapshot = Snapshot::new(Default::default(), region.clone());
-        snapshot.domain_names = domains;
-        snapshot
-    };
-    let Some(api_id) = api_id else {
-        // Nothing to read: the walk stops before it needs an API.
-        return Ok(bare(domains));
-    };
-    let options = CollectOptions {
-        scope: Scope {
-            api_id: Some(api_id),
-            ..Scope::default()
-        },
-        ..CollectOptions::default()
-    };
-    match collect::collect(&configs, &options).await {
-        // A custom domain mapped to a deleted API: the walk says so.
-        Err(collect::CollectError::ApiNotFound { .. }) if !domains.is_empty() => Ok(bare(domains)),
-        other => Ok(other?),
-    }
+    collect::read_for_explain(&configs, request, &needs, args.lookup_key_value).await
 }
 
 fn print_report(report: &Report, format: AuditFormat, fail_on: Severity) -> anyhow::Result<()> {
@@ -503,11 +459,11 @@ async fn collect_regions(aws: &AwsArgs, regions: &[String]) -> anyhow::Result<Ve
                 ..Scope::default()
             },
             concurrency: aws.concurrency,
-            rate_limits: Some(collect::RateLimits::per_second(aws.max_rps)),
             deadline: None,
             progress: progress_bar(&region),
         };
-        let snapshot = collect::collect(&ServiceConfigs::from_sdk_config(&sdk), &options).await?;
+        let configs = ServiceConfigs::from_sdk_config(&sdk).with_rate_limits(Some(rate_limits(aws)));
+        let snapshot = collect::collect(&configs, &options).await?;
         snapshots.push(snapshot);
     }
     Ok(snapshots)
@@ -559,7 +515,6 @@ async fn collect_accounts(args: &AuditArgs) -> anyhow::Result<Vec<Snapshot>> {
     };
     let options = CollectOptions {
         concurrency: args.aws.concurrency,
-        rate_limits: Some(collect::RateLimits::per_second(args.aws.max_rps)),
         scope: Scope {
             api_id: args.aws.api_id.clone(),
             stage: args.aws.stage.clone(),
@@ -574,9 +529,13 @@ async fn collect_accounts(args: &AuditArgs) -> anyhow::Result<Vec<Snapshot>> {
         args.accounts.external_id.as_deref(),
         usize::from(args.accounts.parallel),
         &options,
-        &ServiceConfigs::from_sdk_config,
+        &|sdk| ServiceConfigs::from_sdk_config(sdk).with_rate_limits(Some(rate_limits(&args.aws))),
     )
     .await)
+}
+
+fn rate_limits(aws: &AwsArgs) -> collect::RateLimits {
+    collect::RateLimits::per_second(aws.max_rps)
 }
 
 async fn load_sdk_config(aws: &ConnectionArgs, region: Option<&str>) -> aws_config::SdkConfig {

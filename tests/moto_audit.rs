@@ -18,11 +18,11 @@ use support::TestAccount;
 async fn snapshot_of(account: &TestAccount, scope: Scope) -> Snapshot {
     let options = CollectOptions {
         scope,
-        // The emulator has no quota; the limiter's own tests are in reliability.rs.
-        rate_limits: Some(gatecheck::collect::RateLimits::per_second(100)),
         ..CollectOptions::default()
     };
-    collect(&account.configs, &options).await.expect("collect")
+    // The emulator has no quota; the limiter's own tests are in reliability.rs.
+    let configs = (account.configs.clone()).with_rate_limits(Some(gatecheck::collect::RateLimits::per_second(100)));
+    collect(&configs, &options).await.expect("collect")
 }
 
 async fn audit(account: &TestAccount) -> Report {

@@ -147,11 +147,8 @@ async fn no_key_value_on_any_output() {
     check("the SNS message a subscriber receives", bodies[0]);
 
     // What the function writes to CloudWatch for the same account.
-    let options = CollectOptions {
-        rate_limits: None,
-        ..CollectOptions::default()
-    };
-    let snapshot = collect(&account.configs, &options).await.expect("collect");
+    let configs = account.configs.clone().with_rate_limits(None);
+    let snapshot = collect(&configs, &CollectOptions::default()).await.expect("collect");
     let report = report(std::slice::from_ref(&snapshot), Duration::ZERO);
     check(
         "EMF metric lines",

@@ -20,7 +20,7 @@ static GC501_META: CheckMeta = CheckMeta {
     fix: "Point the mapping at an existing API and stage, or delete it (API Gateway console > Custom domain names > domain > API mappings).",
     cli: "aws apigateway update-base-path-mapping --region {region} --domain-name {domain} --base-path {base_path} --patch-operations op=replace,path=/stage,value=<stage>",
     docs_url: "https://docs.aws.amazon.com/apigateway/latest/developerguide/rest-api-mappings.html",
-    reads: &[Part::RestApis, Part::Stages, Part::DomainNames],
+    reads: &[Part::RestApis, Part::Stages, Part::DomainNames, Part::BasePathMappings],
 };
 
 fn base_path_mapping_to_missing_stage(facts: &Facts) -> Vec<Finding> {

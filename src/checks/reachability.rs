@@ -21,11 +21,12 @@ static GC101_META: CheckMeta = CheckMeta {
     fix: "Call the API through its custom domain, or re-enable the default endpoint (API Gateway console > API settings > Default endpoint: Active) and redeploy.",
     cli: "aws apigateway update-rest-api --region {region} --rest-api-id {api_id} --patch-operations op=replace,path=/disableExecuteApiEndpoint,value=false",
     docs_url: "https://docs.aws.amazon.com/apigateway/latest/developerguide/rest-api-disable-default-endpoint.html",
-    reads: &[Part::RestApis, Part::DomainNames],
+    reads: &[Part::RestApis, Part::DomainNames, Part::BasePathMappings],
 };
 
 fn execute_api_endpoint_disabled(facts: &Facts) -> Vec<Finding> {
     let snapshot = facts.snapshot;
+    let unread_domains = facts.gaps.iter().filter(|g| g.part == Part::BasePathMappings).count();
     snapshot
         .rest_apis
         .iter()
@@ -35,12 +36,16 @@ fn execute_api_endpoint_disabled(facts: &Facts) -> Vec<Finding> {
                 snapshot.mappings_to(&api.id).map(|(domain, m)| format!("{}/{}", domain.name, base_path(&m.base_path))).collect();
             let builder = GC101_META.finding(snapshot).api(api);
             if domains.is_empty() {
-                builder
-                    .detail(format!(
-                        "{} ({}) has its execute-api endpoint disabled and no custom domain maps it: nothing reaches this API.",
-                        api.name, api.id
-                    ))
-                    .build()
+                let mut detail = format!(
+                    "{} ({}) has its execute-api endpoint disabled and no custom domain maps it: nothing reaches this API.",
+                    api.name, api.id
+                );
+                if unread_domains > 0 {
+                    detail.push_str(&format!(
+                        " The base path mappings of {unread_domains} custom domain(s) could not be read (see GC900): if one maps this API, callers reach it there."
+                    ));
+                }
+                builder.detail(detail).build()
             } else {
                 builder
                     .severity(Severity::High)

@@ -371,6 +371,7 @@ fn snapshot_round_trips_through_json() {
 fn domain(name: &str, api_id: &str, stage: Option<&str>) -> DomainName {
     DomainName {
         name: name.into(),
+        domain_name_id: None,
         endpoint_types: vec!["REGIONAL".into()],
         mappings: vec![BasePathMapping {
             base_path: "(none)".into(),

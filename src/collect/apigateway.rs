@@ -474,6 +474,11 @@ pub(crate) async fn read_api_keys(reader: &Reader) -> Vec<ApiKey> {
 /// Custom domain names and their base path mappings: one call per page of domains, one per
 /// domain for its mappings.
 pub(crate) async fn read_domain_names(reader: &Reader) -> Vec<DomainName> {
+    read_domain_names_where(reader, |_| true).await
+}
+
+/// The domains whose name passes `wanted`, with their mappings; the others are not read.
+pub(crate) async fn read_domain_names_where(reader: &Reader, wanted: impl Fn(&str) -> bool) -> Vec<DomainName> {
     let listed = {
         let _permit = reader.permit().await;
         reader
@@ -493,20 +498,24 @@ pub(crate) async fn read_domain_names(reader: &Reader) -> Vec<DomainName> {
             return Vec::new();
         }
     };
-    let mut domains: Vec<DomainName> =
-        futures::future::join_all(domains.iter().map(|d| read_mappings(reader, d))).await;
+    let wanted = domains.iter().filter(|d| wanted(d.domain_name().unwrap_or_default()));
+    let mut domains: Vec<DomainName> = futures::future::join_all(wanted.map(|d| read_mappings(reader, d))).await;
     domains.sort_by(|a, b| a.name.cmp(&b.name));
     domains
 }
 
 async fn read_mappings(reader: &Reader, domain: &sdk::DomainName) -> DomainName {
     let name = domain.domain_name().unwrap_or_default().to_string();
+    // A private custom domain name's mappings are found by its id too: without it, API
+    // Gateway looks for a public domain of that name and answers NotFound.
+    let domain_name_id = domain.domain_name_id().filter(|id| !id.is_empty()).map(str::to_string);
     let mappings = {
         let _permit = reader.permit().await;
         reader
             .apigateway
             .get_base_path_mappings()
             .domain_name(&name)
+            .set_domain_name_id(domain_name_id.clone())
             .limit(PAGE_SIZE)
             .into_paginator()
             .items()
@@ -514,6 +523,7 @@ async fn read_mappings(reader: &Reader, domain: &sdk::DomainName) -> DomainName 
             .try_collect()
             .await
     };
+    let object_id = DomainName::object_id(&name);
     let mappings = match mappings {
         Ok(items) => items
             .iter()
@@ -524,16 +534,16 @@ async fn read_mappings(reader: &Reader, domain: &sdk::DomainName) -> DomainName 
             })
             .collect(),
         Err(err) => {
-            reader.record_gap(classify(&err).into_gap(
-                Part::DomainNames,
-                "GetBasePathMappings",
-                None,
-                Some(&format!("domain {name}")),
-            ));
+            let mut failure = classify(&err);
+            if let Some(id) = &domain_name_id {
+                failure.message = format!("private domain name {id}: {}", failure.message);
+            }
+            reader.record_gap(failure.into_gap(Part::BasePathMappings, "GetBasePathMappings", None, Some(&object_id)));
             Vec::new()
         }
     };
     DomainName {
+        domain_name_id,
         endpoint_types: domain
             .endpoint_configuration()
             .map(|e| e.types().iter().map(|t| t.as_str().to_string()).collect())

@@ -1,8 +1,11 @@
-//! `explain --lookup-key-value`: the only read in gatecheck that asks for API key values, and
-//! only for that one command, never in an audit.
+//! What `gatecheck explain` reads, including `--lookup-key-value`: the only read in gatecheck
+//! that asks for API key values, and only for that one command, never in an audit.
 
 use super::errors;
-use super::{CollectError, ServiceConfigs};
+use super::{CollectError, CollectOptions, ServiceConfigs};
+use crate::explain::target::map_custom_domain;
+use crate::explain::{Host, KeyIdentity, Needs, Request};
+use crate::model::{Scope, Snapshot};
 
 /// The id of the API key whose value is `value`, for `explain --lookup-key-value`: the only
 /// read that asks for key values. Each value is compared in constant time and dropped with
@@ -10,7 +13,7 @@ use super::{CollectError, ServiceConfigs};
 pub async fn key_id_for_value(configs: &ServiceConfigs, value: &str) -> Result<Option<String>, CollectError> {
     use subtle::ConstantTimeEq;
     let region = configs.region().ok_or(CollectError::NoRegion)?;
-    let client = aws_sdk_apigateway::Client::from_conf(configs.apigateway.clone());
+    let client = configs.apigateway_client(None);
     let mut pages = client
         .get_api_keys()
         .include_values(true)
@@ -37,4 +40,60 @@ pub async fn key_id_for_value(configs: &ServiceConfigs, value: &str) -> Result<O
         }
     }
     Ok(found)
+}
+
+/// What `gatecheck explain` needs read for one request: its API (found through the custom
+/// domain it names, if need be) with the region's usage plans, keys and web ACLs; and, with
+/// `lookup_key_value`, which key the request sends. Every API Gateway call goes through the
+/// configs' limiter, like an audit's.
+pub async fn read_for_explain(
+    configs: &ServiceConfigs,
+    request: &mut Request,
+    needs: &Needs,
+    lookup_key_value: bool,
+) -> anyhow::Result<Snapshot> {
+    let region = configs.region().ok_or(CollectError::NoRegion)?;
+    if lookup_key_value {
+        let Some(value) = request.header("x-api-key").map(|h| h.value().to_string()) else {
+            anyhow::bail!("--lookup-key-value needs the request's x-api-key header (-H 'x-api-key: ...')");
+        };
+        request.key = match key_id_for_value(configs, &value).await? {
+            Some(id) => KeyIdentity::LookedUp(id),
+            None => KeyIdentity::NoKeyHasValue,
+        };
+    }
+
+    let bare = |domains| Snapshot {
+        domain_names: domains,
+        ..Snapshot::new(Default::default(), region.clone())
+    };
+    // Only the domain the request names is read: another that cannot be read stops nothing.
+    let domains = match &needs.host {
+        Host::CustomDomain { name } if needs.api_id.is_none() => super::domains_named(configs, name).await?,
+        _ => Vec::new(),
+    };
+    let api_id = match (&needs.host, &needs.api_id) {
+        (_, Some(api_id)) => Some(api_id.clone()),
+        (Host::CustomDomain { name }, None) => bare(domains.clone())
+            .custom_domain(name)
+            .and_then(|d| map_custom_domain(d, &request.path))
+            .map(|m| m.api_id),
+        _ => None,
+    };
+    let Some(api_id) = api_id else {
+        // Nothing to read: the walk stops before it needs an API.
+        return Ok(bare(domains));
+    };
+    let options = CollectOptions {
+        scope: Scope {
+            api_id: Some(api_id),
+            ..Scope::default()
+        },
+        ..CollectOptions::default()
+    };
+    match super::collect(configs, &options).await {
+        // A custom domain mapped to a deleted API: the walk says so.
+        Err(CollectError::ApiNotFound { .. }) if !domains.is_empty() => Ok(bare(domains)),
+        other => Ok(other?),
+    }
 }

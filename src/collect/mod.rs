@@ -5,15 +5,17 @@ mod account;
 pub mod accounts;
 mod apigateway;
 mod calls;
+mod edge;
 mod errors;
 mod explain_lookup;
+mod nulls;
 pub mod rate_limit;
 mod wafv2;
 
 pub use calls::CallCounter;
 pub use errors::CollectError;
-pub use explain_lookup::key_id_for_value;
-pub use rate_limit::RateLimits;
+pub use explain_lookup::{key_id_for_value, read_for_explain};
+pub use rate_limit::{Limiter, RateLimits};
 
 use crate::model::{CoverageGap, Scope, Snapshot};
 use aws_sdk_apigateway::config::retry::{RetryPartition, TokenBucket};
@@ -43,27 +45,77 @@ pub fn timeout_config() -> aws_config::timeout::TimeoutConfig {
 /// Reports progress as (APIs read, APIs in total).
 pub type Progress = Arc<dyn Fn(usize, usize) + Send + Sync>;
 
-/// SDK configuration for the services the collector reads. Tests inject their own
-/// (endpoint, interceptors, retries); the CLI and Lambda build it from the standard chain.
+/// SDK configuration for the services the collector reads in one account and region, with
+/// that account-region's API Gateway limiter. Tests inject their own (endpoint, interceptors,
+/// retries); the CLI and Lambda build it from the standard chain. Build it once per
+/// account-region and clone it: clones share the limiter.
 #[derive(Clone, Debug)]
 pub struct ServiceConfigs {
     pub apigateway: aws_sdk_apigateway::Config,
     pub sts: aws_sdk_sts::Config,
     pub wafv2: aws_sdk_wafv2::Config,
+    /// None: no limit (tests against an emulator that has no quota).
+    limiter: Option<Limiter>,
 }
 
 impl ServiceConfigs {
-    pub fn from_sdk_config(sdk: &aws_config::SdkConfig) -> Self {
+    /// Limited to API Gateway's documented quota; see [`ServiceConfigs::with_rate_limits`].
+    pub fn new(apigateway: aws_sdk_apigateway::Config, sts: aws_sdk_sts::Config, wafv2: aws_sdk_wafv2::Config) -> Self {
         ServiceConfigs {
-            apigateway: aws_sdk_apigateway::Config::new(sdk),
-            sts: aws_sdk_sts::Config::new(sdk),
-            wafv2: aws_sdk_wafv2::Config::new(sdk),
+            apigateway,
+            sts,
+            wafv2,
+            limiter: Some(Limiter::new(RateLimits::default())),
         }
+    }
+
+    pub fn from_sdk_config(sdk: &aws_config::SdkConfig) -> Self {
+        Self::new(
+            aws_sdk_apigateway::Config::new(sdk),
+            aws_sdk_sts::Config::new(sdk),
+            aws_sdk_wafv2::Config::new(sdk),
+        )
+    }
+
+    /// A new limiter at these rates (None: none), shared by the clones made from here on.
+    pub fn with_rate_limits(mut self, limits: Option<RateLimits>) -> Self {
+        self.limiter = limits.map(Limiter::new);
+        self
+    }
+
+    pub fn limiter(&self) -> Option<&Limiter> {
+        self.limiter.as_ref()
     }
 
     pub fn region(&self) -> Option<String> {
         self.apigateway.region().map(|r| r.to_string())
     }
+
+    /// The one way gatecheck makes an API Gateway client: through the account-region's
+    /// limiter and the null-dropping edge, with retries in their own partition.
+    pub fn apigateway_client(&self, counter: Option<&CallCounter>) -> aws_sdk_apigateway::Client {
+        let mut config = self
+            .apigateway
+            .to_builder()
+            .http_client(edge::ApiGatewayHttpClient::new(
+                self.apigateway.http_client(),
+                self.limiter.clone(),
+            ))
+            .retry_partition(retry_partition(self.region().as_deref().unwrap_or_default()));
+        if let Some(counter) = counter {
+            config = config.interceptor(counter.clone());
+        }
+        aws_sdk_apigateway::Client::from_conf(config.build())
+    }
+}
+
+/// The SDK's default retry quota (shared, 500 tokens, 14 per transient retry) runs dry within
+/// one audit of a few hundred calls when an endpoint blips; the rate limiter already bounds
+/// the request rate, and max attempts bound each call.
+fn retry_partition(region: &str) -> RetryPartition {
+    RetryPartition::custom(format!("gatecheck-{region}"))
+        .token_bucket(TokenBucket::unlimited())
+        .build()
 }
 
 #[derive(Clone)]
@@ -71,8 +123,6 @@ pub struct CollectOptions {
     pub scope: Scope,
     /// AWS calls in flight at once (at least 1).
     pub concurrency: usize,
-    /// API Gateway requests per second for this account and region; None: no limit.
-    pub rate_limits: Option<RateLimits>,
     /// When to stop starting reads (a Lambda function's time running out): what is not read
     /// by then becomes a gap, and the audit reports what it covered.
     pub deadline: Option<std::time::Instant>,
@@ -84,7 +134,6 @@ impl Default for CollectOptions {
         CollectOptions {
             scope: Scope::default(),
             concurrency: DEFAULT_CONCURRENCY,
-            rate_limits: Some(RateLimits::default()),
             deadline: None,
             progress: None,
         }
@@ -105,37 +154,18 @@ pub(crate) struct Reader {
 impl Reader {
     fn new(configs: &ServiceConfigs, options: &CollectOptions, counter: &CallCounter) -> Result<Reader, CollectError> {
         let region = configs.region().ok_or(CollectError::NoRegion)?;
-        // The SDK's default retry quota (shared, 500 tokens, 14 per transient retry) runs dry
-        // within one audit of a few hundred calls when an endpoint blips; the rate limiter
-        // already bounds the request rate, and max attempts bound each call.
-        let partition = || {
-            RetryPartition::custom(format!("gatecheck-{region}"))
-                .token_bucket(TokenBucket::unlimited())
-                .build()
-        };
-        let mut apigateway = configs
-            .apigateway
-            .to_builder()
-            .interceptor(counter.clone())
-            .retry_partition(partition());
-        if let Some(limits) = options.rate_limits {
-            apigateway = apigateway.http_client(rate_limit::RateLimitedClient::new(
-                configs.apigateway.http_client(),
-                limits,
-            ));
-        }
         let sts = configs
             .sts
             .to_builder()
             .interceptor(counter.clone())
-            .retry_partition(partition());
+            .retry_partition(retry_partition(&region));
         let wafv2 = configs
             .wafv2
             .to_builder()
             .interceptor(counter.clone())
-            .retry_partition(partition());
+            .retry_partition(retry_partition(&region));
         Ok(Reader {
-            apigateway: aws_sdk_apigateway::Client::from_conf(apigateway.build()),
+            apigateway: configs.apigateway_client(Some(counter)),
             sts: aws_sdk_sts::Client::from_conf(sts.build()),
             wafv2: aws_sdk_wafv2::Client::from_conf(wafv2.build()),
             region,
@@ -236,11 +266,16 @@ pub async fn collect(configs: &ServiceConfigs, options: &CollectOptions) -> Resu
     Ok(snapshot)
 }
 
-/// The region's custom domain names with their base path mappings, for finding the API
-/// behind a custom domain before reading it. What cannot be read is an error here.
-pub async fn domain_names(configs: &ServiceConfigs) -> Result<Vec<crate::model::DomainName>, CollectError> {
+/// The custom domain names called `name` (a public and a private one may share it) with their
+/// base path mappings, for finding the API behind a request's host before reading it. Other
+/// domains are not read, so one of them that cannot be read stops nothing; what cannot be
+/// read of these is an error here.
+pub async fn domains_named(
+    configs: &ServiceConfigs,
+    name: &str,
+) -> Result<Vec<crate::model::DomainName>, CollectError> {
     let reader = Reader::new(configs, &CollectOptions::default(), &CallCounter::default())?;
-    let domains = apigateway::read_domain_names(&reader).await;
+    let domains = apigateway::read_domain_names_where(&reader, |d| d.eq_ignore_ascii_case(name)).await;
     match reader.gaps.into_inner().unwrap_or_else(|e| e.into_inner()).pop() {
         Some(gap) => Err(CollectError::Unreadable {
             region: reader.region,
@@ -254,7 +289,7 @@ pub async fn domain_names(configs: &ServiceConfigs) -> Result<Vec<crate::model::
 /// The REST APIs that these usage plans list (GetUsagePlan per plan). A plan that cannot be
 /// read is skipped with a warning: the caller falls back to a wider audit.
 pub async fn apis_of_plans(configs: &ServiceConfigs, plan_ids: &BTreeSet<String>) -> BTreeSet<String> {
-    let client = aws_sdk_apigateway::Client::from_conf(configs.apigateway.clone());
+    let client = configs.apigateway_client(None);
     let mut apis = BTreeSet::new();
     for plan_id in plan_ids {
         match client.get_usage_plan().usage_plan_id(plan_id).send().await {
@@ -270,7 +305,7 @@ pub async fn apis_of_plans(configs: &ServiceConfigs, plan_ids: &BTreeSet<String>
 
 /// The REST APIs of the usage plans that hold these keys (GetUsagePlans with keyId).
 pub async fn apis_of_keys(configs: &ServiceConfigs, key_ids: &BTreeSet<String>) -> BTreeSet<String> {
-    let client = aws_sdk_apigateway::Client::from_conf(configs.apigateway.clone());
+    let client = configs.apigateway_client(None);
     let mut apis = BTreeSet::new();
     for key_id in key_ids {
         let plans = client

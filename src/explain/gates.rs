@@ -72,14 +72,32 @@ pub(super) fn walk(snapshot: &Snapshot, request: &Request, host: &Host) -> Resul
     // 1. Endpoint: which API the host and path reach.
     let (api, stage_name, rest, via) = match host {
         Host::CustomDomain { name } => {
-            let domain = snapshot
-                .domain_names
-                .iter()
-                .find(|d| d.name.eq_ignore_ascii_case(name))
-                .ok_or_else(|| ExplainError::DomainNotFound {
+            let Some(domain) = snapshot.custom_domain(name) else {
+                if snapshot.gaps.iter().any(|g| g.part == Part::DomainNames) {
+                    return walk.stop(
+                        Step::unknown(
+                            Gate::Endpoint,
+                            format!("the custom domain names of {region} could not be read"),
+                        )
+                        .check("GC900"),
+                    );
+                }
+                return Err(ExplainError::DomainNotFound {
                     name: name.clone(),
                     region: region.clone(),
-                })?;
+                });
+            };
+            if snapshot.domain_unread(domain) {
+                return walk.stop(
+                    Step::unknown(
+                        Gate::Endpoint,
+                        format!(
+                            "the base path mappings of {name} could not be read, so which API it reaches is unknown"
+                        ),
+                    )
+                    .check("GC900"),
+                );
+            }
             let Some(mapped) = target::map_custom_domain(domain, &request.path) else {
                 let known: Vec<String> = domain
                     .mappings

@@ -335,6 +335,7 @@ mod tests {
     fn custom_domain_mappings() {
         let domain = DomainName {
             name: "api.example.com".into(),
+            domain_name_id: None,
             endpoint_types: vec![],
             mappings: vec![
                 BasePathMapping {

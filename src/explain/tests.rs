@@ -321,6 +321,7 @@ fn custom_domains() {
     let mut s = healthy_deployed();
     s.domain_names.push(DomainName {
         name: "api.example.com".into(),
+        domain_name_id: None,
         endpoint_types: vec!["REGIONAL".into()],
         mappings: vec![
             BasePathMapping {

@@ -206,7 +206,9 @@ pub fn reading_budget(deadline_epoch_ms: u64, now_epoch_ms: u64) -> Option<Durat
 pub struct Function {
     pub settings: Settings,
     base: SdkConfig,
-    configs: BTreeMap<String, ServiceConfigs>,
+    /// One per region, each with its API Gateway limiter: kept across invocations, since the
+    /// quota is the account-region's, not one invocation's.
+    configs: std::sync::Mutex<BTreeMap<String, ServiceConfigs>>,
     sns: aws_sdk_sns::Client,
 }
 
@@ -222,29 +224,28 @@ impl Function {
 
     /// The function over a given AWS configuration (an emulator's, in tests).
     pub fn with_sdk_config(settings: Settings, base: SdkConfig) -> Self {
-        let configs = settings
-            .regions
-            .iter()
-            .map(|region| (region.clone(), Self::configs_for(&base, region)))
-            .collect();
         Function {
             sns: aws_sdk_sns::Client::new(&base),
             settings,
             base,
-            configs,
+            configs: Default::default(),
         }
     }
 
-    fn configs_for(base: &SdkConfig, region: &str) -> ServiceConfigs {
-        let sdk = base.to_builder().region(Region::new(region.to_string())).build();
-        ServiceConfigs::from_sdk_config(&sdk)
+    fn configs_for(sdk: &SdkConfig, limits: RateLimits) -> ServiceConfigs {
+        ServiceConfigs::from_sdk_config(sdk).with_rate_limits(Some(limits))
     }
 
+    /// The region's configs, built on first use and shared from then on.
     fn configs(&self, region: &str) -> ServiceConfigs {
-        self.configs
-            .get(region)
-            .cloned()
-            .unwrap_or_else(|| Self::configs_for(&self.base, region))
+        let mut configs = self.configs.lock().unwrap_or_else(|e| e.into_inner());
+        configs
+            .entry(region.to_string())
+            .or_insert_with(|| {
+                let sdk = self.base.to_builder().region(Region::new(region.to_string())).build();
+                Self::configs_for(&sdk, self.settings.rate_limits)
+            })
+            .clone()
     }
 
     /// The region an event names, or the first configured one.
@@ -423,7 +424,7 @@ impl Function {
             self.settings.external_id.as_deref(),
             self.settings.parallel,
             &options,
-            &ServiceConfigs::from_sdk_config,
+            &|sdk| Self::configs_for(sdk, self.settings.rate_limits),
         )
         .await
     }
@@ -535,7 +536,6 @@ impl Function {
         CollectOptions {
             scope,
             concurrency: self.settings.concurrency,
-            rate_limits: Some(self.settings.rate_limits),
             deadline: READ_DEADLINE.try_with(|d| *d).ok().flatten(),
             progress: None,
         }

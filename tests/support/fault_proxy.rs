@@ -93,6 +93,8 @@ impl Rule {
 #[derive(Default, Debug)]
 pub struct Stats {
     pub requests: AtomicUsize,
+    /// Of those, API Gateway's (neither STS's query protocol nor WAF's JSON targets).
+    pub api_gateway_requests: AtomicUsize,
     /// Faults injected, by kind.
     pub injected: Mutex<BTreeMap<&'static str, usize>>,
     /// 429s answered because the quota was exceeded.
@@ -228,6 +230,9 @@ fn serve(
 
     // The quota is API Gateway's: WAF (x-amz-target) and STS (query protocol) have their own.
     let api_gateway = !query && !head_text.contains("x-amz-target:");
+    if api_gateway {
+        stats.api_gateway_requests.fetch_add(1, Ordering::Relaxed);
+    }
     if api_gateway && quota.is_some_and(|q| q.check().is_err()) {
         stats.over_quota.fetch_add(1, Ordering::Relaxed);
         let response = error_response(

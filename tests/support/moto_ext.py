@@ -1,20 +1,41 @@
-"""Emulator extension: starts moto_server with two API Gateway behaviours that AWS documents
-and moto 5.2 lacks, so gatecheck's tests and demo can exercise undeployed changes (GC401).
+"""Emulator extension: starts moto_server with API Gateway behaviours that AWS documents and
+moto 5.2 lacks or answers more kindly than AWS, so gatecheck's tests and demo meet AWS's wire
+shapes (botocore's apigateway service model is the reference):
 
 1. CreateDeployment freezes the API's methods; GetDeployment returns them as `apiSummary`
-   ({path: {verb: {authorizationType, apiKeyRequired}}}) as AWS does with embed=apisummary.
-2. UpdateMethod applies `replace` on /apiKeyRequired, /authorizationType and /authorizerId.
+   ({path: {verb: {authorizationType, apiKeyRequired}}}), and only when asked with
+   `embed=apisummary`, as AWS does.
+2. GetResources embeds whole methods only with `embed=methods`; without it each resource's
+   `resourceMethods` names its verbs with empty objects, as AWS answers.
+3. UpdateMethod applies `replace` on /apiKeyRequired, /authorizationType and /authorizerId.
+4. Private custom domain names (endpoint type PRIVATE) get a `domainNameId` and
+   `domainNameArn`; GetDomainName and GetBasePathMappings of a private domain answer
+   NotFoundException unless the request names that `domainNameId`.
+5. ImportRestApi / PutRestApi apply what an OpenAPI definition says of API keys: a method
+   whose `security` names an apiKey scheme on the `x-api-key` header requires a key, and
+   `x-amazon-apigateway-api-key-source` sets the key source; `info.description` is optional,
+   and so are a MOCK integration's `uri` and `httpMethod`.
+
+moto itself already answers an empty mapping template as JSON null inside
+`responseTemplates`, as AWS does for console-made integrations.
 
 Usage: python moto_ext.py [moto_server arguments]
 """
 import json
 import sys
 
-from moto.apigateway import models, responses
+from moto.apigateway import exceptions, models, responses
+from moto.moto_api._internal import mock_random
 from moto.server import main
 
 _create_deployment = models.RestAPI.create_deployment
-_deployment_to_json = models.Deployment.to_json
+_create_domain_name = models.APIGatewayBackend.create_domain_name
+_domain_to_json = models.DomainName.to_json
+_get_base_path_mappings = responses.APIGatewayResponse.get_base_path_mappings
+_get_domain_name = responses.APIGatewayResponse.get_domain_name
+_import_rest_api = models.APIGatewayBackend.import_rest_api
+_put_rest_api = models.APIGatewayBackend.put_rest_api
+_put_integration = models.APIGatewayBackend.put_integration
 
 
 def create_deployment(self, name, description="", stage_variables=None):
@@ -33,11 +54,31 @@ def create_deployment(self, name, description="", stage_variables=None):
     return deployment
 
 
-def deployment_to_json(self):
-    data = _deployment_to_json(self)
-    if getattr(self, "api_summary", None) is not None:
-        data["apiSummary"] = self.api_summary
-    return data
+def embeds(handler, what):
+    """Whether the request's `embed` query parameter names `what`."""
+    values = handler.querystring.get("embed", [])
+    return any(what in v.split(",") for v in values)
+
+
+def get_deployment(self):
+    parts = self.path.split("/")
+    deployment = self.backend.get_deployment(parts[2], parts[4])
+    data = deployment.to_json()
+    summary = getattr(deployment, "api_summary", None)
+    if summary is not None and embeds(self, "apisummary"):
+        data["apiSummary"] = summary
+    return json.dumps(data)
+
+
+def get_resources(self):
+    function_id = self.path.replace("/restapis/", "", 1).split("/")[0]
+    items = []
+    for resource in self.backend.get_resources(function_id):
+        data = resource.to_dict()
+        if "resourceMethods" in data and not embeds(self, "methods"):
+            data["resourceMethods"] = {verb: {} for verb in data["resourceMethods"]}
+        items.append(data)
+    return json.dumps({"item": items})
 
 
 def update_method(self):
@@ -56,9 +97,88 @@ def update_method(self):
     return 200, {}, json.dumps(method.to_json())
 
 
+def create_domain_name(self, domain_name, *args, **kwargs):
+    domain = _create_domain_name(self, domain_name, *args, **kwargs)
+    types = (domain.endpoint_configuration or {}).get("types") or []
+    if "PRIVATE" in types:
+        domain.domain_name_id = mock_random.get_random_string(length=10, lower_case=True)
+        domain.domain_name_arn = (
+            f"arn:aws:apigateway:{self.region_name}:{self.account_id}:"
+            f"/domainnames/{domain_name}+{domain.domain_name_id}"
+        )
+    return domain
+
+
+def domain_to_json(self):
+    data = _domain_to_json(self)
+    if getattr(self, "domain_name_id", None):
+        data["domainNameId"] = self.domain_name_id
+        data["domainNameArn"] = self.domain_name_arn
+    return data
+
+
+def require_private_id(handler):
+    """A private domain is found only with its domainNameId, as on AWS."""
+    name = handler.path.split("/")[2]
+    domain = handler.backend.domain_names.get(name)
+    wanted = getattr(domain, "domain_name_id", None)
+    if wanted and handler.querystring.get("domainNameId", [None])[0] != wanted:
+        raise exceptions.DomainNameNotFound()
+
+
+def get_base_path_mappings(self):
+    require_private_id(self)
+    return _get_base_path_mappings(self)
+
+
+def get_domain_name(self):
+    require_private_id(self)
+    return _get_domain_name(self)
+
+
+def put_integration(self, function_id, resource_id, method_type, integration_type, uri=None, integration_method=None, **kwargs):
+    return _put_integration(self, function_id, resource_id, method_type, integration_type, uri, integration_method, **kwargs)
+
+
+def import_rest_api(self, api_doc, fail_on_warnings):
+    api_doc.setdefault("info", {}).setdefault("description", "")
+    return _import_rest_api(self, api_doc, fail_on_warnings)
+
+
+def put_rest_api(self, function_id, api_doc, fail_on_warnings, mode="merge"):
+    api = _put_rest_api(self, function_id, api_doc, fail_on_warnings, mode)
+    schemes = (api_doc.get("components") or {}).get("securitySchemes") or {}
+    key_schemes = {
+        name
+        for name, scheme in schemes.items()
+        if scheme.get("type") == "apiKey"
+        and scheme.get("in") == "header"
+        and str(scheme.get("name", "")).lower() == "x-api-key"
+    }
+    default_security = api_doc.get("security") or []
+    for path, resource_doc in (api_doc.get("paths") or {}).items():
+        resource = api.get_resource_for_path(path)
+        for verb, method_doc in resource_doc.items():
+            security = method_doc.get("security", default_security) or []
+            if any(name in key_schemes for requirement in security for name in requirement):
+                resource.resource_methods[verb.upper()].api_key_required = True
+    source = api_doc.get("x-amazon-apigateway-api-key-source")
+    if source:
+        api.api_key_source = source
+    return api
+
+
 models.RestAPI.create_deployment = create_deployment
-models.Deployment.to_json = deployment_to_json
+models.APIGatewayBackend.import_rest_api = import_rest_api
+models.APIGatewayBackend.put_rest_api = put_rest_api
+models.APIGatewayBackend.put_integration = put_integration
+models.APIGatewayBackend.create_domain_name = create_domain_name
+models.DomainName.to_json = domain_to_json
+responses.APIGatewayResponse.get_deployment = get_deployment
+responses.APIGatewayResponse.get_resources = get_resources
 responses.APIGatewayResponse.update_method = update_method
+responses.APIGatewayResponse.get_base_path_mappings = get_base_path_mappings
+responses.APIGatewayResponse.get_domain_name = get_domain_name
 
 if __name__ == "__main__":
     sys.exit(main(sys.argv[1:]))

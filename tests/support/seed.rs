@@ -26,7 +26,22 @@ pub type Result<T> = std::result::Result<T, Box<dyn std::error::Error + Send + S
 pub struct Seeder {
     pub client: Client,
     pub waf: aws_sdk_wafv2::Client,
+    pub shape: Shape,
 }
+
+/// How the seeded methods are built.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Shape {
+    /// A bare MOCK integration, the least an SDK call needs.
+    Sdk,
+    /// As the console and CloudFormation build a non-proxy integration: a 200 method response
+    /// with the `Empty` model and an integration response whose mapping template is empty,
+    /// which API Gateway then returns as JSON null.
+    Console,
+}
+
+/// The console's default mapping template for a MOCK integration's request.
+const MOCK_REQUEST_TEMPLATE: &str = r#"{"statusCode": 200}"#;
 
 /// A REST API being seeded: its id and the ids of the resources made so far, by path.
 pub struct Api {
@@ -42,7 +57,26 @@ fn err(e: impl std::error::Error + Send + Sync + 'static) -> Box<dyn std::error:
 
 impl Seeder {
     pub fn new(client: Client, waf: aws_sdk_wafv2::Client) -> Self {
-        Seeder { client, waf }
+        Seeder {
+            client,
+            waf,
+            shape: Shape::Sdk,
+        }
+    }
+
+    /// A seeder on these AWS settings. Its client reads responses as gatecheck's do: API
+    /// Gateway answers console-shaped methods with null map values that the bare SDK refuses.
+    pub fn from_sdk_config(sdk: &aws_config::SdkConfig) -> Self {
+        let configs = gatecheck::collect::ServiceConfigs::from_sdk_config(sdk).with_rate_limits(None);
+        Seeder::new(configs.apigateway_client(None), aws_sdk_wafv2::Client::new(sdk))
+    }
+
+    /// The same seeder, building every method as the console does.
+    pub fn console_shaped(self) -> Self {
+        Seeder {
+            shape: Shape::Console,
+            ..self
+        }
     }
 
     fn region(&self) -> String {
@@ -239,6 +273,38 @@ impl Seeder {
         Ok(())
     }
 
+    /// A private custom domain name (endpoint type PRIVATE, with the policy AWS requires),
+    /// mapped by its `domainNameId`; returns that id.
+    pub async fn private_domain(&self, name: &str, mappings: &[(&str, &str, Option<&str>)]) -> Result<String> {
+        let created = self
+            .client
+            .create_domain_name()
+            .domain_name(name)
+            .certificate_arn(format!(
+                "arn:aws:acm:{}:123456789012:certificate/private",
+                self.region()
+            ))
+            .endpoint_configuration(EndpointConfiguration::builder().types(EndpointType::Private).build())
+            .policy(VPCE_POLICY)
+            .send()
+            .await
+            .map_err(err)?;
+        let id = created.domain_name_id().unwrap_or_default().to_string();
+        for (base_path, api_id, stage) in mappings {
+            self.client
+                .create_base_path_mapping()
+                .domain_name(name)
+                .domain_name_id(&id)
+                .base_path(*base_path)
+                .rest_api_id(*api_id)
+                .set_stage(stage.map(str::to_string))
+                .send()
+                .await
+                .map_err(err)?;
+        }
+        Ok(id)
+    }
+
     pub async fn api(&self, name: &str) -> Result<Api> {
         self.api_with(name, ApiKeySourceType::Header, &[]).await
     }
@@ -273,7 +339,7 @@ impl Seeder {
         Ok(id)
     }
 
-    /// A method with a MOCK integration (CreateDeployment wants one).
+    /// A method with a MOCK integration (CreateDeployment wants one), in the seeder's shape.
     pub async fn method(
         &self,
         api: &mut Api,
@@ -295,21 +361,166 @@ impl Seeder {
             .send()
             .await
             .map_err(err)?;
+        if self.shape == Shape::Sdk {
+            self.client
+                .put_integration()
+                .rest_api_id(&api.id)
+                .resource_id(&resource_id)
+                .http_method(verb)
+                .r#type(IntegrationType::Mock)
+                .send()
+                .await
+                .map_err(err)?;
+            return Ok(());
+        }
         self.client
             .put_integration()
             .rest_api_id(&api.id)
             .resource_id(&resource_id)
             .http_method(verb)
             .r#type(IntegrationType::Mock)
+            .request_templates("application/json", MOCK_REQUEST_TEMPLATE)
+            .send()
+            .await
+            .map_err(err)?;
+        self.console_responses(&api.id, &resource_id, verb, &[]).await
+    }
+
+    /// What the console adds to a non-proxy method: a 200 method response with the `Empty`
+    /// model, and an integration response with an empty mapping template (and these header
+    /// mappings, for CORS).
+    async fn console_responses(
+        &self,
+        api_id: &str,
+        resource_id: &str,
+        verb: &str,
+        headers: &[(&str, &str)],
+    ) -> Result<()> {
+        let mut method_response = self
+            .client
+            .put_method_response()
+            .rest_api_id(api_id)
+            .resource_id(resource_id)
+            .http_method(verb)
+            .status_code("200")
+            .response_models("application/json", "Empty");
+        let mut integration_response = self
+            .client
+            .put_integration_response()
+            .rest_api_id(api_id)
+            .resource_id(resource_id)
+            .http_method(verb)
+            .status_code("200")
+            .response_templates("application/json", "");
+        for (header, value) in headers {
+            let name = format!("method.response.header.{header}");
+            method_response = method_response.response_parameters(&name, false);
+            integration_response = integration_response.response_parameters(&name, *value);
+        }
+        method_response.send().await.map_err(err)?;
+        integration_response.send().await.map_err(err)?;
+        Ok(())
+    }
+
+    /// The OPTIONS method "Enable CORS" creates: no key, no authorization, a MOCK integration
+    /// that answers the preflight with the Access-Control-Allow-* headers.
+    pub async fn enable_cors(&self, api: &mut Api, path: &str, verbs: &str) -> Result<()> {
+        let resource_id = self.resource(api, path).await?;
+        self.client
+            .put_method()
+            .rest_api_id(&api.id)
+            .resource_id(&resource_id)
+            .http_method("OPTIONS")
+            .authorization_type("NONE")
+            .send()
+            .await
+            .map_err(err)?;
+        self.client
+            .put_integration()
+            .rest_api_id(&api.id)
+            .resource_id(&resource_id)
+            .http_method("OPTIONS")
+            .r#type(IntegrationType::Mock)
+            .request_templates("application/json", MOCK_REQUEST_TEMPLATE)
+            .send()
+            .await
+            .map_err(err)?;
+        let methods = format!("'{verbs},OPTIONS'");
+        let headers = [
+            (
+                "Access-Control-Allow-Headers",
+                "'Content-Type,X-Amz-Date,Authorization,X-Api-Key,X-Amz-Security-Token'",
+            ),
+            ("Access-Control-Allow-Methods", methods.as_str()),
+            ("Access-Control-Allow-Origin", "'*'"),
+        ];
+        self.console_responses(&api.id, &resource_id, "OPTIONS", &headers).await
+    }
+
+    /// A Lambda proxy integration, as the console makes it: AWS_PROXY, invoked with POST,
+    /// and a 200 method response with the `Empty` model.
+    pub async fn lambda_proxy(&self, api: &mut Api, path: &str, verb: &str, api_key_required: bool) -> Result<()> {
+        let resource_id = self.resource(api, path).await?;
+        let region = self.region();
+        self.client
+            .put_method()
+            .rest_api_id(&api.id)
+            .resource_id(&resource_id)
+            .http_method(verb)
+            .authorization_type("NONE")
+            .api_key_required(api_key_required)
+            .send()
+            .await
+            .map_err(err)?;
+        self.client
+            .put_integration()
+            .rest_api_id(&api.id)
+            .resource_id(&resource_id)
+            .http_method(verb)
+            .r#type(IntegrationType::AwsProxy)
+            .integration_http_method("POST")
+            .uri(format!("arn:aws:apigateway:{region}:lambda:path/2015-03-31/functions/arn:aws:lambda:{region}:123456789012:function:orders/invocations"))
+            .send()
+            .await
+            .map_err(err)?;
+        self.client
+            .put_method_response()
+            .rest_api_id(&api.id)
+            .resource_id(&resource_id)
+            .http_method(verb)
+            .status_code("200")
+            .response_models("application/json", "Empty")
             .send()
             .await
             .map_err(err)?;
         Ok(())
     }
 
+    /// A REST API imported from an OpenAPI definition (ImportRestApi).
+    pub async fn import_openapi(&self, name: &str, definition: &str) -> Result<Api> {
+        let created = self
+            .client
+            .import_rest_api()
+            .body(aws_smithy_types::Blob::new(definition.as_bytes()))
+            .send()
+            .await
+            .map_err(err)?;
+        self.adopt(name, created.id().unwrap_or_default()).await
+    }
+
     /// A method that requires a key and no other authorization.
     pub async fn keyed(&self, api: &mut Api, path: &str, verb: &str) -> Result<()> {
         self.method(api, path, verb, true, "NONE", None).await
+    }
+
+    /// A key-required method built as the console builds it, whatever the seeder's shape.
+    pub async fn console_keyed(&self, api: &mut Api, path: &str, verb: &str) -> Result<()> {
+        let console = Seeder {
+            client: self.client.clone(),
+            waf: self.waf.clone(),
+            shape: Shape::Console,
+        };
+        console.keyed(api, path, verb).await
     }
 
     pub async fn token_authorizer(&self, api: &Api, name: &str) -> Result<String> {
@@ -499,38 +710,64 @@ pub struct Expectation {
 /// what the audit must report for each. Every stage logs, but one; the account has no
 /// CloudWatch role (GC602). Needs the emulator extension for GC401.
 pub async fn seed_demo_account(s: &Seeder) -> Result<Vec<Expectation>> {
-    let mut expectations = Vec::new();
-    let mut expect = |api: &Api, name: &'static str, checks: &[&'static str], suppressed: &[&'static str]| {
-        expectations.push(Expectation {
-            api_name: name,
-            api_id: api.id.clone(),
-            checks: checks.to_vec(),
-            suppressed: suppressed.to_vec(),
-        })
+    let keys = DemoKeys {
+        enabled: s.key("demo-enabled-key", true, DEMO_KEY_VALUES[0]).await?,
+        disabled: s.key("demo-disabled-key", false, DEMO_KEY_VALUES[1]).await?,
+        authorizer: s.key("demo-authorizer-key", true, DEMO_KEY_VALUES[2]).await?,
     };
-    let enabled = s.key("demo-enabled-key", true, DEMO_KEY_VALUES[0]).await?;
-    let disabled = s.key("demo-disabled-key", false, DEMO_KEY_VALUES[1]).await?;
-    let authorizer_key = s.key("demo-authorizer-key", true, DEMO_KEY_VALUES[2]).await?;
+    let mut expectations = Vec::new();
+    // Each group is its own boxed future: one future for all of them outgrows a test
+    // thread's stack in a debug build.
+    Box::pin(seed_key_and_plan_causes(s, &keys, &mut expectations)).await?;
+    Box::pin(seed_reachability_and_waf_causes(s, &keys, &mut expectations)).await?;
+    Box::pin(seed_console_shapes(s, &keys, &mut expectations)).await?;
+    Box::pin(seed_healthy_controls(s, &keys, &mut expectations)).await?;
+    Ok(expectations)
+}
 
+/// The demo account's API keys, by what they are for.
+struct DemoKeys {
+    enabled: String,
+    disabled: String,
+    authorizer: String,
+}
+
+fn expect(
+    expectations: &mut Vec<Expectation>,
+    api: &Api,
+    name: &'static str,
+    checks: &[&'static str],
+    suppressed: &[&'static str],
+) {
+    expectations.push(Expectation {
+        api_name: name,
+        api_id: api.id.clone(),
+        checks: checks.to_vec(),
+        suppressed: suppressed.to_vec(),
+    })
+}
+
+/// Causes in usage plans, keys, methods and deployments.
+async fn seed_key_and_plan_causes(s: &Seeder, keys: &DemoKeys, expectations: &mut Vec<Expectation>) -> Result<()> {
     // A key is required, but the stage is in no usage plan.
     let mut api = s.api("orders-no-usage-plan").await?;
     s.keyed(&mut api, "/orders", "GET").await?;
     s.deploy_logged(&api, "prod").await?;
-    expect(&api, "orders-no-usage-plan", &["GC301"], &[]);
+    expect(expectations, &api, "orders-no-usage-plan", &["GC301"], &[]);
 
     // The plan lists the stage but holds no key.
     let mut api = s.api("billing-plan-without-keys").await?;
     s.keyed(&mut api, "/invoices", "GET").await?;
     s.deploy_logged(&api, "prod").await?;
     s.plan("billing-plan", &[(&api, "prod")], &[]).await?;
-    expect(&api, "billing-plan-without-keys", &["GC302"], &[]);
+    expect(expectations, &api, "billing-plan-without-keys", &["GC302"], &[]);
 
     // The only key in the plan is disabled.
     let mut api = s.api("payments-disabled-key").await?;
     s.keyed(&mut api, "/payments", "POST").await?;
     s.deploy_logged(&api, "prod").await?;
-    s.plan("payments-plan", &[(&api, "prod")], &[&disabled]).await?;
-    expect(&api, "payments-disabled-key", &["GC303"], &[]);
+    s.plan("payments-plan", &[(&api, "prod")], &[&keys.disabled]).await?;
+    expect(expectations, &api, "payments-disabled-key", &["GC303"], &[]);
 
     // Key source AUTHORIZER, but no Lambda authorizer supplies the key.
     let mut api = s
@@ -538,60 +775,76 @@ pub async fn seed_demo_account(s: &Seeder) -> Result<Vec<Expectation>> {
         .await?;
     s.keyed(&mut api, "/reports", "GET").await?;
     s.deploy_logged(&api, "prod").await?;
-    s.plan("reports-plan", &[(&api, "prod")], &[&authorizer_key]).await?;
-    expect(&api, "reports-authorizer-source", &["GC304"], &[]);
+    s.plan("reports-plan", &[(&api, "prod")], &[&keys.authorizer]).await?;
+    expect(expectations, &api, "reports-authorizer-source", &["GC304"], &[]);
 
     // Browsers' CORS preflight is refused: OPTIONS requires a key.
     let mut api = s.api("catalog-cors-preflight").await?;
     s.keyed(&mut api, "/products", "GET").await?;
     s.keyed(&mut api, "/products", "OPTIONS").await?;
     s.deploy_logged(&api, "prod").await?;
-    s.plan("catalog-plan", &[(&api, "prod")], &[&enabled]).await?;
-    expect(&api, "catalog-cors-preflight", &["GC305"], &[]);
+    s.plan("catalog-plan", &[(&api, "prod")], &[&keys.enabled]).await?;
+    expect(expectations, &api, "catalog-cors-preflight", &["GC305"], &[]);
 
     // Some methods of a keyed stage need no key: quotas don't apply to them.
     let mut api = s.api("inventory-key-not-enforced").await?;
     s.keyed(&mut api, "/stock", "GET").await?;
     s.method(&mut api, "/stock", "PUT", false, "NONE", None).await?;
     s.deploy_logged(&api, "prod").await?;
-    s.plan("inventory-plan", &[(&api, "prod")], &[&enabled]).await?;
-    expect(&api, "inventory-key-not-enforced", &["GC306"], &[]);
+    s.plan("inventory-plan", &[(&api, "prod")], &[&keys.enabled]).await?;
+    expect(expectations, &api, "inventory-key-not-enforced", &["GC306"], &[]);
 
     // v1 was replaced by v2 and deleted; the plan and a custom domain still point at v1.
     let mut api = s.api("shipping-stale-stage").await?;
     s.keyed(&mut api, "/parcels", "GET").await?;
     s.deploy(&api, "v1").await?;
     s.deploy_logged(&api, "v2").await?;
-    s.plan("shipping-plan", &[(&api, "v1")], &[&enabled]).await?;
+    s.plan("shipping-plan", &[(&api, "v1")], &[&keys.enabled]).await?;
     s.domain("shipping.example.com", &[("parcels", &api.id, Some("v1"))])
         .await?;
     s.delete_stage(&api, "v1").await?;
-    expect(&api, "shipping-stale-stage", &["GC301", "GC307", "GC501"], &[]);
+    expect(
+        expectations,
+        &api,
+        "shipping-stale-stage",
+        &["GC301", "GC307", "GC501"],
+        &[],
+    );
 
     // A per-method throttle names a method the API no longer has.
     let mut api = s.api("search-stale-throttle").await?;
     s.keyed(&mut api, "/search", "GET").await?;
     s.deploy_logged(&api, "prod").await?;
-    s.plan_with_throttle("search-plan", (&api, "prod"), "/lookup/GET", &[&enabled])
+    s.plan_with_throttle("search-plan", (&api, "prod"), "/lookup/GET", &[&keys.enabled])
         .await?;
-    expect(&api, "search-stale-throttle", &["GC308"], &[]);
+    expect(expectations, &api, "search-stale-throttle", &["GC308"], &[]);
 
     // The key requirement was dropped after the last deployment: the stage still asks for one.
     let mut api = s.api("profile-undeployed-change").await?;
     s.keyed(&mut api, "/me", "GET").await?;
     s.deploy_logged(&api, "prod").await?;
-    s.plan("profile-plan", &[(&api, "prod")], &[&enabled]).await?;
+    s.plan("profile-plan", &[(&api, "prod")], &[&keys.enabled]).await?;
     s.set_api_key_required(&mut api, "/me", "GET", false).await?;
-    expect(&api, "profile-undeployed-change", &["GC401"], &[]);
+    expect(expectations, &api, "profile-undeployed-change", &["GC401"], &[]);
 
+    Ok(())
+}
+
+/// Causes in endpoints, resource policies, WAF and logging, and a suppressed finding.
+async fn seed_reachability_and_waf_causes(
+    s: &Seeder,
+    keys: &DemoKeys,
+    expectations: &mut Vec<Expectation>,
+) -> Result<()> {
     // The execute-api endpoint is off and no custom domain maps the API.
     let mut api = s
         .api_full("legacy-endpoint-disabled", EndpointType::Regional, None, true)
         .await?;
     s.keyed(&mut api, "/legacy", "GET").await?;
     s.deploy_logged(&api, "prod").await?;
-    s.plan("legacy-endpoint-plan", &[(&api, "prod")], &[&enabled]).await?;
-    expect(&api, "legacy-endpoint-disabled", &["GC101"], &[]);
+    s.plan("legacy-endpoint-plan", &[(&api, "prod")], &[&keys.enabled])
+        .await?;
+    expect(expectations, &api, "legacy-endpoint-disabled", &["GC101"], &[]);
 
     // A private API with no resource policy refuses everything.
     let mut api = s
@@ -599,8 +852,8 @@ pub async fn seed_demo_account(s: &Seeder) -> Result<Vec<Expectation>> {
         .await?;
     s.keyed(&mut api, "/jobs", "GET").await?;
     s.deploy_logged(&api, "prod").await?;
-    s.plan("internal-plan", &[(&api, "prod")], &[&enabled]).await?;
-    expect(&api, "internal-private-no-policy", &["GC102"], &[]);
+    s.plan("internal-plan", &[(&api, "prod")], &[&keys.enabled]).await?;
+    expect(expectations, &api, "internal-private-no-policy", &["GC102"], &[]);
 
     // Only one office's addresses may call: worth knowing when a partner gets 403.
     let mut api = s
@@ -613,15 +866,15 @@ pub async fn seed_demo_account(s: &Seeder) -> Result<Vec<Expectation>> {
         .await?;
     s.keyed(&mut api, "/partners", "GET").await?;
     s.deploy_logged(&api, "prod").await?;
-    s.plan("partners-plan", &[(&api, "prod")], &[&enabled]).await?;
-    expect(&api, "partners-ip-allowlist", &["GC103"], &[]);
+    s.plan("partners-plan", &[(&api, "prod")], &[&keys.enabled]).await?;
+    expect(expectations, &api, "partners-ip-allowlist", &["GC103"], &[]);
 
     // WAF blocks by default and lets only the office IP set through.
     let office = s.ip_set("demo-office", &["198.51.100.0/24", "203.0.113.10/32"]).await?;
     let mut api = s.api("admin-waf-default-block").await?;
     s.keyed(&mut api, "/admin", "GET").await?;
     s.deploy_logged(&api, "prod").await?;
-    s.plan("admin-plan", &[(&api, "prod")], &[&enabled]).await?;
+    s.plan("admin-plan", &[(&api, "prod")], &[&keys.enabled]).await?;
     s.web_acl(
         "demo-admin-acl",
         true,
@@ -629,14 +882,14 @@ pub async fn seed_demo_account(s: &Seeder) -> Result<Vec<Expectation>> {
         (&api, "prod"),
     )
     .await?;
-    expect(&api, "admin-waf-default-block", &["GC201"], &[]);
+    expect(expectations, &api, "admin-waf-default-block", &["GC201"], &[]);
 
     // WAF allows by default but blocks a list of addresses.
     let blocklist = s.ip_set("demo-blocklist", &["192.0.2.0/24"]).await?;
     let mut api = s.api("storefront-waf-blocklist").await?;
     s.keyed(&mut api, "/cart", "GET").await?;
     s.deploy_logged(&api, "prod").await?;
-    s.plan("storefront-plan", &[(&api, "prod")], &[&enabled]).await?;
+    s.plan("storefront-plan", &[(&api, "prod")], &[&keys.enabled]).await?;
     s.web_acl(
         "demo-storefront-acl",
         false,
@@ -644,14 +897,14 @@ pub async fn seed_demo_account(s: &Seeder) -> Result<Vec<Expectation>> {
         (&api, "prod"),
     )
     .await?;
-    expect(&api, "storefront-waf-blocklist", &["GC202"], &[]);
+    expect(expectations, &api, "storefront-waf-blocklist", &["GC202"], &[]);
 
     // Execution logging is off: the next 403's reason will not be written anywhere.
     let mut api = s.api("audit-logging-off").await?;
     s.keyed(&mut api, "/events", "GET").await?;
     s.deploy(&api, "prod").await?;
-    s.plan("audit-plan", &[(&api, "prod")], &[&enabled]).await?;
-    expect(&api, "audit-logging-off", &["GC601"], &[]);
+    s.plan("audit-plan", &[(&api, "prod")], &[&keys.enabled]).await?;
+    expect(expectations, &api, "audit-logging-off", &["GC601"], &[]);
 
     // A known gap, silenced with a tag: counted as suppressed, not reported.
     let mut api = s
@@ -663,14 +916,82 @@ pub async fn seed_demo_account(s: &Seeder) -> Result<Vec<Expectation>> {
         .await?;
     s.keyed(&mut api, "/legacy", "GET").await?;
     s.deploy_logged(&api, "prod").await?;
-    expect(&api, "legacy-suppressed", &[], &["GC301"]);
+    expect(expectations, &api, "legacy-suppressed", &[], &["GC301"]);
 
-    // Healthy controls.
+    Ok(())
+}
+
+/// APIs built as the console, CloudFormation and an OpenAPI import build them, broken and healthy.
+async fn seed_console_shapes(s: &Seeder, keys: &DemoKeys, expectations: &mut Vec<Expectation>) -> Result<()> {
+    // APIs as the console, CloudFormation and an OpenAPI import build them: empty mapping
+    // templates that API Gateway returns as null, CORS preflights, Lambda proxies.
+    let mut api = s.api("console-cors-no-usage-plan").await?;
+    s.console_keyed(&mut api, "/orders", "GET").await?;
+    s.enable_cors(&mut api, "/orders", "GET").await?;
+    s.deploy_logged(&api, "prod").await?;
+    expect(expectations, &api, "console-cors-no-usage-plan", &["GC301"], &[]);
+
+    let mut api = s.api("console-lambda-proxy-disabled-key").await?;
+    s.lambda_proxy(&mut api, "/orders", "POST", true).await?;
+    s.enable_cors(&mut api, "/orders", "POST").await?;
+    s.deploy_logged(&api, "prod").await?;
+    s.plan("lambda-proxy-plan", &[(&api, "prod")], &[&keys.disabled])
+        .await?;
+    expect(expectations, &api, "console-lambda-proxy-disabled-key", &["GC303"], &[]);
+
+    let api = s
+        .import_openapi(
+            "imported-openapi-plan-without-keys",
+            &openapi_definition("imported-openapi-plan-without-keys"),
+        )
+        .await?;
+    s.deploy_logged(&api, "prod").await?;
+    s.plan("imported-plan", &[(&api, "prod")], &[]).await?;
+    expect(
+        expectations,
+        &api,
+        "imported-openapi-plan-without-keys",
+        &["GC302"],
+        &[],
+    );
+
+    let mut api = s.api("healthy-console-cors").await?;
+    s.console_keyed(&mut api, "/orders", "GET").await?;
+    s.enable_cors(&mut api, "/orders", "GET").await?;
+    s.deploy_logged(&api, "prod").await?;
+    s.plan("healthy-console-plan", &[(&api, "prod")], &[&keys.enabled])
+        .await?;
+    expect(expectations, &api, "healthy-console-cors", &[], &[]);
+
+    let mut api = s.api("healthy-lambda-proxy").await?;
+    s.lambda_proxy(&mut api, "/orders", "POST", true).await?;
+    s.enable_cors(&mut api, "/orders", "POST").await?;
+    s.deploy_logged(&api, "prod").await?;
+    s.plan("healthy-lambda-proxy-plan", &[(&api, "prod")], &[&keys.enabled])
+        .await?;
+    expect(expectations, &api, "healthy-lambda-proxy", &[], &[]);
+
+    let api = s
+        .import_openapi(
+            "healthy-imported-openapi",
+            &openapi_definition("healthy-imported-openapi"),
+        )
+        .await?;
+    s.deploy_logged(&api, "prod").await?;
+    s.plan("healthy-imported-plan", &[(&api, "prod")], &[&keys.enabled])
+        .await?;
+    expect(expectations, &api, "healthy-imported-openapi", &[], &[]);
+
+    Ok(())
+}
+
+/// Healthy controls.
+async fn seed_healthy_controls(s: &Seeder, keys: &DemoKeys, expectations: &mut Vec<Expectation>) -> Result<()> {
     let mut api = s.api("healthy-keyed").await?;
     s.keyed(&mut api, "/items", "GET").await?;
     s.method(&mut api, "/items", "OPTIONS", false, "NONE", None).await?;
     s.deploy_logged(&api, "prod").await?;
-    s.plan("healthy-plan", &[(&api, "prod")], &[&enabled]).await?;
+    s.plan("healthy-plan", &[(&api, "prod")], &[&keys.enabled]).await?;
     s.domain("items.example.com", &[("items", &api.id, Some("prod"))])
         .await?;
     let counted = s.ip_set("demo-watchlist", &["198.18.0.0/15"]).await?;
@@ -681,7 +1002,7 @@ pub async fn seed_demo_account(s: &Seeder) -> Result<Vec<Expectation>> {
         (&api, "prod"),
     )
     .await?;
-    expect(&api, "healthy-keyed", &[], &[]);
+    expect(expectations, &api, "healthy-keyed", &[], &[]);
 
     let mut api = s
         .api_with("healthy-authorizer-source", ApiKeySourceType::Authorizer, &[])
@@ -690,21 +1011,22 @@ pub async fn seed_demo_account(s: &Seeder) -> Result<Vec<Expectation>> {
     s.method(&mut api, "/accounts", "GET", true, "CUSTOM", Some(&authorizer))
         .await?;
     s.deploy_logged(&api, "prod").await?;
-    s.plan("healthy-authorizer-plan", &[(&api, "prod")], &[&authorizer_key])
+    s.plan("healthy-authorizer-plan", &[(&api, "prod")], &[&keys.authorizer])
         .await?;
-    expect(&api, "healthy-authorizer-source", &[], &[]);
+    expect(expectations, &api, "healthy-authorizer-source", &[], &[]);
 
     let mut api = s.api("healthy-iam-no-keys").await?;
     s.method(&mut api, "/status", "GET", false, "AWS_IAM", None).await?;
     s.deploy_logged(&api, "prod").await?;
-    expect(&api, "healthy-iam-no-keys", &[], &[]);
+    expect(expectations, &api, "healthy-iam-no-keys", &[], &[]);
 
     let mut api = s.api("healthy-two-plans").await?;
     s.keyed(&mut api, "/quotes", "GET").await?;
     s.deploy_logged(&api, "prod").await?;
-    s.plan("two-plans-disabled", &[(&api, "prod")], &[&disabled]).await?;
-    s.plan("two-plans-enabled", &[(&api, "prod")], &[&enabled]).await?;
-    expect(&api, "healthy-two-plans", &[], &[]);
+    s.plan("two-plans-disabled", &[(&api, "prod")], &[&keys.disabled])
+        .await?;
+    s.plan("two-plans-enabled", &[(&api, "prod")], &[&keys.enabled]).await?;
+    expect(expectations, &api, "healthy-two-plans", &[], &[]);
 
     // A private API whose policy admits one VPC endpoint: reachable, so no GC102; GC103
     // (info) says who is let in.
@@ -713,10 +1035,58 @@ pub async fn seed_demo_account(s: &Seeder) -> Result<Vec<Expectation>> {
         .await?;
     s.keyed(&mut api, "/internal", "GET").await?;
     s.deploy_logged(&api, "prod").await?;
-    s.plan("private-plan", &[(&api, "prod")], &[&enabled]).await?;
-    expect(&api, "healthy-private-vpce", &["GC103"], &[]);
+    s.plan("private-plan", &[(&api, "prod")], &[&keys.enabled]).await?;
+    // Reached from the VPC through a private custom domain name, read by its domainNameId.
+    s.private_domain("internal.example.com", &[("(none)", &api.id, Some("prod"))])
+        .await?;
+    expect(expectations, &api, "healthy-private-vpce", &["GC103"], &[]);
 
-    Ok(expectations)
+    Ok(())
+}
+
+/// An OpenAPI 3 definition as API Gateway exports it and teams import it: a key-required GET
+/// with a MOCK integration whose response template is empty, and the CORS preflight.
+pub fn openapi_definition(title: &str) -> String {
+    serde_json::json!({
+        "openapi": "3.0.1",
+        "info": {"title": title, "version": "2024-05-01"},
+        "x-amazon-apigateway-api-key-source": "HEADER",
+        "paths": {"/pets": {
+            "get": {
+                "security": [{"api_key": []}],
+                "responses": {"200": {"description": "200 response",
+                    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Empty"}}}}},
+                "x-amazon-apigateway-integration": {
+                    "type": "mock",
+                    "requestTemplates": {"application/json": MOCK_REQUEST_TEMPLATE},
+                    "responses": {"default": {"statusCode": "200", "responseTemplates": {"application/json": ""}}},
+                    "passthroughBehavior": "when_no_match"
+                }
+            },
+            "options": {
+                "responses": {"200": {"description": "200 response", "headers": {
+                    "Access-Control-Allow-Origin": {"schema": {"type": "string"}},
+                    "Access-Control-Allow-Methods": {"schema": {"type": "string"}},
+                    "Access-Control-Allow-Headers": {"schema": {"type": "string"}}}}},
+                "x-amazon-apigateway-integration": {
+                    "type": "mock",
+                    "requestTemplates": {"application/json": MOCK_REQUEST_TEMPLATE},
+                    "responses": {"default": {"statusCode": "200",
+                        "responseParameters": {
+                            "method.response.header.Access-Control-Allow-Methods": "'GET,OPTIONS'",
+                            "method.response.header.Access-Control-Allow-Headers": "'Content-Type,X-Api-Key'",
+                            "method.response.header.Access-Control-Allow-Origin": "'*'"},
+                        "responseTemplates": {"application/json": ""}}},
+                    "passthroughBehavior": "when_no_match"
+                }
+            }
+        }},
+        "components": {
+            "securitySchemes": {"api_key": {"type": "apiKey", "name": "x-api-key", "in": "header"}},
+            "schemas": {"Empty": {"type": "object", "title": "Empty Schema"}}
+        }
+    })
+    .to_string()
 }
 
 pub const IP_ALLOWLIST_POLICY: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":"execute-api:Invoke","Resource":"execute-api:/*","Condition":{"IpAddress":{"aws:SourceIp":["203.0.113.0/24"]}}}]}"#;
