@@ -7,11 +7,12 @@
 use governor::clock::DefaultClock;
 use governor::state::{InMemoryState, NotKeyed};
 use governor::{Quota, RateLimiter};
+use std::collections::VecDeque;
 use std::fmt;
 use std::num::NonZeroU32;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Arc;
-use std::time::Duration;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 /// Requests per second and burst for one account and region.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -29,14 +30,47 @@ pub const API_GATEWAY_QUOTA: RateLimits = RateLimits {
 /// GetResources has its own quota, "5 requests every 2 seconds". AWS does not say whether
 /// that is a bucket of 5 refilled at 2.5 per second (which lets 9 through in the first two
 /// seconds: 5 at once, then one every 400 ms) or a window that never holds more than 5. Only
-/// the second reading is safe under both, so GetResources are spaced evenly with no burst:
-/// one every 410 ms keeps any 2 s window at 5 even when jitter brings two of them up to 50 ms
-/// closer on arrival. Steady throughput stays at about 2.5 per second; what is given up is
-/// the opening burst, about 1.6 s once per audit.
-pub const GET_RESOURCES_PERIOD: Duration = Duration::from_millis(410);
-pub const GET_RESOURCES_BURST: u32 = 1;
-/// The documented GetResources quota: at most this many in any window of this length.
-pub const GET_RESOURCES_QUOTA: (u64, Duration) = (5, Duration::from_secs(2));
+/// the second reading is safe under both, so GetResources go through a sliding window: at
+/// most 5 in any 2.05 s, the extra 50 ms absorbing jitter between sending and arrival. That
+/// costs nothing against the strict floor for a small account and 2.5% for a large one.
+pub const GET_RESOURCES_QUOTA: (usize, Duration) = (5, Duration::from_secs(2));
+/// The window the limiter keeps: the quota's, with a margin.
+pub const GET_RESOURCES_WINDOW: Duration = Duration::from_millis(2050);
+
+/// At most `max` admissions in any `span`: the admission times of the last `max`.
+#[derive(Debug)]
+pub struct SlidingWindow {
+    max: usize,
+    span: Duration,
+    admitted: VecDeque<Duration>,
+}
+
+impl SlidingWindow {
+    pub fn get_resources() -> Self {
+        SlidingWindow {
+            max: GET_RESOURCES_QUOTA.0,
+            span: GET_RESOURCES_WINDOW,
+            admitted: VecDeque::new(),
+        }
+    }
+
+    /// Admits at `now` (time since any fixed start), or says how long to wait.
+    pub fn admit(&mut self, now: Duration) -> Result<(), Duration> {
+        while self
+            .admitted
+            .front()
+            .is_some_and(|t| now.saturating_sub(*t) >= self.span)
+        {
+            self.admitted.pop_front();
+        }
+        if self.admitted.len() < self.max {
+            self.admitted.push_back(now);
+            return Ok(());
+        }
+        let oldest = self.admitted.front().copied().unwrap_or(now);
+        Err((oldest + self.span).saturating_sub(now).max(Duration::from_millis(1)))
+    }
+}
 
 impl Default for RateLimits {
     fn default() -> Self {
@@ -58,13 +92,6 @@ impl RateLimits {
         let burst = NonZeroU32::new(self.burst.max(1)).unwrap_or(NonZeroU32::MIN);
         Quota::per_second(rate).allow_burst(burst)
     }
-
-    pub fn get_resources_quota() -> Quota {
-        let burst = NonZeroU32::new(GET_RESOURCES_BURST).unwrap_or(NonZeroU32::MIN);
-        Quota::with_period(GET_RESOURCES_PERIOD)
-            .unwrap_or_else(|| Quota::per_second(NonZeroU32::MIN))
-            .allow_burst(burst)
-    }
 }
 
 type GovernorLimiter = RateLimiter<NotKeyed, InMemoryState, DefaultClock>;
@@ -76,7 +103,9 @@ pub struct Limiter(Arc<Limiters>);
 
 struct Limiters {
     all: GovernorLimiter,
-    get_resources: GovernorLimiter,
+    get_resources: Mutex<SlidingWindow>,
+    /// The start of `get_resources`' clock.
+    started: Instant,
     /// Requests let through, for the tests and the bench to compare with what was sent.
     admitted: AtomicU64,
 }
@@ -93,7 +122,8 @@ impl Limiter {
     pub fn new(limits: RateLimits) -> Self {
         Limiter(Arc::new(Limiters {
             all: RateLimiter::direct(limits.quota()),
-            get_resources: RateLimiter::direct(RateLimits::get_resources_quota()),
+            get_resources: Mutex::new(SlidingWindow::get_resources()),
+            started: Instant::now(),
             admitted: AtomicU64::new(0),
         }))
     }
@@ -101,7 +131,19 @@ impl Limiter {
     /// Waits until the quota lets this request go.
     pub async fn until_ready(&self, method: &str, uri: &str) {
         if is_get_resources(method, uri) {
-            self.0.get_resources.until_ready().await;
+            loop {
+                let now = self.0.started.elapsed();
+                let admitted = self
+                    .0
+                    .get_resources
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .admit(now);
+                match admitted {
+                    Ok(()) => break,
+                    Err(wait) => tokio::time::sleep(wait).await,
+                }
+            }
         }
         self.0.all.until_ready().await;
         self.0.admitted.fetch_add(1, Ordering::Relaxed);
@@ -131,7 +173,7 @@ pub fn simulate(limits: RateLimits, total: u64, get_resources: u64) -> Duration 
     use governor::clock::{Clock, FakeRelativeClock, Reference};
     let clock = FakeRelativeClock::default();
     let all = RateLimiter::direct_with_clock(limits.quota(), clock.clone());
-    let resources = RateLimiter::direct_with_clock(RateLimits::get_resources_quota(), clock.clone());
+    let mut resources = SlidingWindow::get_resources();
     let start = clock.now();
     let (mut others, mut pending_resources) = (total.saturating_sub(get_resources), get_resources);
     // A GetResources that has its own quota's token and waits for the overall one, as in
@@ -141,9 +183,9 @@ pub fn simulate(limits: RateLimits, total: u64, get_resources: u64) -> Duration 
         let mut waits = Vec::new();
         if pending_resources > 0 {
             if !holding {
-                match resources.check() {
+                match resources.admit(clock.now().duration_since(start).into()) {
                     Ok(()) => holding = true,
-                    Err(not_until) => waits.push(not_until.wait_time_from(clock.now())),
+                    Err(wait) => waits.push(wait),
                 }
             }
             if holding {
@@ -176,7 +218,7 @@ pub fn simulate(limits: RateLimits, total: u64, get_resources: u64) -> Duration 
 pub fn floor(limits: RateLimits, total: u64, get_resources: u64) -> Duration {
     let overall = total.saturating_sub(u64::from(limits.burst)) as f64 / f64::from(limits.per_second.max(1));
     let (per_window, window) = GET_RESOURCES_QUOTA;
-    let resources = get_resources.saturating_sub(1) / per_window * window.as_secs();
+    let resources = get_resources.saturating_sub(1) / per_window as u64 * window.as_secs();
     Duration::from_secs_f64(overall.max(resources as f64))
 }
 
@@ -230,15 +272,25 @@ mod tests {
 
     #[test]
     fn get_resources_never_exceed_5_in_any_2_seconds() {
-        let times = admissions(RateLimits::get_resources_quota(), 40);
-        let (per_window, window) = GET_RESOURCES_QUOTA;
+        let mut window = SlidingWindow::get_resources();
+        let mut now = Duration::ZERO;
+        let times: Vec<Duration> = (0..40)
+            .map(|_| {
+                while let Err(wait) = window.admit(now) {
+                    now += wait;
+                }
+                now
+            })
+            .collect();
+        let (per_window, span) = GET_RESOURCES_QUOTA;
         for (i, t) in times.iter().enumerate() {
-            let in_window = times[i..].iter().take_while(|u| **u < *t + window).count() as u64;
+            let in_window = times[i..].iter().take_while(|u| **u < *t + span).count();
             assert!(in_window <= per_window, "{in_window} GetResources within 2 s of {t:?}");
         }
-        // ...with room for 50 ms of jitter on arrival, and no slower than needed.
-        assert_eq!(times[5] - times[0], Duration::from_millis(2050));
-        assert_eq!(times[39], Duration::from_millis(39 * 410));
+        // Five at once, then the next five 2.05 s later: the floor, with 50 ms to spare.
+        assert!(times[..5].iter().all(|t| t.is_zero()));
+        assert_eq!(times[5], Duration::from_millis(2050));
+        assert_eq!(times[39], Duration::from_millis(7 * 2050));
     }
 
     #[test]
@@ -257,10 +309,11 @@ mod tests {
             sim >= least && sim.as_secs_f64() <= least.as_secs_f64() * 1.03,
             "{sim:?} vs {least:?}"
         );
-        // Few requests: the burst takes them at once, but GetResources are spaced.
-        assert_eq!(simulate(API_GATEWAY_QUOTA, 30, 1), Duration::ZERO);
-        assert_eq!(simulate(API_GATEWAY_QUOTA, 30, 5), Duration::from_millis(4 * 410));
+        // Few requests: the burst and the first window take them at once.
+        assert_eq!(simulate(API_GATEWAY_QUOTA, 30, 5), Duration::ZERO);
         assert_eq!(floor(API_GATEWAY_QUOTA, 30, 5), Duration::ZERO);
+        assert_eq!(simulate(API_GATEWAY_QUOTA, 47, 10), Duration::from_millis(2050));
+        assert_eq!(floor(API_GATEWAY_QUOTA, 47, 10), Duration::from_secs(2));
     }
 
     #[test]
