@@ -2,8 +2,8 @@
 //! snapshot files for offline audits.
 
 use crate::checks::evaluate;
-use crate::finding::{sort_findings, Report, Severity, Summary};
 use crate::model::{Snapshot, SNAPSHOT_SCHEMA_VERSION};
+use crate::report::{sort_findings, Report, Severity, Summary};
 use serde::Deserialize;
 use std::path::Path;
 use std::time::Duration;

@@ -4,8 +4,8 @@ use crate::audit::{self, load_snapshot, snapshot_json};
 use crate::checks::docs;
 use crate::collect::{self, CollectOptions, Progress, ServiceConfigs, DEFAULT_CONCURRENCY};
 use crate::explain::{self, KeyIdentity, Request, Verdict};
-use crate::finding::{Report, Severity};
 use crate::model::{is_region_name, Scope, Snapshot};
+use crate::report::{Report, Severity};
 use crate::sinks;
 use anyhow::{bail, Context};
 use aws_config::{BehaviorVersion, Region};
@@ -249,9 +249,7 @@ fn parse_concurrency(value: &str) -> Result<usize, String> {
 }
 
 fn parse_severity(value: &str) -> Result<Severity, String> {
-    value
-        .parse()
-        .map_err(|e: crate::finding::UnknownSeverity| e.to_string())
+    value.parse().map_err(|e: crate::report::UnknownSeverity| e.to_string())
 }
 
 /// Runs the CLI and maps every outcome to the documented exit codes.

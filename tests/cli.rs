@@ -80,11 +80,9 @@ fn checks_lists_the_catalogue() {
     assert_eq!(run.code, 0);
     let checks: Vec<Value> = serde_json::from_str(&run.stdout).unwrap();
     let ids: Vec<&str> = checks.iter().map(|c| c["id"].as_str().unwrap()).collect();
-    let catalogue = [
-        "GC101", "GC102", "GC103", "GC201", "GC202", "GC301", "GC302", "GC303", "GC304", "GC305", "GC306", "GC307",
-        "GC308", "GC401", "GC501", "GC601", "GC602", "GC900",
-    ];
-    assert_eq!(ids, catalogue);
+    let registry: Vec<&str> = gatecheck::checks::REGISTRY.iter().map(|c| c.meta.id).collect();
+    assert_eq!(ids, registry);
+    assert!(ids.contains(&"GC301") && ids.contains(&"GC900"));
 }
 
 fn keys(value: &Value) -> BTreeSet<&str> {

@@ -8,8 +8,8 @@ use support::fault_proxy::{Fault, Rule};
 use aws_sdk_apigateway::types::EndpointType;
 use gatecheck::audit::{parse_snapshot, report, snapshot_json};
 use gatecheck::collect::{collect, CollectError, CollectOptions};
-use gatecheck::finding::{Finding, Report};
 use gatecheck::model::{GapReason, Part, Scope, Snapshot};
+use gatecheck::report::{Finding, Report};
 use std::collections::BTreeSet;
 use std::time::Duration;
 use support::seed::{self as seed, seed_demo_account, WafRuleAction, DEMO_KEY_VALUES};
@@ -237,7 +237,7 @@ async fn demo_account_reports_every_cause_and_no_key_value() {
     // No output path may carry a key value.
     let outputs = [
         gatecheck::sinks::json(&report),
-        gatecheck::sinks::text::render(&report, gatecheck::finding::Severity::Critical),
+        gatecheck::sinks::text::render(&report, gatecheck::report::Severity::Critical),
         snapshot_json(&snapshot),
     ];
     for output in &outputs {
@@ -469,7 +469,7 @@ async fn gc101_gc102_gc103_reachability() {
         .unwrap();
 
     let report = audit(&account).await;
-    let on = |id: &str| -> Vec<(String, gatecheck::finding::Severity)> {
+    let on = |id: &str| -> Vec<(String, gatecheck::report::Severity)> {
         report
             .findings
             .iter()
@@ -477,7 +477,7 @@ async fn gc101_gc102_gc103_reachability() {
             .map(|f| (f.check.to_string(), f.severity))
             .collect()
     };
-    use gatecheck::finding::Severity::*;
+    use gatecheck::report::Severity::*;
     let gc301 = ("GC301".to_string(), Critical);
     assert_eq!(on(&hidden.id), [("GC101".to_string(), Critical), gc301.clone()]);
     assert_eq!(on(&domain_only.id), [gc301, ("GC101".to_string(), High)]);
@@ -547,7 +547,7 @@ async fn gc201_gc202_waf_and_count_only_control() {
     .unwrap();
 
     let report = audit(&account).await;
-    let on = |api: &seed::Api| -> Vec<(String, gatecheck::finding::Severity)> {
+    let on = |api: &seed::Api| -> Vec<(String, gatecheck::report::Severity)> {
         report
             .findings
             .iter()
@@ -556,7 +556,7 @@ async fn gc201_gc202_waf_and_count_only_control() {
             .map(|f| (f.check.to_string(), f.severity))
             .collect()
     };
-    use gatecheck::finding::Severity::*;
+    use gatecheck::report::Severity::*;
     assert_eq!(on(&apis[0]), [("GC201".to_string(), High)]);
     assert_eq!(on(&apis[1]), [("GC201".to_string(), Critical)]);
     assert_eq!(on(&apis[2]), [("GC202".to_string(), Info)]);
@@ -602,7 +602,7 @@ async fn unreadable_web_acl_is_gc900_for_its_stages_only() {
         .await
         .findings
         .iter()
-        .any(|f| f.check == "GC201" && f.severity == gatecheck::finding::Severity::Critical));
+        .any(|f| f.check == "GC201" && f.severity == gatecheck::report::Severity::Critical));
 }
 
 #[tokio::test]

@@ -9,8 +9,8 @@ mod support;
 use gatecheck::audit::{report, snapshot_json};
 use gatecheck::checks::find_check;
 use gatecheck::collect::{collect, CollectOptions, RateLimits};
-use gatecheck::finding::{Finding, Report};
 use gatecheck::model::{CoverageGap, Part, Snapshot};
+use gatecheck::report::{Finding, Report};
 use std::collections::BTreeSet;
 use std::time::{Duration, Instant};
 use support::fault_proxy::{self, Fault, FaultProxy, Rule};
@@ -81,7 +81,7 @@ fn leaks(snapshot: &Snapshot, report: &Report) -> usize {
     let outputs = [
         snapshot_json(snapshot),
         gatecheck::sinks::json(report),
-        gatecheck::sinks::text::render(report, gatecheck::finding::Severity::Critical),
+        gatecheck::sinks::text::render(report, gatecheck::report::Severity::Critical),
         gatecheck::sinks::sarif::render(report),
     ];
     outputs

@@ -155,7 +155,7 @@ async fn no_key_value_on_any_output() {
         &emf::report_lines(&report, "Gatecheck", 0).join("\n"),
     );
     check("finding log lines", &emf::finding_log_lines(&report).join("\n"));
-    let message = sns::build_message(&report, gatecheck::finding::Severity::Info).expect("a message");
+    let message = sns::build_message(&report, gatecheck::report::Severity::Info).expect("a message");
     check(
         "the SNS message as built",
         &format!("{}{}{:?}", message.subject, message.body, message.attributes),

@@ -50,6 +50,25 @@ pub fn text() -> String {
     out
 }
 
+/// The severity as the docs show it: the default, and when it differs.
+fn severity_shown(m: &CheckMeta) -> String {
+    if m.severity_note.is_empty() {
+        m.severity.to_string()
+    } else {
+        format!("{} ({})", m.severity, m.severity_note)
+    }
+}
+
+/// The check table of README.md: id, name and severity of every registered check.
+pub fn readme_table() -> String {
+    let mut out = String::from("| id | name | severity |\n|---|---|---|\n");
+    for check in REGISTRY {
+        let m = check.meta;
+        let _ = writeln!(out, "| {} | {} | {} |", m.id, m.name, severity_shown(m));
+    }
+    out
+}
+
 pub fn markdown() -> String {
     let mut out = String::from(
         "# gatecheck checks\n\n\
@@ -69,7 +88,7 @@ pub fn markdown() -> String {
             m.id,
             m.id.to_lowercase(),
             m.name,
-            m.severity,
+            severity_shown(m),
             m.title
         );
     }

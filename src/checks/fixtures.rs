@@ -123,6 +123,82 @@ pub fn with_acl(mut s: Snapshot, default_action: WafAction, rules: Vec<WafRule>)
     s
 }
 
-pub fn ids(findings: &[crate::finding::Finding]) -> Vec<&str> {
+pub fn ids(findings: &[crate::report::Finding]) -> Vec<&str> {
     findings.iter().map(|f| f.check.as_str()).collect()
+}
+
+pub fn gap(part: Part, api_id: Option<&str>) -> CoverageGap {
+    CoverageGap {
+        part,
+        operation: "GetSomething".into(),
+        api_id: api_id.map(Into::into),
+        stage: None,
+        object_id: None,
+        reason: GapReason::AccessDenied,
+        message: "User is not authorized".into(),
+    }
+}
+
+/// Makes the prod stage serve a deployment whose only method is `GET /items`.
+pub fn deploy_get_items(s: &mut Snapshot, api_key_required: bool) {
+    let method = DeployedMethod {
+        api_key_required,
+        authorization_type: "NONE".into(),
+    };
+    let verbs = [("GET".into(), method)].into_iter().collect();
+    let summary = [("/items".into(), verbs)].into_iter().collect();
+    s.rest_apis[0].deployments.push(Deployment {
+        id: "d-prod".into(),
+        api_summary: Some(summary),
+    });
+}
+
+pub fn domain(name: &str, api_id: &str, stage: Option<&str>) -> DomainName {
+    DomainName {
+        name: name.into(),
+        domain_name_id: None,
+        endpoint_types: vec!["REGIONAL".into()],
+        mappings: vec![BasePathMapping {
+            base_path: "(none)".into(),
+            rest_api_id: api_id.into(),
+            stage: stage.map(Into::into),
+        }],
+    }
+}
+
+pub const VPCE_POLICY: &str = r#"{"Statement":[{"Effect":"Allow","Principal":"*","Action":"execute-api:Invoke","Resource":"execute-api:/*"},{"Effect":"Deny","Principal":"*","Action":"execute-api:Invoke","Resource":"execute-api:/*","Condition":{"StringNotEquals":{"aws:SourceVpce":"vpce-1"}}}]}"#;
+
+pub const IP_POLICY: &str = r#"{"Statement":[{"Effect":"Allow","Principal":"*","Action":"execute-api:Invoke","Resource":"execute-api:/*","Condition":{"IpAddress":{"aws:SourceIp":"203.0.113.0/24"}}}]}"#;
+
+pub fn office_rule(s: &mut Snapshot, action: WafAction, addresses: &[&str]) -> WafRule {
+    let set = ip_set("office", addresses);
+    let statement = WafStatement::IpSet { arn: set.arn.clone() };
+    s.ip_sets.push(set);
+    rule("office", action, statement)
+}
+
+/// What `check` finds in `snapshot`.
+pub fn run(check: &crate::checks::Check, snapshot: &Snapshot) -> Vec<crate::report::Finding> {
+    (check.run)(&crate::checks::Facts::new(snapshot))
+}
+
+/// The registered check with this id.
+pub fn check(id: &str) -> &'static crate::checks::Check {
+    crate::checks::find_check(id).expect("registered")
+}
+
+/// The healthy control for the WAF checks: default Allow, a Count rule on an IP set and a
+/// managed rule group overridden to Count. It blocks nobody.
+pub fn counting_acl() -> Snapshot {
+    let mut s = healthy();
+    let counting = office_rule(&mut s, WafAction::Count, &["10.0.0.0/8"]);
+    let overridden = rule(
+        "common",
+        WafAction::Count,
+        WafStatement::ManagedRuleGroup {
+            vendor: "AWS".into(),
+            name: "AWSManagedRulesCommonRuleSet".into(),
+        },
+    );
+    with_acl(s, WafAction::Allow, vec![counting, overridden])
 }

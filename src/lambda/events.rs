@@ -1,7 +1,7 @@
 //! What an invocation asks for: EventBridge schedules, CloudTrail change events from API
 //! Gateway and WAFv2, or a direct payload from a pipeline. Pure parsing, no I/O.
 
-use crate::finding::{AccountRegionCounts, Severity};
+use crate::report::{AccountRegionCounts, Severity};
 use aws_lambda_events::eventbridge::EventBridgeEvent;
 use serde::Deserialize;
 use serde_json::Value;
@@ -221,7 +221,7 @@ fn parse_direct(event: &Value) -> Result<Work, EventError> {
         None => Severity::Critical,
         Some(value) => value
             .parse()
-            .map_err(|e: crate::finding::UnknownSeverity| EventError::BadDirect(e.to_string()))?,
+            .map_err(|e: crate::report::UnknownSeverity| EventError::BadDirect(e.to_string()))?,
     };
     Ok(Work::Direct {
         region: payload.region,

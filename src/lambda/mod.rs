@@ -6,8 +6,8 @@ pub mod events;
 use crate::audit;
 use crate::collect::accounts::{self, AccountTarget, Regions};
 use crate::collect::{self, CollectOptions, RateLimits, ServiceConfigs, DEFAULT_CONCURRENCY};
-use crate::finding::{AccountRegionCounts, Report, Severity};
 use crate::model::{Scope, Snapshot};
+use crate::report::{AccountRegionCounts, Report, Severity};
 use crate::sinks::{emf, sns};
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 use events::{parse_event, Work};
@@ -78,7 +78,7 @@ impl Settings {
             None => None,
         };
         let publish_severity = match get("GATECHECK_PUBLISH_SEVERITY") {
-            Some(value) => value.parse().map_err(|e: crate::finding::UnknownSeverity| {
+            Some(value) => value.parse().map_err(|e: crate::report::UnknownSeverity| {
                 error("GATECHECK_PUBLISH_SEVERITY", &value, &e.to_string())
             })?,
             None => Severity::Medium,

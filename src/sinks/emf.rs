@@ -1,7 +1,7 @@
 //! CloudWatch Embedded Metric Format: metric lines on stdout that Lambda turns into metrics,
 //! and one JSON log line per finding. No CloudWatch API call is made.
 
-use crate::finding::{Report, Severity};
+use crate::report::{Report, Severity};
 use serde_json::{json, Map, Value};
 use std::collections::BTreeMap;
 

@@ -5,7 +5,7 @@ pub mod sarif;
 pub mod sns;
 pub mod text;
 
-use crate::finding::Report;
+use crate::report::Report;
 
 /// `gatecheck audit --format json`: exactly `{"findings": [...], "summary": {...}}`.
 pub fn json(report: &Report) -> String {

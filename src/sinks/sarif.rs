@@ -2,7 +2,7 @@
 //! finding located at the stage's (or API's) ARN.
 
 use crate::checks::REGISTRY;
-use crate::finding::{Finding, Report, Severity};
+use crate::report::{Finding, Report, Severity};
 use serde_json::{json, Value};
 
 pub const SARIF_VERSION: &str = "2.1.0";
@@ -136,7 +136,14 @@ mod tests {
         let sarif: Value = serde_json::from_str(&render(&report)).unwrap();
         assert_schema_required_fields(&sarif);
         let run = &sarif["runs"][0];
-        assert_eq!(run["tool"]["driver"]["rules"].as_array().unwrap().len(), REGISTRY.len());
+        let rule_ids: Vec<&str> = run["tool"]["driver"]["rules"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["id"].as_str().unwrap())
+            .collect();
+        let registry: Vec<&str> = REGISTRY.iter().map(|c| c.meta.id).collect();
+        assert_eq!(rule_ids, registry, "one rule per registered check, in order");
         let results = run["results"].as_array().unwrap();
         assert_eq!(results.len(), report.findings.len());
         assert_eq!(results[0]["ruleId"], "GC301");

@@ -1,7 +1,7 @@
 //! One SNS message per audit with the findings at or above the publish threshold: a readable
 //! subject and body, then the JSON, with message attributes for subscription filter policies.
 
-use crate::finding::{AccountRegionCounts, Finding, Report, Severity};
+use crate::report::{AccountRegionCounts, Finding, Report, Severity};
 use crate::sinks::text;
 use std::collections::BTreeSet;
 

@@ -2,7 +2,7 @@
 //! Styled with ANSI codes; `anstream` strips them when stdout is not a terminal or NO_COLOR
 //! is set.
 
-use crate::finding::{Finding, Report, Severity};
+use crate::report::{Finding, Report, Severity};
 use anstyle::{AnsiColor, Style};
 use std::fmt::Write;
 

@@ -1,4 +1,9 @@
-//! Findings, severities and the report an audit produces.
+//! Findings, severities and the report an audit produces, and how a check's finding is
+//! built from its metadata.
+
+mod builder;
+
+pub use builder::{fill_placeholders, CheckMeta, FindingBuilder};
 
 use compact_str::CompactString;
 use serde::{Deserialize, Serialize};
@@ -177,7 +182,7 @@ pub struct Summary {
     pub incomplete_scopes: usize,
     /// Checks that could not be evaluated somewhere for want of data the endpoint does not
     /// return, and why.
-    pub not_evaluated: Vec<crate::checks::NotEvaluated>,
+    pub not_evaluated: Vec<NotEvaluated>,
     pub duration_ms: u64,
 }
 
@@ -190,6 +195,15 @@ impl Report {
     pub fn fails(&self, threshold: Severity) -> bool {
         self.findings.iter().any(|f| f.severity >= threshold)
     }
+}
+
+/// A check that did not run on one stage or API, and why.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct NotEvaluated {
+    pub check: String,
+    pub api_id: Option<String>,
+    pub stage: Option<String>,
+    pub reason: String,
 }
 
 /// One account-region's outcome in a fan-out: counts only, small enough for a Step Functions

@@ -1,19 +1,20 @@
-//! What the audit could not see. GC900.
+//! GC900 audit-incomplete.
 
-use super::{always_evaluated, Check, CheckMeta, Facts, REGISTRY};
-use crate::finding::{Finding, Severity};
+use crate::checks::{always_evaluated, Check, CheckMeta, Facts, REGISTRY};
 use crate::model::{CoverageGap, GapReason};
+use crate::report::{Finding, Severity};
 
-pub static GC900: Check = Check {
-    meta: &GC900_META,
+pub static CHECK: Check = Check {
+    meta: &META,
     run: audit_incomplete,
     not_evaluated: always_evaluated,
 };
 
-static GC900_META: CheckMeta = CheckMeta {
+static META: CheckMeta = CheckMeta {
     id: "GC900",
     name: "audit-incomplete",
     severity: Severity::High,
+    severity_note: "",
     title: "Part of the configuration could not be read: the checks that need it were not run there",
     symptom: "A cause of 403 in the unread part would go unreported: the audit is blind there, not clean.",
     why: "The audit's role lacks a permission, the endpoint throttled past retries, or the call failed; gatecheck reports what it could not see instead of passing it silently.",
@@ -23,15 +24,6 @@ static GC900_META: CheckMeta = CheckMeta {
     reads: &[],
 };
 
-/// The ids of the checks that rely on what `gap` could not read.
-pub fn blinded_checks(gap: &CoverageGap) -> Vec<&'static str> {
-    REGISTRY
-        .iter()
-        .filter(|c| c.meta.reads.iter().any(|part| gap.part.includes(*part)))
-        .map(|c| c.meta.id)
-        .collect()
-}
-
 /// One finding per gap in [`Facts::gaps`]: what the collector could not read, and what it
 /// read but cannot understand (a resource policy that does not parse).
 fn audit_incomplete(facts: &Facts) -> Vec<Finding> {
@@ -40,7 +32,7 @@ fn audit_incomplete(facts: &Facts) -> Vec<Finding> {
         .gaps
         .iter()
         .map(|gap| {
-            let mut builder = GC900_META.finding(snapshot);
+            let mut builder = META.finding(snapshot);
             builder = match gap.api_id.as_deref() {
                 Some(id) => match facts.index.rest_api(id) {
                     Some(api) => builder.api(api),
@@ -81,4 +73,37 @@ fn audit_incomplete(facts: &Facts) -> Vec<Finding> {
                 .build()
         })
         .collect()
+}
+
+/// The ids of the checks that rely on what `gap` could not read.
+pub fn blinded_checks(gap: &CoverageGap) -> Vec<&'static str> {
+    REGISTRY
+        .iter()
+        .filter(|c| c.meta.reads.iter().any(|part| gap.part.includes(*part)))
+        .map(|c| c.meta.id)
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::checks::evaluate;
+    use crate::checks::fixtures::*;
+    use crate::model::*;
+
+    #[test]
+    fn gc900_names_scope_and_blinded_checks_and_blinds_them() {
+        let mut s = healthy();
+        s.usage_plans.clear(); // what a denied GetUsagePlans leaves behind
+        s.gaps.push(gap(Part::UsagePlans, None));
+        let evaluation = evaluate(&s);
+        insta::assert_json_snapshot!(evaluation.findings);
+        assert_eq!(ids(&evaluation.findings), ["GC900"], "GC301 must not guess");
+        let detail = &evaluation.findings[0].detail;
+        for id in ["GC301", "GC302", "GC303", "GC306", "GC307"] {
+            assert!(detail.contains(id), "{detail}");
+        }
+        assert!(detail.contains("the whole of eu-west-1"), "{detail}");
+        assert!(run(&CHECK, &healthy()).is_empty());
+    }
 }

@@ -1,19 +1,20 @@
-//! Custom domain names: base path mappings to APIs or stages that are gone. GC501.
+//! GC501 base-path-mapping-to-missing-stage.
 
-use super::{always_evaluated, Check, CheckMeta, Facts};
-use crate::finding::{Finding, Severity};
+use crate::checks::{always_evaluated, Check, CheckMeta, Facts};
 use crate::model::Part;
+use crate::report::{Finding, Severity};
 
-pub static GC501: Check = Check {
-    meta: &GC501_META,
+pub static CHECK: Check = Check {
+    meta: &META,
     run: base_path_mapping_to_missing_stage,
     not_evaluated: always_evaluated,
 };
 
-static GC501_META: CheckMeta = CheckMeta {
+static META: CheckMeta = CheckMeta {
     id: "GC501",
     name: "base-path-mapping-to-missing-stage",
     severity: Severity::High,
+    severity_note: "",
     title: "A custom domain's base path maps to an API or stage that does not exist",
     symptom: "Requests to https://{domain}/{base path}/... get 403 {\"message\":\"Forbidden\"}: the mapping leads nowhere.",
     why: "Deleting an API or stage leaves the custom domain's base path mapping in place, pointing at nothing.",
@@ -42,8 +43,8 @@ fn base_path_mapping_to_missing_stage(facts: &Facts) -> Vec<Finding> {
                 _ => continue,
             };
             let builder = match api {
-                Some(api) => GC501_META.finding(snapshot).api(api),
-                None => GC501_META.finding(snapshot).api_id(&mapping.rest_api_id),
+                Some(api) => META.finding(snapshot).api(api),
+                None => META.finding(snapshot).api_id(&mapping.rest_api_id),
             };
             let builder = match &mapping.stage {
                 Some(stage) => builder.stage(stage),
@@ -66,4 +67,26 @@ fn base_path_mapping_to_missing_stage(facts: &Facts) -> Vec<Finding> {
         }
     }
     findings
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::checks::fixtures::*;
+
+    #[test]
+    fn gc501_mapping_to_missing_api_or_stage() {
+        let mut s = healthy();
+        s.domain_names.push(domain("ok.example.com", "a1", Some("prod")));
+        assert!(run(&CHECK, &s).is_empty());
+        s.domain_names.push(domain("old.example.com", "a1", Some("v0")));
+        s.domain_names.push(domain("gone.example.com", "zzz", None));
+        let findings = run(&CHECK, &s);
+        insta::assert_json_snapshot!(findings);
+        assert_eq!(findings.len(), 2);
+        assert!(findings.iter().any(|f| f.stage.as_deref() == Some("v0")));
+        assert!(findings
+            .iter()
+            .any(|f| f.api_id.as_deref() == Some("zzz") && f.detail.contains("does not exist")));
+    }
 }

@@ -1,19 +1,20 @@
-//! Logging: without it a 403's reason is never written down. GC601, GC602.
+//! GC601 stage-without-execution-logging.
 
-use super::{always_evaluated, Check, CheckMeta, Facts};
-use crate::finding::{Finding, Severity};
+use crate::checks::{always_evaluated, Check, CheckMeta, Facts};
 use crate::model::Part;
+use crate::report::{Finding, Severity};
 
-pub static GC601: Check = Check {
-    meta: &GC601_META,
+pub static CHECK: Check = Check {
+    meta: &META,
     run: stage_without_execution_logging,
     not_evaluated: always_evaluated,
 };
 
-static GC601_META: CheckMeta = CheckMeta {
+static META: CheckMeta = CheckMeta {
     id: "GC601",
     name: "stage-without-execution-logging",
     severity: Severity::Low,
+    severity_note: "",
     title: "Execution logging is off on the stage: 403 reasons are invisible",
     symptom: "A caller gets 403 and nothing records why; with execution logs, API Gateway writes the reason (\"API Key ... not authorized because ... not associated with a Usage Plan\").",
     why: "API Gateway writes the reason for a refusal only to the stage's execution log, which is off by default.",
@@ -22,10 +23,6 @@ static GC601_META: CheckMeta = CheckMeta {
     docs_url: "https://docs.aws.amazon.com/apigateway/latest/developerguide/set-up-logging.html",
     reads: &[Part::Stages],
 };
-
-fn logging_on(level: Option<&str>) -> bool {
-    level.is_some_and(|l| !l.eq_ignore_ascii_case("OFF"))
-}
 
 fn stage_without_execution_logging(facts: &Facts) -> Vec<Finding> {
     let snapshot = facts.snapshot;
@@ -60,43 +57,46 @@ fn stage_without_execution_logging(facts: &Facts) -> Vec<Finding> {
             } else {
                 continue;
             };
-            findings.push(GC601_META.stage_finding(facts, api, &stage.name).detail(detail).build());
+            findings.push(
+                META.stage_finding(facts.snapshot, api, &stage.name)
+                    .detail(detail)
+                    .build(),
+            );
         }
     }
     findings
 }
 
-pub static GC602: Check = Check {
-    meta: &GC602_META,
-    run: account_without_cloudwatch_role,
-    not_evaluated: always_evaluated,
-};
+fn logging_on(level: Option<&str>) -> bool {
+    level.is_some_and(|l| !l.eq_ignore_ascii_case("OFF"))
+}
 
-static GC602_META: CheckMeta = CheckMeta {
-    id: "GC602",
-    name: "account-without-cloudwatch-role",
-    severity: Severity::Medium,
-    title: "The account has no CloudWatch role for API Gateway, so execution logs cannot be turned on",
-    symptom: "A 403's reason (such as \"API Key not authorized because ... not associated with a Usage Plan\") is never written anywhere you can read.",
-    why: "API Gateway writes execution logs only through the account-wide CloudWatch role; without it, enabling logging on a stage fails.",
-    fix: "Create a role trusted by apigateway.amazonaws.com with AmazonAPIGatewayPushToCloudWatchLogs and set it (API Gateway console > Settings > CloudWatch log role ARN). This comes before stage logging (GC601).",
-    cli: "aws apigateway update-account --region {region} --patch-operations op=replace,path=/cloudwatchRoleArn,value=arn:aws:iam::{account_id}:role/<role_name>",
-    docs_url: "https://docs.aws.amazon.com/apigateway/latest/developerguide/set-up-logging.html",
-    reads: &[Part::Account],
-};
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::checks::fixtures::*;
+    use crate::model::*;
 
-fn account_without_cloudwatch_role(facts: &Facts) -> Vec<Finding> {
-    let snapshot = facts.snapshot;
-    let role = snapshot.account.cloudwatch_role_arn.as_deref().unwrap_or("");
-    if !role.trim().is_empty() {
-        return Vec::new();
+    #[test]
+    fn gc601_logging_off_or_silenced_for_methods() {
+        let mut s = healthy();
+        s.rest_apis[0].stages[0].method_settings.clear();
+        let findings = run(&CHECK, &s);
+        insta::assert_json_snapshot!(findings);
+        assert_eq!(ids(&findings), ["GC601"]);
+        assert!(
+            findings[0].remediation.contains("GC602"),
+            "the fix says the account role comes first"
+        );
+        let mut s = healthy();
+        s.rest_apis[0].stages[0].method_settings.insert(
+            "items/GET".into(),
+            MethodSetting {
+                logging_level: Some("OFF".into()),
+                ..Default::default()
+            },
+        );
+        assert!(run(&CHECK, &s)[0].detail.contains("items/GET"));
+        assert!(run(&CHECK, &healthy()).is_empty());
     }
-    vec![GC602_META
-        .finding(snapshot)
-        .var("account_id", snapshot.account.id.as_deref().unwrap_or_default())
-        .detail(format!(
-            "API Gateway in {} has no CloudWatch log role ARN: no stage in this region can write execution logs.",
-            snapshot.region
-        ))
-        .build()]
 }

@@ -1,0 +1,20 @@
+//! What the API key checks (GC3xx) share.
+
+pub mod gc301;
+pub mod gc302;
+pub mod gc303;
+pub mod gc304;
+pub mod gc305;
+pub mod gc306;
+pub mod gc307;
+pub mod gc308;
+
+use crate::checks::{ServedMethod, StageFacts};
+
+pub(super) const USAGE_PLANS_DOC: &str =
+    "https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-api-usage-plans.html";
+
+/// The methods a stage serves that require an API key.
+pub(super) fn key_required<'f, 'a>(stage: &StageFacts<'f, 'a>) -> Vec<&'f ServedMethod<'a>> {
+    stage.served.iter().filter(|m| m.api_key_required).collect()
+}

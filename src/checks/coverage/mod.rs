@@ -1,0 +1,3 @@
+//! What the audit could not see (GC900).
+
+pub mod gc900;

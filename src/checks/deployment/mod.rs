@@ -1,0 +1,3 @@
+//! What a stage serves against what the API now says (GC4xx).
+
+pub mod gc401;

@@ -1,0 +1,3 @@
+//! Custom domain names and their mappings (GC5xx).
+
+pub mod gc501;

@@ -1,0 +1,4 @@
+//! Whether a refusal leaves a trace: execution logging and the account's CloudWatch role (GC6xx).
+
+pub mod gc601;
+pub mod gc602;

@@ -1,0 +1,5 @@
+//! Can a request reach the API at all: the execute-api endpoint, private endpoints and resource policies (GC1xx).
+
+pub mod gc101;
+pub mod gc102;
+pub mod gc103;
