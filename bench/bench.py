@@ -134,8 +134,9 @@ try:
         row("calls", f"{n} APIs: per API (GetResources+GetStages+GetAuthorizers)", f"{per_api:.2f}", "<= 3", check(per_api <= 3))
         row("calls", f"{n} APIs: GetDeployment per distinct deployment", f"{per_deployment:.2f}", "1, 0 per stage", check(per_deployment <= 1))
         row("rate floor", f"{n} APIs: {e['api_gateway_calls']} API Gateway calls, quota floor", f"{e['floor_s']:.1f} s")
-        # The limiter keeps 50 ms of margin on each 2 s GetResources window: 2.5% over the floor.
-        row("rate floor", f"{n} APIs: the limiter, on its own clock", f"{e['limiter_s']:.1f} s", "floor + 3%", check(e["limiter_s"] <= e["floor_s"] * 1.03 + 0.1))
+        # The limiter keeps 100 ms of margin on each 2 s GetResources window (5% over the
+        # floor at scale) and a tenth of the burst.
+        row("rate floor", f"{n} APIs: the limiter, on its own clock", f"{e['limiter_s']:.1f} s", "floor + 6%", check(e["limiter_s"] <= e["floor_s"] * 1.06 + 0.5))
         row("rate floor", f"{n} APIs: unlimited against the emulator (wall)", f"{e['emulator_wall_s']:.1f} s")
     if len(SIZES) >= 2:
         a, b = SIZES[-2], SIZES[-1]
@@ -223,6 +224,24 @@ try:
                 # The documented quotas: 10/s after a burst of 40; GetResources 5 in any 2 s.
                 return max((total - 40) / 10, (max(get_resources - 1, 0) // 5) * 2, 0)
 
+            def prowler_run(region, env):
+                """Wall, peak RSS, the process, and per REST API the set of (check, status)."""
+                out_dir = tempfile.mkdtemp(prefix="prowler-")
+                wall, mb, done = timed(
+                    [prowler, "aws", "--service", "apigateway", "-f", region, "--no-banner", "-o", out_dir, "--output-formats", "json-ocsf"],
+                    env,
+                )
+                results = {}
+                for path in os.listdir(out_dir):
+                    if path.endswith(".ocsf.json"):
+                        for finding in json.load(open(os.path.join(out_dir, path))):
+                            code = finding.get("metadata", {}).get("event_code", "")
+                            if code.startswith("apigateway_restapi_"):
+                                for resource in finding.get("resources", []):
+                                    results.setdefault(resource.get("name"), set()).add((code, finding.get("status_code")))
+                shutil.rmtree(out_dir, ignore_errors=True)
+                return wall, mb, done, results
+
             try:
                 for n in SIDE_BY_SIDE:
                     region = economy[n]["region"]
@@ -237,25 +256,13 @@ try:
                     except (ValueError, KeyError):
                         g_full = 0
                     read = quota_counts()
-                    out_dir = tempfile.mkdtemp(prefix="prowler-")
-                    p_wall, p_mb, p = timed(
-                        [prowler, "aws", "--service", "apigateway", "-f", region, "--no-banner", "-o", out_dir, "--output-formats", "json-ocsf"],
-                        env,
-                    )
+                    p_wall, p_mb, p, results = prowler_run(region, env)
                     p_calls, p_throttles, _, _ = tally(read())
                     p_ok = p.returncode in (0, 3)  # 3: Prowler found failing checks
-                    # An API is fully read when every REST API check Prowler ran has a result for it.
-                    results = {}
-                    for path in os.listdir(out_dir):
-                        if path.endswith(".ocsf.json"):
-                            for finding in json.load(open(os.path.join(out_dir, path))):
-                                code = finding.get("metadata", {}).get("event_code", "")
-                                if code.startswith("apigateway_restapi_"):
-                                    for resource in finding.get("resources", []):
-                                        results.setdefault(resource.get("name"), set()).add(code)
-                    ran = set().union(*results.values()) if results else set()
-                    p_full = sum(1 for codes in results.values() if codes == ran)
-                    shutil.rmtree(out_dir, ignore_errors=True)
+                    # An API is fully read when Prowler's results for it are those of a run
+                    # without the quota (through the plain counting proxy).
+                    _, _, _, reference = prowler_run(region, aws_env(proxy_url, region))
+                    p_full = sum(1 for api, found in reference.items() if results.get(api) == found)
                     row("prowler", f"{n} console-shaped APIs, quota enforced: gatecheck wall / calls / throttled / fully read", f"{g_wall:.1f} s / {g_calls} / {g_throttles} / {g_full}", "0 throttled", check(g_throttles == 0 and g_full == n))
                     floor = floor_s(g_gateway, g_resources)
                     row("prowler", f"{n} APIs: gatecheck wall vs the quota floor of its {g_gateway} API Gateway calls", f"{g_wall:.1f} s / {floor:.1f} s")
