@@ -1,32 +1,21 @@
 //! Account-level reads: who we are (STS) and API Gateway's account settings.
 
-use super::errors::classify;
-use super::Reader;
+use super::{Reader, Unread};
 use crate::model::{Account, Part};
 
 pub(crate) async fn read_account(reader: &Reader) -> Account {
-    let id = {
-        let _permit = reader.permit().await;
-        match reader.sts.get_caller_identity().send().await {
-            Ok(identity) => identity.account().map(str::to_string),
-            Err(err) => {
-                // No check depends on it, but findings lose their account and their
-                // fingerprints change: say so rather than let alerts churn silently.
-                reader.record_gap(classify(&err).into_gap(Part::CallerIdentity, "GetCallerIdentity", None, None));
-                None
-            }
-        }
-    };
-    let cloudwatch_role_arn = {
-        let _permit = reader.permit().await;
-        match reader.apigateway.get_account().send().await {
-            Ok(settings) => settings.cloudwatch_role_arn().map(str::to_string),
-            Err(err) => {
-                reader.record_gap(classify(&err).into_gap(Part::Account, "GetAccount", None, None));
-                None
-            }
-        }
-    };
+    // No check depends on the account id, but findings lose their account and their
+    // fingerprints change without it: a gap says so rather than let alerts churn silently.
+    let identity = reader.sts.get_caller_identity().send();
+    let id = reader
+        .read(Unread::region(Part::CallerIdentity, "GetCallerIdentity"), identity)
+        .await
+        .and_then(|identity| identity.account().map(str::to_string));
+    let settings = reader.apigateway.get_account().send();
+    let cloudwatch_role_arn = reader
+        .read(Unread::region(Part::Account, "GetAccount"), settings)
+        .await
+        .and_then(|settings| settings.cloudwatch_role_arn().map(str::to_string));
     Account {
         id,
         cloudwatch_role_arn,

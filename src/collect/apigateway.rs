@@ -1,8 +1,8 @@
 //! API Gateway reads: REST APIs with their resources, authorizers, stages and deployments;
 //! usage plans with their keys; API keys (never their values).
 
-use super::errors::{classify, CollectError};
-use super::{CollectOptions, Reader};
+use super::errors::CollectError;
+use super::{CollectOptions, Reader, Unread};
 use crate::model::{
     ApiKey, ApiKeySource, ApiSummary, Authorizer, BasePathMapping, DeployedMethod, Deployment, DomainName, Method,
     MethodSetting, Part, PlanApiStage, Resource, RestApi, Stage, ThrottleSetting, UsagePlan,
@@ -55,8 +55,10 @@ pub(crate) async fn read_rest_apis(reader: &Reader, options: &CollectOptions) ->
 }
 
 async fn read_one_rest_api(reader: &Reader, api_id: &str) -> Result<Vec<RestApi>, CollectError> {
-    let _permit = reader.permit().await;
-    match reader.apigateway.get_rest_api().rest_api_id(api_id).send().await {
+    match reader
+        .attempt(reader.apigateway.get_rest_api().rest_api_id(api_id).send())
+        .await
+    {
         Ok(out) => Ok(vec![rest_api_from_parts(
             out.id(),
             out.name(),
@@ -66,22 +68,20 @@ async fn read_one_rest_api(reader: &Reader, api_id: &str) -> Result<Vec<RestApi>
             out.disable_execute_api_endpoint(),
             out.tags(),
         )]),
-        Err(err) => {
-            let failure = classify(&err);
+        Err(failure) => {
             if failure.reason == crate::model::GapReason::NotFound {
                 return Err(CollectError::ApiNotFound {
                     api_id: api_id.to_string(),
                     region: reader.region.clone(),
                 });
             }
-            reader.fail_or_gap(failure, Part::RestApis, "GetRestApi", Some(api_id))?;
+            reader.fail_or_gap(failure, Unread::api(Part::RestApis, "GetRestApi", api_id))?;
             Ok(Vec::new())
         }
     }
 }
 
 async fn list_rest_apis(reader: &Reader) -> Result<Vec<RestApi>, CollectError> {
-    let _permit = reader.permit().await;
     let pages = reader
         .apigateway
         .get_rest_apis()
@@ -89,15 +89,11 @@ async fn list_rest_apis(reader: &Reader) -> Result<Vec<RestApi>, CollectError> {
         .into_paginator()
         .items()
         .send()
-        .try_collect()
-        .await;
-    match pages {
-        Ok(items) => Ok(items.iter().map(rest_api_from_sdk).collect()),
-        Err(err) => {
-            reader.fail_or_gap(classify(&err), Part::RestApis, "GetRestApis", None)?;
-            Ok(Vec::new())
-        }
-    }
+        .try_collect();
+    let items = reader
+        .read_or_stop(Unread::region(Part::RestApis, "GetRestApis"), pages)
+        .await?;
+    Ok(items.unwrap_or_default().iter().map(rest_api_from_sdk).collect())
 }
 
 fn rest_api_from_sdk(api: &sdk::RestApi) -> RestApi {
@@ -179,7 +175,6 @@ async fn read_api_details(reader: &Reader, mut api: RestApi) -> RestApi {
 }
 
 async fn read_resources(reader: &Reader, api_id: &str) -> Vec<Resource> {
-    let _permit = reader.permit().await;
     let pages = reader
         .apigateway
         .get_resources()
@@ -189,19 +184,13 @@ async fn read_resources(reader: &Reader, api_id: &str) -> Vec<Resource> {
         .into_paginator()
         .items()
         .send()
-        .try_collect()
+        .try_collect();
+    let items = reader
+        .read(Unread::api(Part::Resources, "GetResources", api_id), pages)
         .await;
-    match pages {
-        Ok(items) => {
-            let mut resources: Vec<Resource> = items.iter().map(resource_from_sdk).collect();
-            resources.sort_by(|a, b| a.path.cmp(&b.path));
-            resources
-        }
-        Err(err) => {
-            reader.record_gap(classify(&err).into_gap(Part::Resources, "GetResources", Some(api_id), None));
-            Vec::new()
-        }
-    }
+    let mut resources: Vec<Resource> = items.unwrap_or_default().iter().map(resource_from_sdk).collect();
+    resources.sort_by(|a, b| a.path.cmp(&b.path));
+    resources
 }
 
 fn resource_from_sdk(resource: &sdk::Resource) -> Resource {
@@ -228,52 +217,45 @@ fn resource_from_sdk(resource: &sdk::Resource) -> Resource {
 }
 
 async fn read_authorizers(reader: &Reader, api_id: &str) -> Vec<Authorizer> {
-    let mut authorizers = Vec::new();
-    let mut position: Option<String> = None;
-    loop {
-        let _permit = reader.permit().await;
-        let page = reader
-            .apigateway
-            .get_authorizers()
-            .rest_api_id(api_id)
-            .limit(PAGE_SIZE)
-            .set_position(position.take())
-            .send()
-            .await;
-        match page {
-            Ok(out) => {
-                authorizers.extend(out.items().iter().map(|a| Authorizer {
-                    id: a.id().unwrap_or_default().to_string(),
-                    name: a.name().unwrap_or_default().to_string(),
-                    authorizer_type: a.r#type().map(|t| t.as_str().to_string()).unwrap_or_default(),
-                }));
-                match out.position() {
-                    Some(next) if !next.is_empty() && !out.items().is_empty() => position = Some(next.to_string()),
-                    _ => break,
-                }
-            }
-            Err(err) => {
-                reader.record_gap(classify(&err).into_gap(Part::Authorizers, "GetAuthorizers", Some(api_id), None));
-                break;
+    // GetAuthorizers has no paginator in the SDK: follow `position` here, one call for all
+    // pages, as the paginated reads do.
+    let pages = async {
+        let mut authorizers = Vec::new();
+        let mut position: Option<String> = None;
+        loop {
+            let out = reader
+                .apigateway
+                .get_authorizers()
+                .rest_api_id(api_id)
+                .limit(PAGE_SIZE)
+                .set_position(position.take())
+                .send()
+                .await?;
+            authorizers.extend(out.items().iter().map(|a| Authorizer {
+                id: a.id().unwrap_or_default().to_string(),
+                name: a.name().unwrap_or_default().to_string(),
+                authorizer_type: a.r#type().map(|t| t.as_str().to_string()).unwrap_or_default(),
+            }));
+            match out.position() {
+                Some(next) if !next.is_empty() && !out.items().is_empty() => position = Some(next.to_string()),
+                _ => return Ok(authorizers),
             }
         }
-    }
-    authorizers
+    };
+    reader
+        .read(Unread::api(Part::Authorizers, "GetAuthorizers", api_id), pages)
+        .await
+        .unwrap_or_default()
 }
 
 async fn read_stages(reader: &Reader, api_id: &str) -> Vec<Stage> {
-    let _permit = reader.permit().await;
-    match reader.apigateway.get_stages().rest_api_id(api_id).send().await {
-        Ok(out) => {
-            let mut stages: Vec<Stage> = out.item().iter().map(stage_from_sdk).collect();
-            stages.sort_by(|a, b| a.name.cmp(&b.name));
-            stages
-        }
-        Err(err) => {
-            reader.record_gap(classify(&err).into_gap(Part::Stages, "GetStages", Some(api_id), None));
-            Vec::new()
-        }
-    }
+    let call = reader.apigateway.get_stages().rest_api_id(api_id).send();
+    let Some(out) = reader.read(Unread::api(Part::Stages, "GetStages", api_id), call).await else {
+        return Vec::new();
+    };
+    let mut stages: Vec<Stage> = out.item().iter().map(stage_from_sdk).collect();
+    stages.sort_by(|a, b| a.name.cmp(&b.name));
+    stages
 }
 
 fn stage_from_sdk(stage: &sdk::Stage) -> Stage {
@@ -304,30 +286,19 @@ fn stage_from_sdk(stage: &sdk::Stage) -> Stage {
 }
 
 async fn read_deployment(reader: &Reader, api_id: &str, deployment_id: &str) -> Option<Deployment> {
-    let _permit = reader.permit().await;
-    let result = reader
+    let call = reader
         .apigateway
         .get_deployment()
         .rest_api_id(api_id)
         .deployment_id(deployment_id)
         .embed("apisummary")
-        .send()
-        .await;
-    match result {
-        Ok(out) => Some(Deployment {
-            id: out.id().unwrap_or(deployment_id).into(),
-            api_summary: out.api_summary().map(api_summary_from_sdk),
-        }),
-        Err(err) => {
-            reader.record_gap(classify(&err).into_gap(
-                Part::Deployments,
-                "GetDeployment",
-                Some(api_id),
-                Some(&format!("deployment {deployment_id}")),
-            ));
-            None
-        }
-    }
+        .send();
+    let unread = Unread::api(Part::Deployments, "GetDeployment", api_id).object(format!("deployment {deployment_id}"));
+    let out = reader.read(unread, call).await?;
+    Some(Deployment {
+        id: out.id().unwrap_or(deployment_id).into(),
+        api_summary: out.api_summary().map(api_summary_from_sdk),
+    })
 }
 
 pub(crate) fn api_summary_from_sdk(summary: &HashMap<String, HashMap<String, sdk::MethodSnapshot>>) -> ApiSummary {
@@ -354,24 +325,19 @@ pub(crate) fn api_summary_from_sdk(summary: &HashMap<String, HashMap<String, sdk
 /// Every usage plan in the region, with the ids of its keys: one call per page of plans and
 /// one per plan for its keys.
 pub(crate) async fn read_usage_plans(reader: &Reader) -> Vec<UsagePlan> {
-    let listed = {
-        let _permit = reader.permit().await;
-        reader
-            .apigateway
-            .get_usage_plans()
-            .limit(PAGE_SIZE)
-            .into_paginator()
-            .items()
-            .send()
-            .try_collect()
-            .await
-    };
-    let plans = match listed {
-        Ok(plans) => plans,
-        Err(err) => {
-            reader.record_gap(classify(&err).into_gap(Part::UsagePlans, "GetUsagePlans", None, None));
-            return Vec::new();
-        }
+    let pages = reader
+        .apigateway
+        .get_usage_plans()
+        .limit(PAGE_SIZE)
+        .into_paginator()
+        .items()
+        .send()
+        .try_collect();
+    let Some(plans) = reader
+        .read(Unread::region(Part::UsagePlans, "GetUsagePlans"), pages)
+        .await
+    else {
+        return Vec::new();
     };
     let mut plans: Vec<UsagePlan> =
         futures::future::join_all(plans.iter().map(|plan| read_usage_plan_keys(reader, plan))).await;
@@ -381,31 +347,20 @@ pub(crate) async fn read_usage_plans(reader: &Reader) -> Vec<UsagePlan> {
 
 async fn read_usage_plan_keys(reader: &Reader, plan: &sdk::UsagePlan) -> UsagePlan {
     let id = plan.id().unwrap_or_default().to_string();
-    let keys = {
-        let _permit = reader.permit().await;
-        reader
-            .apigateway
-            .get_usage_plan_keys()
-            .usage_plan_id(&id)
-            .limit(PAGE_SIZE)
-            .into_paginator()
-            .items()
-            .send()
-            .try_collect()
-            .await
-    };
-    let key_ids = match keys {
-        // GetUsagePlanKeys returns each key's value unasked: keep the id, drop the rest here.
-        Ok(keys) => keys.iter().filter_map(|k| k.id().map(Into::into)).collect(),
-        Err(err) => {
-            reader.record_gap(classify(&err).into_gap(
-                Part::UsagePlanKeys,
-                "GetUsagePlanKeys",
-                None,
-                Some(&format!("usage plan {id}")),
-            ));
-            Vec::new()
-        }
+    let pages = reader
+        .apigateway
+        .get_usage_plan_keys()
+        .usage_plan_id(&id)
+        .limit(PAGE_SIZE)
+        .into_paginator()
+        .items()
+        .send()
+        .try_collect();
+    let unread = Unread::region(Part::UsagePlanKeys, "GetUsagePlanKeys").object(format!("usage plan {id}"));
+    // GetUsagePlanKeys returns each key's value unasked: keep the id, drop the rest here.
+    let key_ids = match reader.read(unread, pages).await {
+        Some(keys) => keys.iter().filter_map(|k| k.id().map(Into::into)).collect(),
+        None => Vec::new(),
     };
     UsagePlan {
         name: plan.name().unwrap_or_default().to_string(),
@@ -440,8 +395,7 @@ async fn read_usage_plan_keys(reader: &Reader, plan: &sdk::UsagePlan) -> UsagePl
 
 /// Every API key's id, name and state. Values are never requested.
 pub(crate) async fn read_api_keys(reader: &Reader) -> Vec<ApiKey> {
-    let _permit = reader.permit().await;
-    let keys = reader
+    let pages = reader
         .apigateway
         .get_api_keys()
         .include_values(false)
@@ -449,10 +403,9 @@ pub(crate) async fn read_api_keys(reader: &Reader) -> Vec<ApiKey> {
         .into_paginator()
         .items()
         .send()
-        .try_collect()
-        .await;
-    match keys {
-        Ok(keys) => {
+        .try_collect();
+    match reader.read(Unread::region(Part::ApiKeys, "GetApiKeys"), pages).await {
+        Some(keys) => {
             let mut keys: Vec<ApiKey> = keys
                 .iter()
                 .map(|k| ApiKey {
@@ -464,10 +417,7 @@ pub(crate) async fn read_api_keys(reader: &Reader) -> Vec<ApiKey> {
             keys.sort_by(|a, b| a.id.cmp(&b.id));
             keys
         }
-        Err(err) => {
-            reader.record_gap(classify(&err).into_gap(Part::ApiKeys, "GetApiKeys", None, None));
-            Vec::new()
-        }
+        None => Vec::new(),
     }
 }
 
@@ -479,24 +429,19 @@ pub(crate) async fn read_domain_names(reader: &Reader) -> Vec<DomainName> {
 
 /// The domains whose name passes `wanted`, with their mappings; the others are not read.
 pub(crate) async fn read_domain_names_where(reader: &Reader, wanted: impl Fn(&str) -> bool) -> Vec<DomainName> {
-    let listed = {
-        let _permit = reader.permit().await;
-        reader
-            .apigateway
-            .get_domain_names()
-            .limit(PAGE_SIZE)
-            .into_paginator()
-            .items()
-            .send()
-            .try_collect()
-            .await
-    };
-    let domains = match listed {
-        Ok(domains) => domains,
-        Err(err) => {
-            reader.record_gap(classify(&err).into_gap(Part::DomainNames, "GetDomainNames", None, None));
-            return Vec::new();
-        }
+    let pages = reader
+        .apigateway
+        .get_domain_names()
+        .limit(PAGE_SIZE)
+        .into_paginator()
+        .items()
+        .send()
+        .try_collect();
+    let Some(domains) = reader
+        .read(Unread::region(Part::DomainNames, "GetDomainNames"), pages)
+        .await
+    else {
+        return Vec::new();
     };
     let wanted = domains.iter().filter(|d| wanted(d.domain_name().unwrap_or_default()));
     let mut domains: Vec<DomainName> = futures::future::join_all(wanted.map(|d| read_mappings(reader, d))).await;
@@ -509,23 +454,19 @@ async fn read_mappings(reader: &Reader, domain: &sdk::DomainName) -> DomainName 
     // A private custom domain name's mappings are found by its id too: without it, API
     // Gateway looks for a public domain of that name and answers NotFound.
     let domain_name_id = domain.domain_name_id().filter(|id| !id.is_empty()).map(str::to_string);
-    let mappings = {
-        let _permit = reader.permit().await;
-        reader
-            .apigateway
-            .get_base_path_mappings()
-            .domain_name(&name)
-            .set_domain_name_id(domain_name_id.clone())
-            .limit(PAGE_SIZE)
-            .into_paginator()
-            .items()
-            .send()
-            .try_collect()
-            .await
-    };
-    let object_id = DomainName::object_id(&name);
-    let mappings = match mappings {
-        Ok(items) => items
+    let pages = reader
+        .apigateway
+        .get_base_path_mappings()
+        .domain_name(&name)
+        .set_domain_name_id(domain_name_id.clone())
+        .limit(PAGE_SIZE)
+        .into_paginator()
+        .items()
+        .send()
+        .try_collect();
+    let unread = Unread::region(Part::BasePathMappings, "GetBasePathMappings").object(DomainName::object_id(&name));
+    let mappings = match reader.read(unread, pages).await {
+        Some(items) => items
             .iter()
             .map(|m| BasePathMapping {
                 base_path: m.base_path().unwrap_or("(none)").to_string(),
@@ -533,14 +474,7 @@ async fn read_mappings(reader: &Reader, domain: &sdk::DomainName) -> DomainName 
                 stage: m.stage().filter(|s| !s.is_empty()).map(str::to_string),
             })
             .collect(),
-        Err(err) => {
-            let mut failure = classify(&err);
-            if let Some(id) = &domain_name_id {
-                failure.message = format!("private domain name {id}: {}", failure.message);
-            }
-            reader.record_gap(failure.into_gap(Part::BasePathMappings, "GetBasePathMappings", None, Some(&object_id)));
-            Vec::new()
-        }
+        None => Vec::new(),
     };
     DomainName {
         domain_name_id,

@@ -17,8 +17,9 @@ pub use errors::CollectError;
 pub use explain_lookup::{key_id_for_value, read_for_explain};
 pub use rate_limit::{Limiter, RateLimits};
 
-use crate::model::{CoverageGap, Scope, Snapshot};
+use crate::model::{CoverageGap, Part, Scope, Snapshot};
 use aws_sdk_apigateway::config::retry::{RetryPartition, TokenBucket};
+use aws_smithy_runtime_api::client::result::SdkError;
 use std::collections::BTreeSet;
 use std::sync::{Arc, Mutex};
 use tokio::sync::Semaphore;
@@ -140,6 +141,47 @@ impl Default for CollectOptions {
     }
 }
 
+/// What a failed read leaves unread: the part, the operation, and where.
+pub(crate) struct Unread<'a> {
+    pub part: Part,
+    pub operation: &'static str,
+    pub api_id: Option<&'a str>,
+    /// The usage plan, deployment or domain the read was about.
+    pub object_id: Option<String>,
+}
+
+impl<'a> Unread<'a> {
+    /// A region-wide part.
+    pub fn region(part: Part, operation: &'static str) -> Self {
+        Unread {
+            part,
+            operation,
+            api_id: None,
+            object_id: None,
+        }
+    }
+
+    /// A part of one API.
+    pub fn api(part: Part, operation: &'static str, api_id: &'a str) -> Self {
+        Unread {
+            api_id: Some(api_id),
+            ..Unread::region(part, operation)
+        }
+    }
+
+    /// About one object: a usage plan, a deployment, a domain.
+    pub fn object(self, object_id: String) -> Self {
+        Unread {
+            object_id: Some(object_id),
+            ..self
+        }
+    }
+
+    fn gap(self, failure: errors::Failure) -> CoverageGap {
+        failure.into_gap(self.part, self.operation, self.api_id, self.object_id.as_deref())
+    }
+}
+
 /// Shared by every read of one collection.
 pub(crate) struct Reader {
     pub region: String,
@@ -181,35 +223,77 @@ impl Reader {
     }
 
     /// Waits for a slot among the bounded in-flight calls.
-    pub async fn permit(&self) -> tokio::sync::SemaphorePermit<'_> {
+    async fn permit(&self) -> tokio::sync::SemaphorePermit<'_> {
         self.permits.acquire().await.expect("the semaphore is never closed")
     }
 
-    /// Stops the audit when the failure means nothing can be read, else records a gap.
-    pub fn fail_or_gap(
+    /// One call, its pages included, in a slot among the bounded in-flight calls; a failure
+    /// comes back classified. Every read goes through here, or through [`Reader::read`].
+    pub async fn attempt<T, E, R>(
         &self,
-        failure: errors::Failure,
-        part: crate::model::Part,
-        operation: &str,
-        api_id: Option<&str>,
-    ) -> Result<(), CollectError> {
-        match failure.fatal {
-            Some(errors::Fatal::Unreachable) => {
-                return Err(CollectError::Unreachable {
-                    region: self.region.clone(),
-                    message: failure.message,
-                })
+        call: impl std::future::Future<Output = Result<T, SdkError<E, R>>>,
+    ) -> Result<T, errors::Failure>
+    where
+        E: aws_sdk_apigateway::error::ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+        R: std::fmt::Debug,
+    {
+        let _permit = self.permit().await;
+        call.await.map_err(|err| errors::classify(&err))
+    }
+
+    /// A read whose failure is a gap in `unread`: None then, and the audit goes on.
+    pub async fn read<T, E, R>(
+        &self,
+        unread: Unread<'_>,
+        call: impl std::future::Future<Output = Result<T, SdkError<E, R>>>,
+    ) -> Option<T>
+    where
+        E: aws_sdk_apigateway::error::ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+        R: std::fmt::Debug,
+    {
+        match self.attempt(call).await {
+            Ok(value) => Some(value),
+            Err(failure) => {
+                self.record_gap(unread.gap(failure));
+                None
             }
-            Some(errors::Fatal::CredentialsRejected) => {
-                return Err(CollectError::CredentialsRejected {
-                    region: self.region.clone(),
-                    message: failure.message,
-                })
-            }
-            None => {}
         }
-        self.record_gap(failure.into_gap(part, operation, api_id, None));
-        Ok(())
+    }
+
+    /// A read that nothing else can do without (the region's list of APIs): a failure that
+    /// means no call can succeed stops the audit; any other is a gap.
+    pub async fn read_or_stop<T, E, R>(
+        &self,
+        unread: Unread<'_>,
+        call: impl std::future::Future<Output = Result<T, SdkError<E, R>>>,
+    ) -> Result<Option<T>, CollectError>
+    where
+        E: aws_sdk_apigateway::error::ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+        R: std::fmt::Debug,
+    {
+        match self.attempt(call).await {
+            Ok(value) => Ok(Some(value)),
+            Err(failure) => self.fail_or_gap(failure, unread).map(|()| None),
+        }
+    }
+
+    /// Stops the audit when the failure means nothing can be read, else records a gap.
+    pub fn fail_or_gap(&self, failure: errors::Failure, unread: Unread<'_>) -> Result<(), CollectError> {
+        let region = self.region.clone();
+        match failure.fatal {
+            Some(errors::Fatal::Unreachable) => Err(CollectError::Unreachable {
+                region,
+                message: failure.message,
+            }),
+            Some(errors::Fatal::CredentialsRejected) => Err(CollectError::CredentialsRejected {
+                region,
+                message: failure.message,
+            }),
+            None => {
+                self.record_gap(unread.gap(failure));
+                Ok(())
+            }
+        }
     }
 
     /// Whether `part` of `api_id` could not be read.

@@ -1,7 +1,6 @@
 //! WAFv2 reads: each web ACL that a stage uses, once, and each IP set those ACLs reference,
 //! once. Nothing is read per stage.
 
-use super::errors::classify;
 use super::Reader;
 use crate::model::{CoverageGap, GapReason, IpSet, Part, RestApi, WafAction, WafRule, WafStatement, WebAcl};
 use aws_sdk_wafv2::types as sdk;
@@ -94,19 +93,17 @@ async fn read_web_acl(reader: &Reader, apis: &[RestApi], arn: &str) -> Option<We
             "the function's time ran out before this web ACL was read",
         );
     }
-    let _permit = reader.permit().await;
-    let result = reader
+    let call = reader
         .wafv2
         .get_web_acl()
         .name(parsed.name)
         .id(parsed.id)
         .scope(parsed.scope)
-        .send()
-        .await;
-    match result {
+        .send();
+    match reader.attempt(call).await {
         Ok(out) => out.web_acl().map(|acl| web_acl_from_sdk(arn, acl)),
-        Err(err) => {
-            let gap = classify(&err).into_gap(Part::WebAcls, "GetWebACL", None, Some(arn));
+        Err(failure) => {
+            let gap = failure.into_gap(Part::WebAcls, "GetWebACL", None, Some(arn));
             record_for_stages(reader, apis, &[arn], gap);
             None
         }
@@ -137,23 +134,20 @@ async fn read_ip_set(reader: &Reader, apis: &[RestApi], acls: &[WebAcl], arn: &s
         );
         return None;
     };
-    let _permit = reader.permit().await;
-    match reader
+    let call = reader
         .wafv2
         .get_ip_set()
         .name(parsed.name)
         .id(parsed.id)
         .scope(parsed.scope)
-        .send()
-        .await
-    {
+        .send();
+    match reader.attempt(call).await {
         Ok(out) => out.ip_set().map(|set| IpSet {
             arn: arn.to_string(),
             name: set.name().to_string(),
             addresses: set.addresses().to_vec(),
         }),
-        Err(err) => {
-            let failure = classify(&err);
+        Err(failure) => {
             record_for_stages(reader, apis, &users, failed(failure.reason, failure.message));
             None
         }
