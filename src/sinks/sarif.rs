@@ -3,7 +3,7 @@
 
 use crate::checks::REGISTRY;
 use crate::report::{Finding, Report, Severity};
-use serde_json::{json, Value};
+use serde::Serialize;
 
 pub const SARIF_VERSION: &str = "2.1.0";
 pub const SARIF_SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";
@@ -35,67 +35,204 @@ pub fn location_arn(f: &Finding) -> String {
     }
 }
 
+// The SARIF 2.1.0 objects gatecheck writes. Fields are declared in the order they are
+// written (alphabetical, as the report has always had them).
+
+#[derive(Serialize)]
+struct Log<'a> {
+    #[serde(rename = "$schema")]
+    schema: &'static str,
+    runs: [Run<'a>; 1],
+    version: &'static str,
+}
+
+#[derive(Serialize)]
+struct Run<'a> {
+    results: Vec<SarifResult>,
+    tool: Tool<'a>,
+}
+
+#[derive(Serialize)]
+struct Tool<'a> {
+    driver: Driver<'a>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Driver<'a> {
+    information_uri: &'static str,
+    name: &'static str,
+    rules: Vec<Rule<'a>>,
+    version: &'static str,
+}
+
+#[derive(Serialize)]
+struct Text {
+    text: String,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Rule<'a> {
+    default_configuration: Configuration,
+    full_description: Text,
+    help: Text,
+    help_uri: &'a str,
+    id: &'a str,
+    name: &'a str,
+    properties: RuleProperties,
+    short_description: Text,
+}
+
+#[derive(Serialize)]
+struct Configuration {
+    level: &'static str,
+}
+
+#[derive(Serialize)]
+struct RuleProperties {
+    severity: &'static str,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct SarifResult {
+    level: &'static str,
+    locations: [Location; 1],
+    message: Text,
+    partial_fingerprints: Fingerprints,
+    properties: ResultProperties,
+    rule_id: String,
+    /// Absent for a check this gatecheck does not know (a finding from a newer snapshot).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    rule_index: Option<usize>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Location {
+    logical_locations: [LogicalLocation; 1],
+    physical_location: PhysicalLocation,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct LogicalLocation {
+    fully_qualified_name: String,
+    kind: &'static str,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct PhysicalLocation {
+    artifact_location: ArtifactLocation,
+}
+
+#[derive(Serialize)]
+struct ArtifactLocation {
+    uri: String,
+}
+
+#[derive(Serialize)]
+struct Fingerprints {
+    #[serde(rename = "gatecheck/v1")]
+    gatecheck_v1: String,
+}
+
+#[derive(Serialize)]
+struct ResultProperties {
+    account: Option<String>,
+    region: String,
+    severity: &'static str,
+}
+
 pub fn render(report: &Report) -> String {
-    let rules: Vec<Value> = REGISTRY
+    let rules = REGISTRY
         .iter()
         .map(|c| {
             let m = c.meta;
-            json!({
-                "id": m.id,
-                "name": m.name,
-                "shortDescription": {"text": m.title},
-                "fullDescription": {"text": format!("{} {}", m.symptom, m.why)},
-                "help": {"text": format!("{} CLI: {}", m.fix, m.cli)},
-                "helpUri": m.docs_url,
-                "defaultConfiguration": {"level": level(m.severity)},
-                "properties": {"severity": m.severity.as_str()}
-            })
+            Rule {
+                default_configuration: Configuration {
+                    level: level(m.severity),
+                },
+                full_description: Text {
+                    text: format!("{} {}", m.symptom, m.why),
+                },
+                help: Text {
+                    text: format!("{} CLI: {}", m.fix, m.cli),
+                },
+                help_uri: m.docs_url,
+                id: m.id,
+                name: m.name,
+                properties: RuleProperties {
+                    severity: m.severity.as_str(),
+                },
+                short_description: Text {
+                    text: m.title.to_string(),
+                },
+            }
         })
         .collect();
-    let results: Vec<Value> = report
+    let results = report
         .findings
         .iter()
         .map(|f| {
-            let rule_index = REGISTRY.iter().position(|c| c.meta.id == f.check).unwrap_or(0);
             let arn = location_arn(f);
             let mut message = f.detail.clone();
             if let Some(path) = &f.resource_path {
                 message = format!("{} {path}: {message}", f.http_method.as_deref().unwrap_or(""));
             }
-            json!({
-                "ruleId": f.check,
-                "ruleIndex": rule_index,
-                "level": level(f.severity),
-                "message": {"text": format!("{message} Fix: {}", f.remediation)},
-                "locations": [{
-                    "physicalLocation": {"artifactLocation": {"uri": arn}},
-                    "logicalLocations": [{"fullyQualifiedName": arn, "kind": "resource"}]
+            SarifResult {
+                level: level(f.severity),
+                locations: [Location {
+                    logical_locations: [LogicalLocation {
+                        fully_qualified_name: arn.clone(),
+                        kind: "resource",
+                    }],
+                    physical_location: PhysicalLocation {
+                        artifact_location: ArtifactLocation { uri: arn },
+                    },
                 }],
-                "partialFingerprints": {"gatecheck/v1": f.fingerprint},
-                "properties": {"severity": f.severity.as_str(), "account": f.account, "region": f.region}
-            })
+                message: Text {
+                    text: format!("{message} Fix: {}", f.remediation),
+                },
+                partial_fingerprints: Fingerprints {
+                    gatecheck_v1: f.fingerprint.to_string(),
+                },
+                properties: ResultProperties {
+                    account: f.account.as_ref().map(ToString::to_string),
+                    region: f.region.to_string(),
+                    severity: f.severity.as_str(),
+                },
+                rule_id: f.check.to_string(),
+                rule_index: REGISTRY.iter().position(|c| c.meta.id == f.check),
+            }
         })
         .collect();
-    let sarif = json!({
-        "$schema": SARIF_SCHEMA,
-        "version": SARIF_VERSION,
-        "runs": [{
-            "tool": {"driver": {
-                "name": "gatecheck",
-                "version": env!("CARGO_PKG_VERSION"),
-                "informationUri": "https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-api-usage-plans.html",
-                "rules": rules
-            }},
-            "results": results
-        }]
-    });
-    serde_json::to_string_pretty(&sarif).expect("SARIF serializes")
+    let log = Log {
+        schema: SARIF_SCHEMA,
+        runs: [Run {
+            results,
+            tool: Tool {
+                driver: Driver {
+                    information_uri:
+                        "https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-api-usage-plans.html",
+                    name: "gatecheck",
+                    rules,
+                    version: env!("CARGO_PKG_VERSION"),
+                },
+            },
+        }],
+        version: SARIF_VERSION,
+    };
+    serde_json::to_string_pretty(&log).expect("SARIF serializes")
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::checks::fixtures;
+    use serde_json::Value;
 
     /// The SARIF 2.1.0 schema's required properties and enumerations for what we emit.
     fn assert_schema_required_fields(sarif: &Value) {
@@ -156,5 +293,17 @@ mod tests {
             results[1]["locations"][0]["logicalLocations"][0]["fullyQualifiedName"],
             "arn:aws:apigateway:eu-west-1::/account"
         );
+    }
+
+    #[test]
+    fn a_finding_of_an_unknown_check_points_at_no_rule() {
+        let mut s = fixtures::healthy();
+        s.usage_plans.clear();
+        let mut report = crate::audit::report(&[s], std::time::Duration::ZERO);
+        report.findings[0].check = "GC999".into();
+        let sarif: Value = serde_json::from_str(&render(&report)).unwrap();
+        let result = &sarif["runs"][0]["results"][0];
+        assert_eq!(result["ruleId"], "GC999");
+        assert!(result.get("ruleIndex").is_none(), "not rule 0: {result}");
     }
 }
