@@ -52,11 +52,8 @@ fn explain(args: &[&str]) -> (Run, Value) {
     let mut all = vec!["explain", "--format", "json"];
     all.extend_from_slice(args);
     let run = run_with(&all, &moto_env());
-    for output in [&run.stdout, &run.stderr] {
-        for value in DEMO_KEY_VALUES {
-            assert!(!output.contains(value), "a key value leaked: {output}");
-        }
-    }
+    support::assert_no_key_values("explain's stdout", &run.stdout);
+    support::assert_no_key_values("explain's stderr", &run.stderr);
     let json = serde_json::from_str(&run.stdout).unwrap_or(Value::Null);
     (run, json)
 }

@@ -226,3 +226,10 @@ impl TestAccount {
         seed::Seeder::new(self.apigateway.clone(), self.wafv2.clone())
     }
 }
+
+/// Fails when `text` (what gatecheck wrote to `place`) holds any seeded API key value.
+pub fn assert_no_key_values(place: &str, text: &str) {
+    for value in seed::DEMO_KEY_VALUES {
+        assert!(!text.contains(value), "a key value leaked into {place}");
+    }
+}

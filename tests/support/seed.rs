@@ -596,17 +596,23 @@ impl Seeder {
             .await
             .map_err(err)?;
         let plan_id = plan.id().unwrap_or_default().to_string();
+        self.add_keys(&plan_id, key_ids).await?;
+        Ok(plan_id)
+    }
+
+    /// Attaches these API keys to a usage plan.
+    async fn add_keys(&self, plan_id: &str, key_ids: &[&str]) -> Result<()> {
         for key_id in key_ids {
             self.client
                 .create_usage_plan_key()
-                .usage_plan_id(&plan_id)
+                .usage_plan_id(plan_id)
                 .key_id(*key_id)
                 .key_type("API_KEY")
                 .send()
                 .await
                 .map_err(err)?;
         }
-        Ok(plan_id)
+        Ok(())
     }
 
     pub async fn delete_stage(&self, api: &Api, stage: &str) -> Result<()> {
@@ -658,16 +664,7 @@ impl Seeder {
         }
         let plan = request.send().await.map_err(err)?;
         let plan_id = plan.id().unwrap_or_default().to_string();
-        for key_id in key_ids {
-            self.client
-                .create_usage_plan_key()
-                .usage_plan_id(&plan_id)
-                .key_id(*key_id)
-                .key_type("API_KEY")
-                .send()
-                .await
-                .map_err(err)?;
-        }
+        self.add_keys(&plan_id, key_ids).await?;
         Ok(plan_id)
     }
 
