@@ -1,4 +1,7 @@
 //! The Lambda entry point: settings checked and clients built once, then one audit per event.
+// The runtime's service stack around a handler that returns a Diagnostic nests deeper than
+// the compiler's default query depth in a release build.
+#![recursion_limit = "256"]
 
 use lambda_runtime::{service_fn, Error, LambdaEvent};
 use serde_json::Value;
@@ -13,7 +16,7 @@ async fn main() -> Result<(), Error> {
         function
             .handle_until(event.payload, event.context.deadline)
             .await
-            .map_err(Error::from)
+            .map_err(|err| gatecheck::lambda::diagnostic(&err))
     }))
     .await
 }

@@ -202,6 +202,26 @@ pub fn reading_budget(deadline_epoch_ms: u64, now_epoch_ms: u64) -> Option<Durat
     Some(remaining - (remaining / 4).min(Duration::from_secs(15)))
 }
 
+/// A failed invocation as Lambda reports it: an `errorType` that says which kind of failure
+/// it was (for alarms and the caller's retry logic) and the error's message.
+pub fn diagnostic(err: &anyhow::Error) -> lambda_runtime::Diagnostic {
+    let error_type = if err.downcast_ref::<events::EventError>().is_some() {
+        "InvalidEvent"
+    } else if err.downcast_ref::<sns::PublishError>().is_some() {
+        "PublishFailed"
+    } else if err.downcast_ref::<collect::CollectError>().is_some() {
+        "AuditFailed"
+    } else if err.downcast_ref::<SettingsError>().is_some() {
+        "SettingsError"
+    } else {
+        "FunctionError"
+    };
+    lambda_runtime::Diagnostic {
+        error_type: error_type.to_string(),
+        error_message: format!("{err:#}"),
+    }
+}
+
 /// What the function keeps between invocations: settings and AWS clients, built once.
 pub struct Function {
     pub settings: Settings,

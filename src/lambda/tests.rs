@@ -480,3 +480,23 @@ fn huge_and_odd_payloads_are_refused_or_bounded() {
     let deep = "[".repeat(100_000);
     assert!(serde_json::from_str::<Value>(&deep).is_err());
 }
+
+#[test]
+fn failed_invocations_say_what_kind_of_failure() {
+    let invalid = anyhow::Error::from(parse_event(&serde_json::json!(42)).unwrap_err());
+    let diagnostic = diagnostic(&invalid);
+    assert_eq!(diagnostic.error_type, "InvalidEvent");
+    assert!(!diagnostic.error_message.is_empty());
+    let publish = anyhow::Error::from(sns::PublishError {
+        topic_arn: "arn:aws:sns:eu-west-1:123456789012:t".into(),
+        message: "AuthorizationError".into(),
+    });
+    assert_eq!(diagnostic_type(&publish), "PublishFailed");
+    let audit = anyhow::Error::from(crate::collect::CollectError::NoRegion);
+    assert_eq!(diagnostic_type(&audit), "AuditFailed");
+    assert_eq!(diagnostic_type(&anyhow::anyhow!("anything else")), "FunctionError");
+}
+
+fn diagnostic_type(err: &anyhow::Error) -> String {
+    diagnostic(err).error_type
+}

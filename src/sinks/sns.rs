@@ -221,8 +221,24 @@ pub fn build_summary_message(items: &[AccountRegionCounts], threshold: Severity)
     })
 }
 
-pub async fn publish(client: &aws_sdk_sns::Client, topic_arn: &str, message: &SnsMessage) -> anyhow::Result<String> {
+/// A message that did not reach the topic.
+#[derive(Debug, thiserror::Error)]
+#[error("SNS publish to {topic_arn} failed: {message}")]
+pub struct PublishError {
+    pub topic_arn: String,
+    pub message: String,
+}
+
+pub async fn publish(
+    client: &aws_sdk_sns::Client,
+    topic_arn: &str,
+    message: &SnsMessage,
+) -> Result<String, PublishError> {
     use aws_sdk_sns::types::MessageAttributeValue;
+    let failed = |message: String| PublishError {
+        topic_arn: topic_arn.to_string(),
+        message,
+    };
     let mut request = client
         .publish()
         .topic_arn(topic_arn)
@@ -232,15 +248,14 @@ pub async fn publish(client: &aws_sdk_sns::Client, topic_arn: &str, message: &Sn
         let value = MessageAttributeValue::builder()
             .data_type(attribute.data_type)
             .string_value(&attribute.value)
-            .build()?;
+            .build()
+            .map_err(|e| failed(e.to_string()))?;
         request = request.message_attributes(attribute.name, value);
     }
-    let out = request.send().await.map_err(|e| {
-        anyhow::anyhow!(
-            "SNS publish to {topic_arn} failed: {}",
-            aws_sdk_sns::error::DisplayErrorContext(e)
-        )
-    })?;
+    let out = request
+        .send()
+        .await
+        .map_err(|e| failed(aws_sdk_sns::error::DisplayErrorContext(e).to_string()))?;
     Ok(out.message_id().unwrap_or_default().to_string())
 }
 
