@@ -361,29 +361,27 @@ impl Seeder {
             .send()
             .await
             .map_err(err)?;
-        if self.shape == Shape::Sdk {
-            self.client
-                .put_integration()
-                .rest_api_id(&api.id)
-                .resource_id(&resource_id)
-                .http_method(verb)
-                .r#type(IntegrationType::Mock)
-                .send()
-                .await
-                .map_err(err)?;
-            return Ok(());
+        self.mock_integration(&api.id, &resource_id, verb, self.shape).await?;
+        match self.shape {
+            Shape::Sdk => Ok(()),
+            Shape::Console => self.console_responses(&api.id, &resource_id, verb, &[]).await,
         }
+    }
+
+    /// A MOCK integration: bare, or with the console's request template.
+    async fn mock_integration(&self, api_id: &str, resource_id: &str, verb: &str, shape: Shape) -> Result<()> {
+        let template = (shape == Shape::Console).then_some(MOCK_REQUEST_TEMPLATE);
         self.client
             .put_integration()
-            .rest_api_id(&api.id)
-            .resource_id(&resource_id)
+            .rest_api_id(api_id)
+            .resource_id(resource_id)
             .http_method(verb)
             .r#type(IntegrationType::Mock)
-            .request_templates("application/json", MOCK_REQUEST_TEMPLATE)
+            .set_request_templates(template.map(|t| [("application/json".to_string(), t.to_string())].into()))
             .send()
             .await
             .map_err(err)?;
-        self.console_responses(&api.id, &resource_id, verb, &[]).await
+        Ok(())
     }
 
     /// What the console adds to a non-proxy method: a 200 method response with the `Empty`
@@ -435,16 +433,8 @@ impl Seeder {
             .send()
             .await
             .map_err(err)?;
-        self.client
-            .put_integration()
-            .rest_api_id(&api.id)
-            .resource_id(&resource_id)
-            .http_method("OPTIONS")
-            .r#type(IntegrationType::Mock)
-            .request_templates("application/json", MOCK_REQUEST_TEMPLATE)
-            .send()
-            .await
-            .map_err(err)?;
+        self.mock_integration(&api.id, &resource_id, "OPTIONS", Shape::Console)
+            .await?;
         let methods = format!("'{verbs},OPTIONS'");
         let headers = [
             (
