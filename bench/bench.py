@@ -225,7 +225,7 @@ try:
                 return max((total - 40) / 10, (max(get_resources - 1, 0) // 5) * 2, 0)
 
             def prowler_run(region, env):
-                """Wall, peak RSS, the process, and per REST API the set of (check, status)."""
+                """Wall, peak RSS, the process, and per REST API the set of (check, resource, status)."""
                 out_dir = tempfile.mkdtemp(prefix="prowler-")
                 wall, mb, done = timed(
                     [prowler, "aws", "--service", "apigateway", "-f", region, "--no-banner", "-o", out_dir, "--output-formats", "json-ocsf"],
@@ -238,7 +238,10 @@ try:
                             code = finding.get("metadata", {}).get("event_code", "")
                             if code.startswith("apigateway_restapi_"):
                                 for resource in finding.get("resources", []):
-                                    results.setdefault(resource.get("name"), set()).add((code, finding.get("status_code")))
+                                    # Per REST API: stage-level results name the stage's ARN.
+                                    api = re.search(r"/restapis/([^/]+)", resource.get("uid") or "")
+                                    key = api.group(1) if api else resource.get("name")
+                                    results.setdefault(key, set()).add((code, resource.get("uid"), finding.get("status_code")))
                 shutil.rmtree(out_dir, ignore_errors=True)
                 return wall, mb, done, results
 
