@@ -350,10 +350,36 @@ impl Seeder {
         authorizer_id: Option<&str>,
     ) -> Result<()> {
         let resource_id = self.resource(api, path).await?;
+        self.put_method(
+            &api.id,
+            &resource_id,
+            verb,
+            authorization,
+            api_key_required,
+            authorizer_id,
+        )
+        .await?;
+        self.mock_integration(&api.id, &resource_id, verb, self.shape).await?;
+        match self.shape {
+            Shape::Sdk => Ok(()),
+            Shape::Console => self.console_responses(&api.id, &resource_id, verb, &[]).await,
+        }
+    }
+
+    /// PutMethod: the method's authorization, key requirement and authorizer.
+    async fn put_method(
+        &self,
+        api_id: &str,
+        resource_id: &str,
+        verb: &str,
+        authorization: &str,
+        api_key_required: bool,
+        authorizer_id: Option<&str>,
+    ) -> Result<()> {
         self.client
             .put_method()
-            .rest_api_id(&api.id)
-            .resource_id(&resource_id)
+            .rest_api_id(api_id)
+            .resource_id(resource_id)
             .http_method(verb)
             .authorization_type(authorization)
             .api_key_required(api_key_required)
@@ -361,11 +387,7 @@ impl Seeder {
             .send()
             .await
             .map_err(err)?;
-        self.mock_integration(&api.id, &resource_id, verb, self.shape).await?;
-        match self.shape {
-            Shape::Sdk => Ok(()),
-            Shape::Console => self.console_responses(&api.id, &resource_id, verb, &[]).await,
-        }
+        Ok(())
     }
 
     /// A MOCK integration: bare, or with the console's request template.
@@ -424,15 +446,8 @@ impl Seeder {
     /// that answers the preflight with the Access-Control-Allow-* headers.
     pub async fn enable_cors(&self, api: &mut Api, path: &str, verbs: &str) -> Result<()> {
         let resource_id = self.resource(api, path).await?;
-        self.client
-            .put_method()
-            .rest_api_id(&api.id)
-            .resource_id(&resource_id)
-            .http_method("OPTIONS")
-            .authorization_type("NONE")
-            .send()
-            .await
-            .map_err(err)?;
+        self.put_method(&api.id, &resource_id, "OPTIONS", "NONE", false, None)
+            .await?;
         self.mock_integration(&api.id, &resource_id, "OPTIONS", Shape::Console)
             .await?;
         let methods = format!("'{verbs},OPTIONS'");
@@ -452,16 +467,8 @@ impl Seeder {
     pub async fn lambda_proxy(&self, api: &mut Api, path: &str, verb: &str, api_key_required: bool) -> Result<()> {
         let resource_id = self.resource(api, path).await?;
         let region = self.region();
-        self.client
-            .put_method()
-            .rest_api_id(&api.id)
-            .resource_id(&resource_id)
-            .http_method(verb)
-            .authorization_type("NONE")
-            .api_key_required(api_key_required)
-            .send()
-            .await
-            .map_err(err)?;
+        self.put_method(&api.id, &resource_id, verb, "NONE", api_key_required, None)
+            .await?;
         self.client
             .put_integration()
             .rest_api_id(&api.id)
