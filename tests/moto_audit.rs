@@ -123,7 +123,7 @@ async fn gc304_authorizer_source_and_custom_authorizer_control() {
     assert_eq!(places(&report), [place("GC304", &broken.id, "prod")]);
     assert_eq!(report.findings[0].resource_path.as_deref(), Some("/a"));
     let snapshot = snapshot_of(&account, Scope::default()).await;
-    let healthy_api = snapshot.rest_api(&healthy.id).unwrap();
+    let healthy_api = snapshot.rest_apis.iter().find(|a| a.id == healthy.id).unwrap();
     assert_eq!(healthy_api.authorizers.len(), 1, "authorizers are collected");
 }
 

@@ -1,7 +1,7 @@
 //! Deciding one request against a resource policy and a web ACL, with three answers: yes,
 //! no, or "can't tell" with the reason (a condition gatecheck cannot see, an IP not given).
 
-use crate::model::{Snapshot, WafAction, WafStatement, WebAcl};
+use crate::model::{Index, WafAction, WafStatement, WebAcl};
 use crate::policy::{Effect, Policy, Statement};
 use ipnet::IpNet;
 use std::net::IpAddr;
@@ -233,9 +233,9 @@ pub fn decide_policy(policy: &Policy, caller: &Caller) -> PolicyDecision {
     }
 }
 
-fn statement_matches(statement: &WafStatement, snapshot: &Snapshot, source_ip: Option<IpAddr>) -> Tri {
+fn statement_matches(statement: &WafStatement, index: &Index, source_ip: Option<IpAddr>) -> Tri {
     match statement {
-        WafStatement::IpSet { arn } => match (snapshot.ip_set(arn), source_ip) {
+        WafStatement::IpSet { arn } => match (index.ip_set(arn), source_ip) {
             (None, _) => Tri::Maybe(format!("IP set {arn} could not be read")),
             (Some(_), None) => Tri::Maybe("the web ACL matches on IP sets: pass --source-ip".into()),
             (Some(set), Some(ip)) => Tri::from_bool(ip_in(ip, &set.addresses)),
@@ -252,13 +252,9 @@ fn statement_matches(statement: &WafStatement, snapshot: &Snapshot, source_ip: O
         WafStatement::RuleGroup { arn } => Tri::Maybe(format!("rule group {arn} is not evaluated")),
         WafStatement::Match { description, .. } => Tri::Maybe(format!("{description} is not evaluated")),
         WafStatement::Other { kind } => Tri::Maybe(format!("a {kind} statement is not evaluated")),
-        WafStatement::And { statements } => {
-            Tri::all(statements.iter().map(|s| statement_matches(s, snapshot, source_ip)))
-        }
-        WafStatement::Or { statements } => {
-            Tri::any(statements.iter().map(|s| statement_matches(s, snapshot, source_ip)))
-        }
-        WafStatement::Not { statement } => statement_matches(statement, snapshot, source_ip).not(),
+        WafStatement::And { statements } => Tri::all(statements.iter().map(|s| statement_matches(s, index, source_ip))),
+        WafStatement::Or { statements } => Tri::any(statements.iter().map(|s| statement_matches(s, index, source_ip))),
+        WafStatement::Not { statement } => statement_matches(statement, index, source_ip).not(),
     }
 }
 
@@ -272,7 +268,7 @@ pub enum WafDecision {
     Unknown(String),
 }
 
-pub fn decide_waf(acl: &WebAcl, snapshot: &Snapshot, source_ip: Option<IpAddr>) -> WafDecision {
+pub fn decide_waf(acl: &WebAcl, index: &Index, source_ip: Option<IpAddr>) -> WafDecision {
     let mut rules: Vec<_> = acl.rules.iter().collect();
     rules.sort_by_key(|r| r.priority);
     // Rules that might have matched before the deciding one, with the action they would take.
@@ -282,7 +278,7 @@ pub fn decide_waf(acl: &WebAcl, snapshot: &Snapshot, source_ip: Option<IpAddr>) 
         if rule.action == WafAction::Count {
             continue;
         }
-        match statement_matches(&rule.statement, snapshot, source_ip) {
+        match statement_matches(&rule.statement, index, source_ip) {
             Tri::No => {}
             Tri::Yes => {
                 decision = (rule.action, Some(rule.name.clone()));
@@ -316,7 +312,7 @@ pub fn decide_waf(acl: &WebAcl, snapshot: &Snapshot, source_ip: Option<IpAddr>) 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{IpSet, WafRule};
+    use crate::model::{IpSet, Snapshot, WafRule};
 
     fn caller(ip: Option<&str>, vpce: Option<&'static str>) -> Caller<'static> {
         Caller {
@@ -429,15 +425,20 @@ mod tests {
         let acl = acl(WafAction::Block, vec![("office", WafAction::Allow, set())]);
         let ip = |s: &str| Some(s.parse().unwrap());
         assert_eq!(
-            decide_waf(&acl, &snapshot, ip("198.51.100.7")),
+            decide_waf(&acl, &Index::new(&snapshot), ip("198.51.100.7")),
             WafDecision::Allowed(Some("office".into()))
         );
         assert_eq!(
-            decide_waf(&acl, &snapshot, ip("2001:db8::1")),
+            decide_waf(&acl, &Index::new(&snapshot), ip("2001:db8::1")),
             WafDecision::Allowed(Some("office".into()))
         );
-        assert_eq!(decide_waf(&acl, &snapshot, ip("192.0.2.1")), WafDecision::Blocked(None));
-        assert!(matches!(decide_waf(&acl, &snapshot, None), WafDecision::Unknown(w) if w.contains("--source-ip")));
+        assert_eq!(
+            decide_waf(&acl, &Index::new(&snapshot), ip("192.0.2.1")),
+            WafDecision::Blocked(None)
+        );
+        assert!(
+            matches!(decide_waf(&acl, &Index::new(&snapshot), None), WafDecision::Unknown(w) if w.contains("--source-ip"))
+        );
     }
 
     #[test]
@@ -456,7 +457,7 @@ mod tests {
         );
         let ip = Some("198.51.100.1".parse().unwrap());
         assert_eq!(
-            decide_waf(&blocklist, &snapshot, ip),
+            decide_waf(&blocklist, &Index::new(&snapshot), ip),
             WafDecision::Blocked(Some("block-office".into()))
         );
         let not = acl(
@@ -469,12 +470,18 @@ mod tests {
                 },
             )],
         );
-        assert_eq!(decide_waf(&not, &snapshot, ip), WafDecision::Allowed(None));
+        assert_eq!(decide_waf(&not, &Index::new(&snapshot), ip), WafDecision::Allowed(None));
         let geo_block = acl(WafAction::Allow, vec![("geo", WafAction::Block, geo())]);
-        assert!(matches!(decide_waf(&geo_block, &snapshot, ip), WafDecision::Unknown(_)));
+        assert!(matches!(
+            decide_waf(&geo_block, &Index::new(&snapshot), ip),
+            WafDecision::Unknown(_)
+        ));
         // An uncertain Allow rule does not matter when the default allows anyway.
         let geo_allow = acl(WafAction::Allow, vec![("geo", WafAction::Allow, geo())]);
-        assert_eq!(decide_waf(&geo_allow, &snapshot, ip), WafDecision::Allowed(None));
+        assert_eq!(
+            decide_waf(&geo_allow, &Index::new(&snapshot), ip),
+            WafDecision::Allowed(None)
+        );
         let and = acl(
             WafAction::Allow,
             vec![(
@@ -486,7 +493,7 @@ mod tests {
             )],
         );
         assert_eq!(
-            decide_waf(&and, &snapshot, Some("192.0.2.1".parse().unwrap())),
+            decide_waf(&and, &Index::new(&snapshot), Some("192.0.2.1".parse().unwrap())),
             WafDecision::Allowed(None)
         );
     }

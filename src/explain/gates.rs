@@ -5,12 +5,13 @@ use super::evaluate::{decide_policy, decide_waf, Caller, NetworkPath, PolicyDeci
 use super::request::{KeyIdentity, Request};
 use super::target::{self, CurrentRoute, Host};
 use super::{ExplainError, Gate, Outcome, Refusal, Step, Target};
-use crate::model::{ApiKeySource, DeployedMethod, Method, Part, RestApi, Snapshot, Stage};
+use crate::model::{ApiKeySource, DeployedMethod, Index, Method, Part, RestApi, Snapshot, Stage};
 use crate::policy::Policy;
 
 /// Everything the gates after the route need to know about the request's target.
 struct Context<'a> {
     snapshot: &'a Snapshot,
+    index: &'a Index<'a>,
     request: &'a Request,
     host: &'a Host,
     api: &'a RestApi,
@@ -68,6 +69,7 @@ pub(super) fn walk(snapshot: &Snapshot, request: &Request, host: &Host) -> Resul
         },
     };
     let region = &snapshot.region;
+    let index = Index::new(snapshot);
 
     // 1. Endpoint: which API the host and path reach.
     let (api, stage_name, rest, via) = match host {
@@ -116,7 +118,7 @@ pub(super) fn walk(snapshot: &Snapshot, request: &Request, host: &Host) -> Resul
                     )
                 );
             };
-            let Some(api) = snapshot.rest_api(&mapped.api_id) else {
+            let Some(api) = index.rest_api(&mapped.api_id) else {
                 return walk.stop(Step::fail(
                         Gate::Endpoint,
                         Refusal::forbidden(),
@@ -150,7 +152,7 @@ pub(super) fn walk(snapshot: &Snapshot, request: &Request, host: &Host) -> Resul
                     )
                 );
             };
-            let api = snapshot.rest_api(&api_id).ok_or_else(|| ExplainError::ApiNotFound {
+            let api = index.rest_api(&api_id).ok_or_else(|| ExplainError::ApiNotFound {
                 api_id: api_id.clone(),
                 region: region.clone(),
             })?;
@@ -273,6 +275,7 @@ pub(super) fn walk(snapshot: &Snapshot, request: &Request, host: &Host) -> Resul
     walk.push(route_step);
     let context = Context {
         snapshot,
+        index: &index,
         request,
         host,
         api,
@@ -521,13 +524,13 @@ fn waf_gate(c: &Context) -> Step {
     let Some(arn) = &c.stage.web_acl_arn else {
         return Step::pass(Gate::Waf, "no web ACL on the stage");
     };
-    let Some(acl) = c.snapshot.web_acl(arn) else {
+    let Some(acl) = c.index.web_acl(arn) else {
         let why = gap_for(c, &[Part::WebAcls, Part::Stages]).unwrap_or_else(|| "it was not read".into());
         return Step::unknown(Gate::Waf, format!("web ACL {arn}: {why}")).check("GC900");
     };
     let from = c.request.source_ip.map(|ip| format!("from {ip}")).unwrap_or_default();
     let fix = format!("call from an address the web ACL lets through, or change its rules: aws wafv2 get-web-acl --region {} --scope REGIONAL --name {} --id {}", c.snapshot.region, acl.name, arn.rsplit('/').next().unwrap_or_default());
-    match decide_waf(acl, c.snapshot, c.request.source_ip) {
+    match decide_waf(acl, c.index, c.request.source_ip) {
         WafDecision::Allowed(Some(rule)) => Step::pass(
             Gate::Waf,
             format!("web ACL {}: rule {rule} allows the request {from}", acl.name),
@@ -646,7 +649,7 @@ fn api_key_gate(c: &Context, method: &EffectiveMethod, deployed: bool) -> Step {
     if let Some(why) = gap_for(c, &[Part::UsagePlans, Part::UsagePlanKeys, Part::ApiKeys]) {
         return Step::unknown(Gate::ApiKey, why).check("GC900");
     }
-    let plans: Vec<_> = c.snapshot.plans_covering(&api.id, stage).collect();
+    let plans = c.index.plans_covering(&api.id, stage);
     let known_key = match &c.request.key {
         KeyIdentity::Given(id) | KeyIdentity::LookedUp(id) => Some(id.as_str()),
         _ => None,
@@ -682,10 +685,7 @@ fn api_key_gate(c: &Context, method: &EffectiveMethod, deployed: bool) -> Step {
         )
         .check("GC302");
     }
-    if !key_ids
-        .iter()
-        .any(|id| c.snapshot.api_key(id).is_some_and(|k| k.enabled))
-    {
+    if !key_ids.iter().any(|id| c.index.api_key(id).is_some_and(|k| k.enabled)) {
         return Step::fail(
             Gate::ApiKey,
             Refusal::forbidden(),
@@ -722,7 +722,7 @@ fn api_key_gate(c: &Context, method: &EffectiveMethod, deployed: bool) -> Step {
             )
         }
     };
-    let Some(key) = c.snapshot.api_key(key_id) else {
+    let Some(key) = c.index.api_key(key_id) else {
         return Step::fail(
             Gate::ApiKey,
             Refusal::forbidden(),
@@ -831,6 +831,7 @@ fn deployment_gate(c: &Context) -> Step {
     );
     let deployed_context = Context {
         snapshot: c.snapshot,
+        index: c.index,
         request: c.request,
         host: c.host,
         api: c.api,

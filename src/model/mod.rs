@@ -6,7 +6,15 @@
 use compact_str::CompactString;
 use litemap::LiteMap;
 use serde::{Deserialize, Serialize, Serializer};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
+
+mod gaps;
+mod index;
+mod validate;
+
+pub use gaps::{CoverageGap, GapReason, Part};
+pub use index::Index;
+pub use validate::{is_region_name, parse_max_rps};
 
 /// Bumped whenever a field changes meaning or a required field is added, so that an older
 /// gatecheck refuses a newer snapshot file instead of misreading it.
@@ -65,29 +73,6 @@ impl Snapshot {
         }
     }
 
-    pub fn rest_api(&self, api_id: &str) -> Option<&RestApi> {
-        self.rest_apis.iter().find(|api| api.id == api_id)
-    }
-
-    pub fn api_key(&self, key_id: &str) -> Option<&ApiKey> {
-        self.api_keys.iter().find(|key| key.id == key_id)
-    }
-
-    /// The usage plans that list `api_id`/`stage` among their API stages.
-    pub fn plans_covering<'a>(&'a self, api_id: &'a str, stage: &'a str) -> impl Iterator<Item = &'a UsagePlan> + 'a {
-        self.usage_plans
-            .iter()
-            .filter(move |plan| plan.api_stages.iter().any(|s| s.api_id == api_id && s.stage == stage))
-    }
-
-    pub fn web_acl(&self, arn: &str) -> Option<&WebAcl> {
-        self.web_acls.iter().find(|acl| acl.arn == arn)
-    }
-
-    pub fn ip_set(&self, arn: &str) -> Option<&IpSet> {
-        self.ip_sets.iter().find(|set| set.arn == arn)
-    }
-
     /// The custom domains' base path mappings that point at `api_id`, as (domain, mapping).
     pub fn mappings_to<'a>(
         &'a self,
@@ -121,76 +106,6 @@ impl Snapshot {
 
     pub fn total_api_calls(&self) -> u64 {
         self.api_calls.values().sum()
-    }
-}
-
-type FastMap<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
-
-/// The lookups an audit makes per stage or per finding, built once: a scan of every plan for
-/// every stage is quadratic, and an account can have thousands of both.
-pub struct Index<'a> {
-    // foldhash, not SipHash: the keys are AWS ids, not adversarial, and an evaluation of
-    // ten thousand APIs looks them up hundreds of thousands of times.
-    apis: FastMap<&'a str, &'a RestApi>,
-    keys: FastMap<&'a str, &'a ApiKey>,
-    web_acls: FastMap<&'a str, &'a WebAcl>,
-    ip_sets: FastMap<&'a str, &'a IpSet>,
-    /// API id → each listed stage with the plans that list it (an API has few stages).
-    plans_by_stage: FastMap<&'a str, Vec<(&'a str, Vec<&'a UsagePlan>)>>,
-}
-
-impl<'a> Index<'a> {
-    pub fn new(snapshot: &'a Snapshot) -> Self {
-        let mut plans_by_stage: FastMap<&str, Vec<(&str, Vec<&UsagePlan>)>> = FastMap::default();
-        for plan in &snapshot.usage_plans {
-            for listed in &plan.api_stages {
-                let stages = plans_by_stage.entry(&listed.api_id).or_default();
-                let at = match stages.iter().position(|(stage, _)| *stage == listed.stage) {
-                    Some(at) => at,
-                    None => {
-                        stages.push((&listed.stage, Vec::new()));
-                        stages.len() - 1
-                    }
-                };
-                let plans = &mut stages[at].1;
-                // A plan listing the same stage twice covers it once.
-                if !plans.iter().any(|p| std::ptr::eq(*p, plan)) {
-                    plans.push(plan);
-                }
-            }
-        }
-        Index {
-            apis: snapshot.rest_apis.iter().map(|a| (a.id.as_str(), a)).collect(),
-            keys: snapshot.api_keys.iter().map(|k| (k.id.as_str(), k)).collect(),
-            web_acls: snapshot.web_acls.iter().map(|a| (a.arn.as_str(), a)).collect(),
-            ip_sets: snapshot.ip_sets.iter().map(|s| (s.arn.as_str(), s)).collect(),
-            plans_by_stage,
-        }
-    }
-
-    pub fn rest_api(&self, id: &str) -> Option<&'a RestApi> {
-        self.apis.get(id).copied()
-    }
-
-    pub fn api_key(&self, id: &str) -> Option<&'a ApiKey> {
-        self.keys.get(id).copied()
-    }
-
-    pub fn web_acl(&self, arn: &str) -> Option<&'a WebAcl> {
-        self.web_acls.get(arn).copied()
-    }
-
-    pub fn ip_set(&self, arn: &str) -> Option<&'a IpSet> {
-        self.ip_sets.get(arn).copied()
-    }
-
-    /// The usage plans that list `api_id`/`stage`, in the snapshot's order.
-    pub fn plans_covering(&self, api_id: &str, stage: &str) -> &[&'a UsagePlan] {
-        let stages = self.plans_by_stage.get(api_id).map_or(&[][..], Vec::as_slice);
-        stages
-            .iter()
-            .find(|(listed, _)| *listed == stage)
-            .map_or(&[], |(_, plans)| plans.as_slice())
     }
 }
 
@@ -583,202 +498,9 @@ pub struct BasePathMapping {
     pub stage: Option<String>,
 }
 
-/// The kinds of configuration the collector reads. A check declares the parts it reads, so a
-/// part that could not be read names the checks it blinds.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Part {
-    RestApis,
-    Resources,
-    Authorizers,
-    Stages,
-    Deployments,
-    UsagePlans,
-    UsagePlanKeys,
-    ApiKeys,
-    Account,
-    WebAcls,
-    IpSets,
-    DomainNames,
-    /// One custom domain's base path mappings: a gap for that domain, not for the region.
-    BasePathMappings,
-    /// Read, but not understood: a resource policy that does not parse.
-    ResourcePolicies,
-    /// Everything read per API (resources, authorizers, stages, deployments), when none of
-    /// it was read.
-    ApiDetails,
-    /// The audited account's id (sts:GetCallerIdentity): findings without it carry no
-    /// account and fingerprint differently.
-    CallerIdentity,
-    /// The whole account-region: its role could not be assumed, or nothing could be read.
-    AccountAccess,
-}
-
-impl Part {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Part::RestApis => "REST APIs",
-            Part::Resources => "resources and methods",
-            Part::Authorizers => "authorizers",
-            Part::Stages => "stages",
-            Part::Deployments => "deployments",
-            Part::UsagePlans => "usage plans",
-            Part::UsagePlanKeys => "usage plan keys",
-            Part::ApiKeys => "API keys",
-            Part::Account => "account settings",
-            Part::WebAcls => "WAF web ACLs",
-            Part::IpSets => "WAF IP sets",
-            Part::DomainNames => "custom domain names",
-            Part::BasePathMappings => "base path mappings",
-            Part::ResourcePolicies => "resource policy",
-            Part::ApiDetails => "resources, authorizers, stages and deployments",
-            Part::CallerIdentity => "the account id",
-            Part::AccountAccess => "everything in the account and region",
-        }
-    }
-
-    /// Whether a gap in `self` leaves `other` unread: without the APIs, nothing read per API
-    /// is known; without an API's details, neither are its stages' web ACLs.
-    pub fn includes(self, other: Part) -> bool {
-        let per_api = matches!(
-            other,
-            Part::Resources | Part::Authorizers | Part::Stages | Part::Deployments | Part::WebAcls | Part::IpSets
-        );
-        self == other
-            || self == Part::AccountAccess
-            || (self == Part::ApiDetails && per_api)
-            || (self == Part::RestApis && (per_api || matches!(other, Part::ApiDetails | Part::ResourcePolicies)))
-            || (self == Part::Stages && matches!(other, Part::WebAcls | Part::IpSets))
-            || (self == Part::WebAcls && other == Part::IpSets)
-            || (self == Part::UsagePlans && other == Part::UsagePlanKeys)
-            || (self == Part::DomainNames && other == Part::BasePathMappings)
-    }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum GapReason {
-    AccessDenied,
-    Throttled,
-    NotFound,
-    NotImplemented,
-    Unreachable,
-    Unparseable,
-    /// Not read because the Lambda function's time was running out.
-    DeadlineReached,
-    Other,
-}
-
-impl GapReason {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            GapReason::AccessDenied => "access denied",
-            GapReason::Throttled => "throttled past retries",
-            GapReason::NotFound => "not found",
-            GapReason::NotImplemented => "not implemented by the endpoint",
-            GapReason::Unreachable => "endpoint unreachable",
-            GapReason::Unparseable => "not understood",
-            GapReason::DeadlineReached => "not read before the function's deadline",
-            GapReason::Other => "failed",
-        }
-    }
-}
-
-/// Something the collector could not read. It never aborts an audit: it becomes a GC900
-/// finding, and the checks it blinds stay quiet on its scope rather than guess.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct CoverageGap {
-    pub part: Part,
-    /// The AWS operation that failed, e.g. `GetUsagePlans`.
-    pub operation: String,
-    /// `None` when the gap is region-wide.
-    pub api_id: Option<String>,
-    pub stage: Option<String>,
-    /// A usage plan, deployment or other object the gap is about.
-    pub object_id: Option<String>,
-    pub reason: GapReason,
-    pub message: String,
-}
-
-impl CoverageGap {
-    /// Whether this gap hides what a finding on (api_id, stage) would say.
-    pub fn covers(&self, api_id: Option<&str>, stage: Option<&str>) -> bool {
-        // One domain's unread mappings are missing from the snapshot, so no finding is drawn
-        // from them; they hide nothing about the region's APIs, whose mappings are unknown.
-        if self.part == Part::BasePathMappings && self.api_id.is_none() {
-            return false;
-        }
-        let api_matches = match (&self.api_id, api_id) {
-            (None, _) => true,
-            (Some(gap_api), Some(api)) => gap_api == api,
-            (Some(_), None) => false,
-        };
-        let stage_matches = match (&self.stage, stage) {
-            (None, _) => true,
-            (Some(gap_stage), Some(stage)) => gap_stage == stage,
-            (Some(_), None) => false,
-        };
-        api_matches && stage_matches
-    }
-}
-
-/// Whether `region` looks like an AWS region name (`eu-west-1`, `us-gov-east-1`).
-pub fn is_region_name(region: &str) -> bool {
-    let parts: Vec<&str> = region.split('-').collect();
-    parts.len() >= 3
-        && parts[0].len() == 2
-        && parts
-            .iter()
-            .take(parts.len() - 1)
-            .all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_lowercase()))
-        && parts[parts.len() - 1].chars().all(|c| c.is_ascii_digit())
-        && !parts[parts.len() - 1].is_empty()
-}
-
-/// A requests-per-second limit from a flag or setting: a whole number from 1 to 100.
-pub fn parse_max_rps(value: &str) -> Result<u32, String> {
-    match value.trim().parse::<u32>() {
-        Ok(n) if (1..=100).contains(&n) => Ok(n),
-        _ => Err(format!("'{value}' is not a whole number from 1 to 100")),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn a_gap_hides_what_is_read_through_it() {
-        assert!(Part::RestApis.includes(Part::Stages) && Part::RestApis.includes(Part::ResourcePolicies));
-        assert!(Part::ApiDetails.includes(Part::Deployments) && Part::ApiDetails.includes(Part::WebAcls));
-        assert!(Part::Stages.includes(Part::WebAcls));
-        assert!(!Part::Stages.includes(Part::Resources));
-        assert!(Part::UsagePlans.includes(Part::UsagePlanKeys) && !Part::UsagePlanKeys.includes(Part::UsagePlans));
-        assert!(!Part::ApiDetails.includes(Part::UsagePlans));
-        assert!(
-            Part::DomainNames.includes(Part::BasePathMappings) && !Part::BasePathMappings.includes(Part::DomainNames)
-        );
-    }
-
-    #[test]
-    fn one_domains_unread_mappings_hide_no_api() {
-        let gap = CoverageGap {
-            part: Part::BasePathMappings,
-            operation: "GetBasePathMappings".into(),
-            api_id: None,
-            stage: None,
-            object_id: Some("domain api.example.com".into()),
-            reason: GapReason::AccessDenied,
-            message: String::new(),
-        };
-        assert!(!gap.covers(Some("a1"), Some("prod")) && !gap.covers(None, None));
-        let region_wide = CoverageGap {
-            part: Part::DomainNames,
-            ..gap
-        };
-        assert!(region_wide.covers(Some("a1"), Some("prod")));
-    }
 
     #[test]
     fn small_maps_keep_the_snapshot_file_shape() {
@@ -807,15 +529,5 @@ mod tests {
             serde_json::to_value(&deployment).expect("writes")["api_summary"]["/a"]["GET"]["api_key_required"],
             true
         );
-    }
-
-    #[test]
-    fn region_names() {
-        for ok in ["eu-west-1", "us-gov-east-1", "ap-southeast-2", "il-central-1"] {
-            assert!(is_region_name(ok), "{ok}");
-        }
-        for bad in ["", "eu-west", "EU-west-1", "euwest1", "eu--1", "e-west-1", "eu-west-x"] {
-            assert!(!is_region_name(bad), "{bad}");
-        }
     }
 }

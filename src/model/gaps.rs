@@ -1,0 +1,180 @@
+//! What the collector could not read, and which parts of the configuration that hides.
+
+use serde::{Deserialize, Serialize};
+
+/// The kinds of configuration the collector reads. A check declares the parts it reads, so a
+/// part that could not be read names the checks it blinds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Part {
+    RestApis,
+    Resources,
+    Authorizers,
+    Stages,
+    Deployments,
+    UsagePlans,
+    UsagePlanKeys,
+    ApiKeys,
+    Account,
+    WebAcls,
+    IpSets,
+    DomainNames,
+    /// One custom domain's base path mappings: a gap for that domain, not for the region.
+    BasePathMappings,
+    /// Read, but not understood: a resource policy that does not parse.
+    ResourcePolicies,
+    /// Everything read per API (resources, authorizers, stages, deployments), when none of
+    /// it was read.
+    ApiDetails,
+    /// The audited account's id (sts:GetCallerIdentity): findings without it carry no
+    /// account and fingerprint differently.
+    CallerIdentity,
+    /// The whole account-region: its role could not be assumed, or nothing could be read.
+    AccountAccess,
+}
+
+impl Part {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Part::RestApis => "REST APIs",
+            Part::Resources => "resources and methods",
+            Part::Authorizers => "authorizers",
+            Part::Stages => "stages",
+            Part::Deployments => "deployments",
+            Part::UsagePlans => "usage plans",
+            Part::UsagePlanKeys => "usage plan keys",
+            Part::ApiKeys => "API keys",
+            Part::Account => "account settings",
+            Part::WebAcls => "WAF web ACLs",
+            Part::IpSets => "WAF IP sets",
+            Part::DomainNames => "custom domain names",
+            Part::BasePathMappings => "base path mappings",
+            Part::ResourcePolicies => "resource policy",
+            Part::ApiDetails => "resources, authorizers, stages and deployments",
+            Part::CallerIdentity => "the account id",
+            Part::AccountAccess => "everything in the account and region",
+        }
+    }
+
+    /// Whether a gap in `self` leaves `other` unread: without the APIs, nothing read per API
+    /// is known; without an API's details, neither are its stages' web ACLs.
+    pub fn includes(self, other: Part) -> bool {
+        let per_api = matches!(
+            other,
+            Part::Resources | Part::Authorizers | Part::Stages | Part::Deployments | Part::WebAcls | Part::IpSets
+        );
+        self == other
+            || self == Part::AccountAccess
+            || (self == Part::ApiDetails && per_api)
+            || (self == Part::RestApis && (per_api || matches!(other, Part::ApiDetails | Part::ResourcePolicies)))
+            || (self == Part::Stages && matches!(other, Part::WebAcls | Part::IpSets))
+            || (self == Part::WebAcls && other == Part::IpSets)
+            || (self == Part::UsagePlans && other == Part::UsagePlanKeys)
+            || (self == Part::DomainNames && other == Part::BasePathMappings)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum GapReason {
+    AccessDenied,
+    Throttled,
+    NotFound,
+    NotImplemented,
+    Unreachable,
+    Unparseable,
+    /// Not read because the Lambda function's time was running out.
+    DeadlineReached,
+    Other,
+}
+
+impl GapReason {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            GapReason::AccessDenied => "access denied",
+            GapReason::Throttled => "throttled past retries",
+            GapReason::NotFound => "not found",
+            GapReason::NotImplemented => "not implemented by the endpoint",
+            GapReason::Unreachable => "endpoint unreachable",
+            GapReason::Unparseable => "not understood",
+            GapReason::DeadlineReached => "not read before the function's deadline",
+            GapReason::Other => "failed",
+        }
+    }
+}
+
+/// Something the collector could not read. It never aborts an audit: it becomes a GC900
+/// finding, and the checks it blinds stay quiet on its scope rather than guess.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CoverageGap {
+    pub part: Part,
+    /// The AWS operation that failed, e.g. `GetUsagePlans`.
+    pub operation: String,
+    /// `None` when the gap is region-wide.
+    pub api_id: Option<String>,
+    pub stage: Option<String>,
+    /// A usage plan, deployment or other object the gap is about.
+    pub object_id: Option<String>,
+    pub reason: GapReason,
+    pub message: String,
+}
+
+impl CoverageGap {
+    /// Whether this gap hides what a finding on (api_id, stage) would say.
+    pub fn covers(&self, api_id: Option<&str>, stage: Option<&str>) -> bool {
+        // One domain's unread mappings are missing from the snapshot, so no finding is drawn
+        // from them; they hide nothing about the region's APIs, whose mappings are unknown.
+        if self.part == Part::BasePathMappings && self.api_id.is_none() {
+            return false;
+        }
+        let api_matches = match (&self.api_id, api_id) {
+            (None, _) => true,
+            (Some(gap_api), Some(api)) => gap_api == api,
+            (Some(_), None) => false,
+        };
+        let stage_matches = match (&self.stage, stage) {
+            (None, _) => true,
+            (Some(gap_stage), Some(stage)) => gap_stage == stage,
+            (Some(_), None) => false,
+        };
+        api_matches && stage_matches
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_gap_hides_what_is_read_through_it() {
+        assert!(Part::RestApis.includes(Part::Stages) && Part::RestApis.includes(Part::ResourcePolicies));
+        assert!(Part::ApiDetails.includes(Part::Deployments) && Part::ApiDetails.includes(Part::WebAcls));
+        assert!(Part::Stages.includes(Part::WebAcls));
+        assert!(!Part::Stages.includes(Part::Resources));
+        assert!(Part::UsagePlans.includes(Part::UsagePlanKeys) && !Part::UsagePlanKeys.includes(Part::UsagePlans));
+        assert!(!Part::ApiDetails.includes(Part::UsagePlans));
+        assert!(
+            Part::DomainNames.includes(Part::BasePathMappings) && !Part::BasePathMappings.includes(Part::DomainNames)
+        );
+    }
+
+    #[test]
+    fn one_domains_unread_mappings_hide_no_api() {
+        let gap = CoverageGap {
+            part: Part::BasePathMappings,
+            operation: "GetBasePathMappings".into(),
+            api_id: None,
+            stage: None,
+            object_id: Some("domain api.example.com".into()),
+            reason: GapReason::AccessDenied,
+            message: String::new(),
+        };
+        assert!(!gap.covers(Some("a1"), Some("prod")) && !gap.covers(None, None));
+        let region_wide = CoverageGap {
+            part: Part::DomainNames,
+            ..gap
+        };
+        assert!(region_wide.covers(Some("a1"), Some("prod")));
+    }
+}
