@@ -470,7 +470,7 @@ async fn collect_regions(aws: &AwsArgs, regions: &[String]) -> anyhow::Result<Ve
 /// Several accounts, or every enabled region: each account-region on its own, in parallel;
 /// what cannot be read in one is a GC900 there, and the rest carry on.
 async fn collect_accounts(args: &AuditArgs) -> anyhow::Result<Vec<Snapshot>> {
-    use collect::accounts::{self, AccountTarget, Regions};
+    use collect::fan_out::{self, AccountTarget, Regions};
     for region in &args.regions {
         if !is_region_name(region) {
             bail!("'{region}' is not an AWS region name (expected something like eu-west-1)");
@@ -496,7 +496,7 @@ async fn collect_accounts(args: &AuditArgs) -> anyhow::Result<Vec<Snapshot>> {
         );
     }
     if let Some(name) = &args.accounts.org_role {
-        targets = accounts::organization_roles(&base, name).await?;
+        targets = fan_out::organization_roles(&base, name).await?;
         if targets.is_empty() {
             bail!("the organization lists no active account");
         }
@@ -520,7 +520,7 @@ async fn collect_accounts(args: &AuditArgs) -> anyhow::Result<Vec<Snapshot>> {
         },
         ..CollectOptions::default()
     };
-    Ok(accounts::collect_all(
+    Ok(fan_out::collect_all(
         &base,
         &targets,
         &regions,

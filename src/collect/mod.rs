@@ -1,13 +1,13 @@
 //! The collector: AWS SDK reads → [`Snapshot`]. The only module besides `sinks` that sees
 //! SDK types. Whatever it cannot read becomes a [`CoverageGap`], never an aborted audit.
 
-mod account;
-pub mod accounts;
+mod account_settings;
 mod apigateway;
 mod calls;
 mod edge;
 mod errors;
 mod explain_lookup;
+pub mod fan_out;
 mod nulls;
 pub mod rate_limit;
 mod wafv2;
@@ -321,7 +321,7 @@ pub async fn collect(configs: &ServiceConfigs, options: &CollectOptions) -> Resu
     let region = reader.region.clone();
 
     if options.scope.account_only {
-        let mut snapshot = Snapshot::new(account::read_account(&reader).await, region);
+        let mut snapshot = Snapshot::new(account_settings::read_account(&reader).await, region);
         snapshot.scope = options.scope.clone();
         snapshot.gaps = reader.gaps.into_inner().unwrap_or_else(|e| e.into_inner());
         snapshot.api_calls = counter.counts();
@@ -331,7 +331,7 @@ pub async fn collect(configs: &ServiceConfigs, options: &CollectOptions) -> Resu
         apigateway::read_rest_apis(&reader, options),
         apigateway::read_usage_plans(&reader),
         apigateway::read_api_keys(&reader),
-        account::read_account(&reader),
+        account_settings::read_account(&reader),
         apigateway::read_domain_names(&reader),
     );
     let rest_apis = rest_apis?;

@@ -4,7 +4,7 @@
 pub mod events;
 
 use crate::audit;
-use crate::collect::accounts::{self, AccountTarget, Regions};
+use crate::collect::fan_out::{self, AccountTarget, Regions};
 use crate::collect::{self, CollectOptions, RateLimits, ServiceConfigs, DEFAULT_CONCURRENCY};
 use crate::model::{Scope, Snapshot};
 use crate::report::{AccountRegionCounts, Report, Severity};
@@ -134,7 +134,7 @@ impl Settings {
             .unwrap_or_default();
         if let Some(bad) = role_arns
             .iter()
-            .find(|r| crate::collect::accounts::account_of_role(r).is_none())
+            .find(|r| crate::collect::fan_out::account_of_role(r).is_none())
         {
             return Err(error("GATECHECK_ROLE_ARNS", bad, "not an IAM role ARN"));
         }
@@ -382,7 +382,7 @@ impl Function {
     /// The accounts a fan-out covers: the configured roles, or the organization's accounts.
     async fn targets(&self) -> anyhow::Result<Vec<AccountTarget>> {
         if let Some(name) = &self.settings.org_role {
-            return Ok(accounts::organization_roles(&self.base, name).await?);
+            return Ok(fan_out::organization_roles(&self.base, name).await?);
         }
         Ok(self
             .settings
@@ -399,7 +399,7 @@ impl Function {
             anyhow::bail!("no accounts to fan out to: set GATECHECK_ROLE_ARNS or GATECHECK_ORG_ROLE");
         }
         let regions = if self.settings.all_regions {
-            accounts::enabled_regions(&self.base).await?
+            fan_out::enabled_regions(&self.base).await?
         } else {
             self.settings.regions.clone()
         };
@@ -437,7 +437,7 @@ impl Function {
         } else {
             targets.to_vec()
         };
-        accounts::collect_all(
+        fan_out::collect_all(
             &self.base,
             &targets,
             regions,
