@@ -2,13 +2,15 @@
 
 use crate::audit::{self, load_snapshot, snapshot_json};
 use crate::checks::docs;
-use crate::collect::{self, CollectOptions, Progress, ServiceConfigs, DEFAULT_CONCURRENCY};
+use crate::collect::auditor::Auditor;
+use crate::collect::{self, aws, Progress, ServiceConfigs};
 use crate::explain::{self, KeyIdentity, Request, Verdict};
 use crate::model::{is_region_name, Scope, Snapshot};
 use crate::report::{Report, Severity};
+use crate::scope::{Plan, Regions};
+use crate::settings::{parse_severity, ConnectionArgs, FanOutArgs, ThroughputArgs};
 use crate::sinks;
 use anyhow::{bail, Context};
-use aws_config::{BehaviorVersion, Region};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
@@ -129,17 +131,6 @@ pub enum ExplainFormat {
     Json,
 }
 
-/// Where AWS requests go and with which credentials.
-#[derive(Args, Debug, Clone, Default)]
-pub struct ConnectionArgs {
-    /// AWS profile to use (default: AWS_PROFILE or the default profile)
-    #[arg(long, value_name = "NAME")]
-    pub profile: Option<String>,
-    /// Send AWS requests to this endpoint instead of AWS (an emulator, say); also AWS_ENDPOINT_URL
-    #[arg(long, value_name = "URL")]
-    pub endpoint_url: Option<String>,
-}
-
 #[derive(Args, Debug)]
 pub struct AwsArgs {
     #[command(flatten)]
@@ -150,13 +141,8 @@ pub struct AwsArgs {
     /// Only this stage of --api
     #[arg(long, value_name = "NAME", requires = "api_id")]
     pub stage: Option<String>,
-    /// AWS calls in flight at once, per region
-    #[arg(long, env = "GATECHECK_CONCURRENCY", default_value_t = DEFAULT_CONCURRENCY, value_parser = parse_concurrency)]
-    pub concurrency: usize,
-    /// API Gateway requests per second per account and region, with a burst of 4 seconds'
-    /// worth; the default is API Gateway's quota, so an audit is never throttled
-    #[arg(long, env = "GATECHECK_MAX_RPS", default_value_t = 10, value_parser = crate::model::parse_max_rps)]
-    pub max_rps: u32,
+    #[command(flatten)]
+    pub throughput: ThroughputArgs,
 }
 
 #[derive(Args, Debug)]
@@ -168,7 +154,7 @@ pub struct AuditArgs {
     #[arg(long, conflicts_with_all = ["regions", "snapshot"])]
     pub all_regions: bool,
     #[command(flatten)]
-    pub accounts: AccountArgs,
+    pub accounts: FanOutArgs,
     #[command(flatten)]
     pub aws: AwsArgs,
     /// Output format: text for people, json for scripts, sarif for code-scanning UIs
@@ -180,32 +166,6 @@ pub struct AuditArgs {
     /// Audit a snapshot file written by `gatecheck snapshot` instead of reading AWS
     #[arg(long, value_name = "FILE", conflicts_with_all = ["profile", "endpoint_url", "api_id"])]
     pub snapshot: Option<PathBuf>,
-}
-
-/// Auditing other accounts through a role in each.
-#[derive(Args, Debug, Clone, Default)]
-pub struct AccountArgs {
-    /// Audit the account this role is in (assumed with session name gatecheck-audit); repeat
-    /// for several accounts. Each account-region gets its own rate limit and concurrency, and
-    /// one that cannot be read is a GC900 while the rest carry on
-    #[arg(long = "role-arn", value_name = "ARN", conflicts_with = "org_role")]
-    pub role_arns: Vec<String>,
-    /// Audit every active account of the organization through the role of this name in each
-    /// (organizations:ListAccounts, from the management or a delegated account)
-    #[arg(long, value_name = "NAME")]
-    pub org_role: Option<String>,
-    /// The external ID the roles' trust policies require
-    #[arg(long, value_name = "ID")]
-    pub external_id: Option<String>,
-    /// Account-regions audited at once
-    #[arg(long, value_name = "N", default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..=64))]
-    pub parallel: u16,
-}
-
-impl AccountArgs {
-    fn any(&self) -> bool {
-        !self.role_arns.is_empty() || self.org_role.is_some()
-    }
 }
 
 #[derive(Args, Debug)]
@@ -239,17 +199,6 @@ pub enum ChecksFormat {
     Text,
     Json,
     Markdown,
-}
-
-fn parse_concurrency(value: &str) -> Result<usize, String> {
-    match value.trim().parse::<usize>() {
-        Ok(n) if (1..=64).contains(&n) => Ok(n),
-        _ => Err(format!("'{value}' is not a whole number from 1 to 64")),
-    }
-}
-
-fn parse_severity(value: &str) -> Result<Severity, String> {
-    value.parse().map_err(|e: crate::report::UnknownSeverity| e.to_string())
 }
 
 /// Runs the CLI and maps every outcome to the documented exit codes.
@@ -317,8 +266,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let started = Instant::now();
             let snapshots = match &args.snapshot {
                 Some(path) => vec![load_snapshot(path)?],
-                None if args.accounts.any() || args.all_regions => runtime()?.block_on(collect_accounts(&args))?,
-                None => runtime()?.block_on(collect_regions(&args.aws, &args.regions))?,
+                None => runtime()?.block_on(collect_audit(&args))?,
             };
             let report = audit::report(&snapshots, started.elapsed());
             print_report(&report, args.format, args.fail_on)?;
@@ -331,7 +279,13 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Explain(args) => explain(args),
         Command::Snapshot(args) => {
             let regions: Vec<String> = args.region.iter().cloned().collect();
-            let mut snapshots = runtime()?.block_on(collect_regions(&args.aws, &regions))?;
+            let accounts = FanOutArgs {
+                role_arns: Vec::new(),
+                org_role: None,
+                external_id: None,
+                parallel: 1,
+            };
+            let mut snapshots = runtime()?.block_on(collect_plan(&args.aws, &accounts, &regions, false))?;
             let snapshot = snapshots.pop().context("no region was read")?;
             let json = snapshot_json(&snapshot) + "\n";
             match &args.output {
@@ -387,7 +341,7 @@ fn explain(args: ExplainArgs) -> anyhow::Result<ExitCode> {
 /// with the region's usage plans, keys and web ACLs; and, when asked, which key it sends.
 async fn read_for_explain(args: &ExplainArgs, request: &mut Request) -> anyhow::Result<Snapshot> {
     let needs = explain::needs(request)?;
-    let base = load_sdk_config(&args.connection, None).await;
+    let base = aws::load(&args.connection.connection(), None).await;
     let region = match needs.region.clone().or_else(|| args.region.clone()) {
         Some(region) => region,
         None => match base.region() {
@@ -398,8 +352,8 @@ async fn read_for_explain(args: &ExplainArgs, request: &mut Request) -> anyhow::
     if !is_region_name(&region) {
         bail!("'{region}' is not an AWS region name (expected something like eu-west-1)");
     }
-    check_credentials(&base).await?;
-    let configs = ServiceConfigs::from_sdk_config(&load_sdk_config(&args.connection, Some(&region)).await);
+    aws::check_credentials(&base).await?;
+    let configs = ServiceConfigs::from_sdk_config(&aws::load(&args.connection.connection(), Some(&region)).await);
     collect::read_for_explain(&configs, request, &needs, args.lookup_key_value).await
 }
 
@@ -430,139 +384,41 @@ fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
         .context("cannot start the async runtime")
 }
 
-async fn collect_regions(aws: &AwsArgs, regions: &[String]) -> anyhow::Result<Vec<Snapshot>> {
-    for region in regions {
-        if !is_region_name(region) {
-            bail!("'{region}' is not an AWS region name (expected something like eu-west-1)");
-        }
-    }
-    let base = load_sdk_config(&aws.connection, None).await;
-    let regions: Vec<String> = if regions.is_empty() {
-        match base.region() {
-            Some(region) => vec![region.to_string()],
-            None => bail!("no AWS region: pass --region or set AWS_REGION (or a region in your profile)"),
-        }
-    } else {
-        regions.to_vec()
-    };
-    check_credentials(&base).await?;
-
-    let mut snapshots = Vec::new();
-    for region in regions {
-        let sdk = load_sdk_config(&aws.connection, Some(&region)).await;
-        let options = CollectOptions {
-            scope: Scope {
-                api_id: aws.api_id.clone(),
-                stage: aws.stage.clone(),
-                ..Scope::default()
-            },
-            concurrency: aws.concurrency,
-            deadline: None,
-            progress: progress_bar(&region),
-        };
-        let configs = ServiceConfigs::from_sdk_config(&sdk).with_rate_limits(Some(rate_limits(aws)));
-        let snapshot = collect::collect(&configs, &options).await?;
-        snapshots.push(snapshot);
-    }
-    Ok(snapshots)
+async fn collect_audit(args: &AuditArgs) -> anyhow::Result<Vec<Snapshot>> {
+    collect_plan(&args.aws, &args.accounts, &args.regions, args.all_regions).await
 }
 
-/// Several accounts, or every enabled region: each account-region on its own, in parallel;
-/// what cannot be read in one is a GC900 there, and the rest carry on.
-async fn collect_accounts(args: &AuditArgs) -> anyhow::Result<Vec<Snapshot>> {
-    use collect::fan_out::{self, AccountTarget, Regions};
-    for region in &args.regions {
-        if !is_region_name(region) {
-            bail!("'{region}' is not an AWS region name (expected something like eu-west-1)");
-        }
+/// Reads what the flags name: regions (or every enabled one) of the caller's account, or of
+/// the accounts the roles reach. In the caller's own listed regions a region that cannot be
+/// read stops the command; past them each account-region that cannot be read is a GC900.
+async fn collect_plan(
+    aws: &AwsArgs,
+    accounts: &FanOutArgs,
+    regions: &[String],
+    all_regions: bool,
+) -> anyhow::Result<Vec<Snapshot>> {
+    if let Some(bad) = regions.iter().find(|r| !is_region_name(r)) {
+        bail!("'{bad}' is not an AWS region name (expected something like eu-west-1)");
     }
-    let base = load_sdk_config(&args.aws.connection, None).await;
-    check_credentials(&base).await?;
-    // Organizations and account:ListRegions answer in any region; STS wants one too.
-    let base = match base.region() {
-        Some(_) => base,
-        None => base.to_builder().region(Region::new("us-east-1")).build(),
+    let base = aws::load(&aws.connection.connection(), None).await;
+    let regions = match (all_regions, regions.is_empty(), base.region()) {
+        (true, _, _) => Regions::AllEnabled,
+        (false, false, _) => Regions::These(regions.to_vec()),
+        (false, true, Some(region)) => Regions::These(vec![region.to_string()]),
+        (false, true, None) => bail!("no AWS region: pass --region or set AWS_REGION (or a region in your profile)"),
     };
-    let mut targets: Vec<AccountTarget> = args
-        .accounts
-        .role_arns
-        .iter()
-        .map(|arn| AccountTarget::role(arn))
-        .collect();
-    if let Some(bad) = targets.iter().find(|t| t.account_id.is_none()) {
-        bail!(
-            "'{}' is not an IAM role ARN (arn:aws:iam::<account>:role/<name>)",
-            bad.role_arn.as_deref().unwrap_or_default()
-        );
-    }
-    if let Some(name) = &args.accounts.org_role {
-        targets = fan_out::organization_roles(&base, name).await?;
-        if targets.is_empty() {
-            bail!("the organization lists no active account");
-        }
-    }
-    if targets.is_empty() {
-        targets.push(AccountTarget::own());
-    }
-    let regions = if args.all_regions {
-        Regions::AllEnabled
-    } else if args.regions.is_empty() {
-        Regions::These(vec![base.region().map(|r| r.to_string()).unwrap_or_default()])
-    } else {
-        Regions::These(args.regions.clone())
-    };
-    let options = CollectOptions {
-        concurrency: args.aws.concurrency,
+    aws::check_credentials(&base).await?;
+    let plan = Plan {
+        accounts: accounts.accounts(),
+        regions,
         scope: Scope {
-            api_id: args.aws.api_id.clone(),
-            stage: args.aws.stage.clone(),
+            api_id: aws.api_id.clone(),
+            stage: aws.stage.clone(),
             ..Scope::default()
         },
-        ..CollectOptions::default()
     };
-    Ok(fan_out::collect_all(
-        &base,
-        &targets,
-        &regions,
-        args.accounts.external_id.as_deref(),
-        usize::from(args.accounts.parallel),
-        &options,
-        &|sdk| ServiceConfigs::from_sdk_config(sdk).with_rate_limits(Some(rate_limits(&args.aws))),
-    )
-    .await)
-}
-
-fn rate_limits(aws: &AwsArgs) -> collect::RateLimits {
-    collect::RateLimits::per_second(aws.max_rps)
-}
-
-async fn load_sdk_config(aws: &ConnectionArgs, region: Option<&str>) -> aws_config::SdkConfig {
-    let mut loader = aws_config::defaults(BehaviorVersion::latest())
-        .retry_config(collect::retry_config())
-        .timeout_config(collect::timeout_config());
-    if let Some(profile) = &aws.profile {
-        loader = loader.profile_name(profile);
-    }
-    if let Some(region) = region {
-        loader = loader.region(Region::new(region.to_string()));
-    }
-    if let Some(url) = &aws.endpoint_url {
-        loader = loader.endpoint_url(url);
-    }
-    loader.load().await
-}
-
-/// Fails early, in one line, when no credentials can be found.
-async fn check_credentials(sdk: &aws_config::SdkConfig) -> anyhow::Result<()> {
-    use aws_credential_types::provider::ProvideCredentials;
-    const HOW: &str = "set AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, pass --profile, or run 'aws sso login'";
-    let Some(provider) = sdk.credentials_provider() else {
-        bail!("no AWS credentials found: {HOW}");
-    };
-    if let Err(err) = provider.provide_credentials().await {
-        bail!("no AWS credentials found ({err}): {HOW}");
-    }
-    Ok(())
+    let auditor = Auditor::new(base, accounts.throughput(&aws.throughput), accounts.external_id.clone());
+    Ok(auditor.run(&plan, None, &progress_bar).await?)
 }
 
 /// APIs read of total, on stderr, only when stderr is a terminal.

@@ -2,7 +2,7 @@
 //! requests that carry an API key.
 //!
 //! Data flows one way: scope → [`collect`] (AWS SDK) → [`model::Snapshot`] → [`checks`]
-//! (pure) → [`finding::Report`] → [`sinks`].
+//! (pure) → [`report::Report`] → [`sinks`].
 
 pub mod audit;
 pub mod checks;
@@ -14,4 +14,6 @@ pub mod log_filter;
 pub mod model;
 pub mod policy;
 pub mod report;
+pub mod scope;
+pub mod settings;
 pub mod sinks;

@@ -6,6 +6,7 @@
 use super::errors::classify;
 use super::{collect, CollectError, CollectOptions, ServiceConfigs};
 use crate::model::{Account, CoverageGap, GapReason, Part, Snapshot};
+pub use crate::scope::{AccountTarget, Regions};
 use aws_config::{Region, SdkConfig};
 use aws_credential_types::provider::SharedCredentialsProvider;
 use aws_credential_types::Credentials;
@@ -13,46 +14,6 @@ use futures::StreamExt;
 
 /// The session name gatecheck's assumed-role sessions carry, for CloudTrail.
 pub const SESSION_NAME: &str = "gatecheck-audit";
-
-/// Which regions to audit in each account.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Regions {
-    These(Vec<String>),
-    /// Each account's enabled regions (account:ListRegions), read with its own session.
-    AllEnabled,
-}
-
-/// One account to audit: the caller's own (no role), or one reached through a role.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
-pub struct AccountTarget {
-    /// Known from the role ARN or the organization; for the caller's own account, from STS.
-    pub account_id: Option<String>,
-    pub role_arn: Option<String>,
-}
-
-impl AccountTarget {
-    pub fn own() -> Self {
-        AccountTarget {
-            account_id: None,
-            role_arn: None,
-        }
-    }
-
-    pub fn role(role_arn: &str) -> Self {
-        AccountTarget {
-            account_id: account_of_role(role_arn),
-            role_arn: Some(role_arn.to_string()),
-        }
-    }
-}
-
-/// `arn:aws:iam::111122223333:role/name` → 111122223333.
-pub fn account_of_role(role_arn: &str) -> Option<String> {
-    let parts: Vec<&str> = role_arn.split(':').collect();
-    (parts.len() == 6 && parts[0] == "arn" && parts[2] == "iam" && parts[5].starts_with("role/"))
-        .then(|| parts[4].to_string())
-        .filter(|id| id.len() == 12 && id.chars().all(|c| c.is_ascii_digit()))
-}
 
 /// A call that must succeed for the fan-out to know what to read.
 fn unreadable<E, R>(
@@ -246,24 +207,4 @@ pub async fn collect_all(
         .await;
     snapshots.sort_by(|a, b| (&a.account.id, &a.region).cmp(&(&b.account.id, &b.region)));
     snapshots
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn account_ids_from_role_arns() {
-        assert_eq!(
-            account_of_role("arn:aws:iam::111122223333:role/gatecheck").as_deref(),
-            Some("111122223333")
-        );
-        assert_eq!(
-            account_of_role("arn:aws-cn:iam::111122223333:role/path/gatecheck").as_deref(),
-            Some("111122223333")
-        );
-        assert_eq!(account_of_role("arn:aws:iam::1111:role/x"), None);
-        assert_eq!(account_of_role("arn:aws:iam::111122223333:user/x"), None);
-        assert_eq!(account_of_role("gatecheck"), None);
-    }
 }

@@ -3,6 +3,8 @@
 
 mod account_settings;
 mod apigateway;
+pub mod auditor;
+pub mod aws;
 mod calls;
 mod edge;
 mod errors;

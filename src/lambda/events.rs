@@ -8,7 +8,7 @@ use serde_json::Value;
 use std::collections::BTreeSet;
 
 /// A REST API, and the stage when the change was to one stage only.
-pub type Target = (String, Option<String>);
+pub use crate::scope::Target;
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Work {
@@ -152,7 +152,7 @@ pub fn parse_event(event: &Value) -> Result<Work, EventError> {
 fn parse_member(event: &Value) -> Result<Work, EventError> {
     let payload: MemberPayload =
         serde_json::from_value(event.clone()).map_err(|e| EventError::BadFanOut(e.to_string()))?;
-    let in_role = crate::collect::fan_out::account_of_role(&payload.role_arn);
+    let in_role = crate::model::account_of_role(&payload.role_arn);
     if in_role.as_deref() != Some(payload.account.as_str()) {
         return Err(EventError::BadFanOut(format!(
             "roleArn {} is not a role in account {}",

@@ -4,79 +4,6 @@ use super::events::{parse_event, stage_of_arn, EventError, Work};
 use super::*;
 use std::collections::BTreeSet;
 
-fn settings(vars: &[(&str, &str)]) -> Result<Settings, SettingsError> {
-    let vars: BTreeMap<String, String> = vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
-    Settings::from_lookup(|name| vars.get(name).cloned())
-}
-
-#[test]
-fn settings_defaults_and_validation() {
-    let s = settings(&[("AWS_REGION", "eu-west-1")]).unwrap();
-    assert_eq!(s.topic_arn, None);
-    assert_eq!(s.publish_severity, Severity::Medium);
-    assert_eq!(s.namespace, "Gatecheck");
-    assert_eq!(s.regions, ["eu-west-1"]);
-    assert_eq!(s.concurrency, DEFAULT_CONCURRENCY);
-    assert_eq!(
-        s.rate_limits,
-        crate::collect::RateLimits {
-            per_second: 10,
-            burst: 40
-        }
-    );
-
-    let s = settings(&[
-        ("AWS_REGION", "eu-west-1"),
-        ("GATECHECK_REGIONS", "us-east-1, eu-central-1"),
-        ("GATECHECK_TOPIC_ARN", "arn:aws:sns:eu-west-1:111122223333:gatecheck"),
-        ("GATECHECK_PUBLISH_SEVERITY", "HIGH"),
-        ("GATECHECK_CONCURRENCY", "8"),
-        ("GATECHECK_MAX_RPS", "5"),
-    ])
-    .unwrap();
-    assert_eq!(s.regions, ["us-east-1", "eu-central-1"]);
-    assert_eq!(
-        s.rate_limits,
-        crate::collect::RateLimits {
-            per_second: 5,
-            burst: 20
-        }
-    );
-    assert_eq!(s.publish_severity, Severity::High);
-
-    for (vars, name) in [
-        (
-            vec![("AWS_REGION", "eu-west-1"), ("GATECHECK_TOPIC_ARN", "my-topic")],
-            "GATECHECK_TOPIC_ARN",
-        ),
-        (
-            vec![("AWS_REGION", "eu-west-1"), ("GATECHECK_PUBLISH_SEVERITY", "loud")],
-            "GATECHECK_PUBLISH_SEVERITY",
-        ),
-        (
-            vec![("AWS_REGION", "eu-west-1"), ("GATECHECK_CONCURRENCY", "0")],
-            "GATECHECK_CONCURRENCY",
-        ),
-        (
-            vec![("AWS_REGION", "eu-west-1"), ("GATECHECK_MAX_RPS", "1000")],
-            "GATECHECK_MAX_RPS",
-        ),
-        (
-            vec![("AWS_REGION", "eu-west-1"), ("GATECHECK_NAMESPACE", "AWS/ApiGateway")],
-            "GATECHECK_NAMESPACE",
-        ),
-        (
-            vec![("AWS_REGION", "eu-west-1"), ("GATECHECK_NAMESPACE", "")],
-            "GATECHECK_NAMESPACE",
-        ),
-        (vec![("GATECHECK_REGIONS", "eu-west-1,mars")], "GATECHECK_REGIONS"),
-        (vec![], "GATECHECK_REGIONS"),
-    ] {
-        let err = settings(&vars).unwrap_err();
-        assert_eq!(err.name, name, "{err}");
-    }
-}
-
 fn sample(name: &str) -> Value {
     let path = format!("{}/events/{name}", env!("CARGO_MANIFEST_DIR"));
     let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
@@ -402,54 +329,6 @@ fn fan_out_payloads() {
     ] {
         let err = parse_event(&bad).unwrap_err().to_string();
         assert!(err.contains(why), "{bad}: {err}");
-    }
-}
-
-#[test]
-fn fan_out_settings() {
-    let s = settings(&[
-        ("AWS_REGION", "eu-west-1"),
-        ("GATECHECK_REGIONS", "all"),
-        (
-            "GATECHECK_ROLE_ARNS",
-            "arn:aws:iam::111122223333:role/a, arn:aws:iam::444455556666:role/a",
-        ),
-        ("GATECHECK_EXTERNAL_ID", "x-1"),
-        ("GATECHECK_PARALLEL", "8"),
-    ])
-    .unwrap();
-    assert!(s.all_regions && s.fans_out());
-    assert_eq!(s.regions, ["eu-west-1"], "the function's own region stays the default");
-    assert_eq!(s.role_arns.len(), 2);
-    assert_eq!((s.external_id.as_deref(), s.parallel), (Some("x-1"), 8));
-    let org = settings(&[("AWS_REGION", "eu-west-1"), ("GATECHECK_ORG_ROLE", "gatecheck-member")]).unwrap();
-    assert!(org.fans_out() && !org.all_regions);
-    for (vars, name) in [
-        (
-            vec![("AWS_REGION", "eu-west-1"), ("GATECHECK_ROLE_ARNS", "gatecheck-member")],
-            "GATECHECK_ROLE_ARNS",
-        ),
-        (
-            vec![
-                ("AWS_REGION", "eu-west-1"),
-                ("GATECHECK_ROLE_ARNS", "arn:aws:iam::111122223333:role/a"),
-                ("GATECHECK_ORG_ROLE", "a"),
-            ],
-            "GATECHECK_ORG_ROLE",
-        ),
-        (
-            vec![
-                ("AWS_REGION", "eu-west-1"),
-                ("GATECHECK_ORG_ROLE", "arn:aws:iam::1:role/a"),
-            ],
-            "GATECHECK_ORG_ROLE",
-        ),
-        (
-            vec![("AWS_REGION", "eu-west-1"), ("GATECHECK_PARALLEL", "0")],
-            "GATECHECK_PARALLEL",
-        ),
-    ] {
-        assert_eq!(settings(&vars).unwrap_err().name, name);
     }
 }
 

@@ -21,6 +21,14 @@ pub fn parse_max_rps(value: &str) -> Result<u32, String> {
     }
 }
 
+/// `arn:aws:iam::111122223333:role/name` → 111122223333.
+pub fn account_of_role(role_arn: &str) -> Option<String> {
+    let parts: Vec<&str> = role_arn.split(':').collect();
+    (parts.len() == 6 && parts[0] == "arn" && parts[2] == "iam" && parts[5].starts_with("role/"))
+        .then(|| parts[4].to_string())
+        .filter(|id| id.len() == 12 && id.chars().all(|c| c.is_ascii_digit()))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -33,5 +41,20 @@ mod tests {
         for bad in ["", "eu-west", "EU-west-1", "euwest1", "eu--1", "e-west-1", "eu-west-x"] {
             assert!(!is_region_name(bad), "{bad}");
         }
+    }
+
+    #[test]
+    fn account_ids_from_role_arns() {
+        assert_eq!(
+            account_of_role("arn:aws:iam::111122223333:role/gatecheck").as_deref(),
+            Some("111122223333")
+        );
+        assert_eq!(
+            account_of_role("arn:aws-cn:iam::111122223333:role/path/gatecheck").as_deref(),
+            Some("111122223333")
+        );
+        assert_eq!(account_of_role("arn:aws:iam::1111:role/x"), None);
+        assert_eq!(account_of_role("arn:aws:iam::111122223333:user/x"), None);
+        assert_eq!(account_of_role("gatecheck"), None);
     }
 }

@@ -1,0 +1,136 @@
+//! Runs a [`Plan`]: the one place that turns what to audit into reads, for the command line
+//! and the function alike.
+
+use super::fan_out::{self, AccountTarget};
+use super::{collect, CollectError, CollectOptions, Progress, RateLimits, ServiceConfigs};
+use crate::model::{Scope, Snapshot};
+use crate::scope::{Accounts, Plan, Regions};
+use aws_config::SdkConfig;
+use std::collections::BTreeMap;
+use std::sync::Mutex;
+use std::time::Instant;
+
+/// How hard an audit may press on each account-region.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Throughput {
+    /// AWS calls in flight at once, per account-region.
+    pub concurrency: usize,
+    /// API Gateway requests per second and burst, per account-region.
+    pub rate_limits: RateLimits,
+    /// Account-regions read at once when a plan fans out.
+    pub parallel: usize,
+}
+
+/// Reads what plans name, from one base AWS configuration. Each region's configs (and so its
+/// API Gateway limiter) are built once and kept, since the quota is the account-region's,
+/// not one audit's: the function keeps its auditor across invocations.
+pub struct Auditor {
+    base: SdkConfig,
+    throughput: Throughput,
+    external_id: Option<String>,
+    configs: Mutex<BTreeMap<String, ServiceConfigs>>,
+    configure: Box<dyn Fn(&SdkConfig) -> ServiceConfigs + Send + Sync>,
+}
+
+impl Auditor {
+    pub fn new(base: SdkConfig, throughput: Throughput, external_id: Option<String>) -> Self {
+        let limits = throughput.rate_limits;
+        // Organizations and account:ListRegions answer in any region; STS wants one too.
+        let base = match base.region() {
+            Some(_) => base,
+            None => super::aws::in_region(&base, "us-east-1"),
+        };
+        Auditor {
+            base,
+            throughput,
+            external_id,
+            configs: Mutex::default(),
+            configure: Box::new(move |sdk| ServiceConfigs::from_sdk_config(sdk).with_rate_limits(Some(limits))),
+        }
+    }
+
+    /// The configuration roles are assumed from and the organization is read with.
+    pub fn base(&self) -> &SdkConfig {
+        &self.base
+    }
+
+    /// The region's configs in the caller's own account, built on first use.
+    pub fn configs(&self, region: &str) -> ServiceConfigs {
+        let mut configs = self.configs.lock().unwrap_or_else(|e| e.into_inner());
+        configs
+            .entry(region.to_string())
+            .or_insert_with(|| (self.configure)(&super::aws::in_region(&self.base, region)))
+            .clone()
+    }
+
+    pub fn options(&self, scope: Scope, deadline: Option<Instant>, progress: Option<Progress>) -> CollectOptions {
+        CollectOptions {
+            scope,
+            concurrency: self.throughput.concurrency,
+            deadline,
+            progress,
+        }
+    }
+
+    /// The accounts a plan covers, with the role to reach each.
+    pub async fn targets(&self, accounts: &Accounts) -> Result<Vec<AccountTarget>, CollectError> {
+        Ok(match accounts {
+            Accounts::Own => vec![AccountTarget::own()],
+            Accounts::Roles(arns) => arns.iter().map(|arn| AccountTarget::role(arn)).collect(),
+            Accounts::Organization { role_name } => fan_out::organization_roles(&self.base, role_name).await?,
+        })
+    }
+
+    /// One region of the caller's own account. Failures that leave nothing to audit (the API
+    /// named is gone, no credentials) are errors; everything else is a gap in the snapshot.
+    pub async fn collect(
+        &self,
+        region: &str,
+        scope: Scope,
+        deadline: Option<Instant>,
+    ) -> Result<Snapshot, CollectError> {
+        collect(&self.configs(region), &self.options(scope, deadline, None)).await
+    }
+
+    /// Everything the plan names. A plan that fans out reads account-regions in parallel and
+    /// makes one that cannot be read a GC900; otherwise each listed region is read in turn,
+    /// and a region that cannot be read fails the audit. `progress` may report on each region.
+    pub async fn run(
+        &self,
+        plan: &Plan,
+        deadline: Option<Instant>,
+        progress: &(dyn Fn(&str) -> Option<Progress> + Sync),
+    ) -> Result<Vec<Snapshot>, CollectError> {
+        let regions = match &plan.regions {
+            Regions::These(regions) if !plan.fans_out() => regions,
+            _ => return self.fan_out(plan, deadline).await,
+        };
+        let mut snapshots = Vec::new();
+        for region in regions {
+            let options = self.options(plan.scope.clone(), deadline, progress(region));
+            snapshots.push(collect(&self.configs(region), &options).await?);
+        }
+        Ok(snapshots)
+    }
+
+    async fn fan_out(&self, plan: &Plan, deadline: Option<Instant>) -> Result<Vec<Snapshot>, CollectError> {
+        let targets = self.targets(&plan.accounts).await?;
+        if targets.is_empty() {
+            return Err(CollectError::Unreadable {
+                region: self.base.region().map(|r| r.to_string()).unwrap_or_default(),
+                operation: "organizations:ListAccounts".into(),
+                message: "the organization lists no active account".into(),
+            });
+        }
+        Ok(fan_out::collect_all(
+            &self.base,
+            &targets,
+            &plan.regions,
+            self.external_id.as_deref(),
+            self.throughput.parallel,
+            &self.options(plan.scope.clone(), deadline, None),
+            &self.configure,
+        )
+        .await)
+    }
+}

@@ -1,0 +1,436 @@
+//! What gatecheck is told, for the command line and the function alike: clap parses flags
+//! and `GATECHECK_*` environment variables with the same definitions and validators, once,
+//! before anything is read.
+
+use crate::collect::auditor::Throughput;
+use crate::collect::{aws, RateLimits, DEFAULT_CONCURRENCY};
+use crate::model::{account_of_role, is_region_name, parse_max_rps, Scope};
+use crate::report::Severity;
+use crate::scope::{Accounts, Plan, Regions};
+use crate::sinks::emf;
+use clap::{Args, CommandFactory, FromArgMatches, Parser};
+
+/// Where AWS requests go and with which credentials.
+#[derive(Args, Debug, Clone, Default)]
+pub struct ConnectionArgs {
+    /// AWS profile to use (default: AWS_PROFILE or the default profile)
+    #[arg(long, value_name = "NAME")]
+    pub profile: Option<String>,
+    /// Send AWS requests to this endpoint instead of AWS (an emulator, say); also AWS_ENDPOINT_URL
+    #[arg(long, value_name = "URL")]
+    pub endpoint_url: Option<String>,
+}
+
+impl ConnectionArgs {
+    pub fn connection(&self) -> aws::Connection<'_> {
+        aws::Connection {
+            profile: self.profile.as_deref(),
+            endpoint_url: self.endpoint_url.as_deref(),
+        }
+    }
+}
+
+/// How hard an audit presses on each account-region.
+#[derive(Args, Debug, Clone, PartialEq, Eq)]
+pub struct ThroughputArgs {
+    /// AWS calls in flight at once, per region
+    #[arg(long, value_name = "N", env = "GATECHECK_CONCURRENCY", default_value_t = DEFAULT_CONCURRENCY, value_parser = parse_concurrency)]
+    pub concurrency: usize,
+    /// API Gateway requests per second per account and region, with a burst of 4 seconds'
+    /// worth; the default is API Gateway's quota, so an audit is never throttled
+    #[arg(long, value_name = "N", env = "GATECHECK_MAX_RPS", default_value_t = 10, value_parser = parse_max_rps)]
+    pub max_rps: u32,
+}
+
+impl ThroughputArgs {
+    pub fn rate_limits(&self) -> RateLimits {
+        RateLimits::per_second(self.max_rps)
+    }
+}
+
+/// Auditing other accounts through a role in each.
+#[derive(Args, Debug, Clone, PartialEq, Eq)]
+pub struct FanOutArgs {
+    /// Audit the account this role is in (assumed with session name gatecheck-audit); repeat
+    /// for several accounts. Each account-region gets its own rate limit and concurrency, and
+    /// one that cannot be read is a GC900 while the rest carry on
+    #[arg(long = "role-arn", value_name = "ARN", env = "GATECHECK_ROLE_ARNS", value_delimiter = ',', value_parser = parse_role_arn, conflicts_with = "org_role")]
+    pub role_arns: Vec<String>,
+    /// Audit every active account of the organization through the role of this name in each
+    /// (organizations:ListAccounts, from the management or a delegated account)
+    #[arg(long, value_name = "NAME", env = "GATECHECK_ORG_ROLE", value_parser = parse_role_name)]
+    pub org_role: Option<String>,
+    /// The external ID the roles' trust policies require
+    #[arg(long, value_name = "ID", env = "GATECHECK_EXTERNAL_ID")]
+    pub external_id: Option<String>,
+    /// Account-regions audited at once
+    #[arg(long, value_name = "N", env = "GATECHECK_PARALLEL", default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..=64))]
+    pub parallel: u16,
+}
+
+impl FanOutArgs {
+    pub fn accounts(&self) -> Accounts {
+        Accounts::new(&self.role_arns, self.org_role.as_deref())
+    }
+
+    pub fn throughput(&self, throughput: &ThroughputArgs) -> Throughput {
+        Throughput {
+            concurrency: throughput.concurrency,
+            rate_limits: throughput.rate_limits(),
+            parallel: usize::from(self.parallel),
+        }
+    }
+}
+
+/// The function's settings, from its environment. Every field has a flag of the same name
+/// only so that clap can parse it; the function reads nothing but environment variables.
+#[derive(Parser, Debug, Clone, PartialEq)]
+#[command(name = "gatecheck-function", no_binary_name = true, disable_help_flag = true)]
+pub struct FunctionSettings {
+    /// Where findings are published; none, no publishing.
+    #[arg(long, env = "GATECHECK_TOPIC_ARN", value_parser = parse_topic_arn)]
+    pub topic_arn: Option<String>,
+    /// The least severity that is published.
+    #[arg(long, env = "GATECHECK_PUBLISH_SEVERITY", default_value = "medium", value_parser = parse_severity)]
+    pub publish_severity: Severity,
+    /// The CloudWatch metric namespace.
+    #[arg(long, env = "GATECHECK_NAMESPACE", default_value = emf::DEFAULT_NAMESPACE, value_parser = parse_namespace)]
+    pub namespace: String,
+    /// The regions a scheduled audit covers (default the function's own), or `all`: each
+    /// account's enabled regions.
+    #[arg(long, env = "GATECHECK_REGIONS", value_delimiter = ',', value_parser = parse_region_or_all)]
+    pub regions: Vec<String>,
+    /// `GATECHECK_REGIONS=all`; `regions` is then the function's own region, which events
+    /// that name none are about.
+    #[arg(skip)]
+    pub all_regions: bool,
+    #[command(flatten)]
+    pub fan_out: FanOutArgs,
+    #[command(flatten)]
+    pub throughput: ThroughputArgs,
+}
+
+/// A setting the function cannot run with.
+#[derive(Debug, thiserror::Error, PartialEq)]
+#[error("invalid setting {name}={value:?}: {why}")]
+pub struct SettingsError {
+    pub name: String,
+    pub value: String,
+    pub why: String,
+}
+
+impl FunctionSettings {
+    pub fn from_env() -> Result<Self, SettingsError> {
+        Self::from_lookup(|name| std::env::var(name).ok().filter(|v| !v.trim().is_empty()))
+    }
+
+    /// Parses the settings from `get` (the environment, or a test's table): each variable
+    /// with a value becomes its flag, so clap's validators decide, and nothing else in the
+    /// process environment leaks in.
+    pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Self, SettingsError> {
+        let command = Self::command().mut_args(|arg| arg.env(None::<&str>));
+        let mut argv: Vec<String> = Vec::new();
+        for arg in Self::command().get_arguments() {
+            let (Some(env), Some(long)) = (arg.get_env(), arg.get_long()) else {
+                continue;
+            };
+            if let Some(value) = get(&env.to_string_lossy()) {
+                argv.push(format!("--{long}={value}"));
+            }
+        }
+        let mut settings = command
+            .try_get_matches_from(&argv)
+            .and_then(|matches| Self::from_arg_matches(&matches))
+            .map_err(|err| settings_error(&err, &get))?;
+        if settings.regions.len() == 1 && settings.regions[0] == "all" {
+            settings.all_regions = true;
+            settings.regions.clear();
+        }
+        if settings.regions.is_empty() {
+            settings.regions.extend(
+                get("AWS_REGION")
+                    .map(|r| r.trim().to_string())
+                    .filter(|r| !r.is_empty()),
+            );
+        }
+        let error = |value: &str, why: &str| SettingsError {
+            name: "GATECHECK_REGIONS".into(),
+            value: value.into(),
+            why: why.into(),
+        };
+        match settings.regions.as_slice() {
+            [] => return Err(error("", "no region: set GATECHECK_REGIONS or AWS_REGION")),
+            several if several.iter().any(|r| r == "all") => {
+                return Err(error(&several.join(","), "'all' stands alone"));
+            }
+            some => {
+                if let Some(bad) = some.iter().find(|r| !is_region_name(r)) {
+                    return Err(error(bad, "not an AWS region name"));
+                }
+            }
+        }
+        Ok(settings)
+    }
+
+    /// Whether a scheduled audit covers other accounts, or each account's enabled regions.
+    pub fn fans_out(&self) -> bool {
+        self.scheduled_plan().fans_out()
+    }
+
+    /// What a scheduled audit covers.
+    pub fn scheduled_plan(&self) -> Plan {
+        Plan {
+            accounts: self.fan_out.accounts(),
+            regions: if self.all_regions {
+                Regions::AllEnabled
+            } else {
+                Regions::These(self.regions.clone())
+            },
+            scope: Scope::default(),
+        }
+    }
+
+    pub fn throughput(&self) -> Throughput {
+        self.fan_out.throughput(&self.throughput)
+    }
+
+    /// The region an event names when it is a region's name, else the first configured one
+    /// (there is always one: settings without a region are refused).
+    pub fn region_or_default(&self, region: Option<String>) -> String {
+        region
+            .filter(|r| is_region_name(r))
+            .unwrap_or_else(|| self.regions[0].clone())
+    }
+}
+
+/// The variable a clap error is about, its value and why it was refused, in one line.
+fn settings_error(err: &clap::Error, get: &dyn Fn(&str) -> Option<String>) -> SettingsError {
+    use clap::error::{ContextKind, ContextValue};
+    let variable = |flag: &str| {
+        let long = flag
+            .trim_start_matches('-')
+            .split([' ', '='])
+            .next()
+            .unwrap_or_default();
+        FunctionSettings::command()
+            .get_arguments()
+            .find(|a| a.get_long() == Some(long))
+            .and_then(|a| a.get_env().map(|e| e.to_string_lossy().into_owned()))
+            .unwrap_or_else(|| "GATECHECK_*".to_string())
+    };
+    let name = match err.get(ContextKind::InvalidArg) {
+        Some(ContextValue::String(flag)) => variable(flag),
+        _ => "GATECHECK_*".to_string(),
+    };
+    let value = match err.get(ContextKind::InvalidValue) {
+        Some(ContextValue::String(value)) => value.clone(),
+        _ => get(&name).unwrap_or_default(),
+    };
+    let why = match (std::error::Error::source(err), err.get(ContextKind::PriorArg)) {
+        (Some(source), _) => source.to_string(),
+        (None, Some(ContextValue::String(other))) => format!("cannot be set together with {}", variable(other)),
+        (None, Some(ContextValue::Strings(others))) => {
+            let others: Vec<String> = others.iter().map(|o| variable(o)).collect();
+            format!("cannot be set together with {}", others.join(", "))
+        }
+        _ => err.kind().to_string(),
+    };
+    SettingsError { name, value, why }
+}
+
+fn parse_concurrency(value: &str) -> Result<usize, String> {
+    match value.trim().parse::<usize>() {
+        Ok(n) if (1..=64).contains(&n) => Ok(n),
+        _ => Err(format!("'{value}' is not a whole number from 1 to 64")),
+    }
+}
+
+pub fn parse_severity(value: &str) -> Result<Severity, String> {
+    value.parse().map_err(|e: crate::report::UnknownSeverity| e.to_string())
+}
+
+fn parse_role_arn(value: &str) -> Result<String, String> {
+    let value = value.trim();
+    match account_of_role(value) {
+        Some(_) => Ok(value.to_string()),
+        None => Err(format!(
+            "'{value}' is not an IAM role ARN (arn:aws:iam::<account>:role/<name>)"
+        )),
+    }
+}
+
+fn parse_role_name(value: &str) -> Result<String, String> {
+    let value = value.trim();
+    if value.is_empty() || value.contains([':', ' ']) {
+        return Err(format!("'{value}' is not a role name (with its path), not an ARN"));
+    }
+    Ok(value.to_string())
+}
+
+fn parse_topic_arn(value: &str) -> Result<String, String> {
+    let value = value.trim();
+    let parts: Vec<&str> = value.split(':').collect();
+    if parts.len() == 6 && parts[0] == "arn" && parts[2] == "sns" {
+        Ok(value.to_string())
+    } else {
+        Err(format!("'{value}' is not an SNS topic ARN"))
+    }
+}
+
+fn parse_namespace(value: &str) -> Result<String, String> {
+    if value.is_empty() || value.len() > 255 || value.starts_with("AWS/") || value.chars().any(|c| c.is_control()) {
+        return Err("must be 1 to 255 printable characters, not AWS/…".into());
+    }
+    Ok(value.to_string())
+}
+
+fn parse_region_or_all(value: &str) -> Result<String, String> {
+    let value = value.trim();
+    if value.eq_ignore_ascii_case("all") {
+        return Ok("all".into());
+    }
+    if is_region_name(value) {
+        Ok(value.to_string())
+    } else {
+        Err(format!("'{value}' is not an AWS region name"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::BTreeMap;
+
+    fn settings(vars: &[(&str, &str)]) -> Result<FunctionSettings, SettingsError> {
+        let vars: BTreeMap<String, String> = vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        FunctionSettings::from_lookup(|name| vars.get(name).cloned())
+    }
+
+    #[test]
+    fn settings_defaults_and_validation() {
+        let s = settings(&[("AWS_REGION", "eu-west-1")]).unwrap();
+        assert_eq!(s.topic_arn, None);
+        assert_eq!(s.publish_severity, Severity::Medium);
+        assert_eq!(s.namespace, "Gatecheck");
+        assert_eq!(s.regions, ["eu-west-1"]);
+        assert_eq!(s.throughput.concurrency, DEFAULT_CONCURRENCY);
+        assert_eq!(
+            s.throughput.rate_limits(),
+            crate::collect::RateLimits {
+                per_second: 10,
+                burst: 40
+            }
+        );
+
+        let s = settings(&[
+            ("AWS_REGION", "eu-west-1"),
+            ("GATECHECK_REGIONS", "us-east-1, eu-central-1"),
+            ("GATECHECK_TOPIC_ARN", "arn:aws:sns:eu-west-1:111122223333:gatecheck"),
+            ("GATECHECK_PUBLISH_SEVERITY", "HIGH"),
+            ("GATECHECK_CONCURRENCY", "8"),
+            ("GATECHECK_MAX_RPS", "5"),
+        ])
+        .unwrap();
+        assert_eq!(s.regions, ["us-east-1", "eu-central-1"]);
+        assert_eq!(
+            s.throughput.rate_limits(),
+            crate::collect::RateLimits {
+                per_second: 5,
+                burst: 20
+            }
+        );
+        assert_eq!(s.publish_severity, Severity::High);
+
+        for (vars, name) in [
+            (
+                vec![("AWS_REGION", "eu-west-1"), ("GATECHECK_TOPIC_ARN", "my-topic")],
+                "GATECHECK_TOPIC_ARN",
+            ),
+            (
+                vec![("AWS_REGION", "eu-west-1"), ("GATECHECK_PUBLISH_SEVERITY", "loud")],
+                "GATECHECK_PUBLISH_SEVERITY",
+            ),
+            (
+                vec![("AWS_REGION", "eu-west-1"), ("GATECHECK_CONCURRENCY", "0")],
+                "GATECHECK_CONCURRENCY",
+            ),
+            (
+                vec![("AWS_REGION", "eu-west-1"), ("GATECHECK_MAX_RPS", "1000")],
+                "GATECHECK_MAX_RPS",
+            ),
+            (
+                vec![("AWS_REGION", "eu-west-1"), ("GATECHECK_NAMESPACE", "AWS/ApiGateway")],
+                "GATECHECK_NAMESPACE",
+            ),
+            (
+                vec![("AWS_REGION", "eu-west-1"), ("GATECHECK_NAMESPACE", "")],
+                "GATECHECK_NAMESPACE",
+            ),
+            (vec![("GATECHECK_REGIONS", "eu-west-1,mars")], "GATECHECK_REGIONS"),
+            (vec![], "GATECHECK_REGIONS"),
+        ] {
+            let err = settings(&vars).unwrap_err();
+            assert_eq!(err.name, name, "{err}");
+        }
+    }
+
+    #[test]
+    fn fan_out_settings() {
+        let s = settings(&[
+            ("AWS_REGION", "eu-west-1"),
+            ("GATECHECK_REGIONS", "all"),
+            (
+                "GATECHECK_ROLE_ARNS",
+                "arn:aws:iam::111122223333:role/a, arn:aws:iam::444455556666:role/a",
+            ),
+            ("GATECHECK_EXTERNAL_ID", "x-1"),
+            ("GATECHECK_PARALLEL", "8"),
+        ])
+        .unwrap();
+        assert!(s.all_regions && s.fans_out());
+        assert_eq!(s.regions, ["eu-west-1"], "the function's own region stays the default");
+        assert_eq!(s.fan_out.role_arns.len(), 2);
+        assert_eq!((s.fan_out.external_id.as_deref(), s.fan_out.parallel), (Some("x-1"), 8));
+        let org = settings(&[("AWS_REGION", "eu-west-1"), ("GATECHECK_ORG_ROLE", "gatecheck-member")]).unwrap();
+        assert!(org.fans_out() && !org.all_regions);
+        for (vars, name) in [
+            (
+                vec![("AWS_REGION", "eu-west-1"), ("GATECHECK_ROLE_ARNS", "gatecheck-member")],
+                "GATECHECK_ROLE_ARNS",
+            ),
+            (
+                vec![
+                    ("AWS_REGION", "eu-west-1"),
+                    ("GATECHECK_ROLE_ARNS", "arn:aws:iam::111122223333:role/a"),
+                    ("GATECHECK_ORG_ROLE", "a"),
+                ],
+                "GATECHECK_ROLE_ARNS",
+            ),
+            (
+                vec![
+                    ("AWS_REGION", "eu-west-1"),
+                    ("GATECHECK_ORG_ROLE", "arn:aws:iam::1:role/a"),
+                ],
+                "GATECHECK_ORG_ROLE",
+            ),
+            (
+                vec![("AWS_REGION", "eu-west-1"), ("GATECHECK_PARALLEL", "0")],
+                "GATECHECK_PARALLEL",
+            ),
+        ] {
+            assert_eq!(settings(&vars).unwrap_err().name, name);
+        }
+        let both = settings(&[
+            ("AWS_REGION", "eu-west-1"),
+            ("GATECHECK_ROLE_ARNS", "arn:aws:iam::111122223333:role/a"),
+            ("GATECHECK_ORG_ROLE", "a"),
+        ])
+        .unwrap_err();
+        assert_eq!(both.why, "cannot be set together with GATECHECK_ORG_ROLE", "{both}");
+        let zero = settings(&[("AWS_REGION", "eu-west-1"), ("GATECHECK_CONCURRENCY", "0")]).unwrap_err();
+        assert_eq!(
+            zero.to_string(),
+            "invalid setting GATECHECK_CONCURRENCY=\"0\": '0' is not a whole number from 1 to 64"
+        );
+    }
+}
