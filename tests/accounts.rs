@@ -65,24 +65,13 @@ async fn seed() -> &'static Seeded {
         .await
 }
 
-/// (check, account, region, api) of each finding, the account-level logging check aside.
-fn places(report: &Value) -> Vec<(String, String, String, String)> {
-    let mut places: Vec<_> = report["findings"]
-        .as_array()
-        .expect("findings")
-        .iter()
-        .filter(|f| f["check"] != "GC602" && f["check"] != "GC601")
-        .map(|f| {
-            let text = |k: &str| f[k].as_str().unwrap_or("-").to_string();
-            (text("check"), text("account"), text("region"), text("api_id"))
-        })
-        .collect();
-    places.sort();
-    places
+/// (check, account, region, api) of each finding.
+fn places(report: &Value) -> Vec<[String; 4]> {
+    support::places(report, ["check", "account", "region", "api_id"])
 }
 
-fn place(check: &str, account: &str, region: &str, api: &str) -> (String, String, String, String) {
-    (check.into(), account.into(), region.into(), api.into())
+fn place(check: &str, account: &str, region: &str, api: &str) -> [String; 4] {
+    support::place([check, account, region, api])
 }
 
 /// moto lets any role be assumed; this proxy refuses C's, as AWS refuses an untrusted caller.
@@ -224,7 +213,7 @@ async fn every_account_of_the_organization() {
     assert!(found.contains(&place("GC301", &member, WEST, &api.id)), "{found:?}");
     // The organization's accounts only: A and B are not in it, so nothing of theirs appears.
     assert!(
-        found.iter().all(|p| p.3 != seeded.a_west && p.3 != seeded.b_west),
+        found.iter().all(|p| p[3] != seeded.a_west && p[3] != seeded.b_west),
         "{found:?}"
     );
     let accounts = report["summary"]["accounts"].as_array().unwrap();
@@ -305,5 +294,5 @@ async fn the_function_fans_out_and_aggregates() {
     ] {
         assert!(found.contains(&expected), "{expected:?} in {found:?}");
     }
-    assert!(found.iter().filter(|p| p.0 == "GC900").all(|p| p.1 == C), "{found:?}");
+    assert!(found.iter().filter(|p| p[0] == "GC900").all(|p| p[1] == C), "{found:?}");
 }

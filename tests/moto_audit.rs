@@ -29,25 +29,13 @@ async fn audit(account: &TestAccount) -> Report {
     report(&[snapshot_of(account, Scope::default()).await], Duration::ZERO)
 }
 
-/// (check, api_id, stage) of each finding, the logging checks left out: moto accounts have
-/// no CloudWatch role (GC602) and seeded stages no logging (GC601) unless a test sets it.
-fn places(report: &Report) -> Vec<(String, Option<String>, Option<String>)> {
-    report
-        .findings
-        .iter()
-        .filter(|f| f.check != "GC602" && f.check != "GC601")
-        .map(|f| {
-            (
-                f.check.to_string(),
-                f.api_id.as_ref().map(ToString::to_string),
-                f.stage.as_ref().map(ToString::to_string),
-            )
-        })
-        .collect()
+/// (check, api_id, stage) of each finding.
+fn places(report: &Report) -> Vec<[String; 3]> {
+    support::places(report, ["check", "api_id", "stage"])
 }
 
-fn place(check: &str, api_id: &str, stage: &str) -> (String, Option<String>, Option<String>) {
-    (check.to_string(), Some(api_id.to_string()), Some(stage.to_string()))
+fn place(check: &str, api_id: &str, stage: &str) -> [String; 3] {
+    support::place([check, api_id, stage])
 }
 
 #[tokio::test]

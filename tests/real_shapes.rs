@@ -5,14 +5,12 @@
 
 mod support;
 
-use gatecheck::audit::report;
 use gatecheck::collect::{collect, read_for_explain, CollectOptions};
 use gatecheck::explain::{self, KeyIdentity, Request, Verdict};
 use gatecheck::model::Snapshot;
 use gatecheck::report::{Finding, Report};
 use std::collections::BTreeSet;
 use std::sync::atomic::Ordering;
-use std::time::Duration;
 use support::fault_proxy::{self, Fault, Rule};
 use support::seed::{seed_demo_account, Seeder, VPCE_POLICY};
 use support::TestAccount;
@@ -20,10 +18,7 @@ use support::TestAccount;
 const REGION: &str = "eu-central-1";
 
 async fn audit(account: &TestAccount) -> (Snapshot, Report) {
-    let configs = account.configs.clone().with_rate_limits(None);
-    let snapshot = collect(&configs, &CollectOptions::default()).await.expect("collect");
-    let report = report(std::slice::from_ref(&snapshot), Duration::ZERO);
-    (snapshot, report)
+    account.audit(None, &CollectOptions::default()).await.expect("collect")
 }
 
 /// A finding without what differs between two accounts seeded alike (ids, fingerprints).

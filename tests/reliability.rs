@@ -6,9 +6,9 @@
 
 mod support;
 
-use gatecheck::audit::{report, snapshot_json};
+use gatecheck::audit::snapshot_json;
 use gatecheck::checks::find_check;
-use gatecheck::collect::{collect, CollectOptions, RateLimits};
+use gatecheck::collect::{CollectOptions, RateLimits};
 use gatecheck::model::{CoverageGap, Part, Snapshot};
 use gatecheck::report::{Finding, Report};
 use std::collections::BTreeSet;
@@ -39,12 +39,8 @@ async fn audit(
     limits: Option<RateLimits>,
     options: CollectOptions,
 ) -> Result<Option<(Snapshot, Report)>, ()> {
-    let configs = account.configs.clone().with_rate_limits(limits);
-    let task = tokio::spawn(async move {
-        let snapshot = collect(&configs, &options).await.ok()?;
-        let report = report(std::slice::from_ref(&snapshot), Duration::ZERO);
-        Some((snapshot, report))
-    });
+    let account = account.clone();
+    let task = tokio::spawn(async move { account.audit(limits, &options).await.ok() });
     task.await.map_err(|e| assert!(e.is_panic(), "{e}"))
 }
 

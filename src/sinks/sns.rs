@@ -18,6 +18,25 @@ pub struct Attribute {
     pub value: String,
 }
 
+impl Attribute {
+    fn string(name: &'static str, value: impl Into<String>) -> Self {
+        Attribute {
+            name,
+            data_type: "String",
+            value: value.into(),
+        }
+    }
+
+    /// A `String.Array`, for filter policies that match any of its values.
+    fn list(name: &'static str, items: &BTreeSet<&str>) -> Self {
+        Attribute {
+            name,
+            data_type: "String.Array",
+            value: serde_json::to_string(items).expect("strings serialize"),
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct SnsMessage {
     pub subject: String,
@@ -55,35 +74,14 @@ pub fn build_message(report: &Report, threshold: Severity) -> Option<SnsMessage>
 
     let checks: BTreeSet<&str> = findings.iter().map(|f| f.check.as_str()).collect();
     let api_ids: BTreeSet<&str> = findings.iter().filter_map(|f| f.api_id.as_deref()).collect();
-    let json_array = |items: &BTreeSet<&str>| serde_json::to_string(items).expect("strings serialize");
     let mut attributes = vec![
-        Attribute {
-            name: "severity",
-            data_type: "String",
-            value: highest.as_str().to_string(),
-        },
-        Attribute {
-            name: "checks",
-            data_type: "String.Array",
-            value: json_array(&checks),
-        },
-        Attribute {
-            name: "account",
-            data_type: "String",
-            value: account,
-        },
-        Attribute {
-            name: "region",
-            data_type: "String",
-            value: if region.is_empty() { "unknown".into() } else { region },
-        },
+        Attribute::string("severity", highest.as_str().to_string()),
+        Attribute::list("checks", &checks),
+        Attribute::string("account", account),
+        Attribute::string("region", if region.is_empty() { "unknown".into() } else { region }),
     ];
     if !api_ids.is_empty() {
-        attributes.push(Attribute {
-            name: "api_ids",
-            data_type: "String.Array",
-            value: json_array(&api_ids),
-        });
+        attributes.push(Attribute::list("api_ids", &api_ids));
     }
     let attribute_bytes: usize = attributes
         .iter()
@@ -190,28 +188,11 @@ pub fn build_summary_message(items: &[AccountRegionCounts], threshold: Severity)
         ));
     }
     let checks: BTreeSet<&str> = items.iter().flat_map(|i| i.checks.keys().map(String::as_str)).collect();
-    let json_array = |items: &BTreeSet<&str>| serde_json::to_string(items).expect("strings serialize");
     let attributes = vec![
-        Attribute {
-            name: "severity",
-            data_type: "String",
-            value: highest.map_or("none", |s| s.as_str()).to_string(),
-        },
-        Attribute {
-            name: "checks",
-            data_type: "String.Array",
-            value: json_array(&checks),
-        },
-        Attribute {
-            name: "account",
-            data_type: "String.Array",
-            value: json_array(&accounts),
-        },
-        Attribute {
-            name: "region",
-            data_type: "String.Array",
-            value: json_array(&regions),
-        },
+        Attribute::string("severity", highest.map_or("none", |s| s.as_str()).to_string()),
+        Attribute::list("checks", &checks),
+        Attribute::list("account", &accounts),
+        Attribute::list("region", &regions),
     ];
     Some(SnsMessage {
         subject,

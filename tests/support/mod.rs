@@ -182,6 +182,7 @@ pub async fn topic(sdk: &SdkConfig, name: &str) -> String {
 }
 
 /// One moto account in one region, as the collector and a seeder see it.
+#[derive(Clone)]
 pub struct TestAccount {
     pub id: String,
     pub region: String,
@@ -232,4 +233,39 @@ pub fn assert_no_key_values(place: &str, text: &str) {
     for value in seed::DEMO_KEY_VALUES {
         assert!(!text.contains(value), "a key value leaked into {place}");
     }
+}
+
+impl TestAccount {
+    /// Reads the account with `options` (no API Gateway limiter unless `limits` gives one:
+    /// moto has no quota) and reports on what was read.
+    pub async fn audit(
+        &self,
+        limits: Option<gatecheck::collect::RateLimits>,
+        options: &gatecheck::collect::CollectOptions,
+    ) -> Result<(gatecheck::model::Snapshot, gatecheck::report::Report), gatecheck::collect::CollectError> {
+        let configs = self.configs.clone().with_rate_limits(limits);
+        let snapshot = gatecheck::collect::collect(&configs, options).await?;
+        let report = gatecheck::audit::report(std::slice::from_ref(&snapshot), Duration::ZERO);
+        Ok((snapshot, report))
+    }
+}
+
+/// The `fields` of each finding in a report (a `Report`, or its JSON as printed), sorted, with
+/// the logging checks left out: moto accounts have no CloudWatch role (GC602) and seeded
+/// stages no logging (GC601) unless a test sets them. A missing field reads `-`.
+pub fn places<const N: usize>(report: &impl serde::Serialize, fields: [&str; N]) -> Vec<[String; N]> {
+    let report = serde_json::to_value(report).expect("a report serializes");
+    let findings = report["findings"].as_array().expect("a report has findings");
+    let mut places: Vec<[String; N]> = findings
+        .iter()
+        .filter(|f| f["check"] != "GC602" && f["check"] != "GC601")
+        .map(|f| fields.map(|field| f[field].as_str().unwrap_or("-").to_string()))
+        .collect();
+    places.sort();
+    places
+}
+
+/// One expected place, as [`places`] lists them.
+pub fn place<const N: usize>(values: [&str; N]) -> [String; N] {
+    values.map(str::to_string)
 }
