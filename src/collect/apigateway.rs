@@ -15,6 +15,13 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 /// The largest page API Gateway serves.
 const PAGE_SIZE: i32 = 500;
 
+/// Every item of a paginated request, in pages of the largest size, as one future.
+macro_rules! every_page {
+    ($request:expr) => {
+        $request.limit(PAGE_SIZE).into_paginator().items().send().try_collect()
+    };
+}
+
 pub(crate) async fn read_rest_apis(reader: &Reader, options: &CollectOptions) -> Result<Vec<RestApi>, CollectError> {
     let listed = match &options.scope.api_id {
         Some(api_id) => read_one_rest_api(reader, api_id).await?,
@@ -82,14 +89,7 @@ async fn read_one_rest_api(reader: &Reader, api_id: &str) -> Result<Vec<RestApi>
 }
 
 async fn list_rest_apis(reader: &Reader) -> Result<Vec<RestApi>, CollectError> {
-    let pages = reader
-        .apigateway
-        .get_rest_apis()
-        .limit(PAGE_SIZE)
-        .into_paginator()
-        .items()
-        .send()
-        .try_collect();
+    let pages = every_page!(reader.apigateway.get_rest_apis());
     let items = reader
         .read_or_stop(Unread::region(Part::RestApis, "GetRestApis"), pages)
         .await?;
@@ -175,16 +175,7 @@ async fn read_api_details(reader: &Reader, mut api: RestApi) -> RestApi {
 }
 
 async fn read_resources(reader: &Reader, api_id: &str) -> Vec<Resource> {
-    let pages = reader
-        .apigateway
-        .get_resources()
-        .rest_api_id(api_id)
-        .embed("methods")
-        .limit(PAGE_SIZE)
-        .into_paginator()
-        .items()
-        .send()
-        .try_collect();
+    let pages = every_page!(reader.apigateway.get_resources().rest_api_id(api_id).embed("methods"));
     let items = reader
         .read(Unread::api(Part::Resources, "GetResources", api_id), pages)
         .await;
@@ -325,14 +316,7 @@ pub(crate) fn api_summary_from_sdk(summary: &HashMap<String, HashMap<String, sdk
 /// Every usage plan in the region, with the ids of its keys: one call per page of plans and
 /// one per plan for its keys.
 pub(crate) async fn read_usage_plans(reader: &Reader) -> Vec<UsagePlan> {
-    let pages = reader
-        .apigateway
-        .get_usage_plans()
-        .limit(PAGE_SIZE)
-        .into_paginator()
-        .items()
-        .send()
-        .try_collect();
+    let pages = every_page!(reader.apigateway.get_usage_plans());
     let Some(plans) = reader
         .read(Unread::region(Part::UsagePlans, "GetUsagePlans"), pages)
         .await
@@ -347,15 +331,7 @@ pub(crate) async fn read_usage_plans(reader: &Reader) -> Vec<UsagePlan> {
 
 async fn read_usage_plan_keys(reader: &Reader, plan: &sdk::UsagePlan) -> UsagePlan {
     let id = plan.id().unwrap_or_default().to_string();
-    let pages = reader
-        .apigateway
-        .get_usage_plan_keys()
-        .usage_plan_id(&id)
-        .limit(PAGE_SIZE)
-        .into_paginator()
-        .items()
-        .send()
-        .try_collect();
+    let pages = every_page!(reader.apigateway.get_usage_plan_keys().usage_plan_id(&id));
     let unread = Unread::region(Part::UsagePlanKeys, "GetUsagePlanKeys").object(format!("usage plan {id}"));
     // GetUsagePlanKeys returns each key's value unasked: keep the id, drop the rest here.
     let key_ids = match reader.read(unread, pages).await {
@@ -395,15 +371,7 @@ async fn read_usage_plan_keys(reader: &Reader, plan: &sdk::UsagePlan) -> UsagePl
 
 /// Every API key's id, name and state. Values are never requested.
 pub(crate) async fn read_api_keys(reader: &Reader) -> Vec<ApiKey> {
-    let pages = reader
-        .apigateway
-        .get_api_keys()
-        .include_values(false)
-        .limit(PAGE_SIZE)
-        .into_paginator()
-        .items()
-        .send()
-        .try_collect();
+    let pages = every_page!(reader.apigateway.get_api_keys().include_values(false));
     match reader.read(Unread::region(Part::ApiKeys, "GetApiKeys"), pages).await {
         Some(keys) => {
             let mut keys: Vec<ApiKey> = keys
@@ -429,14 +397,7 @@ pub(crate) async fn read_domain_names(reader: &Reader) -> Vec<DomainName> {
 
 /// The domains whose name passes `wanted`, with their mappings; the others are not read.
 pub(crate) async fn read_domain_names_where(reader: &Reader, wanted: impl Fn(&str) -> bool) -> Vec<DomainName> {
-    let pages = reader
-        .apigateway
-        .get_domain_names()
-        .limit(PAGE_SIZE)
-        .into_paginator()
-        .items()
-        .send()
-        .try_collect();
+    let pages = every_page!(reader.apigateway.get_domain_names());
     let Some(domains) = reader
         .read(Unread::region(Part::DomainNames, "GetDomainNames"), pages)
         .await
@@ -454,16 +415,11 @@ async fn read_mappings(reader: &Reader, domain: &sdk::DomainName) -> DomainName 
     // A private custom domain name's mappings are found by its id too: without it, API
     // Gateway looks for a public domain of that name and answers NotFound.
     let domain_name_id = domain.domain_name_id().filter(|id| !id.is_empty()).map(str::to_string);
-    let pages = reader
+    let pages = every_page!(reader
         .apigateway
         .get_base_path_mappings()
         .domain_name(&name)
-        .set_domain_name_id(domain_name_id.clone())
-        .limit(PAGE_SIZE)
-        .into_paginator()
-        .items()
-        .send()
-        .try_collect();
+        .set_domain_name_id(domain_name_id.clone()));
     let unread = Unread::region(Part::BasePathMappings, "GetBasePathMappings").object(DomainName::object_id(&name));
     let mappings = match reader.read(unread, pages).await {
         Some(items) => items

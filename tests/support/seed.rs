@@ -510,6 +510,14 @@ impl Seeder {
         self.method(api, path, verb, true, "NONE", None).await
     }
 
+    /// An API with one key-required method, deployed to a logged `prod` stage.
+    pub async fn keyed_api(&self, name: &str, path: &str, verb: &str) -> Result<Api> {
+        let mut api = self.api(name).await?;
+        self.keyed(&mut api, path, verb).await?;
+        self.deploy_logged(&api, "prod").await?;
+        Ok(api)
+    }
+
     /// A key-required method built as the console builds it, whatever the seeder's shape.
     pub async fn console_keyed(&self, api: &mut Api, path: &str, verb: &str) -> Result<()> {
         let console = Seeder {
@@ -744,22 +752,16 @@ fn expect(
 /// Causes in usage plans, keys, methods and deployments.
 async fn seed_key_and_plan_causes(s: &Seeder, keys: &DemoKeys, expectations: &mut Vec<Expectation>) -> Result<()> {
     // A key is required, but the stage is in no usage plan.
-    let mut api = s.api("orders-no-usage-plan").await?;
-    s.keyed(&mut api, "/orders", "GET").await?;
-    s.deploy_logged(&api, "prod").await?;
+    let api = s.keyed_api("orders-no-usage-plan", "/orders", "GET").await?;
     expect(expectations, &api, "orders-no-usage-plan", &["GC301"], &[]);
 
     // The plan lists the stage but holds no key.
-    let mut api = s.api("billing-plan-without-keys").await?;
-    s.keyed(&mut api, "/invoices", "GET").await?;
-    s.deploy_logged(&api, "prod").await?;
+    let api = s.keyed_api("billing-plan-without-keys", "/invoices", "GET").await?;
     s.plan("billing-plan", &[(&api, "prod")], &[]).await?;
     expect(expectations, &api, "billing-plan-without-keys", &["GC302"], &[]);
 
     // The only key in the plan is disabled.
-    let mut api = s.api("payments-disabled-key").await?;
-    s.keyed(&mut api, "/payments", "POST").await?;
-    s.deploy_logged(&api, "prod").await?;
+    let api = s.keyed_api("payments-disabled-key", "/payments", "POST").await?;
     s.plan("payments-plan", &[(&api, "prod")], &[&keys.disabled]).await?;
     expect(expectations, &api, "payments-disabled-key", &["GC303"], &[]);
 
@@ -806,17 +808,13 @@ async fn seed_key_and_plan_causes(s: &Seeder, keys: &DemoKeys, expectations: &mu
     );
 
     // A per-method throttle names a method the API no longer has.
-    let mut api = s.api("search-stale-throttle").await?;
-    s.keyed(&mut api, "/search", "GET").await?;
-    s.deploy_logged(&api, "prod").await?;
+    let api = s.keyed_api("search-stale-throttle", "/search", "GET").await?;
     s.plan_with_throttle("search-plan", (&api, "prod"), "/lookup/GET", &[&keys.enabled])
         .await?;
     expect(expectations, &api, "search-stale-throttle", &["GC308"], &[]);
 
     // The key requirement was dropped after the last deployment: the stage still asks for one.
-    let mut api = s.api("profile-undeployed-change").await?;
-    s.keyed(&mut api, "/me", "GET").await?;
-    s.deploy_logged(&api, "prod").await?;
+    let mut api = s.keyed_api("profile-undeployed-change", "/me", "GET").await?;
     s.plan("profile-plan", &[(&api, "prod")], &[&keys.enabled]).await?;
     s.set_api_key_required(&mut api, "/me", "GET", false).await?;
     expect(expectations, &api, "profile-undeployed-change", &["GC401"], &[]);
@@ -865,9 +863,7 @@ async fn seed_reachability_and_waf_causes(
 
     // WAF blocks by default and lets only the office IP set through.
     let office = s.ip_set("demo-office", &["198.51.100.0/24", "203.0.113.10/32"]).await?;
-    let mut api = s.api("admin-waf-default-block").await?;
-    s.keyed(&mut api, "/admin", "GET").await?;
-    s.deploy_logged(&api, "prod").await?;
+    let api = s.keyed_api("admin-waf-default-block", "/admin", "GET").await?;
     s.plan("admin-plan", &[(&api, "prod")], &[&keys.enabled]).await?;
     s.web_acl(
         "demo-admin-acl",
@@ -880,9 +876,7 @@ async fn seed_reachability_and_waf_causes(
 
     // WAF allows by default but blocks a list of addresses.
     let blocklist = s.ip_set("demo-blocklist", &["192.0.2.0/24"]).await?;
-    let mut api = s.api("storefront-waf-blocklist").await?;
-    s.keyed(&mut api, "/cart", "GET").await?;
-    s.deploy_logged(&api, "prod").await?;
+    let api = s.keyed_api("storefront-waf-blocklist", "/cart", "GET").await?;
     s.plan("storefront-plan", &[(&api, "prod")], &[&keys.enabled]).await?;
     s.web_acl(
         "demo-storefront-acl",
@@ -1014,9 +1008,7 @@ async fn seed_healthy_controls(s: &Seeder, keys: &DemoKeys, expectations: &mut V
     s.deploy_logged(&api, "prod").await?;
     expect(expectations, &api, "healthy-iam-no-keys", &[], &[]);
 
-    let mut api = s.api("healthy-two-plans").await?;
-    s.keyed(&mut api, "/quotes", "GET").await?;
-    s.deploy_logged(&api, "prod").await?;
+    let api = s.keyed_api("healthy-two-plans", "/quotes", "GET").await?;
     s.plan("two-plans-disabled", &[(&api, "prod")], &[&keys.disabled])
         .await?;
     s.plan("two-plans-enabled", &[(&api, "prod")], &[&keys.enabled]).await?;

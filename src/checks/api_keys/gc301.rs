@@ -1,7 +1,7 @@
 //! GC301 key-required-stage-without-usage-plan.
 
-use super::{key_required, USAGE_PLANS_DOC};
-use crate::checks::{always_evaluated, list_methods, Check, CheckMeta, Facts, StageFacts};
+use super::{key_required, methods_requiring_a_key, USAGE_PLANS_DOC};
+use crate::checks::{always_evaluated, Check, CheckMeta, Facts, StageFacts};
 use crate::model::Part;
 use crate::report::{Finding, Severity};
 
@@ -36,9 +36,8 @@ fn key_required_stage_without_usage_plan(facts: &Facts) -> Vec<Finding> {
         findings.push(
             META.stage_finding(facts.snapshot, api, &stage.name)
                 .detail(format!(
-                    "{} method(s) require an API key ({}), but no usage plan lists {}/{}.",
-                    methods.len(),
-                    list_methods(&methods),
+                    "{}, but no usage plan lists {}/{}.",
+                    methods_requiring_a_key(&methods),
                     api.id,
                     stage.name
                 ))

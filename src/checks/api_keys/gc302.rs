@@ -1,7 +1,7 @@
 //! GC302 usage-plan-without-keys.
 
-use super::{key_required, USAGE_PLANS_DOC};
-use crate::checks::{always_evaluated, list_methods, Check, CheckMeta, Facts, StageFacts};
+use super::{key_required, methods_requiring_a_key, USAGE_PLANS_DOC};
+use crate::checks::{always_evaluated, Check, CheckMeta, Facts, StageFacts};
 use crate::model::Part;
 use crate::report::{Finding, Severity};
 
@@ -42,12 +42,11 @@ fn usage_plan_without_keys(facts: &Facts) -> Vec<Finding> {
             META.stage_finding(facts.snapshot, api, &stage.name)
                 .var("plan_id", plans[0].id.as_str())
                 .detail(format!(
-                    "Usage plan(s) {} list {}/{} but hold no API key; {} method(s) require one ({}).",
+                    "Usage plan(s) {} list {}/{} but hold no API key; {}.",
                     names.join(", "),
                     api.id,
                     stage.name,
-                    methods.len(),
-                    list_methods(&methods)
+                    methods_requiring_a_key(&methods)
                 ))
                 .build(),
         );

@@ -1,7 +1,7 @@
 //! GC303 usage-plan-keys-disabled.
 
-use super::{key_required, USAGE_PLANS_DOC};
-use crate::checks::{always_evaluated, list_methods, Check, CheckMeta, Facts, StageFacts};
+use super::{key_required, methods_requiring_a_key, USAGE_PLANS_DOC};
+use crate::checks::{always_evaluated, Check, CheckMeta, Facts, StageFacts};
 use crate::model::Part;
 use crate::report::{Finding, Severity};
 
@@ -56,13 +56,12 @@ fn usage_plan_keys_disabled(facts: &Facts) -> Vec<Finding> {
             META.stage_finding(facts.snapshot, api, &stage.name)
                 .var("key_id", keys[0].id.as_str())
                 .detail(format!(
-                    "The usage plans for {}/{} hold {} key(s), all disabled: {}. {} method(s) require a key ({}).",
+                    "The usage plans for {}/{} hold {} key(s), all disabled: {}. {}.",
                     api.id,
                     stage.name,
                     keys.len(),
                     names.join(", "),
-                    methods.len(),
-                    list_methods(&methods)
+                    methods_requiring_a_key(&methods)
                 ))
                 .build(),
         );

@@ -9,7 +9,7 @@ pub mod gc306;
 pub mod gc307;
 pub mod gc308;
 
-use crate::checks::{ServedMethod, StageFacts};
+use crate::checks::{list_methods, ServedMethod, StageFacts};
 
 pub(super) const USAGE_PLANS_DOC: &str =
     "https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-api-usage-plans.html";
@@ -17,4 +17,13 @@ pub(super) const USAGE_PLANS_DOC: &str =
 /// The methods a stage serves that require an API key.
 pub(super) fn key_required<'f, 'a>(stage: &StageFacts<'f, 'a>) -> Vec<&'f ServedMethod<'a>> {
     stage.served.iter().filter(|m| m.api_key_required).collect()
+}
+
+/// "2 method(s) require an API key (GET /a, POST /b)", for a finding's detail.
+pub(super) fn methods_requiring_a_key(methods: &[&ServedMethod<'_>]) -> String {
+    format!(
+        "{} method(s) require an API key ({})",
+        methods.len(),
+        list_methods(methods)
+    )
 }
