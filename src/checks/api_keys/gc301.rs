@@ -1,6 +1,6 @@
 //! GC301 key-required-stage-without-usage-plan.
 
-use super::{key_required, methods_requiring_a_key, USAGE_PLANS_DOC};
+use super::{methods_requiring_a_key, stages_requiring_keys, USAGE_PLANS_DOC};
 use crate::checks::{always_evaluated, Check, CheckMeta, Facts, StageFacts};
 use crate::model::Part;
 use crate::report::{Finding, Severity};
@@ -27,11 +27,7 @@ static META: CheckMeta = CheckMeta {
 
 fn key_required_stage_without_usage_plan(facts: &Facts) -> Vec<Finding> {
     let mut findings = Vec::new();
-    for stage_facts in facts.stages().filter(|s| s.plans.is_empty()) {
-        let methods = key_required(&stage_facts);
-        if methods.is_empty() {
-            continue;
-        }
+    for (stage_facts, methods) in stages_requiring_keys(facts).filter(|(s, _)| s.plans.is_empty()) {
         let StageFacts { api, stage, .. } = stage_facts;
         findings.push(
             META.stage_finding(facts.snapshot, api, &stage.name)

@@ -1,6 +1,6 @@
 //! GC303 usage-plan-keys-disabled.
 
-use super::{key_required, methods_requiring_a_key, USAGE_PLANS_DOC};
+use super::{methods_requiring_a_key, stages_requiring_keys, USAGE_PLANS_DOC};
 use crate::checks::{always_evaluated, Check, CheckMeta, Facts, StageFacts};
 use crate::model::Part;
 use crate::report::{Finding, Severity};
@@ -35,7 +35,7 @@ static META: CheckMeta = CheckMeta {
 
 fn usage_plan_keys_disabled(facts: &Facts) -> Vec<Finding> {
     let mut findings = Vec::new();
-    for stage_facts in facts.stages() {
+    for (stage_facts, methods) in stages_requiring_keys(facts) {
         let key_ids = stage_facts.plans.iter().flat_map(|p| &p.key_ids);
         // Stops at the first key that is enabled, or that the snapshot cannot find (it
         // might be enabled: do not guess).
@@ -44,10 +44,6 @@ fn usage_plan_keys_disabled(facts: &Facts) -> Vec<Finding> {
             continue;
         };
         if keys.is_empty() {
-            continue;
-        }
-        let methods = key_required(&stage_facts);
-        if methods.is_empty() {
             continue;
         }
         let StageFacts { api, stage, .. } = stage_facts;
