@@ -27,17 +27,23 @@ pub fn snapshot(apis: usize) -> Snapshot {
             arn: format!("arn:aws:wafv2:eu-west-1:111122223333:regional/webacl/edge-{a}/id-{a}"),
             name: format!("edge-{a}"),
             default_action: if a % 2 == 0 { WafAction::Block } else { WafAction::Allow },
+            default_block_status: None,
             rules: vec![
                 WafRule {
                     name: "office".into(),
                     priority: 0,
                     action: WafAction::Allow,
-                    statement: WafStatement::IpSet { arn: set.arn.clone() },
+                    block_status: None,
+                    statement: WafStatement::IpSet {
+                        arn: set.arn.clone(),
+                        forwarded_header: None,
+                    },
                 },
                 WafRule {
                     name: "rate".into(),
                     priority: 1,
                     action: WafAction::Block,
+                    block_status: None,
                     statement: WafStatement::RateBased {
                         limit: 1000,
                         scope_down: None,
@@ -47,6 +53,7 @@ pub fn snapshot(apis: usize) -> Snapshot {
                     name: "managed".into(),
                     priority: 2,
                     action: WafAction::UseGroupActions,
+                    block_status: None,
                     statement: WafStatement::ManagedRuleGroup {
                         vendor: "AWS".into(),
                         name: "AWSManagedRulesCommonRuleSet".into(),

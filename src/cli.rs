@@ -65,11 +65,15 @@ pub enum Command {
 }
 
 const EXPLAIN_HELP: &str = "\
-The gates, in API Gateway's order: 1 endpoint (execute-api on, custom domain mapping),
-2 private API conditions, 3 stage, 4 resource and method, 5 resource policy, 6 WAF,
-7 authorization, 8 API key (source, header, usage plan, key enabled), 9 deployment
-(does the stage serve the current configuration). Each step passes, fails or cannot be
-decided (?); the walk stops at the first failure, names the catalogue check and the fix.
+The gates, in API Gateway's order: endpoint (execute-api on, custom domain mapping by the
+longest base path), private API conditions, stage, AWS WAF (before anything else reads the
+request), the resource and method as the stage's deployment serves them, then the resource
+policy and the authorizer in the order the method's authorization type sets (IAM: signature
+first; Lambda authorizer: only an explicit Deny refuses before it; Cognito: token first, then
+the policy must allow), the API key (source, header, usage plan, key enabled), and last
+whether the current configuration differs from what is deployed (! marks what the next
+deployment will change). Each step passes, fails or cannot be decided (?); the walk stops at
+the first failure, names the catalogue check and the fix.
 
 The caller's key: --key-id needs no secret. With --lookup-key-value, gatecheck reads the
 account's key values (GetApiKeys with includeValues) for this one command, compares them in

@@ -123,9 +123,10 @@ async fn each_seeded_cause_is_named_at_its_gate() {
             Some("GC101"),
         ),
         (
+            // The stage serves what was deployed: the method still wants a key.
             vec![get("profile-undeployed-change", "/prod/me")],
-            "deployment",
-            Some("GC401"),
+            "api_key",
+            None,
         ),
         (
             vec![

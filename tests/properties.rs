@@ -140,7 +140,10 @@ fn json_value() -> impl Strategy<Value = Value> {
 
 fn waf_statement() -> impl Strategy<Value = WafStatement> {
     let leaf = prop_oneof![
-        prop_oneof![Just("arn:ipset:known".to_string()), ".{0,8}"].prop_map(|arn| WafStatement::IpSet { arn }),
+        prop_oneof![Just("arn:ipset:known".to_string()), ".{0,8}"].prop_map(|arn| WafStatement::IpSet {
+            arn,
+            forwarded_header: None
+        }),
         proptest::collection::vec("[A-Z]{2}", 0..3).prop_map(|country_codes| WafStatement::Geo { country_codes }),
         any::<i64>().prop_map(|limit| WafStatement::RateBased {
             limit,
@@ -249,10 +252,11 @@ proptest! {
             arn: "arn:acl:generated".into(),
             name: "generated".into(),
             default_action: default,
+            default_block_status: None,
             rules: rules
                 .into_iter()
                 .enumerate()
-                .map(|(i, (action, statement, priority))| WafRule { name: format!("r{i}"), priority, action, statement })
+                .map(|(i, (action, statement, priority))| WafRule { name: format!("r{i}"), priority, action, block_status: None, statement })
                 .collect(),
         });
         if let Some(stage) = snapshot.rest_apis[0].stages.first_mut() {

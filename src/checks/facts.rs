@@ -193,6 +193,16 @@ fn froze_current_methods(deployed: &[ServedMethod], api: &RestApi) -> bool {
     })
 }
 
+/// What a stage serves: the methods its deployment froze, with that deployment, when the
+/// snapshot holds its `apiSummary`; otherwise the API's current methods and no deployment.
+/// The checks (through [`Facts`]) and explain's route gate both decide from this.
+pub fn served_by<'a>(api: &'a RestApi, stage: &'a Stage) -> (Vec<ServedMethod<'a>>, Option<&'a Deployment>) {
+    let mut served = Vec::new();
+    let deployed = push_served_methods(&mut served, api, stage.deployment_id.as_deref());
+    let frozen = deployed.deployment.filter(|d| d.api_summary.is_some());
+    (served, frozen)
+}
+
 /// The API's methods as its resources say now, whatever is deployed.
 pub fn current_methods(api: &RestApi) -> Vec<ServedMethod<'_>> {
     api.resources

@@ -106,6 +106,7 @@ pub fn rule(name: &str, action: WafAction, statement: WafStatement) -> WafRule {
         name: name.into(),
         priority: 0,
         action,
+        block_status: None,
         statement,
     }
 }
@@ -118,6 +119,7 @@ pub fn with_acl(mut s: Snapshot, default_action: WafAction, rules: Vec<WafRule>)
         arn,
         name: "edge".into(),
         default_action,
+        default_block_status: None,
         rules,
     });
     s
@@ -172,7 +174,10 @@ pub const IP_POLICY: &str = r#"{"Statement":[{"Effect":"Allow","Principal":"*","
 
 pub fn office_rule(s: &mut Snapshot, action: WafAction, addresses: &[&str]) -> WafRule {
     let set = ip_set("office", addresses);
-    let statement = WafStatement::IpSet { arn: set.arn.clone() };
+    let statement = WafStatement::IpSet {
+        arn: set.arn.clone(),
+        forwarded_header: None,
+    };
     s.ip_sets.push(set);
     rule("office", action, statement)
 }

@@ -2,18 +2,18 @@
 //! beside it. The engine runs them all, drops what a coverage gap makes guesswork, keeps to
 //! the audit's scope and applies `gatecheck:ignore` tags.
 
-mod api_keys;
-mod coverage;
-mod deployment;
-mod domains;
+pub(crate) mod api_keys;
+pub(crate) mod coverage;
+pub(crate) mod deployment;
+pub(crate) mod domains;
 mod facts;
-mod logging;
-mod reachability;
-mod waf;
+pub(crate) mod logging;
+pub(crate) mod reachability;
+pub(crate) mod waf;
 
 pub mod docs;
 
-pub use facts::{Facts, StageFacts};
+pub use facts::{served_by, Facts, StageFacts};
 
 use crate::model::{CoverageGap, Index, Snapshot, IGNORE_TAG};
 pub use crate::report::{fill_placeholders, CheckMeta, FindingBuilder, NotEvaluated};

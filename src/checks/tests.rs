@@ -168,7 +168,10 @@ fn waf_checks_stay_quiet_about_an_acl_they_could_not_read() {
 
 #[test]
 fn ip_set_arns_are_found_at_any_depth() {
-    let ip = |arn: &str| WafStatement::IpSet { arn: arn.into() };
+    let ip = |arn: &str| WafStatement::IpSet {
+        arn: arn.into(),
+        forwarded_header: None,
+    };
     let nested = WafStatement::And {
         statements: vec![
             WafStatement::Not {

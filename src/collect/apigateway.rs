@@ -222,10 +222,18 @@ async fn read_authorizers(reader: &Reader, api_id: &str) -> Vec<Authorizer> {
                 .set_position(position.take())
                 .send()
                 .await?;
-            authorizers.extend(out.items().iter().map(|a| Authorizer {
-                id: a.id().unwrap_or_default().to_string(),
-                name: a.name().unwrap_or_default().to_string(),
-                authorizer_type: a.r#type().map(|t| t.as_str().to_string()).unwrap_or_default(),
+            authorizers.extend(out.items().iter().map(|a| {
+                Authorizer {
+                    id: a.id().unwrap_or_default().to_string(),
+                    name: a.name().unwrap_or_default().to_string(),
+                    authorizer_type: a.r#type().map(|t| t.as_str().to_string()).unwrap_or_default(),
+                    identity_source: a.identity_source().filter(|s| !s.is_empty()).map(str::to_string),
+                    identity_validation_expression: a
+                        .identity_validation_expression()
+                        .filter(|s| !s.is_empty())
+                        .map(str::to_string),
+                    result_ttl_seconds: a.authorizer_result_ttl_in_seconds(),
+                }
             }));
             match out.position() {
                 Some(next) if !next.is_empty() && !out.items().is_empty() => position = Some(next.to_string()),

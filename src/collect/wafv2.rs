@@ -155,9 +155,10 @@ async fn read_ip_set(reader: &Reader, apis: &[RestApi], acls: &[WebAcl], arn: &s
 }
 
 fn web_acl_from_sdk(arn: &str, acl: &sdk::WebAcl) -> WebAcl {
-    let default_action = match acl.default_action() {
-        Some(action) if action.block().is_some() => WafAction::Block,
-        _ => WafAction::Allow,
+    let default_block = acl.default_action().and_then(|a| a.block());
+    let default_action = match default_block {
+        Some(_) => WafAction::Block,
+        None => WafAction::Allow,
     };
     let mut rules: Vec<WafRule> = acl.rules().iter().map(rule_from_sdk).collect();
     rules.sort_by_key(|r| r.priority);
@@ -165,6 +166,7 @@ fn web_acl_from_sdk(arn: &str, acl: &sdk::WebAcl) -> WebAcl {
         arn: arn.to_string(),
         name: acl.name().to_string(),
         default_action,
+        default_block_status: default_block.and_then(block_status),
         rules,
     }
 }
@@ -183,11 +185,19 @@ fn rule_from_sdk(rule: &sdk::Rule) -> WafRule {
         name: rule.name().to_string(),
         priority: rule.priority(),
         action,
+        block_status: rule.action().and_then(|a| a.block()).and_then(block_status),
         statement: rule
             .statement()
             .map(statement_from_sdk)
             .unwrap_or(WafStatement::Other { kind: "empty".into() }),
     }
+}
+
+/// A Block action's custom response status code, when it sets one.
+fn block_status(block: &sdk::BlockAction) -> Option<u16> {
+    block
+        .custom_response()
+        .and_then(|r| u16::try_from(r.response_code()).ok())
 }
 
 fn field_name(field: Option<&sdk::FieldToMatch>) -> String {
@@ -213,6 +223,10 @@ fn statement_from_sdk(s: &sdk::Statement) -> WafStatement {
     if let Some(ip) = s.ip_set_reference_statement() {
         WafStatement::IpSet {
             arn: ip.arn().to_string(),
+            forwarded_header: ip
+                .ip_set_forwarded_ip_config()
+                .map(|c| c.header_name().to_string())
+                .filter(|h| !h.is_empty()),
         }
     } else if let Some(geo) = s.geo_match_statement() {
         WafStatement::Geo {

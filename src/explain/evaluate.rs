@@ -211,6 +211,20 @@ pub enum PolicyDecision {
     Unknown(String),
 }
 
+/// Only the policy's Deny statements: what a Lambda authorizer's pre-authorization check
+/// looks for. ImplicitDeny here means no Deny statement matches.
+pub fn decide_explicit_deny(policy: &Policy, caller: &Caller) -> PolicyDecision {
+    let mut unknown = None;
+    for s in policy.statements.iter().filter(|s| s.effect == Some(Effect::Deny)) {
+        match statement_applies(s, caller) {
+            Tri::Yes => return PolicyDecision::ExplicitDeny(s.describe()),
+            Tri::Maybe(why) => unknown = unknown.or(Some(why)),
+            Tri::No => {}
+        }
+    }
+    unknown.map_or(PolicyDecision::ImplicitDeny, PolicyDecision::Unknown)
+}
+
 pub fn decide_policy(policy: &Policy, caller: &Caller) -> PolicyDecision {
     let of = |effect| policy.statements.iter().filter(move |s| s.effect == Some(effect));
     let mut unknown = None;
@@ -233,9 +247,39 @@ pub fn decide_policy(policy: &Policy, caller: &Caller) -> PolicyDecision {
     }
 }
 
-fn statement_matches(statement: &WafStatement, index: &Index, source_ip: Option<IpAddr>) -> Tri {
+/// What a web ACL can see of a request: the source address and the headers.
+#[derive(Clone, Copy)]
+pub struct WafCaller<'a> {
+    pub source_ip: Option<IpAddr>,
+    /// A header's value by name (for IP sets matched on a forwarded-IP header).
+    pub header: &'a dyn Fn(&str) -> Option<String>,
+}
+
+fn statement_matches(statement: &WafStatement, index: &Index, caller: WafCaller) -> Tri {
     match statement {
-        WafStatement::IpSet { arn } => match (index.ip_set(arn), source_ip) {
+        // With IPSetForwardedIPConfig the set is matched against the header's first address,
+        // not the source IP (AWS WAF developer guide, "Using forwarded IP addresses").
+        WafStatement::IpSet {
+            arn,
+            forwarded_header: Some(header),
+        } => match (index.ip_set(arn), (caller.header)(header)) {
+            (None, _) => Tri::Maybe(format!("IP set {arn} could not be read")),
+            (Some(_), None) => Tri::Maybe(format!(
+                "the web ACL matches IP set {arn} on the {header} header: pass -H '{header}: <address>'"
+            )),
+            (Some(set), Some(value)) => {
+                match value
+                    .split(',')
+                    .next()
+                    .map(str::trim)
+                    .and_then(|a| a.parse::<IpAddr>().ok())
+                {
+                    Some(ip) => Tri::from_bool(ip_in(ip, &set.addresses)),
+                    None => Tri::Maybe(format!("the {header} header holds no IP address")),
+                }
+            }
+        },
+        WafStatement::IpSet { arn, .. } => match (index.ip_set(arn), caller.source_ip) {
             (None, _) => Tri::Maybe(format!("IP set {arn} could not be read")),
             (Some(_), None) => Tri::Maybe("the web ACL matches on IP sets: pass --source-ip".into()),
             (Some(set), Some(ip)) => Tri::from_bool(ip_in(ip, &set.addresses)),
@@ -252,9 +296,9 @@ fn statement_matches(statement: &WafStatement, index: &Index, source_ip: Option<
         WafStatement::RuleGroup { arn } => Tri::Maybe(format!("rule group {arn} is not evaluated")),
         WafStatement::Match { description, .. } => Tri::Maybe(format!("{description} is not evaluated")),
         WafStatement::Other { kind } => Tri::Maybe(format!("a {kind} statement is not evaluated")),
-        WafStatement::And { statements } => Tri::all(statements.iter().map(|s| statement_matches(s, index, source_ip))),
-        WafStatement::Or { statements } => Tri::any(statements.iter().map(|s| statement_matches(s, index, source_ip))),
-        WafStatement::Not { statement } => statement_matches(statement, index, source_ip).not(),
+        WafStatement::And { statements } => Tri::all(statements.iter().map(|s| statement_matches(s, index, caller))),
+        WafStatement::Or { statements } => Tri::any(statements.iter().map(|s| statement_matches(s, index, caller))),
+        WafStatement::Not { statement } => statement_matches(statement, index, caller).not(),
     }
 }
 
@@ -263,25 +307,31 @@ fn statement_matches(statement: &WafStatement, index: &Index, source_ip: Option<
 pub enum WafDecision {
     /// Let through, by this rule or by the default action (None).
     Allowed(Option<String>),
-    /// Refused, by this rule or by the default action (None).
-    Blocked(Option<String>),
+    /// Refused by this rule or by the default action (None), with the terminating action and
+    /// the status code the caller gets: a Block's custom response code or 403, 405 for
+    /// CAPTCHA, 202 for Challenge (AWS WAF developer guide, "CAPTCHA and Challenge").
+    Refused {
+        rule: Option<String>,
+        action: WafAction,
+        status: u16,
+    },
     Unknown(String),
 }
 
-pub fn decide_waf(acl: &WebAcl, index: &Index, source_ip: Option<IpAddr>) -> WafDecision {
+pub fn decide_waf(acl: &WebAcl, index: &Index, caller: WafCaller) -> WafDecision {
     let mut rules: Vec<_> = acl.rules.iter().collect();
     rules.sort_by_key(|r| r.priority);
     // Rules that might have matched before the deciding one, with the action they would take.
     let mut undecided: Vec<(WafAction, String)> = Vec::new();
-    let mut decision = (acl.default_action, None);
+    let mut decision = (acl.default_action, None, acl.default_block_status);
     for rule in rules {
         if rule.action == WafAction::Count {
             continue;
         }
-        match statement_matches(&rule.statement, index, source_ip) {
+        match statement_matches(&rule.statement, index, caller) {
             Tri::No => {}
             Tri::Yes => {
-                decision = (rule.action, Some(rule.name.clone()));
+                decision = (rule.action, Some(rule.name.clone()), rule.block_status);
                 break;
             }
             Tri::Maybe(why) => undecided.push((rule.action, format!("rule {}: {why}", rule.name))),
@@ -299,12 +349,21 @@ pub fn decide_waf(acl: &WebAcl, index: &Index, source_ip: Option<IpAddr>) -> Waf
     {
         return WafDecision::Unknown(why.clone());
     }
+    let (action, rule, block_status) = decision;
     match outcome {
-        Some(true) => WafDecision::Allowed(decision.1),
-        Some(false) => WafDecision::Blocked(decision.1),
+        Some(true) => WafDecision::Allowed(rule),
+        Some(false) => WafDecision::Refused {
+            rule,
+            action,
+            status: match action {
+                WafAction::Captcha => 405,
+                WafAction::Challenge => 202,
+                _ => block_status.unwrap_or(403),
+            },
+        },
         None => WafDecision::Unknown(format!(
             "rule {} applies its rule group's own actions, which are not evaluated",
-            decision.1.unwrap_or_default()
+            rule.unwrap_or_default()
         )),
     }
 }
@@ -395,6 +454,7 @@ mod tests {
             arn: "arn:acl".into(),
             name: "acl".into(),
             default_action: default,
+            default_block_status: None,
             rules: rules
                 .into_iter()
                 .enumerate()
@@ -402,9 +462,21 @@ mod tests {
                     name: name.into(),
                     priority: i as i32,
                     action,
+                    block_status: None,
                     statement,
                 })
                 .collect(),
+        }
+    }
+
+    fn no_headers(_: &str) -> Option<String> {
+        None
+    }
+
+    fn by_ip(source_ip: Option<IpAddr>) -> WafCaller<'static> {
+        WafCaller {
+            source_ip,
+            header: &no_headers,
         }
     }
 
@@ -421,30 +493,40 @@ mod tests {
     #[test]
     fn waf_default_block_with_allow_set() {
         let snapshot = snapshot_with_set();
-        let set = || WafStatement::IpSet { arn: "arn:set".into() };
+        let set = || WafStatement::IpSet {
+            arn: "arn:set".into(),
+            forwarded_header: None,
+        };
         let acl = acl(WafAction::Block, vec![("office", WafAction::Allow, set())]);
         let ip = |s: &str| Some(s.parse().unwrap());
         assert_eq!(
-            decide_waf(&acl, &Index::new(&snapshot), ip("198.51.100.7")),
+            decide_waf(&acl, &Index::new(&snapshot), by_ip(ip("198.51.100.7"))),
             WafDecision::Allowed(Some("office".into()))
         );
         assert_eq!(
-            decide_waf(&acl, &Index::new(&snapshot), ip("2001:db8::1")),
+            decide_waf(&acl, &Index::new(&snapshot), by_ip(ip("2001:db8::1"))),
             WafDecision::Allowed(Some("office".into()))
         );
         assert_eq!(
-            decide_waf(&acl, &Index::new(&snapshot), ip("192.0.2.1")),
-            WafDecision::Blocked(None)
+            decide_waf(&acl, &Index::new(&snapshot), by_ip(ip("192.0.2.1"))),
+            WafDecision::Refused {
+                rule: None,
+                action: WafAction::Block,
+                status: 403
+            }
         );
         assert!(
-            matches!(decide_waf(&acl, &Index::new(&snapshot), None), WafDecision::Unknown(w) if w.contains("--source-ip"))
+            matches!(decide_waf(&acl, &Index::new(&snapshot), by_ip(None)), WafDecision::Unknown(w) if w.contains("--source-ip"))
         );
     }
 
     #[test]
     fn waf_rules_in_priority_order_and_unknowns() {
         let snapshot = snapshot_with_set();
-        let set = || WafStatement::IpSet { arn: "arn:set".into() };
+        let set = || WafStatement::IpSet {
+            arn: "arn:set".into(),
+            forwarded_header: None,
+        };
         let geo = || WafStatement::Geo {
             country_codes: vec!["KP".into()],
         };
@@ -457,8 +539,12 @@ mod tests {
         );
         let ip = Some("198.51.100.1".parse().unwrap());
         assert_eq!(
-            decide_waf(&blocklist, &Index::new(&snapshot), ip),
-            WafDecision::Blocked(Some("block-office".into()))
+            decide_waf(&blocklist, &Index::new(&snapshot), by_ip(ip)),
+            WafDecision::Refused {
+                rule: Some("block-office".into()),
+                action: WafAction::Block,
+                status: 403
+            }
         );
         let not = acl(
             WafAction::Allow,
@@ -470,16 +556,19 @@ mod tests {
                 },
             )],
         );
-        assert_eq!(decide_waf(&not, &Index::new(&snapshot), ip), WafDecision::Allowed(None));
+        assert_eq!(
+            decide_waf(&not, &Index::new(&snapshot), by_ip(ip)),
+            WafDecision::Allowed(None)
+        );
         let geo_block = acl(WafAction::Allow, vec![("geo", WafAction::Block, geo())]);
         assert!(matches!(
-            decide_waf(&geo_block, &Index::new(&snapshot), ip),
+            decide_waf(&geo_block, &Index::new(&snapshot), by_ip(ip)),
             WafDecision::Unknown(_)
         ));
         // An uncertain Allow rule does not matter when the default allows anyway.
         let geo_allow = acl(WafAction::Allow, vec![("geo", WafAction::Allow, geo())]);
         assert_eq!(
-            decide_waf(&geo_allow, &Index::new(&snapshot), ip),
+            decide_waf(&geo_allow, &Index::new(&snapshot), by_ip(ip)),
             WafDecision::Allowed(None)
         );
         let and = acl(
@@ -493,8 +582,80 @@ mod tests {
             )],
         );
         assert_eq!(
-            decide_waf(&and, &Index::new(&snapshot), Some("192.0.2.1".parse().unwrap())),
+            decide_waf(&and, &Index::new(&snapshot), by_ip(Some("192.0.2.1".parse().unwrap()))),
             WafDecision::Allowed(None)
+        );
+    }
+
+    /// AWS WAF developer guide, "CAPTCHA and Challenge in AWS WAF": a CAPTCHA answers 405
+    /// and a Challenge 202 to a request without a valid token; "Custom responses for Block
+    /// actions": a Block can answer any status code it sets.
+    #[test]
+    fn waf_terminating_actions_answer_their_own_status() {
+        let snapshot = snapshot_with_set();
+        let set = || WafStatement::IpSet {
+            arn: "arn:set".into(),
+            forwarded_header: None,
+        };
+        let ip = by_ip(Some("198.51.100.1".parse().unwrap()));
+        let status = |action: WafAction, block_status: Option<u16>| {
+            let mut acl = acl(WafAction::Allow, vec![("r", action, set())]);
+            acl.rules[0].block_status = block_status;
+            match decide_waf(&acl, &Index::new(&snapshot), ip) {
+                WafDecision::Refused { status, .. } => status,
+                other => panic!("{other:?}"),
+            }
+        };
+        assert_eq!(status(WafAction::Captcha, None), 405);
+        assert_eq!(status(WafAction::Challenge, None), 202);
+        assert_eq!(status(WafAction::Block, None), 403);
+        assert_eq!(status(WafAction::Block, Some(429)), 429);
+        let mut default_block = acl(WafAction::Block, vec![]);
+        default_block.default_block_status = Some(451);
+        assert!(matches!(
+            decide_waf(&default_block, &Index::new(&snapshot), ip),
+            WafDecision::Refused {
+                status: 451,
+                rule: None,
+                ..
+            }
+        ));
+    }
+
+    /// AWS WAF developer guide, "Using forwarded IP addresses": with IPSetForwardedIPConfig
+    /// the IP set matches the header's address, not the source IP.
+    #[test]
+    fn waf_forwarded_ip_sets_match_the_header() {
+        let snapshot = snapshot_with_set();
+        let forwarded = WafStatement::IpSet {
+            arn: "arn:set".into(),
+            forwarded_header: Some("X-Forwarded-For".into()),
+        };
+        let acl = acl(WafAction::Block, vec![("office", WafAction::Allow, forwarded)]);
+        let index = Index::new(&snapshot);
+        // The source IP is in the set, but it is not what the rule reads.
+        let office_source = Some("198.51.100.1".parse().unwrap());
+        assert!(matches!(
+            decide_waf(&acl, &index, by_ip(office_source)),
+            WafDecision::Unknown(why) if why.contains("X-Forwarded-For")
+        ));
+        let outside = |name: &str| (name == "X-Forwarded-For").then(|| "192.0.2.9, 198.51.100.1".to_string());
+        let caller = WafCaller {
+            source_ip: office_source,
+            header: &outside,
+        };
+        assert!(matches!(
+            decide_waf(&acl, &index, caller),
+            WafDecision::Refused { status: 403, .. }
+        ));
+        let inside = |name: &str| (name == "X-Forwarded-For").then(|| "198.51.100.7".to_string());
+        let caller = WafCaller {
+            source_ip: None,
+            header: &inside,
+        };
+        assert_eq!(
+            decide_waf(&acl, &index, caller),
+            WafDecision::Allowed(Some("office".into()))
         );
     }
 }

@@ -12,7 +12,8 @@ pub use request::{parse_curl, parse_curl_line, KeyIdentity, Request, RequestErro
 pub use target::Host;
 
 use crate::model::Snapshot;
-use serde::Serialize;
+use crate::report::CheckMeta;
+use serde::{Serialize, Serializer};
 
 pub use render::text;
 
@@ -30,18 +31,22 @@ pub enum Outcome {
     Pass,
     Fail,
     Unknown,
+    /// Passes today, but the current configuration will refuse it once deployed: it does
+    /// not change the verdict.
+    Warning,
 }
 
-/// The gates, in the order API Gateway applies them.
+/// The gates, in the order API Gateway applies them. The resource policy and authorization
+/// swap places by the method's authorization type (see `gates::authorization`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Gate {
     Endpoint,
     Private,
     Stage,
+    Waf,
     Route,
     ResourcePolicy,
-    Waf,
     Authorization,
     ApiKey,
     Deployment,
@@ -52,9 +57,9 @@ impl Gate {
         Gate::Endpoint,
         Gate::Private,
         Gate::Stage,
+        Gate::Waf,
         Gate::Route,
         Gate::ResourcePolicy,
-        Gate::Waf,
         Gate::Authorization,
         Gate::ApiKey,
         Gate::Deployment,
@@ -73,37 +78,49 @@ impl Gate {
             Gate::Deployment => "deployment",
         }
     }
-
-    pub fn number(self) -> usize {
-        Gate::ALL.iter().position(|g| *g == self).unwrap_or(0) + 1
-    }
 }
 
 /// What the caller receives when a gate refuses the request.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Refusal {
     pub status: u16,
+    /// The `message` of API Gateway's JSON body, or what the body is when it is not JSON.
     pub message: String,
+    /// Whether the body is API Gateway's `{"message": ...}`; AWS WAF's CAPTCHA and
+    /// Challenge pages and custom responses are not.
+    pub json: bool,
 }
 
 impl Refusal {
-    fn forbidden() -> Self {
+    fn new(status: u16, message: impl Into<String>) -> Self {
         Refusal {
-            status: 403,
-            message: "Forbidden".into(),
+            status,
+            message: message.into(),
+            json: true,
         }
+    }
+    fn forbidden() -> Self {
+        Refusal::new(403, "Forbidden")
     }
     fn missing_token() -> Self {
-        Refusal {
-            status: 403,
-            message: "Missing Authentication Token".into(),
-        }
+        Refusal::new(403, "Missing Authentication Token")
     }
     fn unauthorized() -> Self {
+        Refusal::new(401, "Unauthorized")
+    }
+    /// A body that is not API Gateway's JSON, described.
+    fn page(status: u16, what: impl Into<String>) -> Self {
         Refusal {
-            status: 401,
-            message: "Unauthorized".into(),
+            json: false,
+            ..Refusal::new(status, what)
         }
+    }
+}
+
+fn check_id<S: Serializer>(check: &Option<&'static CheckMeta>, serializer: S) -> Result<S::Ok, S::Error> {
+    match check {
+        Some(meta) => serializer.serialize_some(meta.id),
+        None => serializer.serialize_none(),
     }
 }
 
@@ -112,8 +129,9 @@ pub struct Step {
     pub step: Gate,
     pub outcome: Outcome,
     pub evidence: String,
-    /// The catalogue check that finds this cause account-wide.
-    pub check: Option<&'static str>,
+    /// The catalogue check that finds this cause account-wide (its id, in JSON).
+    #[serde(serialize_with = "check_id")]
+    pub check: Option<&'static CheckMeta>,
     pub fix: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub refusal: Option<Refusal>,
@@ -147,16 +165,29 @@ impl Step {
         }
     }
 
-    fn check(mut self, id: &'static str) -> Self {
-        self.check = Some(id);
+    fn warning(step: Gate, evidence: impl Into<String>) -> Self {
+        Step {
+            outcome: Outcome::Warning,
+            ..Step::pass(step, evidence)
+        }
+    }
+
+    fn check(mut self, meta: &'static CheckMeta) -> Self {
+        self.check = Some(meta);
         self
+    }
+
+    /// The check's id, if the step names one.
+    pub fn check_id(&self) -> Option<&'static str> {
+        self.check.map(|m| m.id)
     }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct FirstFailure {
     pub step: Gate,
-    pub check: Option<&'static str>,
+    #[serde(serialize_with = "check_id")]
+    pub check: Option<&'static CheckMeta>,
     pub fix: String,
 }
 
@@ -187,6 +218,9 @@ pub struct Explanation {
     /// What the caller sees: the status code and the body's message, when refused.
     pub status: Option<u16>,
     pub message: Option<String>,
+    /// Whether the refusal's body is API Gateway's `{"message": ...}` (not a WAF page).
+    #[serde(skip)]
+    pub json_body: bool,
     pub first_failure: Option<FirstFailure>,
     pub steps: Vec<Step>,
     pub request: RequestSummary,
@@ -204,6 +238,7 @@ impl Explanation {
         let refusal = failed.and_then(|s| s.refusal.clone());
         Explanation {
             verdict,
+            json_body: refusal.as_ref().is_none_or(|r| r.json),
             status: refusal.as_ref().map(|r| r.status),
             message: refusal.map(|r| r.message),
             first_failure: failed.map(|s| FirstFailure {
@@ -214,7 +249,7 @@ impl Explanation {
             steps,
             request: RequestSummary {
                 method: request.method.clone(),
-                url: request.url.clone(),
+                url: request.shown_url(),
                 headers: request.describe_headers(),
                 source_ip: request.source_ip.map(|ip| ip.to_string()),
                 key_id: match &request.key {

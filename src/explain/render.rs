@@ -31,36 +31,44 @@ pub fn text(e: &Explanation) -> String {
         out.push_str(&format!("{}\n", paint(dim, &landed.join(" · "))));
     }
     out.push('\n');
-    for gate in Gate::ALL {
-        let number = gate.number();
-        let Some(step) = e.steps.iter().find(|s| s.step == gate) else {
-            out.push_str(&format!(
-                "  {} {number} {:<20} {}\n",
-                paint(dim, "·"),
-                gate.title(),
-                paint(dim, "not reached")
-            ));
-            continue;
-        };
+    // The steps in the order they ran (the policy and the authorizer swap places by the
+    // method's authorization type), then the gates the walk did not reach.
+    for (number, step) in e.steps.iter().enumerate() {
         let mark = match step.outcome {
             Outcome::Pass => paint(green, "✓"),
             Outcome::Fail => paint(red, "✗"),
             Outcome::Unknown => paint(yellow, "?"),
+            Outcome::Warning => paint(yellow, "!"),
         };
-        let check = step.check.map(|c| format!("[{c}] ")).unwrap_or_default();
+        let check = step.check_id().map(|c| format!("[{c}] ")).unwrap_or_default();
         out.push_str(&format!(
-            "  {mark} {number} {:<20} {check}{}\n",
-            gate.title(),
+            "  {mark} {} {:<20} {check}{}\n",
+            number + 1,
+            step.step.title(),
             step.evidence
         ));
         if let Some(fix) = &step.fix {
             out.push_str(&format!("      fix: {fix}\n"));
         }
     }
+    for gate in Gate::ALL.iter().filter(|g| !e.steps.iter().any(|s| s.step == **g)) {
+        out.push_str(&format!(
+            "  {} {:<22} {}\n",
+            paint(dim, "·"),
+            gate.title(),
+            paint(dim, "not reached")
+        ));
+    }
     out.push('\n');
     match e.verdict {
-        Verdict::Forbidden => out.push_str(&format!(
+        Verdict::Forbidden if e.json_body => out.push_str(&format!(
             "{} the caller gets {} {{\"message\":\"{}\"}}\n",
+            paint(red, "Refused:"),
+            e.status.map(|s| s.to_string()).unwrap_or_default(),
+            e.message.as_deref().unwrap_or_default()
+        )),
+        Verdict::Forbidden => out.push_str(&format!(
+            "{} the caller gets {}: {}\n",
             paint(red, "Refused:"),
             e.status.map(|s| s.to_string()).unwrap_or_default(),
             e.message.as_deref().unwrap_or_default()

@@ -57,24 +57,44 @@ pub enum KeyIdentity {
     NoKeyHasValue,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct Request {
     pub method: String,
     /// The URL as given, query string and all.
     pub url: String,
     /// Lower case, without port.
     pub host: String,
-    /// The path, from `/`, without query string or fragment.
+    /// The path, from `/`, without query string or fragment, each segment percent-decoded.
     pub path: String,
+    /// The query string's pairs, decoded. Values are never shown (a presigned URL's
+    /// signature, a token).
+    pub query: Vec<(String, String)>,
     pub headers: Vec<Header>,
     pub source_ip: Option<IpAddr>,
     pub key: KeyIdentity,
+}
+
+impl fmt::Debug for Request {
+    /// Without query values (a presigned URL's signature) or hidden headers' values.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Request")
+            .field("method", &self.method)
+            .field("url", &self.shown_url())
+            .field("host", &self.host)
+            .field("path", &self.path)
+            .field("headers", &self.headers)
+            .field("source_ip", &self.source_ip)
+            .field("key", &self.key)
+            .finish()
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum RequestError {
     #[error("'{0}' is not an http(s) URL")]
     NotAUrl(String),
+    #[error("'{0}' still holds placeholders: put in the API's id, region or endpoint")]
+    Placeholder(String),
     #[error("header '{0}' is not 'Name: value'")]
     BadHeader(String),
     #[error("the curl command has no URL")]
@@ -94,17 +114,48 @@ pub enum RequestError {
 impl Request {
     /// A request for `url` with `method` (GET when None) and `Name: value` headers.
     pub fn new(url: &str, method: Option<&str>, headers: &[String]) -> Result<Request, RequestError> {
-        let (host, path) = split_url(url)?;
+        let (host, path, query) = split_url(url)?;
         let headers = headers.iter().map(|h| parse_header(h)).collect::<Result<Vec<_>, _>>()?;
         Ok(Request {
             method: method.unwrap_or("GET").trim().to_ascii_uppercase(),
             url: url.trim().to_string(),
             host,
             path,
+            query,
             headers,
             source_ip: None,
             key: KeyIdentity::Unknown,
         })
+    }
+
+    /// The URL with every query value hidden: a presigned URL's signature and session token,
+    /// or a token, would otherwise be printed.
+    pub fn shown_url(&self) -> String {
+        let Some((base, query)) = self.url.split_once('?') else {
+            return self.url.clone();
+        };
+        let names: Vec<&str> = query
+            .split('&')
+            .filter(|pair| !pair.is_empty())
+            .map(|pair| pair.split('=').next().unwrap_or_default())
+            .collect();
+        format!(
+            "{base}?{}",
+            names.iter().map(|n| format!("{n}=…")).collect::<Vec<_>>().join("&")
+        )
+    }
+
+    /// The value of query parameter `name`, for the gates to inspect; never to be printed.
+    pub fn query_value(&self, name: &str) -> Option<&str> {
+        self.query.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
+    }
+
+    /// Whether the request carries a SigV4 signature: in an Authorization header, or in the
+    /// query string of a presigned URL.
+    pub fn signed(&self) -> bool {
+        self.header("authorization")
+            .is_some_and(|h| h.value().starts_with("AWS4-HMAC-SHA256"))
+            || self.query_value("X-Amz-Algorithm") == Some("AWS4-HMAC-SHA256")
     }
 
     pub fn header(&self, name: &str) -> Option<&Header> {
@@ -140,24 +191,53 @@ fn parse_header(text: &str) -> Result<Header, RequestError> {
 }
 
 /// (host, path) of an http(s) URL; a URL without a scheme is taken as https.
-fn split_url(url: &str) -> Result<(String, String), RequestError> {
-    let url = url.trim();
-    let rest = match url.split_once("://") {
-        Some((scheme, rest)) if scheme.eq_ignore_ascii_case("https") || scheme.eq_ignore_ascii_case("http") => rest,
-        Some(_) => return Err(RequestError::NotAUrl(url.to_string())),
-        None => url,
+/// The host (lower case, without port; an IPv6 literal keeps its brackets), the path with
+/// each segment percent-decoded as API Gateway matches it, and the query's pairs.
+type SplitUrl = (String, String, Vec<(String, String)>);
+
+fn split_url(url: &str) -> Result<SplitUrl, RequestError> {
+    let text = url.trim();
+    let with_scheme = if text.contains("://") {
+        text.to_string()
+    } else {
+        format!("https://{text}")
     };
-    let rest = rest.split(['?', '#']).next().unwrap_or_default();
-    let (authority, path) = match rest.find('/') {
-        Some(i) => (&rest[..i], &rest[i..]),
-        None => (rest, "/"),
-    };
-    let host = authority.rsplit('@').next().unwrap_or_default();
-    let host = host.split(':').next().unwrap_or_default().to_ascii_lowercase();
-    if host.is_empty() || host.contains(char::is_whitespace) {
-        return Err(RequestError::NotAUrl(url.to_string()));
+    let authority = with_scheme.split_once("://").map_or("", |(_, rest)| rest);
+    let authority = authority.split(['/', '?', '#']).next().unwrap_or_default();
+    if authority.is_empty() {
+        return Err(RequestError::NotAUrl(text.to_string()));
     }
-    Ok((host, path.to_string()))
+    let parsed = url::Url::parse(&with_scheme).map_err(|_| {
+        if authority.contains(['[', '{', '<']) {
+            RequestError::Placeholder(text.to_string())
+        } else {
+            RequestError::NotAUrl(text.to_string())
+        }
+    })?;
+    if !matches!(parsed.scheme(), "http" | "https") {
+        return Err(RequestError::NotAUrl(text.to_string()));
+    }
+    let host = match parsed.host() {
+        Some(url::Host::Domain(name)) => name.to_ascii_lowercase(),
+        Some(url::Host::Ipv4(ip)) => ip.to_string(),
+        Some(url::Host::Ipv6(ip)) => format!("[{ip}]"),
+        None => return Err(RequestError::NotAUrl(text.to_string())),
+    };
+    let path = parsed
+        .path()
+        .split('/')
+        .map(|segment| {
+            percent_encoding::percent_decode_str(segment)
+                .decode_utf8_lossy()
+                .into_owned()
+        })
+        .collect::<Vec<_>>()
+        .join("/");
+    let query = parsed
+        .query_pairs()
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect();
+    Ok((host, if path.is_empty() { "/".into() } else { path }, query))
 }
 
 /// A curl command as the user pasted it: one line, with quotes, maybe a `$ ` prompt and
@@ -431,9 +511,11 @@ mod tests {
             .filter(|l| l.starts_with("curl ") || l.starts_with("$ curl "))
             .collect();
         assert_eq!(lines.len(), 2, "{lines:?}");
-        let posted = parse_curl_line(lines[0]).unwrap();
+        // The thread's URLs keep their placeholders: explain says so rather than guess.
+        assert!(matches!(parse_curl_line(lines[0]), Err(RequestError::Placeholder(_))));
+        let posted = parse_curl_line(&lines[0].replace("[api-id]", "a1b2c3").replace("[region]", "eu-west-1")).unwrap();
         assert_eq!(posted.method, "POST");
-        assert_eq!(posted.host, "[api-id].execute-api.[region].amazonaws.com");
+        assert_eq!(posted.host, "a1b2c3.execute-api.eu-west-1.amazonaws.com");
         assert_eq!(posted.path, "/");
         assert!(posted.header("x-api-key").is_some());
         let private = parse_curl_line(lines[1]).unwrap();

@@ -130,11 +130,20 @@ pub struct MappedPath {
     pub rest: String,
 }
 
+/// API Gateway takes the mapping with the longest base path that begins the path, segment by
+/// segment (`orders/v1` before `orders`), and the empty base path when none does
+/// (developer guide, "Use API mappings to connect API stages to a custom domain name").
 pub fn map_custom_domain(domain: &DomainName, path: &str) -> Option<MappedPath> {
     let parts = segments(path);
-    let by_base = parts
-        .first()
-        .and_then(|first| domain.mappings.iter().find(|m| m.base_path == *first).map(|m| (m, 1)));
+    let by_base = domain
+        .mappings
+        .iter()
+        .filter(|m| m.base_path != "(none)" && !m.base_path.is_empty())
+        .filter_map(|m| {
+            let base = segments(&m.base_path);
+            parts.starts_with(&base).then_some((m, base.len()))
+        })
+        .max_by_key(|(_, consumed)| *consumed);
     let (mapping, consumed) = by_base.or_else(|| {
         domain
             .mappings

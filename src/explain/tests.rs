@@ -29,6 +29,23 @@ fn request(url: &str, method: &str, headers: &[&str]) -> Request {
     Request::new(url, Some(method), &headers).unwrap()
 }
 
+/// The healthy fixture with its method behind an authorizer of `kind`.
+fn with_authorizer(mut s: Snapshot, method_auth: &str, kind: &str, identity_source: Option<&str>) -> Snapshot {
+    let api = &mut s.rest_apis[0];
+    api.authorizers.push(Authorizer {
+        id: "au1".into(),
+        name: "gate".into(),
+        authorizer_type: kind.into(),
+        identity_source: identity_source.map(str::to_string),
+        identity_validation_expression: None,
+        result_ttl_seconds: None,
+    });
+    let m = &mut api.resources[0].methods[0];
+    m.authorization_type = method_auth.into();
+    m.authorizer_id = Some("au1".into());
+    s
+}
+
 fn keyed_get(path: &str) -> Request {
     let mut r = request(&format!("{HOST}{path}"), "GET", &["x-api-key: secret-value-123"]);
     r.key = KeyIdentity::Given("k1".into());
@@ -44,7 +61,7 @@ fn first_failure(s: &Snapshot, r: &Request) -> (Gate, Option<&'static str>, Opti
         Some(f.step),
         "the walk stops at the failure"
     );
-    (f.step, f.check, e.status, e.message.unwrap_or_default())
+    (f.step, f.check.map(|m| m.id), e.status, e.message.unwrap_or_default())
 }
 
 #[test]
@@ -216,9 +233,10 @@ fn resource_policy_by_source_ip() {
     r.source_ip = Some("192.0.2.1".parse().unwrap());
     let (gate, check, _, message) = first_failure(&s, &r);
     assert_eq!((gate, check), (Gate::ResourcePolicy, Some("GC103")));
-    assert!(
-        message.contains("no resource-based policy allows") && message.contains("a1/prod/GET/items"),
-        "{message}"
+    // AWS's text for an implicit deny has no suffix.
+    assert_eq!(
+        message,
+        "User: anonymous is not authorized to perform: execute-api:Invoke on resource: arn:aws:execute-api:eu-west-1:111122223333:a1/prod/GET/items"
     );
     r.source_ip = Some("203.0.113.50".parse().unwrap());
     assert_eq!(explain(&s, &r).unwrap().verdict, Verdict::Allowed);
@@ -231,6 +249,7 @@ fn waf_by_source_ip() {
     let office = ip_set("office", &["198.51.100.0/24"]);
     let statement = WafStatement::IpSet {
         arn: office.arn.clone(),
+        forwarded_header: None,
     };
     let mut default_block = with_acl(
         healthy_deployed(),
@@ -280,22 +299,37 @@ fn authorization_types() {
     );
     assert_eq!(explain(&iam, &signed).unwrap().verdict, Verdict::Unknown);
 
-    let mut cognito = healthy();
-    cognito.rest_apis[0].resources[0].methods = vec![method("GET", false, "COGNITO_USER_POOLS")];
+    let cognito = with_authorizer(healthy(), "COGNITO_USER_POOLS", "COGNITO_USER_POOLS", None);
     let (gate, _, status, _) = first_failure(&deployed(cognito), &unsigned);
     assert_eq!((gate, status), (Gate::Authorization, Some(401)));
 }
 
+/// Developer guide, "Deploy REST APIs in API Gateway": a stage serves its deployment, and a
+/// change applies only once deployed. The gates decide on what the stage serves.
 #[test]
-fn undeployed_changes_fail_at_the_deployment_gate() {
+fn a_stage_answers_as_deployed_and_warns_of_the_next_deployment() {
     // The key requirement was dropped in the console but the stage still serves it.
-    let mut s = healthy_deployed();
-    s.rest_apis[0].resources[0].methods[0].api_key_required = false;
+    let mut dropped = healthy_deployed();
+    dropped.rest_apis[0].resources[0].methods[0].api_key_required = false;
     let no_key = request(&format!("{HOST}/prod/items"), "GET", &[]);
-    let (gate, check, ..) = first_failure(&s, &no_key);
-    assert_eq!((gate, check), (Gate::Deployment, Some("GC401")));
+    let (gate, check, ..) = first_failure(&dropped, &no_key);
+    assert_eq!((gate, check), (Gate::ApiKey, None));
 
-    // A method added after the last deployment.
+    // A key requirement added but not deployed: allowed today, refused after the next deployment.
+    let mut s = healthy();
+    s.rest_apis[0].resources[0].methods[0].api_key_required = false;
+    let mut added_key = deployed(s);
+    added_key.rest_apis[0].resources[0].methods[0].api_key_required = true;
+    let e = explain(&added_key, &no_key).unwrap();
+    assert_eq!(e.verdict, Verdict::Allowed, "{}", text(&e));
+    let last = e.steps.last().unwrap();
+    assert_eq!(
+        (last.step, last.outcome, last.check_id()),
+        (Gate::Deployment, Outcome::Warning, Some("GC401"))
+    );
+    assert!(last.evidence.contains("will be refused"), "{}", last.evidence);
+
+    // A method added after the last deployment does not exist on the stage yet.
     let mut added = healthy_deployed();
     added.rest_apis[0].resources[0]
         .methods
@@ -304,12 +338,18 @@ fn undeployed_changes_fail_at_the_deployment_gate() {
     let (gate, check, _, message) = first_failure(&added, &put);
     assert_eq!(
         (gate, check, message.as_str()),
-        (Gate::Deployment, Some("GC401"), "Missing Authentication Token")
+        (Gate::Route, Some("GC401"), "Missing Authentication Token")
     );
 
-    // Without apiSummary the gate cannot tell.
+    // Without apiSummary the verdict rests on the current configuration, and says so.
     let e = explain(&healthy(), &keyed_get("/prod/items")).unwrap();
     assert_eq!(e.verdict, Verdict::Unknown);
+    let route = e.steps.iter().find(|s| s.step == Gate::Route).unwrap();
+    assert!(
+        route.evidence.contains("rests on the current configuration"),
+        "{}",
+        route.evidence
+    );
     assert_eq!(
         e.steps.last().map(|s| (s.step, s.outcome)),
         Some((Gate::Deployment, Outcome::Unknown))
@@ -358,8 +398,8 @@ fn errors_for_what_cannot_be_explained() {
         explain(&s, &wrong_region),
         Err(ExplainError::WrongRegion { .. })
     ));
-    let placeholder = request("https://[api-id].execute-api.[region].amazonaws.com/", "GET", &[]);
-    assert!(matches!(explain(&s, &placeholder), Err(ExplainError::Host(_))));
+    let placeholder = Request::new("https://[api-id].execute-api.[region].amazonaws.com/", None, &[]);
+    assert!(matches!(placeholder, Err(RequestError::Placeholder(_))));
 }
 
 #[test]
@@ -383,4 +423,260 @@ fn json_contract_and_no_header_values() {
     for shown in [e.json(), text(&e)] {
         assert!(!shown.contains("secret-value-123"), "{shown}");
     }
+}
+
+/// Developer guide, "How API Gateway resource policies affect authorization workflow" and its
+/// Table A (caller in the API's account): each authorization type with each kind of resource
+/// policy, with and without the credentials the type asks for.
+#[test]
+fn authorization_workflow_table() {
+    const ARN: &str = "arn:aws:execute-api:eu-west-1:111122223333:a1/prod/GET/items";
+    let allow_all = r#"{"Statement":[{"Effect":"Allow","Principal":"*","Action":"execute-api:Invoke","Resource":"execute-api:/*"}]}"#;
+    // Allows another network only: an implicit deny for the caller at 192.0.2.1.
+    let allow_other = r#"{"Statement":[{"Effect":"Allow","Principal":"*","Action":"execute-api:Invoke","Resource":"execute-api:/*","Condition":{"IpAddress":{"aws:SourceIp":"203.0.113.0/24"}}}]}"#;
+    let deny_caller = r#"{"Statement":[{"Effect":"Allow","Principal":"*","Action":"execute-api:Invoke","Resource":"execute-api:/*"},{"Effect":"Deny","Principal":"*","Action":"execute-api:Invoke","Resource":"execute-api:/*","Condition":{"IpAddress":{"aws:SourceIp":"192.0.2.0/24"}}}]}"#;
+    let policies = [
+        ("none", None),
+        ("allow", Some(allow_all)),
+        ("implicit deny", Some(allow_other)),
+        ("explicit deny", Some(deny_caller)),
+    ];
+    let implicit = format!("User: anonymous is not authorized to perform: execute-api:Invoke on resource: {ARN}");
+    let explicit = format!("{implicit} with an explicit deny");
+    let signer_explicit = format!("User: <the signer's ARN> is not authorized to perform: execute-api:Invoke on resource: {ARN} with an explicit deny");
+    type Want<'a> = (Verdict, Option<(Gate, u16, &'a str)>);
+    type Row<'a> = (&'a str, Option<&'a str>, &'a [&'a str], [Want<'a>; 4]);
+    let allowed: Want = (Verdict::Allowed, None);
+    let unknown: Want = (Verdict::Unknown, None);
+    let refused = |gate, status, message| -> Want { (Verdict::Forbidden, Some((gate, status, message))) };
+    let missing_token = refused(Gate::Authorization, 403, "Missing Authentication Token");
+    let unauthorized = refused(Gate::Authorization, 401, "Unauthorized");
+    let policy_implicit = refused(Gate::ResourcePolicy, 403, implicit.as_str());
+    let policy_explicit = refused(Gate::ResourcePolicy, 403, explicit.as_str());
+    // (method authorization, authorizer type, credentials sent, one row per policy above)
+    let rows: Vec<Row> = vec![
+        ("NONE", None, &[], [allowed, allowed, policy_implicit, policy_explicit]),
+        (
+            "AWS_IAM",
+            None,
+            &["Authorization: AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20260101/eu-west-1/execute-api/aws4_request"],
+            [
+                unknown,
+                allowed,
+                unknown,
+                refused(Gate::ResourcePolicy, 403, signer_explicit.as_str()),
+            ],
+        ),
+        (
+            "AWS_IAM",
+            None,
+            &[],
+            [missing_token, missing_token, missing_token, missing_token],
+        ),
+        (
+            "CUSTOM",
+            Some("TOKEN"),
+            &["Authorization: Bearer t"],
+            [unknown, unknown, unknown, policy_explicit],
+        ),
+        (
+            "CUSTOM",
+            Some("TOKEN"),
+            &[],
+            [unauthorized, unauthorized, unauthorized, policy_explicit],
+        ),
+        (
+            "COGNITO_USER_POOLS",
+            Some("COGNITO_USER_POOLS"),
+            &["Authorization: eyJ"],
+            [unknown, unknown, policy_implicit, policy_explicit],
+        ),
+        (
+            "COGNITO_USER_POOLS",
+            Some("COGNITO_USER_POOLS"),
+            &[],
+            [unauthorized, unauthorized, unauthorized, unauthorized],
+        ),
+    ];
+    for (auth, kind, credentials, wants) in rows {
+        for ((policy_name, policy), want) in policies.iter().zip(wants) {
+            let mut s = healthy();
+            s.rest_apis[0].resources[0].methods[0].api_key_required = false;
+            if let Some(kind) = kind {
+                s = with_authorizer(s, auth, kind, None);
+            } else {
+                s.rest_apis[0].resources[0].methods[0].authorization_type = auth.into();
+            }
+            s.rest_apis[0].policy = policy.map(str::to_string);
+            let s = deployed(s);
+            let mut r = request(&format!("{HOST}/prod/items"), "GET", credentials);
+            r.source_ip = Some("192.0.2.1".parse().unwrap());
+            let e = explain(&s, &r).unwrap();
+            let got = e
+                .first_failure
+                .as_ref()
+                .map(|f| (f.step, e.status.unwrap_or(0), e.message.as_deref().unwrap_or("")));
+            let row = format!(
+                "{auth} {kind:?} credentials={} policy={policy_name}",
+                !credentials.is_empty()
+            );
+            assert_eq!((e.verdict, got), want, "{row}\n{}", text(&e));
+        }
+    }
+}
+
+#[test]
+fn waf_answers_before_the_route_exists() {
+    let s = with_acl(healthy_deployed(), WafAction::Block, vec![]);
+    let mut r = keyed_get("/prod/no-such-path");
+    r.source_ip = Some("192.0.2.1".parse().unwrap());
+    let (gate, check, status, message) = first_failure(&s, &r);
+    assert_eq!(
+        (gate, check, status, message.as_str()),
+        (Gate::Waf, Some("GC201"), Some(403), "Forbidden")
+    );
+}
+
+#[test]
+fn waf_captcha_answers_405_with_a_page() {
+    let office = ip_set("office", &["198.51.100.0/24"]);
+    let statement = WafStatement::IpSet {
+        arn: office.arn.clone(),
+        forwarded_header: None,
+    };
+    let mut s = with_acl(
+        healthy_deployed(),
+        WafAction::Allow,
+        vec![rule("puzzle", WafAction::Captcha, statement)],
+    );
+    s.ip_sets.push(office);
+    let mut r = keyed_get("/prod/items");
+    r.source_ip = Some("198.51.100.9".parse().unwrap());
+    let e = explain(&s, &r).unwrap();
+    assert_eq!((e.verdict, e.status), (Verdict::Forbidden, Some(405)));
+    assert!(
+        !e.json_body && text(&e).contains("405: an AWS WAF CAPTCHA page"),
+        "{}",
+        text(&e)
+    );
+}
+
+#[test]
+fn a_deny_only_policy_does_not_refuse_before_a_lambda_authorizer() {
+    // Denies only another network: no Allow at all, so an implicit deny for this caller.
+    let deny_other = r#"{"Statement":[{"Effect":"Deny","Principal":"*","Action":"execute-api:Invoke","Resource":"execute-api:/*","Condition":{"IpAddress":{"aws:SourceIp":"203.0.113.0/24"}}}]}"#;
+    let mut s = with_authorizer(healthy(), "CUSTOM", "TOKEN", None);
+    s.rest_apis[0].policy = Some(deny_other.into());
+    let s = deployed(s);
+    let mut r = keyed_get("/prod/items");
+    r.headers.push(request::Header::new("Authorization", "Bearer t"));
+    r.source_ip = Some("192.0.2.1".parse().unwrap());
+    let e = explain(&s, &r).unwrap();
+    assert_ne!(e.verdict, Verdict::Forbidden, "{}", text(&e));
+    let policy = e.steps.iter().find(|s| s.step == Gate::ResourcePolicy).unwrap();
+    assert_eq!(policy.outcome, Outcome::Pass, "{}", policy.evidence);
+    // The policy runs before the authorizer for a Lambda-authorized method.
+    let order: Vec<Gate> = e.steps.iter().map(|s| s.step).collect();
+    let at = |g: Gate| order.iter().position(|x| *x == g).unwrap();
+    assert!(at(Gate::ResourcePolicy) < at(Gate::Authorization));
+}
+
+#[test]
+fn a_token_authorizer_reads_its_identity_source_and_expression() {
+    let mut s = with_authorizer(healthy(), "CUSTOM", "TOKEN", Some("method.request.header.X-Token"));
+    s.rest_apis[0].authorizers[0].identity_validation_expression = Some("^Bearer [a-z0-9]+$".into());
+    let s = deployed(s);
+    // An Authorization header is not what this authorizer reads.
+    let mut r = keyed_get("/prod/items");
+    r.headers.push(request::Header::new("Authorization", "Bearer abc"));
+    let (gate, _, status, _) = first_failure(&s, &r);
+    assert_eq!((gate, status), (Gate::Authorization, Some(401)));
+    let evidence = &explain(&s, &r).unwrap().steps.last().unwrap().evidence.clone();
+    assert!(evidence.contains("header X-Token"), "{evidence}");
+    // A token that fails the expression: 401 without calling the function.
+    let mut bad = keyed_get("/prod/items");
+    bad.headers.push(request::Header::new("X-Token", "Basic Zm9v"));
+    assert_eq!(first_failure(&s, &bad).2, Some(401));
+    // One that passes is the function's to decide.
+    let mut good = keyed_get("/prod/items");
+    good.headers.push(request::Header::new("X-Token", "Bearer abc123"));
+    let e = explain(&s, &good).unwrap();
+    let step = e.steps.iter().find(|s| s.step == Gate::Authorization).unwrap();
+    assert_eq!(step.outcome, Outcome::Unknown, "{}", step.evidence);
+}
+
+#[test]
+fn the_longest_base_path_takes_the_request() {
+    let mut s = healthy_deployed();
+    let mut v2 = s.rest_apis[0].clone();
+    v2.id = "a2".into();
+    v2.name = "orders-v2".into();
+    s.rest_apis.push(v2);
+    let mapping = |base: &str, api: &str| BasePathMapping {
+        base_path: base.into(),
+        rest_api_id: api.into(),
+        stage: Some("prod".into()),
+    };
+    s.domain_names.push(DomainName {
+        name: "api.example.com".into(),
+        domain_name_id: None,
+        endpoint_types: vec!["REGIONAL".into()],
+        mappings: vec![mapping("orders", "a1"), mapping("orders/v2", "a2")],
+    });
+    let mut r = request("https://api.example.com/orders/v2/items", "GET", &["x-api-key: v"]);
+    r.key = KeyIdentity::Given("k1".into());
+    let e = explain(&s, &r).unwrap();
+    assert_eq!(e.target.api_id.as_deref(), Some("a2"), "{}", text(&e));
+    let mut r = request("https://api.example.com/orders/items", "GET", &["x-api-key: v"]);
+    r.key = KeyIdentity::Given("k1".into());
+    assert_eq!(explain(&s, &r).unwrap().target.api_id.as_deref(), Some("a1"));
+}
+
+#[test]
+fn a_presigned_url_is_signed_and_its_signature_never_shown() {
+    let mut s = healthy();
+    s.rest_apis[0].resources[0].methods = vec![method("GET", false, "AWS_IAM")];
+    let s = deployed(s);
+    let url = format!("{HOST}/prod/items?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=AKIDEXAMPLE%2F20260101%2Feu-west-1%2Fexecute-api%2Faws4_request&X-Amz-Security-Token=sessiontoken123&X-Amz-Signature=deadbeef");
+    let r = request(&url, "GET", &[]);
+    assert!(r.signed());
+    let e = explain(&s, &r).unwrap();
+    let auth = e.steps.iter().find(|s| s.step == Gate::Authorization).unwrap();
+    assert_ne!(auth.outcome, Outcome::Fail, "{}", auth.evidence);
+    let shown = e.json() + &text(&e) + &format!("{r:?}");
+    for secret in ["deadbeef", "sessiontoken123", "AKIDEXAMPLE"] {
+        assert!(!shown.contains(secret), "{secret} shown");
+    }
+    assert!(e.request.url.contains("X-Amz-Signature=…"), "{}", e.request.url);
+}
+
+#[test]
+fn urls_with_ports_ipv6_and_percent_encoding() {
+    let r = request(
+        "https://a1.execute-api.eu-west-1.amazonaws.com:443/prod/it%65ms",
+        "GET",
+        &[],
+    );
+    assert_eq!(
+        (r.host.as_str(), r.path.as_str()),
+        ("a1.execute-api.eu-west-1.amazonaws.com", "/prod/items")
+    );
+    let v6 = request("http://[2001:db8::1]:8080/prod/items", "GET", &[]);
+    assert_eq!(v6.host, "[2001:db8::1]");
+}
+
+/// For a plan key the snapshot does not hold, the audit (GC303) and explain give one answer:
+/// unknown, not disabled.
+#[test]
+fn a_plan_key_the_snapshot_lacks_is_unknown_to_both() {
+    let mut s = healthy_deployed();
+    s.usage_plans[0].key_ids.push("k-missing".into());
+    s.api_keys[0].enabled = false;
+    let findings = crate::checks::evaluate(&s).findings;
+    assert!(!findings.iter().any(|f| f.check == "GC303"));
+    let mut r = keyed_get("/prod/items");
+    r.key = KeyIdentity::Unknown;
+    let e = explain(&s, &r).unwrap();
+    let key = e.steps.iter().find(|s| s.step == Gate::ApiKey).unwrap();
+    assert_eq!(key.outcome, Outcome::Unknown, "{}", key.evidence);
 }

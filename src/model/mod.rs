@@ -228,6 +228,17 @@ pub struct Authorizer {
     pub name: String,
     /// TOKEN, REQUEST (both Lambda) or COGNITO_USER_POOLS.
     pub authorizer_type: String,
+    /// Where the caller's identity is read, e.g. `method.request.header.Authorization`, or
+    /// for REQUEST authorizers a comma list of headers and query strings.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub identity_source: Option<String>,
+    /// A TOKEN authorizer's regular expression: a token that does not match is refused (401)
+    /// without calling the function.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub identity_validation_expression: Option<String>,
+    /// How long a result is cached (`authorizerResultTtlInSeconds`); AWS's default is 300.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result_ttl_seconds: Option<i32>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -340,6 +351,9 @@ pub struct WebAcl {
     pub arn: String,
     pub name: String,
     pub default_action: WafAction,
+    /// The status code of the default Block action's custom response (403 without one).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub default_block_status: Option<u16>,
     #[serde(default)]
     pub rules: Vec<WafRule>,
 }
@@ -379,6 +393,9 @@ pub struct WafRule {
     /// The rule's action, or for a rule group reference its override (None → the group's
     /// own actions, Count → counts only).
     pub action: WafAction,
+    /// The status code of a Block action's custom response (403 without one).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub block_status: Option<u16>,
     pub statement: WafStatement,
 }
 
@@ -388,6 +405,10 @@ pub struct WafRule {
 pub enum WafStatement {
     IpSet {
         arn: String,
+        /// With `IPSetForwardedIPConfig`, the header whose address is matched instead of
+        /// the source IP (e.g. `X-Forwarded-For`).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        forwarded_header: Option<String>,
     },
     Geo {
         country_codes: Vec<String>,
@@ -427,7 +448,7 @@ impl WafStatement {
     /// The ARNs of the IP sets this statement references, at any depth.
     pub fn ip_set_arns<'a>(&'a self, out: &mut std::collections::BTreeSet<&'a str>) {
         match self {
-            WafStatement::IpSet { arn } => {
+            WafStatement::IpSet { arn, .. } => {
                 out.insert(arn);
             }
             WafStatement::And { statements } | WafStatement::Or { statements } => {

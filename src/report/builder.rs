@@ -8,7 +8,7 @@ use std::borrow::Cow;
 
 /// What a check is and how to fix what it finds. `gatecheck checks` and `docs/checks.md`
 /// are generated from this.
-#[derive(Debug)]
+#[derive(Debug, PartialEq, Eq)]
 pub struct CheckMeta {
     /// Stable id, `GC` and three digits; the first digit is the group.
     pub id: &'static str,

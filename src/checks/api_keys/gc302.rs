@@ -1,6 +1,6 @@
 //! GC302 usage-plan-without-keys.
 
-use super::{methods_requiring_a_key, stages_requiring_keys, USAGE_PLANS_DOC};
+use super::{methods_requiring_a_key, plan_keys, stages_requiring_keys, PlanKeys, USAGE_PLANS_DOC};
 use crate::checks::{always_evaluated, Check, CheckMeta, Facts, StageFacts};
 use crate::model::Part;
 use crate::report::{Finding, Severity};
@@ -28,10 +28,10 @@ static META: CheckMeta = CheckMeta {
 fn usage_plan_without_keys(facts: &Facts) -> Vec<Finding> {
     let mut findings = Vec::new();
     for (stage_facts, methods) in stages_requiring_keys(facts) {
-        let StageFacts { api, stage, plans, .. } = stage_facts;
-        if plans.is_empty() || plans.iter().any(|p| !p.key_ids.is_empty()) {
+        if plan_keys(&facts.index, stage_facts.plans) != PlanKeys::NoKeys {
             continue;
         }
+        let StageFacts { api, stage, plans, .. } = stage_facts;
         let names: Vec<String> = plans.iter().map(|p| format!("{} ({})", p.name, p.id)).collect();
         findings.push(
             META.stage_finding(facts.snapshot, api, &stage.name)

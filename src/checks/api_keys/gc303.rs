@@ -1,6 +1,6 @@
 //! GC303 usage-plan-keys-disabled.
 
-use super::{methods_requiring_a_key, stages_requiring_keys, USAGE_PLANS_DOC};
+use super::{methods_requiring_a_key, plan_keys, stages_requiring_keys, PlanKeys, USAGE_PLANS_DOC};
 use crate::checks::{always_evaluated, Check, CheckMeta, Facts, StageFacts};
 use crate::model::Part;
 use crate::report::{Finding, Severity};
@@ -36,16 +36,10 @@ static META: CheckMeta = CheckMeta {
 fn usage_plan_keys_disabled(facts: &Facts) -> Vec<Finding> {
     let mut findings = Vec::new();
     for (stage_facts, methods) in stages_requiring_keys(facts) {
-        let key_ids = stage_facts.plans.iter().flat_map(|p| &p.key_ids);
-        // Stops at the first key that is enabled, or that the snapshot cannot find (it
-        // might be enabled: do not guess).
-        let disabled = key_ids.map(|id| facts.index.api_key(id).filter(|k| !k.enabled));
-        let Some(keys) = disabled.collect::<Option<Vec<_>>>() else {
+        // A key the snapshot cannot find might be enabled: do not guess.
+        let PlanKeys::AllDisabled(keys) = plan_keys(&facts.index, stage_facts.plans) else {
             continue;
         };
-        if keys.is_empty() {
-            continue;
-        }
         let StageFacts { api, stage, .. } = stage_facts;
         let names: Vec<String> = keys.iter().map(|k| format!("{} ({})", k.name, k.id)).collect();
         findings.push(

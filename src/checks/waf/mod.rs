@@ -18,7 +18,7 @@ pub(super) fn stages_with_acl<'f, 'a>(
 /// Whether a statement can match some request, as far as the snapshot shows.
 pub(super) fn can_match(statement: &WafStatement, index: &Index) -> bool {
     match statement {
-        WafStatement::IpSet { arn } => index.ip_set(arn).is_none_or(|set| !set.addresses.is_empty()),
+        WafStatement::IpSet { arn, .. } => index.ip_set(arn).is_none_or(|set| !set.addresses.is_empty()),
         WafStatement::Geo { country_codes } => !country_codes.is_empty(),
         WafStatement::RateBased {
             scope_down: Some(inner),
@@ -37,7 +37,7 @@ pub(super) fn describe(statement: &WafStatement, index: &Index) -> String {
         format!("({})", parts.join(op))
     };
     match statement {
-        WafStatement::IpSet { arn } => match index.ip_set(arn) {
+        WafStatement::IpSet { arn, .. } => match index.ip_set(arn) {
             Some(set) => format!(
                 "IP set {} ({} CIDR{})",
                 set.name,

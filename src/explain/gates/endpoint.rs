@@ -1,0 +1,295 @@
+//! Which API and stage the host and path reach, and the private-API conditions.
+
+use super::{is_private, or_none, unknown_gap, unread};
+use crate::checks::domains::gc501;
+use crate::checks::reachability::{gc101, gc102};
+use crate::explain::request::Request;
+use crate::explain::target::{self, Host};
+use crate::explain::{ExplainError, Gate, Refusal, Step};
+use crate::model::{Index, Part, RestApi, Snapshot, Stage};
+use crate::report::fill_placeholders;
+
+/// Where the endpoint gate leads: the API, the stage the URL or mapping names (and whether
+/// the mapping named it), the path below the stage, and the gate's passing step.
+pub(super) struct Reached<'a> {
+    pub api: &'a RestApi,
+    pub stage: Option<(String, bool)>,
+    pub rest: String,
+    pub step: Step,
+    /// The custom domain and base path the request came through.
+    pub mapping: Option<(String, String)>,
+}
+
+/// The API the host and path reach, or the steps that end the walk there.
+pub(super) fn endpoint_gate<'a>(
+    snapshot: &'a Snapshot,
+    index: &Index<'a>,
+    request: &Request,
+    host: &Host,
+) -> Result<Result<Reached<'a>, Vec<Step>>, ExplainError> {
+    let region = &snapshot.region;
+    if let Host::CustomDomain { name } = host {
+        let Some(domain) = snapshot.custom_domain(name) else {
+            if let Some(why) = unread(snapshot, &[Part::DomainNames], None, None) {
+                return Ok(Err(vec![unknown_gap(
+                    Gate::Endpoint,
+                    format!("the custom domain names of {region}: {why}"),
+                )]));
+            }
+            return Err(ExplainError::DomainNotFound {
+                name: name.clone(),
+                region: region.clone(),
+            });
+        };
+        if snapshot.domain_unread(domain) {
+            return Ok(Err(vec![unknown_gap(
+                Gate::Endpoint,
+                format!("the base path mappings of {name} could not be read, so which API it reaches is unknown"),
+            )]));
+        }
+        let Some(mapped) = target::map_custom_domain(domain, &request.path) else {
+            let known: Vec<String> = domain
+                .mappings
+                .iter()
+                .map(|m| format!("/{} → {}", m.base_path, m.rest_api_id))
+                .collect();
+            return Ok(Err(vec![Step::fail(
+                Gate::Endpoint,
+                Refusal::forbidden(),
+                format!(
+                    "no base path mapping of {name} takes {}; its mappings: {}",
+                    request.path,
+                    or_none(&known)
+                ),
+                format!("call one of the mapped base paths, or map this one: aws apigateway create-base-path-mapping --region {region} --domain-name {name} --base-path <base_path> --rest-api-id <api_id> --stage <stage>"),
+            )]));
+        };
+        let Some(api) = index.rest_api(&mapped.api_id) else {
+            let vars = [
+                ("region", region.as_str()),
+                ("domain", name.as_str()),
+                ("base_path", mapped.base_path.as_str()),
+            ];
+            return Ok(Err(vec![Step::fail(
+                Gate::Endpoint,
+                Refusal::forbidden(),
+                format!(
+                    "{name}'s base path /{} maps to REST API {}, which does not exist",
+                    mapped.base_path, mapped.api_id
+                ),
+                fill_placeholders(gc501::CHECK.meta.cli, &vars),
+            )
+            .check(gc501::CHECK.meta)]));
+        };
+        let step = Step::pass(
+            Gate::Endpoint,
+            format!(
+                "custom domain {name}, base path /{} (the longest that begins the path) → API {} ({})",
+                mapped.base_path, api.name, api.id
+            ),
+        );
+        return Ok(Ok(Reached {
+            api,
+            stage: mapped.stage.clone().map(|s| (s, mapped.stage_from_mapping)),
+            rest: mapped.rest,
+            step,
+            mapping: Some((name.clone(), mapped.base_path)),
+        }));
+    }
+
+    let Some(api_id) = target::named_api_id(host, request) else {
+        return Ok(Err(vec![
+            Step::pass(Gate::Endpoint, format!("{} is a VPC endpoint's DNS name", request.host)),
+            Step::fail(
+                Gate::Private,
+                Refusal::forbidden(),
+                "a VPC endpoint's DNS name does not say which API to call: the request has no x-apigw-api-id header and no Host header naming the API",
+                "add -H 'x-apigw-api-id: <api_id>' (or -H 'Host: <api_id>.execute-api.<region>.amazonaws.com')",
+            ),
+        ]));
+    };
+    let api = index.rest_api(&api_id).ok_or_else(|| ExplainError::ApiNotFound {
+        api_id: api_id.clone(),
+        region: region.clone(),
+    })?;
+    if api.disable_execute_api_endpoint {
+        let domains: Vec<String> = snapshot
+            .mappings_to(&api.id)
+            .map(|(d, m)| format!("https://{}/{}", d.name, m.base_path.replace("(none)", "")))
+            .collect();
+        let fix = if domains.is_empty() {
+            fill_placeholders(gc101::CHECK.meta.cli, &[("region", region), ("api_id", &api.id)]) + " (then redeploy)"
+        } else {
+            format!("call the API through its custom domain: {}", domains.join(", "))
+        };
+        let step = Step::fail(
+            Gate::Endpoint,
+            Refusal::forbidden(),
+            format!(
+                "API {} ({}) has disableExecuteApiEndpoint set: only custom domains reach it. The setting applies from the deployment after it changed; gatecheck reads the current value, not the deployed one",
+                api.name, api.id
+            ),
+            fix,
+        )
+        .check(gc101::CHECK.meta);
+        return Ok(Ok(Reached {
+            api,
+            stage: None,
+            rest: String::new(),
+            step,
+            mapping: None,
+        }));
+    }
+    let (stage, rest) = target::split_stage(&request.path);
+    let step = Step::pass(
+        Gate::Endpoint,
+        format!(
+            "API {} ({}) in {region}, execute-api endpoint enabled",
+            api.name, api.id
+        ),
+    );
+    Ok(Ok(Reached {
+        api,
+        stage: stage.map(|s| (s, false)),
+        rest,
+        step,
+        mapping: None,
+    }))
+}
+
+pub(super) fn private_gate(snapshot: &Snapshot, request: &Request, host: &Host, api: &RestApi) -> Step {
+    let region = &snapshot.region;
+    let through_endpoint = matches!(host, Host::VpcEndpoint { .. } | Host::EndpointAlias { .. });
+    let types = or_none(&api.endpoint_types);
+    if !is_private(api) {
+        if through_endpoint {
+            return Step::fail(
+                Gate::Private,
+                Refusal::forbidden(),
+                format!("API {} is {types}: a VPC endpoint reaches only private APIs", api.id),
+                format!(
+                    "call it at https://{}.execute-api.{region}.amazonaws.com/<stage>/...",
+                    api.id
+                ),
+            );
+        }
+        if request.header("x-apigw-api-id").is_some() {
+            return Step::fail(
+                Gate::Private,
+                Refusal::forbidden(),
+                format!(
+                    "the request has an x-apigw-api-id header, which is for private APIs; API {} is {types}",
+                    api.id
+                ),
+                "remove the x-apigw-api-id header",
+            );
+        }
+        return Step::pass(Gate::Private, format!("{types} API: no private-API conditions"));
+    }
+    if api.policy.is_none() {
+        return Step::fail(
+            Gate::Private,
+            Refusal::forbidden(),
+            format!(
+                "API {} is PRIVATE and has no resource policy: API Gateway refuses every call (a policy added since the last deployment applies only once deployed)",
+                api.id
+            ),
+            fill_placeholders(gc102::CHECK.meta.cli, &[("region", region), ("api_id", &api.id)]),
+        )
+        .check(gc102::CHECK.meta);
+    }
+    match host {
+        Host::VpcEndpoint { vpce_id, .. } | Host::EndpointAlias { vpce_id, .. } => Step::pass(
+            Gate::Private,
+            format!("PRIVATE API reached through VPC endpoint {vpce_id}"),
+        ),
+        Host::ExecuteApi { .. } => Step::unknown(
+            Gate::Private,
+            format!("PRIVATE API called by its public name: that resolves only inside a VPC whose execute-api endpoint has private DNS on; from anywhere else the name does not resolve. Call https://<vpce_dns_name>/... with -H 'x-apigw-api-id: {}' to have the endpoint checked", api.id),
+        ),
+        Host::CustomDomain { .. } => Step::unknown(
+            Gate::Private,
+            "PRIVATE API behind a custom domain: private custom domains are not evaluated",
+        ),
+    }
+}
+
+/// The stage the URL or mapping names, or the step that refuses the request there.
+pub(super) fn stage_gate<'a>(
+    snapshot: &Snapshot,
+    request: &Request,
+    api: &'a RestApi,
+    reached: &Reached,
+) -> Result<(&'a Stage, Step), Step> {
+    let region = &snapshot.region;
+    let rest = &reached.rest;
+    let stage_names: Vec<&str> = api.stages.iter().map(|s| s.name.as_str()).collect();
+    let Some((stage_name, from_mapping)) = &reached.stage else {
+        return Err(Step::fail(
+            Gate::Stage,
+            Refusal::forbidden(),
+            format!(
+                "the URL has no stage: execute-api URLs are https://{}/{{stage}}/{{path}}; this API's stages: {}",
+                request.host,
+                or_none(&stage_names)
+            ),
+            format!(
+                "put the stage first in the path, e.g. https://{}/{}{}",
+                request.host,
+                stage_names.first().copied().unwrap_or("<stage>"),
+                rest.trim_end_matches('/')
+            ),
+        ));
+    };
+    if let Some(stage) = api.stage(stage_name) {
+        let step = Step::pass(
+            Gate::Stage,
+            format!(
+                "stage {} serves deployment {}",
+                stage.name,
+                stage.deployment_id.as_deref().unwrap_or("(none)")
+            ),
+        );
+        return Ok((stage, step));
+    }
+    let mut evidence = format!(
+        "API {} has no stage '{stage_name}'; its stages: {}",
+        api.id,
+        or_none(&stage_names)
+    );
+    if !from_mapping && target::current_route(api, &format!("/{stage_name}{rest}"), &request.method).is_some() {
+        evidence.push_str(&format!(
+            "; /{stage_name}{rest} is a resource path, so the URL probably lacks the stage"
+        ));
+    }
+    if *from_mapping {
+        let (domain, base_path) = reached.mapping.clone().unwrap_or_default();
+        let vars = [
+            ("region", region.as_str()),
+            ("domain", domain.as_str()),
+            ("base_path", base_path.as_str()),
+        ];
+        return Err(Step::fail(
+            Gate::Stage,
+            Refusal::forbidden(),
+            evidence,
+            fill_placeholders(gc501::CHECK.meta.cli, &vars),
+        )
+        .check(gc501::CHECK.meta));
+    }
+    let example = if stage_names.is_empty() {
+        String::new()
+    } else {
+        format!("/{stage_name}{rest}").trim_end_matches('/').to_string()
+    };
+    Err(Step::fail(
+        Gate::Stage,
+        Refusal::forbidden(),
+        evidence,
+        format!(
+            "call an existing stage, e.g. https://{}/{}{example}",
+            request.host,
+            stage_names.first().copied().unwrap_or("<stage>"),
+        ),
+    ))
+}

@@ -1,0 +1,199 @@
+//! The gates, one function each, in the order API Gateway applies them to a REST API
+//! request: the endpoint and its private-API conditions, the stage, AWS WAF (before anything
+//! else looks at the request), the route the stage serves, the resource policy and the
+//! authorizer in the order the method's authorization type sets, and the API key. A last
+//! step compares what the stage serves with the current configuration. The walk stops at
+//! the first gate that refuses.
+//!
+//! Where a gate refuses for a cause the audit also finds, the step points at that check's
+//! metadata and its fix is the check's command, filled in for this API and stage.
+
+mod api_key;
+mod authorization;
+mod endpoint;
+mod route;
+mod waf;
+
+use super::request::Request;
+use super::target::Host;
+use super::{ExplainError, Gate, Outcome, Step, Target};
+use crate::checks::coverage::gc900;
+use crate::model::{Index, Method, Part, RestApi, Snapshot, Stage};
+use crate::report::{fill_placeholders, CheckMeta};
+
+/// Everything the gates after the route know about the request's target.
+struct Context<'a> {
+    snapshot: &'a Snapshot,
+    index: &'a Index<'a>,
+    request: &'a Request,
+    host: &'a Host,
+    api: &'a RestApi,
+    stage: &'a Stage,
+    /// The path below the stage (and below the base path, on a custom domain).
+    rest: String,
+    /// The method that answers, as the stage serves it.
+    served: ServedRoute<'a>,
+}
+
+/// The method that answers a request, as the stage serves it.
+#[derive(Debug, Clone)]
+struct ServedRoute<'a> {
+    resource_path: String,
+    verb: String,
+    api_key_required: bool,
+    authorization_type: String,
+    /// The current configuration's method at that route, if it still has one: it names the
+    /// authorizer (a deployment's summary does not).
+    current: Option<&'a Method>,
+    /// The deployment whose `apiSummary` says what the stage serves; None when the summary
+    /// is not in the snapshot and the current configuration stands in for it.
+    deployment_id: Option<String>,
+}
+
+impl Context<'_> {
+    /// `{name}` values for a check's command: the API, stage and region of this request.
+    fn fix(&self, meta: &CheckMeta, vars: &[(&str, &str)]) -> String {
+        let mut all = vec![
+            ("region", self.snapshot.region.as_str()),
+            ("api_id", self.api.id.as_str()),
+            ("stage", self.stage.name.as_str()),
+        ];
+        all.extend_from_slice(vars);
+        fill_placeholders(meta.cli, &all)
+    }
+
+    /// Why `parts` are unknown for this API and stage, when a gap hides them.
+    fn gap_for(&self, parts: &[Part]) -> Option<String> {
+        unread(self.snapshot, parts, Some(&self.api.id), Some(&self.stage.name))
+    }
+}
+
+/// Why `parts` are unknown where (api, stage) is, when a coverage gap hides them.
+fn unread(snapshot: &Snapshot, parts: &[Part], api: Option<&str>, stage: Option<&str>) -> Option<String> {
+    snapshot
+        .gaps
+        .iter()
+        .find(|g| parts.iter().any(|p| g.part.includes(*p)) && g.covers(api, stage))
+        .map(|g| {
+            format!(
+                "{} could not be read ({}: {})",
+                g.part.as_str(),
+                g.operation,
+                g.reason.as_str()
+            )
+        })
+}
+
+fn unknown_gap(gate: Gate, why: String) -> Step {
+    Step::unknown(gate, why).check(gc900::CHECK.meta)
+}
+
+/// Appends steps and stops at the first failure.
+struct Walk {
+    steps: Vec<Step>,
+    target: Target,
+}
+
+impl Walk {
+    fn done(self) -> (Target, Vec<Step>) {
+        (self.target, self.steps)
+    }
+
+    /// Whether the walk must stop here.
+    fn push(&mut self, step: Step) -> bool {
+        let failed = step.outcome == Outcome::Fail;
+        self.steps.push(step);
+        failed
+    }
+}
+
+macro_rules! gate {
+    ($walk:ident, $step:expr) => {
+        if $walk.push($step) {
+            return Ok($walk.done());
+        }
+    };
+}
+
+pub(super) fn walk(snapshot: &Snapshot, request: &Request, host: &Host) -> Result<(Target, Vec<Step>), ExplainError> {
+    let index = Index::new(snapshot);
+    let mut walk = Walk {
+        steps: Vec::new(),
+        target: Target {
+            region: Some(snapshot.region.clone()),
+            http_method: Some(request.method.clone()),
+            ..Target::default()
+        },
+    };
+
+    let reached = match endpoint::endpoint_gate(snapshot, &index, request, host)? {
+        Ok(reached) => reached,
+        Err(steps) => {
+            walk.steps.extend(steps);
+            return Ok(walk.done());
+        }
+    };
+    let api = reached.api;
+    walk.target.api_id = Some(api.id.to_string());
+    walk.target.api_name = Some(api.name.to_string());
+    gate!(walk, reached.step.clone());
+    gate!(walk, endpoint::private_gate(snapshot, request, host, api));
+
+    let stage = match endpoint::stage_gate(snapshot, request, api, &reached) {
+        Ok((stage, step)) => {
+            walk.target.stage = Some(stage.name.to_string());
+            walk.push(step);
+            stage
+        }
+        Err(step) => {
+            walk.target.stage = reached.stage.as_ref().map(|(name, _)| name.clone());
+            walk.push(step);
+            return Ok(walk.done());
+        }
+    };
+
+    // AWS WAF sees the request before API Gateway looks at its path, policy or authorizer.
+    gate!(walk, waf::waf_gate(snapshot, &index, request, api, stage));
+
+    let served = match route::route_gate(snapshot, api, stage, &reached.rest, &request.method) {
+        (step, Some(served)) => {
+            walk.target.resource_path = Some(served.resource_path.clone());
+            walk.target.http_method = Some(served.verb.clone());
+            walk.push(step);
+            served
+        }
+        (step, None) => {
+            walk.push(step);
+            return Ok(walk.done());
+        }
+    };
+    let context = Context {
+        snapshot,
+        index: &index,
+        request,
+        host,
+        api,
+        stage,
+        rest: reached.rest.clone(),
+        served,
+    };
+
+    for step in authorization::authorization_flow(&context) {
+        gate!(walk, step);
+    }
+    gate!(walk, api_key::api_key_gate(&context));
+    walk.push(route::deployment_step(&context));
+    Ok(walk.done())
+}
+
+fn or_none<T: AsRef<str>>(items: &[T]) -> String {
+    if items.is_empty() {
+        "none".to_string()
+    } else {
+        items.iter().map(AsRef::as_ref).collect::<Vec<_>>().join(", ")
+    }
+}
+
+fn is_private(api: &RestApi) -> bool {
+    api.endpoint_types.iter().any(|t| t == "PRIVATE")
+}
