@@ -50,6 +50,7 @@ pub static REGISTRY: &[Check] = &[
     api_keys::gc306::CHECK,
     api_keys::gc307::CHECK,
     api_keys::gc308::CHECK,
+    api_keys::gc309::CHECK,
     deployment::gc401::CHECK,
     domains::gc501::CHECK,
     logging::gc601::CHECK,

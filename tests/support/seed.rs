@@ -536,6 +536,7 @@ impl Seeder {
             .name(name)
             .r#type(AuthorizerType::Token)
             .identity_source("method.request.header.Authorization")
+            .authorizer_result_ttl_in_seconds(300)
             .authorizer_uri("arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/arn:aws:lambda:us-east-1:123456789012:function:auth/invocations")
             .send()
             .await
@@ -773,6 +774,16 @@ async fn seed_key_and_plan_causes(s: &Seeder, keys: &DemoKeys, expectations: &mu
     s.deploy_logged(&api, "prod").await?;
     s.plan("reports-plan", &[(&api, "prod")], &[&keys.authorizer]).await?;
     expect(expectations, &api, "reports-authorizer-source", &["GC304"], &[]);
+
+    // A Lambda authorizer caches its policy (AWS's default 300 s) for two methods.
+    let mut api = s.api("tickets-cached-authorizer").await?;
+    let authorizer = s.token_authorizer(&api, "cached-tokens").await?;
+    for verb in ["GET", "POST"] {
+        s.method(&mut api, "/tickets", verb, false, "CUSTOM", Some(&authorizer))
+            .await?;
+    }
+    s.deploy_logged(&api, "prod").await?;
+    expect(expectations, &api, "tickets-cached-authorizer", &["GC309"], &[]);
 
     // Browsers' CORS preflight is refused: OPTIONS requires a key.
     let mut api = s.api("catalog-cors-preflight").await?;

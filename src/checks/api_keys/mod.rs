@@ -8,6 +8,7 @@ pub mod gc305;
 pub mod gc306;
 pub mod gc307;
 pub mod gc308;
+pub mod gc309;
 
 use crate::checks::{list_methods, Facts, ServedMethod, StageFacts};
 use crate::model::{ApiKey, Index, UsagePlan};
