@@ -161,6 +161,7 @@ fn api(i: usize, acls: &[WebAcl]) -> RestApi {
             .collect(),
             web_acl_arn: acl.clone(),
             tags: BTreeMap::new(),
+            canary: None,
         })
         .to_vec();
     let mut api = RestApi {

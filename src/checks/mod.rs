@@ -52,6 +52,7 @@ pub static REGISTRY: &[Check] = &[
     api_keys::gc308::CHECK,
     api_keys::gc309::CHECK,
     deployment::gc401::CHECK,
+    deployment::gc402::CHECK,
     domains::gc501::CHECK,
     logging::gc601::CHECK,
     logging::gc602::CHECK,

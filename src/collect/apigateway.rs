@@ -4,8 +4,8 @@
 use super::errors::CollectError;
 use super::{CollectOptions, Reader, Unread};
 use crate::model::{
-    ApiKey, ApiKeySource, ApiSummary, Authorizer, BasePathMapping, DeployedMethod, Deployment, DomainName, Method,
-    MethodSetting, Part, PlanApiStage, Resource, RestApi, Stage, ThrottleSetting, UsagePlan,
+    ApiKey, ApiKeySource, ApiSummary, Authorizer, BasePathMapping, Canary, DeployedMethod, Deployment, DomainName,
+    Method, MethodSetting, Part, PlanApiStage, Resource, RestApi, Stage, ThrottleSetting, UsagePlan,
 };
 use aws_sdk_apigateway::types as sdk;
 use futures::StreamExt;
@@ -163,7 +163,17 @@ async fn read_api_details(reader: &Reader, mut api: RestApi) -> RestApi {
     api.authorizers = authorizers;
     api.stages = stages;
 
-    let deployment_ids: BTreeSet<&str> = api.stages.iter().filter_map(|s| s.deployment_id.as_deref()).collect();
+    // The deployments stages serve, and those their canaries serve: each read once.
+    let canaries = api
+        .stages
+        .iter()
+        .filter_map(|s| s.canary.as_ref()?.deployment_id.as_deref());
+    let deployment_ids: BTreeSet<&str> = api
+        .stages
+        .iter()
+        .filter_map(|s| s.deployment_id.as_deref())
+        .chain(canaries)
+        .collect();
     let deployments = futures::future::join_all(
         deployment_ids
             .into_iter()
@@ -281,6 +291,10 @@ fn stage_from_sdk(stage: &sdk::Stage) -> Stage {
             .unwrap_or_default(),
         web_acl_arn: stage.web_acl_arn().filter(|a| !a.is_empty()).map(str::to_string),
         tags: to_btree(stage.tags()),
+        canary: stage.canary_settings().map(|c| Canary {
+            deployment_id: c.deployment_id().filter(|d| !d.is_empty()).map(Into::into),
+            percent_traffic: c.percent_traffic(),
+        }),
     }
 }
 

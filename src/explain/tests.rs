@@ -680,3 +680,40 @@ fn a_plan_key_the_snapshot_lacks_is_unknown_to_both() {
     let key = e.steps.iter().find(|s| s.step == Gate::ApiKey).unwrap();
     assert_eq!(key.outcome, Outcome::Unknown, "{}", key.evidence);
 }
+
+/// Developer guide, "Set up an API Gateway canary release deployment": percentTraffic of the
+/// stage's calls go to the canary's deployment.
+#[test]
+fn a_canary_that_answers_otherwise_is_named_with_its_share() {
+    let mut s = healthy_deployed();
+    let mut without_key = s.rest_apis[0].clone();
+    without_key.resources[0].methods[0].api_key_required = false;
+    s.rest_apis[0].deployments.push(Deployment {
+        id: "d-canary".into(),
+        api_summary: Some(without_key.current_summary()),
+    });
+    s.rest_apis[0].stages[0].canary = Some(Canary {
+        deployment_id: Some("d-canary".into()),
+        percent_traffic: 10.0,
+    });
+    // Refused by the stage's deployment; the canary's tenth gets in.
+    let no_key = request(&format!("{HOST}/prod/items"), "GET", &[]);
+    let e = explain(&s, &no_key).unwrap();
+    assert_eq!(e.verdict, Verdict::Forbidden);
+    let last = e.steps.last().unwrap();
+    assert!(
+        last.evidence
+            .contains("10% of the calls go to canary deployment d-canary")
+            && last.evidence.contains("not refused"),
+        "{}",
+        last.evidence
+    );
+    // Allowed either way with the key: the deployment step still names the canary's difference.
+    let e = explain(&s, &keyed_get("/prod/items")).unwrap();
+    assert_eq!(e.verdict, Verdict::Allowed, "{}", text(&e));
+    let last = e.steps.last().unwrap();
+    assert_eq!(
+        (last.step, last.outcome, last.check_id()),
+        (Gate::Deployment, Outcome::Warning, Some("GC402"))
+    );
+}

@@ -252,6 +252,18 @@ pub struct Stage {
     pub web_acl_arn: Option<String>,
     #[serde(default)]
     pub tags: BTreeMap<String, String>,
+    /// A canary release: a share of the stage's calls served by another deployment.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub canary: Option<Canary>,
+}
+
+/// A stage's `canarySettings`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Canary {
+    pub deployment_id: Option<CompactString>,
+    /// The share of the stage's calls the canary serves, 0 to 100.
+    pub percent_traffic: f64,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]

@@ -16,6 +16,10 @@ shapes (botocore's apigateway service model is the reference):
    `x-amazon-apigateway-api-key-source` sets the key source; `info.description` is optional,
    and so are a MOCK integration's `uri` and `httpMethod`.
 
+6. Stages carry `canarySettings` ({deploymentId, percentTraffic, useStageCache}): UpdateStage
+   applies `replace` on /canarySettings/deploymentId and /canarySettings/percentTraffic and
+   `remove` on /canarySettings; GetStage and GetStages return them.
+
 moto itself already answers an empty mapping template as JSON null inside
 `responseTemplates`, as AWS does for console-made integrations.
 
@@ -36,6 +40,8 @@ _get_domain_name = responses.APIGatewayResponse.get_domain_name
 _import_rest_api = models.APIGatewayBackend.import_rest_api
 _put_rest_api = models.APIGatewayBackend.put_rest_api
 _put_integration = models.APIGatewayBackend.put_integration
+_stage_apply_operations = models.Stage.apply_operations
+_stage_to_json = models.Stage.to_json
 
 
 def create_deployment(self, name, description="", stage_variables=None):
@@ -168,6 +174,35 @@ def put_rest_api(self, function_id, api_doc, fail_on_warnings, mode="merge"):
     return api
 
 
+def stage_apply_operations(self, patch_operations):
+    rest = []
+    for op in patch_operations:
+        path = op.get("path", "")
+        if not path.startswith("/canarySettings"):
+            rest.append(op)
+        elif op["op"] == "remove" and path == "/canarySettings":
+            self.canary_settings = None
+        elif op["op"] == "replace" and path == "/canarySettings/deploymentId":
+            self.canary_settings = {"percentTraffic": 0.0, "useStageCache": False, **(getattr(self, "canary_settings", None) or {})}
+            self.canary_settings["deploymentId"] = op["value"]
+        elif op["op"] == "replace" and path == "/canarySettings/percentTraffic":
+            self.canary_settings = {"percentTraffic": 0.0, "useStageCache": False, **(getattr(self, "canary_settings", None) or {})}
+            self.canary_settings["percentTraffic"] = float(op["value"])
+        else:
+            raise exceptions.BadRequestException(f"Invalid patch path {path}")
+    return _stage_apply_operations(self, rest)
+
+
+def stage_to_json(self):
+    data = _stage_to_json(self)
+    canary = getattr(self, "canary_settings", None)
+    if canary:
+        data["canarySettings"] = dict(canary)
+    return data
+
+
+models.Stage.apply_operations = stage_apply_operations
+models.Stage.to_json = stage_to_json
 models.RestAPI.create_deployment = create_deployment
 models.APIGatewayBackend.import_rest_api = import_rest_api
 models.APIGatewayBackend.put_rest_api = put_rest_api

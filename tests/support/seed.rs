@@ -140,6 +140,46 @@ impl Seeder {
         Ok(())
     }
 
+    /// Puts a canary on `stage` that sends `percent` of its calls to a deployment frozen while
+    /// `verb path` did not require a key; the API itself keeps requiring it. The deployment is
+    /// made on a scratch stage, deleted after, as AWS keeps a deployment without a stage.
+    pub async fn canary_without_key(
+        &self,
+        api: &mut Api,
+        path: &str,
+        verb: &str,
+        stage: &str,
+        percent: f64,
+    ) -> Result<()> {
+        self.set_api_key_required(api, path, verb, false).await?;
+        let deployment = self.deploy(api, "canary-build").await?;
+        self.client
+            .delete_stage()
+            .rest_api_id(&api.id)
+            .stage_name("canary-build")
+            .send()
+            .await
+            .map_err(err)?;
+        self.set_api_key_required(api, path, verb, true).await?;
+        let replace = |path: &str, value: String| {
+            PatchOperation::builder()
+                .op(Op::Replace)
+                .path(path)
+                .value(value)
+                .build()
+        };
+        self.client
+            .update_stage()
+            .rest_api_id(&api.id)
+            .stage_name(stage)
+            .patch_operations(replace("/canarySettings/deploymentId", deployment))
+            .patch_operations(replace("/canarySettings/percentTraffic", percent.to_string()))
+            .send()
+            .await
+            .map_err(err)?;
+        Ok(())
+    }
+
     /// Turns execution logging on for every method of a stage.
     pub async fn enable_logging(&self, api: &Api, stage: &str) -> Result<()> {
         self.client
@@ -774,6 +814,12 @@ async fn seed_key_and_plan_causes(s: &Seeder, keys: &DemoKeys, expectations: &mu
     s.deploy_logged(&api, "prod").await?;
     s.plan("reports-plan", &[(&api, "prod")], &[&keys.authorizer]).await?;
     expect(expectations, &api, "reports-authorizer-source", &["GC304"], &[]);
+
+    // A canary sends a tenth of the calls to a deployment that does not require the key.
+    let mut api = s.keyed_api("quotes-canary-drops-key", "/quotes", "GET").await?;
+    s.plan("quotes-plan", &[(&api, "prod")], &[&keys.enabled]).await?;
+    s.canary_without_key(&mut api, "/quotes", "GET", "prod", 10.0).await?;
+    expect(expectations, &api, "quotes-canary-drops-key", &["GC402"], &[]);
 
     // A Lambda authorizer caches its policy (AWS's default 300 s) for two methods.
     let mut api = s.api("tickets-cached-authorizer").await?;

@@ -1,7 +1,8 @@
 //! GC401 undeployed-key-changes.
 
+use super::{differences, place, Labels};
 use crate::checks::facts::current_methods;
-use crate::checks::{Check, CheckMeta, Facts, NotEvaluated, ServedMethod, StageFacts};
+use crate::checks::{Check, CheckMeta, Facts, NotEvaluated, StageFacts};
 use crate::model::{Part, RestApi};
 use crate::report::{Finding, Severity};
 
@@ -25,6 +26,13 @@ static META: CheckMeta = CheckMeta {
     reads: &[Part::RestApis, Part::Resources, Part::Stages, Part::Deployments],
 };
 
+const AGAINST_CURRENT: Labels = Labels {
+    only_old: "is deployed but no longer exists",
+    only_new: "is new and not deployed",
+    old: "as deployed",
+    new: "now",
+};
+
 fn undeployed_key_changes(facts: &Facts) -> Vec<Finding> {
     let mut findings = Vec::new();
     // Stages come grouped by API, and stages that share a deployment share its comparison.
@@ -44,7 +52,7 @@ fn undeployed_key_changes(facts: &Facts) -> Vec<Finding> {
             None => {
                 let mut current = current_methods(api);
                 current.sort_by(|a, b| place(a).cmp(&place(b)));
-                compared.push((deployment_id, differences(served, &current)));
+                compared.push((deployment_id, differences(served, &current, &AGAINST_CURRENT)));
                 &compared[compared.len() - 1].1
             }
         };
@@ -85,43 +93,6 @@ fn stages_without_summary(facts: &Facts) -> Vec<NotEvaluated> {
         }
     }
     skipped
-}
-
-fn place<'a>(method: &ServedMethod<'a>) -> (&'a str, &'a str) {
-    (method.path, method.http_method)
-}
-
-/// What changed between what a deployment serves and the current methods. Both lists are
-/// sorted by path, then verb: a deployment's summary is kept in that order.
-fn differences(deployed: &[ServedMethod], current: &[ServedMethod]) -> Vec<String> {
-    let find = |list: &'_ [ServedMethod], wanted: (&str, &str)| list.binary_search_by(|m| place(m).cmp(&wanted)).ok();
-    let mut changes = Vec::new();
-    for was in deployed {
-        let (path, verb) = place(was);
-        match find(current, place(was)).map(|at| &current[at]) {
-            None => changes.push(format!("{verb} {path} is deployed but no longer exists")),
-            Some(now) => {
-                if now.api_key_required != was.api_key_required {
-                    changes.push(format!(
-                        "{verb} {path} apiKeyRequired is {} now, {} as deployed",
-                        now.api_key_required, was.api_key_required
-                    ));
-                }
-                if now.authorization_type != was.authorization_type {
-                    changes.push(format!(
-                        "{verb} {path} authorizationType is {} now, {} as deployed",
-                        now.authorization_type, was.authorization_type
-                    ));
-                }
-            }
-        }
-    }
-    for now in current {
-        if find(deployed, place(now)).is_none() {
-            changes.push(format!("{} {} is new and not deployed", now.http_method, now.path));
-        }
-    }
-    changes
 }
 
 #[cfg(test)]

@@ -178,10 +178,24 @@ pub(super) fn walk(snapshot: &Snapshot, request: &Request, host: &Host) -> Resul
         served,
     };
 
-    for step in authorization::authorization_flow(&context) {
-        gate!(walk, step);
+    let checks = authorization::authorization_flow(&context)
+        .into_iter()
+        .chain(std::iter::once_with(|| api_key::api_key_gate(&context)));
+    for step in checks {
+        if step.outcome == Outcome::Fail {
+            // A canary may answer its share of the calls otherwise: say so where the walk stops.
+            let step = match route::canary_note(&context) {
+                Some(note) => Step {
+                    evidence: format!("{}; {note}", step.evidence),
+                    ..step
+                },
+                None => step,
+            };
+            walk.push(step);
+            return Ok(walk.done());
+        }
+        walk.push(step);
     }
-    gate!(walk, api_key::api_key_gate(&context));
     walk.push(route::deployment_step(&context));
     Ok(walk.done())
 }

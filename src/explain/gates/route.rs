@@ -4,7 +4,7 @@
 //! on the deployment's `apiSummary`; the current configuration is compared at the end.
 
 use super::{api_key, authorization, or_none, Context, ServedRoute};
-use crate::checks::deployment::gc401;
+use crate::checks::deployment::{gc401, gc402};
 use crate::checks::served_by;
 use crate::explain::target::{best_resource, current_route, pick_method};
 use crate::explain::{Gate, Outcome, Refusal, Step};
@@ -100,8 +100,78 @@ pub(super) fn route_gate<'a>(
 }
 
 /// Whether the current configuration agrees with what the stage serves for this route, and
-/// if not, what the next deployment does to this request. Never changes the verdict.
+/// if not, what the next deployment does to this request; and what a canary on the stage
+/// does with its share of the calls. Never changes the verdict.
 pub(super) fn deployment_step(c: &Context) -> Step {
+    let step = current_against_served(c);
+    let Some(canary) = canary_note(c) else {
+        return step;
+    };
+    let evidence = format!("{}; {canary}", step.evidence);
+    match step.outcome {
+        Outcome::Pass => Step::warning(Gate::Deployment, evidence).check(gc402::CHECK.meta),
+        _ => Step { evidence, ..step },
+    }
+}
+
+/// What the stage's canary serves for this route, when it differs from the stage's
+/// deployment: which share of the calls, and whether they are refused.
+pub(super) fn canary_note(c: &Context) -> Option<String> {
+    let canary = c.stage.canary.as_ref().filter(|k| k.percent_traffic > 0.0)?;
+    let canary_id = canary.deployment_id.as_deref()?;
+    if Some(canary_id) == c.stage.deployment_id.as_deref() {
+        return None;
+    }
+    let share = canary.percent_traffic;
+    let Some(summary) = c.api.deployment(canary_id).and_then(|d| d.api_summary.as_ref()) else {
+        return Some(format!(
+            "{share}% of the calls go to canary deployment {canary_id}, whose apiSummary was not returned: how it answers them is unknown"
+        ));
+    };
+    let route = best_resource(summary.keys().map(|p| p.as_str()), &c.rest).and_then(|path| {
+        let verbs = summary.get(path)?;
+        pick_method(verbs.iter().map(|(v, m)| (v.as_str(), m)), &c.request.method).map(|(v, m)| (path, v, m))
+    });
+    let Some((path, verb, method)) = route else {
+        return Some(format!(
+            "{share}% of the calls go to canary deployment {canary_id}, which has no {} {}: those get 403 Missing Authentication Token (GC402)",
+            c.request.method, c.rest
+        ));
+    };
+    let served = &c.served;
+    if path == served.resource_path
+        && verb == served.verb
+        && method.api_key_required == served.api_key_required
+        && method.authorization_type == served.authorization_type
+    {
+        return None;
+    }
+    let in_canary = Context {
+        served: ServedRoute {
+            resource_path: path.to_string(),
+            verb: verb.to_string(),
+            api_key_required: method.api_key_required,
+            authorization_type: method.authorization_type.to_string(),
+            ..served.clone()
+        },
+        rest: c.rest.clone(),
+        ..*c
+    };
+    let refused = authorization::authorization_flow(&in_canary)
+        .into_iter()
+        .chain(std::iter::once(api_key::api_key_gate(&in_canary)))
+        .find(|s| s.outcome == Outcome::Fail);
+    let outcome = match refused {
+        Some(step) => format!("those are refused ({}: {})", step.step.title(), step.evidence),
+        None => "those are not refused".to_string(),
+    };
+    Some(format!(
+        "{share}% of the calls go to canary deployment {canary_id}, which serves {verb} {path} with apiKeyRequired={} and authorization {}: {outcome} (GC402)",
+        method.api_key_required, method.authorization_type
+    ))
+}
+
+fn current_against_served(c: &Context) -> Step {
     let Some(deployment_id) = &c.served.deployment_id else {
         return Step::unknown(
             Gate::Deployment,
