@@ -100,6 +100,7 @@ pub fn snapshot(apis: usize) -> Snapshot {
         s.domain_names.push(DomainName {
             name: format!("api{d}.example.com"),
             domain_name_id: None,
+            mutual_tls: None,
             endpoint_types: vec!["REGIONAL".into()],
             mappings: (d * 100..(d * 100 + 5).min(apis))
                 .map(|i| BasePathMapping {

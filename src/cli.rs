@@ -113,6 +113,10 @@ pub struct ExplainArgs {
     /// compares them in memory, never shows or keeps one
     #[arg(long, conflicts_with = "snapshot")]
     pub lookup_key_value: bool,
+    /// The client certificate (PEM) the caller presents to a custom domain with mutual TLS;
+    /// only whether one is presented is used, not its content
+    #[arg(long, value_name = "FILE")]
+    pub client_cert: Option<PathBuf>,
     /// Region of a custom domain (execute-api URLs name their own)
     #[arg(long, value_name = "REGION")]
     pub region: Option<String>,
@@ -318,6 +322,10 @@ fn explain(args: ExplainArgs) -> anyhow::Result<ExitCode> {
         (None, true) => bail!("give the URL to explain, or a curl command after --"),
     };
     request.source_ip = args.source_ip;
+    if let Some(path) = &args.client_cert {
+        std::fs::metadata(path).with_context(|| format!("cannot read client certificate {}", path.display()))?;
+        request.client_certificate = true;
+    }
     if let Some(id) = &args.key_id {
         request.key = KeyIdentity::Given(id.clone());
     }

@@ -219,6 +219,16 @@ async fn demo_account_reports_every_cause_and_no_key_value() {
         assert_eq!(got, e.checks, "{}", e.api_name);
     }
     assert!(report.findings.iter().any(|f| f.check == "GC602"));
+    let mtls: Vec<&str> = report
+        .findings
+        .iter()
+        .filter(|f| f.check == "GC502")
+        .map(|f| f.detail.as_str())
+        .collect();
+    assert!(
+        matches!(mtls.as_slice(), [d] if d.contains("partners.example.com") && d.contains("s3://demo-truststore/partners.pem")),
+        "{mtls:?}"
+    );
     let suppressed: usize = expectations.iter().map(|e| e.suppressed.len()).sum();
     assert_eq!(report.summary.suppressed, suppressed);
 

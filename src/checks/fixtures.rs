@@ -159,6 +159,7 @@ pub fn domain(name: &str, api_id: &str, stage: Option<&str>) -> DomainName {
     DomainName {
         name: name.into(),
         domain_name_id: None,
+        mutual_tls: None,
         endpoint_types: vec!["REGIONAL".into()],
         mappings: vec![BasePathMapping {
             base_path: "(none)".into(),

@@ -54,6 +54,7 @@ pub static REGISTRY: &[Check] = &[
     deployment::gc401::CHECK,
     deployment::gc402::CHECK,
     domains::gc501::CHECK,
+    domains::gc502::CHECK,
     logging::gc601::CHECK,
     logging::gc602::CHECK,
     coverage::gc900::CHECK,

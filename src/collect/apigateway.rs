@@ -5,7 +5,7 @@ use super::errors::CollectError;
 use super::{CollectOptions, Reader, Unread};
 use crate::model::{
     ApiKey, ApiKeySource, ApiSummary, Authorizer, BasePathMapping, Canary, DeployedMethod, Deployment, DomainName,
-    Method, MethodSetting, Part, PlanApiStage, Resource, RestApi, Stage, ThrottleSetting, UsagePlan,
+    Method, MethodSetting, MutualTls, Part, PlanApiStage, Resource, RestApi, Stage, ThrottleSetting, UsagePlan,
 };
 use aws_sdk_apigateway::types as sdk;
 use futures::StreamExt;
@@ -462,5 +462,10 @@ async fn read_mappings(reader: &Reader, domain: &sdk::DomainName) -> DomainName 
             .unwrap_or_default(),
         name,
         mappings,
+        mutual_tls: domain.mutual_tls_authentication().map(|m| MutualTls {
+            truststore_uri: m.truststore_uri().unwrap_or_default().to_string(),
+            truststore_version: m.truststore_version().map(str::to_string),
+            truststore_warnings: m.truststore_warnings().to_vec(),
+        }),
     }
 }

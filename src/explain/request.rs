@@ -72,6 +72,8 @@ pub struct Request {
     pub headers: Vec<Header>,
     pub source_ip: Option<IpAddr>,
     pub key: KeyIdentity,
+    /// Whether the caller presents a client certificate (for a domain with mutual TLS).
+    pub client_certificate: bool,
 }
 
 impl fmt::Debug for Request {
@@ -125,6 +127,7 @@ impl Request {
             headers,
             source_ip: None,
             key: KeyIdentity::Unknown,
+            client_certificate: false,
         })
     }
 

@@ -345,6 +345,7 @@ mod tests {
         let domain = DomainName {
             name: "api.example.com".into(),
             domain_name_id: None,
+            mutual_tls: None,
             endpoint_types: vec![],
             mappings: vec![
                 BasePathMapping {

@@ -362,6 +362,7 @@ fn custom_domains() {
     s.domain_names.push(DomainName {
         name: "api.example.com".into(),
         domain_name_id: None,
+        mutual_tls: None,
         endpoint_types: vec!["REGIONAL".into()],
         mappings: vec![
             BasePathMapping {
@@ -620,6 +621,7 @@ fn the_longest_base_path_takes_the_request() {
     s.domain_names.push(DomainName {
         name: "api.example.com".into(),
         domain_name_id: None,
+        mutual_tls: None,
         endpoint_types: vec!["REGIONAL".into()],
         mappings: vec![mapping("orders", "a1"), mapping("orders/v2", "a2")],
     });
@@ -716,4 +718,32 @@ fn a_canary_that_answers_otherwise_is_named_with_its_share() {
         (last.step, last.outcome, last.check_id()),
         (Gate::Deployment, Outcome::Warning, Some("GC402"))
     );
+}
+
+/// Developer guide, "Configure mutual TLS authentication for a REST API": a domain with
+/// mutualTlsAuthentication checks the client certificate first.
+#[test]
+fn a_mutual_tls_domain_is_unknown_without_a_client_certificate() {
+    let mut s = healthy_deployed();
+    let mut d = domain("api.example.com", "a1", Some("prod"));
+    d.mutual_tls = Some(MutualTls {
+        truststore_uri: "s3://trust/bundle.pem".into(),
+        truststore_version: None,
+        truststore_warnings: Vec::new(),
+    });
+    s.domain_names.push(d);
+    let mut r = request("https://api.example.com/items", "GET", &["x-api-key: v"]);
+    r.key = KeyIdentity::Given("k1".into());
+    let e = explain(&s, &r).unwrap();
+    let endpoint = &e.steps[0];
+    assert_eq!(
+        (endpoint.outcome, endpoint.check_id()),
+        (Outcome::Unknown, Some("GC502")),
+        "{}",
+        endpoint.evidence
+    );
+    assert!(endpoint.evidence.contains("--client-cert"), "{}", endpoint.evidence);
+    assert_eq!(e.verdict, Verdict::Unknown);
+    r.client_certificate = true;
+    assert_eq!(explain(&s, &r).unwrap().verdict, Verdict::Allowed);
 }

@@ -519,6 +519,21 @@ pub struct DomainName {
     pub endpoint_types: Vec<String>,
     #[serde(default)]
     pub mappings: Vec<BasePathMapping>,
+    /// `mutualTlsAuthentication`: callers must present a client certificate from this
+    /// truststore.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mutual_tls: Option<MutualTls>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MutualTls {
+    pub truststore_uri: String,
+    pub truststore_version: Option<String>,
+    /// What API Gateway found wrong with certificates in the truststore (expired, invalid
+    /// chain): clients presenting those are refused.
+    #[serde(default)]
+    pub truststore_warnings: Vec<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]

@@ -19,6 +19,9 @@ shapes (botocore's apigateway service model is the reference):
 6. Stages carry `canarySettings` ({deploymentId, percentTraffic, useStageCache}): UpdateStage
    applies `replace` on /canarySettings/deploymentId and /canarySettings/percentTraffic and
    `remove` on /canarySettings; GetStage and GetStages return them.
+7. CreateDomainName keeps `mutualTlsAuthentication` ({truststoreUri, truststoreVersion}) and
+   GetDomainName(s) return it, with `truststoreWarnings` empty: the emulator does not read the
+   truststore, so it never has a warning to report.
 
 moto itself already answers an empty mapping template as JSON null inside
 `responseTemplates`, as AWS does for console-made integrations.
@@ -37,6 +40,7 @@ _create_domain_name = models.APIGatewayBackend.create_domain_name
 _domain_to_json = models.DomainName.to_json
 _get_base_path_mappings = responses.APIGatewayResponse.get_base_path_mappings
 _get_domain_name = responses.APIGatewayResponse.get_domain_name
+_create_domain_name_response = responses.APIGatewayResponse.create_domain_name
 _import_rest_api = models.APIGatewayBackend.import_rest_api
 _put_rest_api = models.APIGatewayBackend.put_rest_api
 _put_integration = models.APIGatewayBackend.put_integration
@@ -120,7 +124,23 @@ def domain_to_json(self):
     if getattr(self, "domain_name_id", None):
         data["domainNameId"] = self.domain_name_id
         data["domainNameArn"] = self.domain_name_arn
+    if getattr(self, "mutual_tls", None):
+        data["mutualTlsAuthentication"] = dict(self.mutual_tls)
     return data
+
+
+def create_domain_name_response(self):
+    status, headers, body = _create_domain_name_response(self)
+    mtls = self._get_param("mutualTlsAuthentication")
+    if mtls:
+        domain = self.backend.domain_names[self._get_param("domainName")]
+        domain.mutual_tls = {
+            "truststoreUri": mtls.get("truststoreUri"),
+            "truststoreVersion": mtls.get("truststoreVersion") or "1",
+            "truststoreWarnings": [],
+        }
+        body = json.dumps(domain.to_json())
+    return status, headers, body
 
 
 def require_private_id(handler):
@@ -214,6 +234,7 @@ responses.APIGatewayResponse.get_resources = get_resources
 responses.APIGatewayResponse.update_method = update_method
 responses.APIGatewayResponse.get_base_path_mappings = get_base_path_mappings
 responses.APIGatewayResponse.get_domain_name = get_domain_name
+responses.APIGatewayResponse.create_domain_name = create_domain_name_response
 
 if __name__ == "__main__":
     sys.exit(main(sys.argv[1:]))

@@ -291,11 +291,27 @@ impl Seeder {
     }
 
     pub async fn domain(&self, name: &str, mappings: &[(&str, &str, Option<&str>)]) -> Result<()> {
+        self.domain_with_truststore(name, mappings, None).await
+    }
+
+    /// A regional custom domain; with a truststore URI, one that requires client certificates.
+    pub async fn domain_with_truststore(
+        &self,
+        name: &str,
+        mappings: &[(&str, &str, Option<&str>)],
+        truststore_uri: Option<&str>,
+    ) -> Result<()> {
+        let mtls = truststore_uri.map(|uri| {
+            aws_sdk_apigateway::types::MutualTlsAuthenticationInput::builder()
+                .truststore_uri(uri)
+                .build()
+        });
         self.client
             .create_domain_name()
             .domain_name(name)
             .regional_certificate_arn(format!("arn:aws:acm:{}:123456789012:certificate/demo", self.region()))
             .endpoint_configuration(EndpointConfiguration::builder().types(EndpointType::Regional).build())
+            .set_mutual_tls_authentication(mtls)
             .send()
             .await
             .map_err(err)?;
@@ -1039,6 +1055,14 @@ async fn seed_healthy_controls(s: &Seeder, keys: &DemoKeys, expectations: &mut V
     s.plan("healthy-plan", &[(&api, "prod")], &[&keys.enabled]).await?;
     s.domain("items.example.com", &[("items", &api.id, Some("prod"))])
         .await?;
+    // Partners reach the same API through a domain that requires client certificates (GC502,
+    // a domain's finding, not the API's).
+    s.domain_with_truststore(
+        "partners.example.com",
+        &[("items", &api.id, Some("prod"))],
+        Some("s3://demo-truststore/partners.pem"),
+    )
+    .await?;
     let counted = s.ip_set("demo-watchlist", &["198.18.0.0/15"]).await?;
     s.web_acl(
         "demo-count-only-acl",

@@ -1,3 +1,4 @@
 //! Custom domain names and their mappings (GC5xx).
 
 pub mod gc501;
+pub mod gc502;

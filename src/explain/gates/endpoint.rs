@@ -1,7 +1,7 @@
 //! Which API and stage the host and path reach, and the private-API conditions.
 
 use super::{is_private, or_none, unknown_gap, unread};
-use crate::checks::domains::gc501;
+use crate::checks::domains::{gc501, gc502};
 use crate::checks::reachability::{gc101, gc102};
 use crate::explain::request::Request;
 use crate::explain::target::{self, Host};
@@ -81,13 +81,28 @@ pub(super) fn endpoint_gate<'a>(
             )
             .check(gc501::CHECK.meta)]));
         };
-        let step = Step::pass(
-            Gate::Endpoint,
-            format!(
-                "custom domain {name}, base path /{} (the longest that begins the path) → API {} ({})",
-                mapped.base_path, api.name, api.id
-            ),
+        let reached = format!(
+            "custom domain {name}, base path /{} (the longest that begins the path) → API {} ({})",
+            mapped.base_path, api.name, api.id
         );
+        let step = match (&domain.mutual_tls, request.client_certificate) {
+            (None, _) => Step::pass(Gate::Endpoint, reached),
+            (Some(mtls), false) => Step::unknown(
+                Gate::Endpoint,
+                format!(
+                    "{reached}; {name} requires a client certificate from truststore {}: pass --client-cert if the caller presents one (without one the TLS handshake is refused)",
+                    mtls.truststore_uri
+                ),
+            )
+            .check(gc502::CHECK.meta),
+            (Some(mtls), true) => Step::pass(
+                Gate::Endpoint,
+                format!(
+                    "{reached}; the caller presents a client certificate (whether it chains to truststore {} is not checked here)",
+                    mtls.truststore_uri
+                ),
+            ),
+        };
         return Ok(Ok(Reached {
             api,
             stage: mapped.stage.clone().map(|s| (s, mapped.stage_from_mapping)),
