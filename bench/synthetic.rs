@@ -174,6 +174,7 @@ fn api(i: usize, acls: &[WebAcl]) -> RestApi {
             ApiKeySource::Header
         },
         endpoint_types: vec!["REGIONAL".into()],
+        ip_address_type: None,
         policy: (i % 5 == 0).then(|| {
             r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":"execute-api:Invoke","Resource":"execute-api:/*","Condition":{"IpAddress":{"aws:SourceIp":["203.0.113.0/24"]}}}]}"#.to_string()
         }),

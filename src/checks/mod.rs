@@ -40,6 +40,7 @@ pub static REGISTRY: &[Check] = &[
     reachability::gc101::CHECK,
     reachability::gc102::CHECK,
     reachability::gc103::CHECK,
+    reachability::gc104::CHECK,
     waf::gc201::CHECK,
     waf::gc202::CHECK,
     api_keys::gc301::CHECK,

@@ -104,7 +104,9 @@ fn registry_ids_are_unique_well_formed_and_metadata_complete() {
             m.id
         );
         assert!(
-            m.name.chars().all(|c| c.is_ascii_lowercase() || c == '-'),
+            m.name
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-'),
             "bad name {}",
             m.name
         );

@@ -127,6 +127,7 @@ fn rest_api_from_parts(
         endpoint_types: endpoint
             .map(|e| e.types().iter().map(|t| t.as_str().into()).collect())
             .unwrap_or_default(),
+        ip_address_type: endpoint.and_then(|e| e.ip_address_type()).map(|t| t.as_str().into()),
         policy: policy.filter(|p| !p.is_empty()).map(str::to_string),
         disable_execute_api_endpoint,
         tags: to_btree(tags),

@@ -747,3 +747,14 @@ fn a_mutual_tls_domain_is_unknown_without_a_client_certificate() {
     r.client_certificate = true;
     assert_eq!(explain(&s, &r).unwrap().verdict, Verdict::Allowed);
 }
+
+#[test]
+fn an_ipv6_caller_meets_an_ipv4_allow_list() {
+    let mut s = healthy_deployed();
+    s.rest_apis[0].ip_address_type = Some("dualstack".into());
+    s.rest_apis[0].policy = Some(IP_POLICY.into());
+    let mut r = keyed_get("/prod/items");
+    r.source_ip = Some("2001:db8::7".parse().unwrap());
+    let (gate, check, status, _) = first_failure(&s, &r);
+    assert_eq!((gate, check, status), (Gate::ResourcePolicy, Some("GC103"), Some(403)));
+}

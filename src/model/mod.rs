@@ -152,6 +152,9 @@ pub struct RestApi {
     /// EDGE, REGIONAL or PRIVATE.
     #[serde(default)]
     pub endpoint_types: Vec<CompactString>,
+    /// `endpointConfiguration.ipAddressType`: `ipv4` or `dualstack` (IPv6 callers too).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ip_address_type: Option<CompactString>,
     /// The resource policy as AWS returns it: a JSON document in a string.
     pub policy: Option<String>,
     #[serde(default)]

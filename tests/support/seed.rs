@@ -91,11 +91,32 @@ impl Seeder {
         policy: Option<&str>,
         disable_execute_api_endpoint: bool,
     ) -> Result<Api> {
+        let endpoint = EndpointConfiguration::builder().types(endpoint).build();
+        self.api_with_endpoint(name, endpoint, policy, disable_execute_api_endpoint)
+            .await
+    }
+
+    /// A regional API that takes IPv6 calls too (`ipAddressType` dualstack).
+    pub async fn dualstack_api(&self, name: &str, policy: Option<&str>) -> Result<Api> {
+        let endpoint = EndpointConfiguration::builder()
+            .types(EndpointType::Regional)
+            .ip_address_type(aws_sdk_apigateway::types::IpAddressType::Dualstack)
+            .build();
+        self.api_with_endpoint(name, endpoint, policy, false).await
+    }
+
+    async fn api_with_endpoint(
+        &self,
+        name: &str,
+        endpoint: EndpointConfiguration,
+        policy: Option<&str>,
+        disable_execute_api_endpoint: bool,
+    ) -> Result<Api> {
         let created = self
             .client
             .create_rest_api()
             .name(name)
-            .endpoint_configuration(EndpointConfiguration::builder().types(endpoint).build())
+            .endpoint_configuration(endpoint)
             .set_policy(policy.map(str::to_string))
             .disable_execute_api_endpoint(disable_execute_api_endpoint)
             .send()
@@ -933,6 +954,21 @@ async fn seed_reachability_and_waf_causes(
     s.deploy_logged(&api, "prod").await?;
     s.plan("partners-plan", &[(&api, "prod")], &[&keys.enabled]).await?;
     expect(expectations, &api, "partners-ip-allowlist", &["GC103"], &[]);
+
+    // The same IPv4 allow list on an API that takes IPv6 calls: those are refused.
+    let mut api = s
+        .dualstack_api("partners-dualstack-ipv4-policy", Some(IP_ALLOWLIST_POLICY))
+        .await?;
+    s.keyed(&mut api, "/partners", "GET").await?;
+    s.deploy_logged(&api, "prod").await?;
+    s.plan("partners-v6-plan", &[(&api, "prod")], &[&keys.enabled]).await?;
+    expect(
+        expectations,
+        &api,
+        "partners-dualstack-ipv4-policy",
+        &["GC103", "GC104"],
+        &[],
+    );
 
     // WAF blocks by default and lets only the office IP set through.
     let office = s.ip_set("demo-office", &["198.51.100.0/24", "203.0.113.10/32"]).await?;

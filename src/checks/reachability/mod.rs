@@ -3,3 +3,4 @@
 pub mod gc101;
 pub mod gc102;
 pub mod gc103;
+pub mod gc104;
