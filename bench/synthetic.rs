@@ -184,6 +184,7 @@ fn api(i: usize, acls: &[WebAcl]) -> RestApi {
         authorizers: Vec::new(),
         stages,
         deployments: Vec::new(),
+        gateway_responses: Vec::new(),
     };
     let mut summary = api.current_summary();
     if i % 10 == 5 {

@@ -123,7 +123,7 @@ async fn run(sdk: &aws_config::SdkConfig, apis: usize) -> seed::Result<serde_jso
     let get_resources = calls.get("GetResources").copied().unwrap_or(0);
     let stages: usize = snapshot.rest_apis.iter().map(|a| a.stages.len()).sum();
     let deployments: usize = snapshot.rest_apis.iter().map(|a| a.deployments.len()).sum();
-    let per_api: u64 = ["GetResources", "GetStages", "GetAuthorizers"]
+    let per_api: u64 = ["GetResources", "GetStages", "GetAuthorizers", "GetGatewayResponses"]
         .iter()
         .map(|op| calls.get(*op).copied().unwrap_or(0))
         .sum();

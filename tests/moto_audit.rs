@@ -346,9 +346,14 @@ async fn call_count_grows_per_api_deployment_acl_set_and_domain_never_per_stage(
     let count = |op: &str| calls.get(op).copied().unwrap_or(0);
     assert_eq!(count("GetRestApis"), 1);
     assert_eq!(
-        (count("GetResources"), count("GetStages"), count("GetAuthorizers")),
-        (2, 2, 2),
-        "three per API"
+        (
+            count("GetResources"),
+            count("GetStages"),
+            count("GetAuthorizers"),
+            count("GetGatewayResponses")
+        ),
+        (2, 2, 2, 2),
+        "four per API"
     );
     assert_eq!(count("GetDeployment"), 4, "one per distinct deployment");
     assert_eq!(
@@ -366,11 +371,11 @@ async fn call_count_grows_per_api_deployment_acl_set_and_domain_never_per_stage(
         "one per domain"
     );
     assert_eq!((count("GetAccount"), count("GetCallerIdentity")), (1, 1));
-    assert_eq!(snapshot.total_api_calls(), 21);
+    assert_eq!(snapshot.total_api_calls(), 23);
     assert_eq!(snapshot.web_acls.len(), 1);
     assert_eq!(snapshot.ip_sets[0].addresses, ["192.0.2.0/24"]);
     let report = report(&[snapshot], Duration::ZERO);
-    assert_eq!(report.summary.api_calls, 21);
+    assert_eq!(report.summary.api_calls, 23);
     assert_eq!(
         report.findings.iter().filter(|f| f.check == "GC202").count(),
         4,

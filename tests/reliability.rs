@@ -200,6 +200,7 @@ const READS: &[(&str, &str)] = &[
     ("GetResources", "GET /restapis/*/resources"),
     ("GetStages", "GET /restapis/*/stages"),
     ("GetAuthorizers", "GET /restapis/*/authorizers"),
+    ("GetGatewayResponses", "GET /restapis/*/gatewayresponses"),
     ("GetDeployment", "GET /restapis/*/deployments/"),
     ("GetUsagePlans", "GET /usageplans?"),
     ("GetUsagePlanKeys", "GET /usageplans/*/keys"),

@@ -58,6 +58,7 @@ pub static REGISTRY: &[Check] = &[
     domains::gc502::CHECK,
     logging::gc601::CHECK,
     logging::gc602::CHECK,
+    logging::gc603::CHECK,
     coverage::gc900::CHECK,
 ];
 

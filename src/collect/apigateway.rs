@@ -5,7 +5,8 @@ use super::errors::CollectError;
 use super::{CollectOptions, Reader, Unread};
 use crate::model::{
     ApiKey, ApiKeySource, ApiSummary, Authorizer, BasePathMapping, Canary, DeployedMethod, Deployment, DomainName,
-    Method, MethodSetting, MutualTls, Part, PlanApiStage, Resource, RestApi, Stage, ThrottleSetting, UsagePlan,
+    GatewayResponse, Method, MethodSetting, MutualTls, Part, PlanApiStage, Resource, RestApi, Stage, ThrottleSetting,
+    UsagePlan,
 };
 use aws_sdk_apigateway::types as sdk;
 use futures::StreamExt;
@@ -140,13 +141,13 @@ fn to_btree(map: Option<&HashMap<String, String>>) -> BTreeMap<String, String> {
         .unwrap_or_default()
 }
 
-/// Resources (with methods), authorizers, stages and the deployments they serve: three
-/// calls per API, plus one per distinct deployment.
+/// Resources (with methods), authorizers, stages, customized gateway responses and the
+/// deployments stages serve: four calls per API, plus one per distinct deployment.
 async fn read_api_details(reader: &Reader, mut api: RestApi) -> RestApi {
     if reader.past_deadline() {
         reader.record_gap(crate::model::CoverageGap {
             part: Part::ApiDetails,
-            operation: "GetResources, GetStages, GetAuthorizers".into(),
+            operation: "GetResources, GetStages, GetAuthorizers, GetGatewayResponses".into(),
             api_id: Some(api.id.to_string()),
             stage: None,
             object_id: None,
@@ -155,14 +156,16 @@ async fn read_api_details(reader: &Reader, mut api: RestApi) -> RestApi {
         });
         return api;
     }
-    let (resources, authorizers, stages) = tokio::join!(
+    let (resources, authorizers, stages, gateway_responses) = tokio::join!(
         read_resources(reader, &api.id),
         read_authorizers(reader, &api.id),
-        read_stages(reader, &api.id)
+        read_stages(reader, &api.id),
+        read_gateway_responses(reader, &api.id)
     );
     api.resources = resources;
     api.authorizers = authorizers;
     api.stages = stages;
+    api.gateway_responses = gateway_responses;
 
     // The deployments stages serve, and those their canaries serve: each read once.
     let canaries = api
@@ -256,6 +259,33 @@ async fn read_authorizers(reader: &Reader, api_id: &str) -> Vec<Authorizer> {
         .read(Unread::api(Part::Authorizers, "GetAuthorizers", api_id), pages)
         .await
         .unwrap_or_default()
+}
+
+/// The API's customized gateway responses. An API has at most one per response type (about
+/// twenty), so the largest page holds them all.
+async fn read_gateway_responses(reader: &Reader, api_id: &str) -> Vec<GatewayResponse> {
+    let call = reader
+        .apigateway
+        .get_gateway_responses()
+        .rest_api_id(api_id)
+        .limit(PAGE_SIZE)
+        .send();
+    let unread = Unread::api(Part::GatewayResponses, "GetGatewayResponses", api_id);
+    let Some(out) = reader.read(unread, call).await else {
+        return Vec::new();
+    };
+    let mut responses: Vec<GatewayResponse> = out
+        .items()
+        .iter()
+        .filter(|r| !r.default_response())
+        .map(|r| GatewayResponse {
+            response_type: r.response_type().map(|t| t.as_str().to_string()).unwrap_or_default(),
+            status_code: r.status_code().filter(|s| !s.is_empty()).map(str::to_string),
+            templates: to_btree(r.response_templates()),
+        })
+        .collect();
+    responses.sort_by(|a, b| a.response_type.cmp(&b.response_type));
+    responses
 }
 
 async fn read_stages(reader: &Reader, api_id: &str) -> Vec<Stage> {

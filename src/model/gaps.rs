@@ -23,6 +23,8 @@ pub enum Part {
     BasePathMappings,
     /// Read, but not understood: a resource policy that does not parse.
     ResourcePolicies,
+    /// One API's customized gateway responses.
+    GatewayResponses,
     /// Everything read per API (resources, authorizers, stages, deployments), when none of
     /// it was read.
     ApiDetails,
@@ -50,6 +52,7 @@ impl Part {
             Part::DomainNames => "custom domain names",
             Part::BasePathMappings => "base path mappings",
             Part::ResourcePolicies => "resource policy",
+            Part::GatewayResponses => "gateway responses",
             Part::ApiDetails => "resources, authorizers, stages and deployments",
             Part::CallerIdentity => "the account id",
             Part::AccountAccess => "everything in the account and region",
@@ -61,7 +64,13 @@ impl Part {
     pub fn includes(self, other: Part) -> bool {
         let per_api = matches!(
             other,
-            Part::Resources | Part::Authorizers | Part::Stages | Part::Deployments | Part::WebAcls | Part::IpSets
+            Part::Resources
+                | Part::Authorizers
+                | Part::Stages
+                | Part::Deployments
+                | Part::WebAcls
+                | Part::IpSets
+                | Part::GatewayResponses
         );
         self == other
             || self == Part::AccountAccess

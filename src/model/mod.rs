@@ -170,6 +170,22 @@ pub struct RestApi {
     /// The deployments that stages point at, with what each deployed.
     #[serde(default)]
     pub deployments: Vec<Deployment>,
+    /// The gateway responses customized on this API (AWS's defaults are left out).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub gateway_responses: Vec<GatewayResponse>,
+}
+
+/// A customized gateway response: what API Gateway answers for a refusal of this type.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GatewayResponse {
+    /// DEFAULT_4XX, ACCESS_DENIED, INVALID_API_KEY, ...
+    pub response_type: String,
+    /// The status code it answers with; None keeps the type's own.
+    pub status_code: Option<String>,
+    /// Body templates by content type.
+    #[serde(default)]
+    pub templates: BTreeMap<String, String>,
 }
 
 impl RestApi {

@@ -201,6 +201,26 @@ impl Seeder {
         Ok(())
     }
 
+    /// Customizes the API's gateway response of `response_type` with this status and JSON body.
+    pub async fn gateway_response(
+        &self,
+        api: &Api,
+        response_type: &str,
+        status: Option<&str>,
+        body: &str,
+    ) -> Result<()> {
+        self.client
+            .put_gateway_response()
+            .rest_api_id(&api.id)
+            .response_type(aws_sdk_apigateway::types::GatewayResponseType::from(response_type))
+            .set_status_code(status.map(str::to_string))
+            .response_templates("application/json", body)
+            .send()
+            .await
+            .map_err(err)?;
+        Ok(())
+    }
+
     /// Turns execution logging on for every method of a stage.
     pub async fn enable_logging(&self, api: &Api, stage: &str) -> Result<()> {
         self.client
@@ -857,6 +877,14 @@ async fn seed_key_and_plan_causes(s: &Seeder, keys: &DemoKeys, expectations: &mu
     s.plan("quotes-plan", &[(&api, "prod")], &[&keys.enabled]).await?;
     s.canary_without_key(&mut api, "/quotes", "GET", "prod", 10.0).await?;
     expect(expectations, &api, "quotes-canary-drops-key", &["GC402"], &[]);
+
+    // Every 4XX answers a body without the reason: callers cannot tell a missing key from a
+    // missing path.
+    let api = s.keyed_api("ledger-opaque-errors", "/entries", "GET").await?;
+    s.plan("ledger-plan", &[(&api, "prod")], &[&keys.enabled]).await?;
+    s.gateway_response(&api, "DEFAULT_4XX", None, r#"{"error":"request refused"}"#)
+        .await?;
+    expect(expectations, &api, "ledger-opaque-errors", &["GC603"], &[]);
 
     // A Lambda authorizer caches its policy (AWS's default 300 s) for two methods.
     let mut api = s.api("tickets-cached-authorizer").await?;

@@ -2,3 +2,4 @@
 
 pub mod gc601;
 pub mod gc602;
+pub mod gc603;
