@@ -101,6 +101,8 @@ pub fn snapshot(apis: usize) -> Snapshot {
             name: format!("api{d}.example.com"),
             domain_name_id: None,
             mutual_tls: None,
+            policy: None,
+            access_associations: Vec::new(),
             endpoint_types: vec!["REGIONAL".into()],
             mappings: (d * 100..(d * 100 + 5).min(apis))
                 .map(|i| BasePathMapping {

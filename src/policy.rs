@@ -144,6 +144,32 @@ impl Policy {
                 .any(|s| s.source_ips.is_empty() && s.not_source_ips.is_empty())
     }
 
+    /// Whether a request through VPC endpoint `vpce` can be allowed: some Allow statement
+    /// could admit it (no aws:SourceIp condition, which endpoint traffic never meets, and its
+    /// aws:SourceVpce conditions let this endpoint in), and no unconditional or
+    /// endpoint-only Deny for everyone keeps it out. Conditions on other keys count as
+    /// possibly met, so `false` is certain.
+    pub fn admits_endpoint(&self, vpce: &str) -> bool {
+        let named = |list: &[String]| list.iter().any(|v| v == vpce);
+        let denied = self.invoking(Effect::Deny).any(|s| {
+            let only_endpoint_conditions = s.source_ips.is_empty()
+                && s.not_source_ips.is_empty()
+                && s.source_vpcs.is_empty()
+                && s.not_source_vpcs.is_empty()
+                && s.other_conditions.is_empty();
+            let applies = (s.source_vpces.is_empty() || named(&s.source_vpces))
+                && (s.not_source_vpces.is_empty() || !named(&s.not_source_vpces));
+            s.everyone() && s.all_resources() && only_endpoint_conditions && applies
+        });
+        let allowed = self.invoking(Effect::Allow).any(|s| {
+            s.source_ips.is_empty()
+                && s.not_source_ips.is_empty()
+                && (s.source_vpces.is_empty() || named(&s.source_vpces))
+                && !named(&s.not_source_vpces)
+        });
+        allowed && !denied
+    }
+
     /// "Allow: any principal through VPC endpoints vpce-1; Deny: ...".
     pub fn describe(&self) -> String {
         let mut parts = Vec::new();

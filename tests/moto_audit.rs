@@ -229,6 +229,16 @@ async fn demo_account_reports_every_cause_and_no_key_value() {
         matches!(mtls.as_slice(), [d] if d.contains("partners.example.com") && d.contains("s3://demo-truststore/partners.pem")),
         "{mtls:?}"
     );
+    let unreachable: Vec<&str> = report
+        .findings
+        .iter()
+        .filter(|f| f.check == "GC503")
+        .map(|f| f.detail.as_str())
+        .collect();
+    assert!(
+        matches!(unreachable.as_slice(), [d] if d.contains("ops.internal.example.com") && d.contains("no VPC endpoint is associated")),
+        "{unreachable:?}"
+    );
     let suppressed: usize = expectations.iter().map(|e| e.suppressed.len()).sum();
     assert_eq!(report.summary.suppressed, suppressed);
 

@@ -160,6 +160,8 @@ pub fn domain(name: &str, api_id: &str, stage: Option<&str>) -> DomainName {
         name: name.into(),
         domain_name_id: None,
         mutual_tls: None,
+        policy: None,
+        access_associations: Vec::new(),
         endpoint_types: vec!["REGIONAL".into()],
         mappings: vec![BasePathMapping {
             base_path: "(none)".into(),

@@ -56,6 +56,7 @@ pub static REGISTRY: &[Check] = &[
     deployment::gc402::CHECK,
     domains::gc501::CHECK,
     domains::gc502::CHECK,
+    domains::gc503::CHECK,
     logging::gc601::CHECK,
     logging::gc602::CHECK,
     logging::gc603::CHECK,

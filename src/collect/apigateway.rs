@@ -460,7 +460,55 @@ pub(crate) async fn read_domain_names_where(reader: &Reader, wanted: impl Fn(&st
     let wanted = domains.iter().filter(|d| wanted(d.domain_name().unwrap_or_default()));
     let mut domains: Vec<DomainName> = futures::future::join_all(wanted.map(|d| read_mappings(reader, d))).await;
     domains.sort_by(|a, b| a.name.cmp(&b.name));
+    if domains.iter().any(DomainName::is_private) {
+        read_access_associations(reader, &mut domains).await;
+    }
     domains
+}
+
+/// The VPC endpoints associated with each private domain: one region-wide read, made only
+/// when the region has a private domain. An association names its domain by ARN, which ends
+/// in `/domainnames/{name}+{domainNameId}`.
+async fn read_access_associations(reader: &Reader, domains: &mut [DomainName]) {
+    // GetDomainNameAccessAssociations has no paginator in the SDK: follow `position`.
+    let pages = async {
+        let mut found = Vec::new();
+        let mut position: Option<String> = None;
+        loop {
+            let out = reader
+                .apigateway
+                .get_domain_name_access_associations()
+                .resource_owner(sdk::ResourceOwner::SelfValue)
+                .limit(PAGE_SIZE)
+                .set_position(position.take())
+                .send()
+                .await?;
+            found.extend(out.items().iter().filter_map(|a| {
+                let domain = a.domain_name_arn()?.rsplit("/domainnames/").next()?.to_string();
+                Some((domain, a.access_association_source()?.to_string()))
+            }));
+            match out.position() {
+                Some(next) if !next.is_empty() && !out.items().is_empty() => position = Some(next.to_string()),
+                _ => return Ok(found),
+            }
+        }
+    };
+    let unread = Unread::region(Part::DomainAccessAssociations, "GetDomainNameAccessAssociations");
+    let Some(found) = reader.read(unread, pages).await else {
+        return;
+    };
+    for domain in domains.iter_mut() {
+        let Some(id) = &domain.domain_name_id else {
+            continue;
+        };
+        let key = format!("{}+{id}", domain.name);
+        domain.access_associations = found
+            .iter()
+            .filter(|(named, _)| *named == key)
+            .map(|(_, vpce)| vpce.clone())
+            .collect();
+        domain.access_associations.sort();
+    }
 }
 
 async fn read_mappings(reader: &Reader, domain: &sdk::DomainName) -> DomainName {
@@ -493,6 +541,8 @@ async fn read_mappings(reader: &Reader, domain: &sdk::DomainName) -> DomainName 
             .unwrap_or_default(),
         name,
         mappings,
+        policy: domain.policy().filter(|p| !p.is_empty()).map(str::to_string),
+        access_associations: Vec::new(),
         mutual_tls: domain.mutual_tls_authentication().map(|m| MutualTls {
             truststore_uri: m.truststore_uri().unwrap_or_default().to_string(),
             truststore_version: m.truststore_version().map(str::to_string),

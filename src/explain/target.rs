@@ -346,6 +346,8 @@ mod tests {
             name: "api.example.com".into(),
             domain_name_id: None,
             mutual_tls: None,
+            policy: None,
+            access_associations: Vec::new(),
             endpoint_types: vec![],
             mappings: vec![
                 BasePathMapping {

@@ -363,6 +363,8 @@ fn custom_domains() {
         name: "api.example.com".into(),
         domain_name_id: None,
         mutual_tls: None,
+        policy: None,
+        access_associations: Vec::new(),
         endpoint_types: vec!["REGIONAL".into()],
         mappings: vec![
             BasePathMapping {
@@ -622,6 +624,8 @@ fn the_longest_base_path_takes_the_request() {
         name: "api.example.com".into(),
         domain_name_id: None,
         mutual_tls: None,
+        policy: None,
+        access_associations: Vec::new(),
         endpoint_types: vec!["REGIONAL".into()],
         mappings: vec![mapping("orders", "a1"), mapping("orders/v2", "a2")],
     });

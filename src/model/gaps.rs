@@ -21,6 +21,8 @@ pub enum Part {
     DomainNames,
     /// One custom domain's base path mappings: a gap for that domain, not for the region.
     BasePathMappings,
+    /// Which VPC endpoints are associated with the region's private custom domain names.
+    DomainAccessAssociations,
     /// Read, but not understood: a resource policy that does not parse.
     ResourcePolicies,
     /// One API's customized gateway responses.
@@ -51,6 +53,7 @@ impl Part {
             Part::IpSets => "WAF IP sets",
             Part::DomainNames => "custom domain names",
             Part::BasePathMappings => "base path mappings",
+            Part::DomainAccessAssociations => "domain name access associations",
             Part::ResourcePolicies => "resource policy",
             Part::GatewayResponses => "gateway responses",
             Part::ApiDetails => "resources, authorizers, stages and deployments",
@@ -79,7 +82,7 @@ impl Part {
             || (self == Part::Stages && matches!(other, Part::WebAcls | Part::IpSets))
             || (self == Part::WebAcls && other == Part::IpSets)
             || (self == Part::UsagePlans && other == Part::UsagePlanKeys)
-            || (self == Part::DomainNames && other == Part::BasePathMappings)
+            || (self == Part::DomainNames && matches!(other, Part::BasePathMappings | Part::DomainAccessAssociations))
     }
 }
 

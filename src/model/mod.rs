@@ -542,6 +542,13 @@ pub struct DomainName {
     /// truststore.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mutual_tls: Option<MutualTls>,
+    /// A private domain's resource policy: which VPC endpoints may invoke through it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub policy: Option<String>,
+    /// The VPC endpoints associated with a private domain (its domain name access
+    /// associations); only those can reach it.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub access_associations: Vec<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]

@@ -21,7 +21,9 @@ shapes (botocore's apigateway service model is the reference):
    `remove` on /canarySettings; GetStage and GetStages return them.
 7. CreateDomainName keeps `mutualTlsAuthentication` ({truststoreUri, truststoreVersion}) and
    GetDomainName(s) return it, with `truststoreWarnings` empty: the emulator does not read the
-   truststore, so it never has a warning to report.
+   truststore, so it never has a warning to report. It keeps a private domain's `policy` too.
+8. Domain name access associations: CreateDomainNameAccessAssociation and
+   GetDomainNameAccessAssociations (`/domainnameaccessassociations`), which moto lacks.
 
 moto itself already answers an empty mapping template as JSON null inside
 `responseTemplates`, as AWS does for console-made integrations.
@@ -31,7 +33,7 @@ Usage: python moto_ext.py [moto_server arguments]
 import json
 import sys
 
-from moto.apigateway import exceptions, models, responses
+from moto.apigateway import exceptions, models, responses, urls
 from moto.moto_api._internal import mock_random
 from moto.server import main
 
@@ -126,14 +128,19 @@ def domain_to_json(self):
         data["domainNameArn"] = self.domain_name_arn
     if getattr(self, "mutual_tls", None):
         data["mutualTlsAuthentication"] = dict(self.mutual_tls)
+    if getattr(self, "policy_document", None):
+        data["policy"] = self.policy_document
     return data
 
 
 def create_domain_name_response(self):
     status, headers, body = _create_domain_name_response(self)
+    domain = self.backend.domain_names[self._get_param("domainName")]
+    if self._get_param("policy"):
+        domain.policy_document = self._get_param("policy")
+        body = json.dumps(domain.to_json())
     mtls = self._get_param("mutualTlsAuthentication")
     if mtls:
-        domain = self.backend.domain_names[self._get_param("domainName")]
         domain.mutual_tls = {
             "truststoreUri": mtls.get("truststoreUri"),
             "truststoreVersion": mtls.get("truststoreVersion") or "1",
@@ -160,6 +167,31 @@ def get_base_path_mappings(self):
 def get_domain_name(self):
     require_private_id(self)
     return _get_domain_name(self)
+
+
+def create_domain_name_access_association(self):
+    """A VPC endpoint associated with a private custom domain name, in AWS's wire shape."""
+    domain_arn = self._get_param("domainNameArn")
+    source = self._get_param("accessAssociationSource")
+    association = {
+        "domainNameAccessAssociationArn": (
+            f"arn:aws:apigateway:{self.region}:{self.current_account}:"
+            f"/domainnameaccessassociations/domainname/{domain_arn.split('/domainnames/')[-1]}"
+            f"/vpcesource/{source}"
+        ),
+        "domainNameArn": domain_arn,
+        "accessAssociationSourceType": self._get_param("accessAssociationSourceType") or "VPCE",
+        "accessAssociationSource": source,
+    }
+    associations = getattr(self.backend, "domain_access_associations", [])
+    associations.append(association)
+    self.backend.domain_access_associations = associations
+    return 201, {"status": 201}, json.dumps(association)
+
+
+def get_domain_name_access_associations(self):
+    items = getattr(self.backend, "domain_access_associations", [])
+    return 200, {}, json.dumps({"item": items})
 
 
 def put_integration(self, function_id, resource_id, method_type, integration_type, uri=None, integration_method=None, **kwargs):
@@ -235,6 +267,9 @@ responses.APIGatewayResponse.update_method = update_method
 responses.APIGatewayResponse.get_base_path_mappings = get_base_path_mappings
 responses.APIGatewayResponse.get_domain_name = get_domain_name
 responses.APIGatewayResponse.create_domain_name = create_domain_name_response
+responses.APIGatewayResponse.create_domain_name_access_association = create_domain_name_access_association
+responses.APIGatewayResponse.get_domain_name_access_associations = get_domain_name_access_associations
+urls.url_paths["{0}/domainnameaccessassociations$"] = responses.APIGatewayResponse.dispatch
 
 if __name__ == "__main__":
     sys.exit(main(sys.argv[1:]))

@@ -371,8 +371,19 @@ impl Seeder {
     }
 
     /// A private custom domain name (endpoint type PRIVATE, with the policy AWS requires),
-    /// mapped by its `domainNameId`; returns that id.
+    /// mapped by its `domainNameId` and associated with the VPC endpoint the policy admits;
+    /// returns that id.
     pub async fn private_domain(&self, name: &str, mappings: &[(&str, &str, Option<&str>)]) -> Result<String> {
+        self.private_domain_with(name, mappings, Some(VPCE_ID)).await
+    }
+
+    /// A private custom domain name associated with `vpce` (None: with no VPC endpoint).
+    pub async fn private_domain_with(
+        &self,
+        name: &str,
+        mappings: &[(&str, &str, Option<&str>)],
+        vpce: Option<&str>,
+    ) -> Result<String> {
         let created = self
             .client
             .create_domain_name()
@@ -387,6 +398,16 @@ impl Seeder {
             .await
             .map_err(err)?;
         let id = created.domain_name_id().unwrap_or_default().to_string();
+        if let Some(vpce) = vpce {
+            self.client
+                .create_domain_name_access_association()
+                .domain_name_arn(created.domain_name_arn().unwrap_or_default())
+                .access_association_source_type(aws_sdk_apigateway::types::AccessAssociationSourceType::Vpce)
+                .access_association_source(vpce)
+                .send()
+                .await
+                .map_err(err)?;
+        }
         for (base_path, api_id, stage) in mappings {
             self.client
                 .create_base_path_mapping()
@@ -1170,6 +1191,10 @@ async fn seed_healthy_controls(s: &Seeder, keys: &DemoKeys, expectations: &mut V
     // Reached from the VPC through a private custom domain name, read by its domainNameId.
     s.private_domain("internal.example.com", &[("(none)", &api.id, Some("prod"))])
         .await?;
+    // The same API behind a second private domain that no VPC endpoint is associated with:
+    // nothing reaches it (GC503, a domain's finding).
+    s.private_domain_with("ops.internal.example.com", &[("(none)", &api.id, Some("prod"))], None)
+        .await?;
     expect(expectations, &api, "healthy-private-vpce", &["GC103"], &[]);
 
     Ok(())
@@ -1222,4 +1247,6 @@ pub fn openapi_definition(title: &str) -> String {
 
 pub const IP_ALLOWLIST_POLICY: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":"execute-api:Invoke","Resource":"execute-api:/*","Condition":{"IpAddress":{"aws:SourceIp":["203.0.113.0/24"]}}}]}"#;
 
+/// The VPC endpoint VPCE_POLICY lets in.
+pub const VPCE_ID: &str = "vpce-0a1b2c3d4e5f60718";
 pub const VPCE_POLICY: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":"execute-api:Invoke","Resource":"execute-api:/*"},{"Effect":"Deny","Principal":"*","Action":"execute-api:Invoke","Resource":"execute-api:/*","Condition":{"StringNotEquals":{"aws:SourceVpce":"vpce-0a1b2c3d4e5f60718"}}}]}"#;

@@ -2,3 +2,4 @@
 
 pub mod gc501;
 pub mod gc502;
+pub mod gc503;

@@ -1,0 +1,179 @@
+//! GC503 private-domain-unreachable.
+
+use crate::checks::{Check, CheckMeta, Facts, NotEvaluated};
+use crate::model::{DomainName, Part};
+use crate::policy::Policy;
+use crate::report::{Finding, Severity};
+
+pub static CHECK: Check = Check {
+    meta: &META,
+    run: private_domain_unreachable,
+    not_evaluated: unparseable_domain_policies,
+};
+
+static META: CheckMeta = CheckMeta {
+    id: "GC503",
+    name: "private-domain-unreachable",
+    severity: Severity::Critical,
+    severity_note: "",
+    title: "No VPC endpoint can reach the private custom domain",
+    symptom: "Every call through the private custom domain name fails: it does not resolve or connect from a VPC endpoint that is not associated, and gets 403 where a policy leaves the endpoint out.",
+    why: "A private custom domain is reached only through the VPC endpoints associated with it (domain name access associations), and only those its own policy and the mapped private API's policy both allow.",
+    fix: "Associate the callers' VPC endpoint with the domain, and allow it in the domain's policy and in the mapped private API's resource policy (API Gateway console > Custom domain names > domain > Resource policy / Domain name access associations).",
+    cli: "aws apigateway create-domain-name-access-association --region {region} --domain-name-arn {domain_arn} --access-association-source-type VPCE --access-association-source <vpce_id>",
+    docs_url: "https://docs.aws.amazon.com/apigateway/latest/developerguide/apigateway-private-custom-domains.html",
+    reads: &[Part::DomainNames, Part::DomainAccessAssociations, Part::BasePathMappings, Part::RestApis],
+};
+
+fn private_domains<'a>(facts: &'a Facts) -> impl Iterator<Item = &'a DomainName> + 'a {
+    facts
+        .snapshot
+        .domain_names
+        .iter()
+        .filter(|d| d.domain_name_id.is_some())
+}
+
+fn private_domain_unreachable(facts: &Facts) -> Vec<Finding> {
+    let mut findings = Vec::new();
+    for domain in private_domains(facts) {
+        let endpoints = &domain.access_associations;
+        let mut causes = Vec::new();
+        let mut admitted: Vec<&str> = endpoints.iter().map(String::as_str).collect();
+        if endpoints.is_empty() {
+            causes.push("no VPC endpoint is associated with it".to_string());
+        } else {
+            match domain.policy.as_deref().map(Policy::parse) {
+                None => {
+                    causes.push("it has no policy, so nothing may invoke through it".into());
+                    admitted.clear();
+                }
+                Some(Ok(policy)) => {
+                    admitted.retain(|vpce| policy.admits_endpoint(vpce));
+                    if admitted.is_empty() {
+                        causes.push(format!(
+                            "its policy lets none of its VPC endpoints ({}) invoke: {}",
+                            endpoints.join(", "),
+                            policy.describe()
+                        ));
+                    }
+                }
+                // Said by not_evaluated: no guess here.
+                Some(Err(_)) => continue,
+            }
+        }
+        if !admitted.is_empty() {
+            for mapping in &domain.mappings {
+                let Some(api) = facts.index.rest_api(&mapping.rest_api_id) else {
+                    continue;
+                };
+                let Some(Ok(policy)) = api.policy.as_deref().map(Policy::parse) else {
+                    continue;
+                };
+                if !admitted.iter().any(|vpce| policy.admits_endpoint(vpce)) {
+                    causes.push(format!(
+                        "the resource policy of {} ({}), which /{} maps to, lets none of {} in",
+                        api.name,
+                        api.id,
+                        mapping.base_path,
+                        admitted.join(", ")
+                    ));
+                }
+            }
+        }
+        if causes.is_empty() {
+            continue;
+        }
+        let arn = format!(
+            "arn:aws:apigateway:{}:{}:/domainnames/{}+{}",
+            facts.snapshot.region,
+            facts.snapshot.account.id.as_deref().unwrap_or("<account>"),
+            domain.name,
+            domain.domain_name_id.as_deref().unwrap_or_default()
+        );
+        findings.push(
+            META.finding(facts.snapshot)
+                .var("domain_arn", arn.as_str())
+                .distinguish_by(DomainName::object_id(&domain.name))
+                .detail(format!(
+                    "Private custom domain {} is unreachable: {}.",
+                    domain.name,
+                    causes.join("; and ")
+                ))
+                .build(),
+        );
+    }
+    findings
+}
+
+fn unparseable_domain_policies(facts: &Facts) -> Vec<NotEvaluated> {
+    private_domains(facts)
+        .filter_map(|d| {
+            let err = Policy::parse(d.policy.as_deref()?).err()?;
+            Some(NotEvaluated {
+                check: META.id.to_string(),
+                api_id: None,
+                stage: None,
+                reason: format!("the policy of private domain {} does not parse: {err}", d.name),
+            })
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::checks::fixtures::*;
+
+    const ENDPOINT_POLICY: &str = r#"{"Statement":[{"Effect":"Allow","Principal":"*","Action":"execute-api:Invoke","Resource":"execute-api:/*","Condition":{"StringEquals":{"aws:SourceVpce":"vpce-0abc"}}}]}"#;
+
+    fn private(associations: &[&str], policy: Option<&str>) -> crate::model::Snapshot {
+        let mut s = healthy();
+        let mut d = domain("internal.example.com", "a1", Some("prod"));
+        d.domain_name_id = Some("abcde12345".into());
+        d.endpoint_types = vec!["PRIVATE".into()];
+        d.policy = policy.map(str::to_string);
+        d.access_associations = associations.iter().map(|a| (*a).to_string()).collect();
+        s.domain_names.push(d);
+        s
+    }
+
+    #[test]
+    fn gc503_fires_without_an_association_or_an_endpoint_the_policies_allow() {
+        let findings = run(&CHECK, &private(&[], Some(ENDPOINT_POLICY)));
+        insta::assert_json_snapshot!(findings);
+        assert_eq!(ids(&findings), ["GC503"]);
+        assert!(
+            findings[0].detail.contains("no VPC endpoint is associated"),
+            "{}",
+            findings[0].detail
+        );
+        let other = run(&CHECK, &private(&["vpce-0def"], Some(ENDPOINT_POLICY)));
+        assert!(
+            other[0].detail.contains("lets none of its VPC endpoints (vpce-0def)"),
+            "{}",
+            other[0].detail
+        );
+        let mut api_closed = private(&["vpce-0abc"], Some(ENDPOINT_POLICY));
+        api_closed.rest_apis[0].endpoint_types = vec!["PRIVATE".into()];
+        api_closed.rest_apis[0].policy = Some(ENDPOINT_POLICY.replace("vpce-0abc", "vpce-9999"));
+        let api = run(&CHECK, &api_closed);
+        assert!(
+            api[0].detail.contains("resource policy of a1-name (a1)"),
+            "{}",
+            api[0].detail
+        );
+    }
+
+    #[test]
+    fn gc503_is_quiet_for_a_reachable_or_public_domain() {
+        let mut ok = private(&["vpce-0abc"], Some(ENDPOINT_POLICY));
+        ok.rest_apis[0].policy = Some(ENDPOINT_POLICY.into());
+        assert!(run(&CHECK, &ok).is_empty());
+        let mut public = healthy();
+        public.domain_names.push(domain("api.example.com", "a1", Some("prod")));
+        assert!(run(&CHECK, &public).is_empty());
+        let broken = private(&["vpce-0abc"], Some("{not json"));
+        assert!(run(&CHECK, &broken).is_empty());
+        assert_eq!((CHECK.not_evaluated)(&Facts::new(&broken)).len(), 1);
+    }
+}
