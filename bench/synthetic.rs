@@ -13,6 +13,7 @@ pub fn snapshot(apis: usize) -> Snapshot {
         Account {
             id: Some("111122223333".into()),
             cloudwatch_role_arn: Some("arn:aws:iam::111122223333:role/apigw-logs".into()),
+            ..Account::default()
         },
         "eu-west-1",
     );
@@ -83,11 +84,13 @@ pub fn snapshot(apis: usize) -> Snapshot {
             id: key_ids[0].clone(),
             name: key_ids[0].clone(),
             enabled: true,
+            stage_keys: Vec::new(),
         });
         s.api_keys.push(ApiKey {
             id: key_ids[1].clone(),
             name: key_ids[1].clone(),
             enabled: p % 7 != 0,
+            stage_keys: Vec::new(),
         });
         s.usage_plans.push(UsagePlan {
             id: format!("plan-{p}"),

@@ -79,6 +79,7 @@ fn snapshot(case: &Case) -> Snapshot {
         Account {
             id: Some("111122223333".into()),
             cloudwatch_role_arn: Some("arn:aws:iam::111122223333:role/logs".into()),
+            ..Account::default()
         },
         "eu-west-1",
     );
@@ -143,6 +144,7 @@ fn snapshot(case: &Case) -> Snapshot {
         id: "k1".into(),
         name: "caller".into(),
         enabled: case.key_enabled,
+        stage_keys: Vec::new(),
     });
     if case.plans > 0 {
         s.usage_plans.push(UsagePlan {

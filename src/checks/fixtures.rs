@@ -11,6 +11,7 @@ pub fn empty() -> Snapshot {
         Account {
             id: Some(ACCOUNT.into()),
             cloudwatch_role_arn: Some(format!("arn:aws:iam::{ACCOUNT}:role/apigw-logs")),
+            ..Account::default()
         },
         REGION,
     )
@@ -79,6 +80,7 @@ pub fn key(id: &str, enabled: bool) -> ApiKey {
         id: id.into(),
         name: format!("{id}-name").into(),
         enabled,
+        stage_keys: Vec::new(),
     }
 }
 

@@ -12,12 +12,12 @@ pub(crate) async fn read_account(reader: &Reader) -> Account {
         .await
         .and_then(|identity| identity.account().map(str::to_string));
     let settings = reader.apigateway.get_account().send();
-    let cloudwatch_role_arn = reader
-        .read(Unread::region(Part::Account, "GetAccount"), settings)
-        .await
-        .and_then(|settings| settings.cloudwatch_role_arn().map(str::to_string));
+    let settings = reader.read(Unread::region(Part::Account, "GetAccount"), settings).await;
     Account {
         id,
-        cloudwatch_role_arn,
+        cloudwatch_role_arn: settings
+            .as_ref()
+            .and_then(|s| s.cloudwatch_role_arn().map(str::to_string)),
+        features: settings.as_ref().map(|s| s.features().to_vec()).unwrap_or_default(),
     }
 }

@@ -433,6 +433,7 @@ pub(crate) async fn read_api_keys(reader: &Reader) -> Vec<ApiKey> {
                     id: k.id().unwrap_or_default().into(),
                     name: k.name().unwrap_or_default().into(),
                     enabled: k.enabled(),
+                    stage_keys: k.stage_keys().to_vec(),
                 })
                 .collect();
             keys.sort_by(|a, b| a.id.cmp(&b.id));

@@ -118,6 +118,7 @@ fn unreachable_snapshot(target: &AccountTarget, region: &str, operation: &str, m
         Account {
             id: target.account_id.clone(),
             cloudwatch_role_arn: None,
+            ..Account::default()
         },
         region,
     );

@@ -116,6 +116,10 @@ pub struct Account {
     pub id: Option<String>,
     /// API Gateway's account-level CloudWatch role (GetAccount `cloudwatchRoleArn`).
     pub cloudwatch_role_arn: Option<String>,
+    /// GetAccount `features`: `UsagePlans` once the account uses usage plans; an account from
+    /// before them may still use stage keys.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub features: Vec<String>,
 }
 
 /// What an audit covers: the whole region, one API, or one API stage.
@@ -373,6 +377,10 @@ pub struct ApiKey {
     pub id: CompactString,
     pub name: CompactString,
     pub enabled: bool,
+    /// `restApiId/stageName` pairs the key is bound to directly (stage keys, from before
+    /// usage plans).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub stage_keys: Vec<String>,
 }
 
 /// A WAFv2 web ACL as it decides requests: default action and rules in priority order.

@@ -32,10 +32,11 @@ fn key_required_stage_without_usage_plan(facts: &Facts) -> Vec<Finding> {
         findings.push(
             META.stage_finding(facts.snapshot, api, &stage.name)
                 .detail(format!(
-                    "{}, but no usage plan lists {}/{}.",
+                    "{}, but no usage plan lists {}/{}.{}",
                     methods_requiring_a_key(&methods),
                     api.id,
-                    stage.name
+                    stage.name,
+                    stage_keys_note(facts, &api.id, &stage.name)
                 ))
                 .build(),
         );
@@ -43,10 +44,59 @@ fn key_required_stage_without_usage_plan(facts: &Facts) -> Vec<Finding> {
     findings
 }
 
+/// Accounts from before usage plans bind keys to stages directly (stage keys): say so, since
+/// the cause and the fix then differ (developer guide, "Migrate to default usage plans").
+fn stage_keys_note(facts: &Facts, api_id: &str, stage: &str) -> String {
+    let place = format!("{api_id}/{stage}");
+    let bound: Vec<&str> = facts
+        .snapshot
+        .api_keys
+        .iter()
+        .filter(|k| k.stage_keys.contains(&place))
+        .map(|k| k.id.as_str())
+        .collect();
+    let features = &facts.snapshot.account.features;
+    let mut note = String::new();
+    if !features.is_empty() && !features.iter().any(|f| f == "UsagePlans") {
+        note.push_str(" The account's API Gateway features do not include UsagePlans: it still uses stage keys, bound to stages directly; migrate them to usage plans.");
+    }
+    if !bound.is_empty() {
+        note.push_str(&format!(
+            " Keys bound to this stage as stage keys (from before usage plans): {}.",
+            bound.join(", ")
+        ));
+    }
+    note
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::checks::fixtures::*;
+
+    #[test]
+    fn gc301_names_stage_keys_and_accounts_without_usage_plans() {
+        let mut s = healthy();
+        s.usage_plans.clear();
+        s.api_keys[0].stage_keys = vec!["a1/prod".into()];
+        s.account.features = vec!["Other".into()];
+        let findings = run(&CHECK, &s);
+        assert!(
+            findings[0]
+                .detail
+                .contains("Keys bound to this stage as stage keys (from before usage plans): k1."),
+            "{}",
+            findings[0].detail
+        );
+        assert!(
+            findings[0].detail.contains("do not include UsagePlans"),
+            "{}",
+            findings[0].detail
+        );
+        s.account.features = vec!["UsagePlans".into()];
+        s.api_keys[0].stage_keys.clear();
+        assert!(!run(&CHECK, &s)[0].detail.contains("stage keys"));
+    }
 
     #[test]
     fn gc301_fires_when_no_plan_lists_the_stage() {
