@@ -106,6 +106,7 @@ pub fn snapshot(apis: usize) -> Snapshot {
             mutual_tls: None,
             policy: None,
             access_associations: Vec::new(),
+            routing_mode: None,
             endpoint_types: vec!["REGIONAL".into()],
             mappings: (d * 100..(d * 100 + 5).min(apis))
                 .map(|i| BasePathMapping {

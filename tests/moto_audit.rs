@@ -229,6 +229,15 @@ async fn demo_account_reports_every_cause_and_no_key_value() {
         matches!(mtls.as_slice(), [d] if d.contains("partners.example.com") && d.contains("s3://demo-truststore/partners.pem")),
         "{mtls:?}"
     );
+    assert_eq!(
+        report
+            .findings
+            .iter()
+            .filter(|f| f.check == "GC504")
+            .map(|f| f.detail.starts_with("rules.example.com routes by rules only"))
+            .collect::<Vec<_>>(),
+        [true]
+    );
     let unreachable: Vec<&str> = report
         .findings
         .iter()

@@ -164,6 +164,7 @@ pub fn domain(name: &str, api_id: &str, stage: Option<&str>) -> DomainName {
         mutual_tls: None,
         policy: None,
         access_associations: Vec::new(),
+        routing_mode: None,
         endpoint_types: vec!["REGIONAL".into()],
         mappings: vec![BasePathMapping {
             base_path: "(none)".into(),

@@ -57,6 +57,7 @@ pub static REGISTRY: &[Check] = &[
     domains::gc501::CHECK,
     domains::gc502::CHECK,
     domains::gc503::CHECK,
+    domains::gc504::CHECK,
     logging::gc601::CHECK,
     logging::gc602::CHECK,
     logging::gc603::CHECK,

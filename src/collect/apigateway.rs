@@ -544,6 +544,7 @@ async fn read_mappings(reader: &Reader, domain: &sdk::DomainName) -> DomainName 
         mappings,
         policy: domain.policy().filter(|p| !p.is_empty()).map(str::to_string),
         access_associations: Vec::new(),
+        routing_mode: domain.routing_mode().map(|m| m.as_str().to_string()),
         mutual_tls: domain.mutual_tls_authentication().map(|m| MutualTls {
             truststore_uri: m.truststore_uri().unwrap_or_default().to_string(),
             truststore_version: m.truststore_version().map(str::to_string),

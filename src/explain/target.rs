@@ -348,6 +348,7 @@ mod tests {
             mutual_tls: None,
             policy: None,
             access_associations: Vec::new(),
+            routing_mode: None,
             endpoint_types: vec![],
             mappings: vec![
                 BasePathMapping {

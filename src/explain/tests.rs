@@ -365,6 +365,7 @@ fn custom_domains() {
         mutual_tls: None,
         policy: None,
         access_associations: Vec::new(),
+        routing_mode: None,
         endpoint_types: vec!["REGIONAL".into()],
         mappings: vec![
             BasePathMapping {
@@ -626,6 +627,7 @@ fn the_longest_base_path_takes_the_request() {
         mutual_tls: None,
         policy: None,
         access_associations: Vec::new(),
+        routing_mode: None,
         endpoint_types: vec!["REGIONAL".into()],
         mappings: vec![mapping("orders", "a1"), mapping("orders/v2", "a2")],
     });
@@ -761,4 +763,27 @@ fn an_ipv6_caller_meets_an_ipv4_allow_list() {
     r.source_ip = Some("2001:db8::7".parse().unwrap());
     let (gate, check, status, _) = first_failure(&s, &r);
     assert_eq!((gate, check, status), (Gate::ResourcePolicy, Some("GC103"), Some(403)));
+}
+
+/// Developer guide, "Routing rules to connect API stages to a custom domain name for REST
+/// APIs": with ROUTING_RULE_ONLY the base path mappings are not used.
+#[test]
+fn routing_rules_leave_the_api_unknown() {
+    let mut s = healthy_deployed();
+    let mut d = domain("api.example.com", "a1", Some("prod"));
+    d.routing_mode = Some("ROUTING_RULE_ONLY".into());
+    s.domain_names.push(d);
+    let mut r = request("https://api.example.com/items", "GET", &["x-api-key: v"]);
+    r.key = KeyIdentity::Given("k1".into());
+    let e = explain(&s, &r).unwrap();
+    assert_eq!(e.verdict, Verdict::Unknown);
+    assert_eq!((e.steps.len(), e.steps[0].check_id()), (1, Some("GC504")));
+    s.domain_names[0].routing_mode = Some("ROUTING_RULE_THEN_BASE_PATH_MAPPING".into());
+    let e = explain(&s, &r).unwrap();
+    assert_eq!((e.verdict, e.steps[0].outcome), (Verdict::Unknown, Outcome::Unknown));
+    assert_eq!(
+        e.target.api_id.as_deref(),
+        Some("a1"),
+        "the mapping still names the fallback"
+    );
 }

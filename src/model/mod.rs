@@ -550,6 +550,10 @@ pub struct DomainName {
     /// truststore.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mutual_tls: Option<MutualTls>,
+    /// `routingMode`: BASE_PATH_MAPPING_ONLY (the default), ROUTING_RULE_ONLY or
+    /// ROUTING_RULE_THEN_BASE_PATH_MAPPING.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub routing_mode: Option<String>,
     /// A private domain's resource policy: which VPC endpoints may invoke through it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub policy: Option<String>,

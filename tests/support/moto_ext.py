@@ -21,7 +21,8 @@ shapes (botocore's apigateway service model is the reference):
    `remove` on /canarySettings; GetStage and GetStages return them.
 7. CreateDomainName keeps `mutualTlsAuthentication` ({truststoreUri, truststoreVersion}) and
    GetDomainName(s) return it, with `truststoreWarnings` empty: the emulator does not read the
-   truststore, so it never has a warning to report. It keeps a private domain's `policy` too.
+   truststore, so it never has a warning to report. It keeps a private domain's `policy` and a
+   domain's `routingMode` too.
 8. Domain name access associations: CreateDomainNameAccessAssociation and
    GetDomainNameAccessAssociations (`/domainnameaccessassociations`), which moto lacks.
 
@@ -130,6 +131,7 @@ def domain_to_json(self):
         data["mutualTlsAuthentication"] = dict(self.mutual_tls)
     if getattr(self, "policy_document", None):
         data["policy"] = self.policy_document
+    data["routingMode"] = getattr(self, "routing_mode", None) or "BASE_PATH_MAPPING_ONLY"
     return data
 
 
@@ -138,7 +140,9 @@ def create_domain_name_response(self):
     domain = self.backend.domain_names[self._get_param("domainName")]
     if self._get_param("policy"):
         domain.policy_document = self._get_param("policy")
-        body = json.dumps(domain.to_json())
+    if self._get_param("routingMode"):
+        domain.routing_mode = self._get_param("routingMode")
+    body = json.dumps(domain.to_json())
     mtls = self._get_param("mutualTlsAuthentication")
     if mtls:
         domain.mutual_tls = {

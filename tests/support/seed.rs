@@ -342,6 +342,22 @@ impl Seeder {
         mappings: &[(&str, &str, Option<&str>)],
         truststore_uri: Option<&str>,
     ) -> Result<()> {
+        self.domain_full(name, mappings, truststore_uri, None).await
+    }
+
+    /// A regional custom domain that routes by rules only: its mappings are ignored.
+    pub async fn domain_routed_by_rules(&self, name: &str, mappings: &[(&str, &str, Option<&str>)]) -> Result<()> {
+        let mode = aws_sdk_apigateway::types::RoutingMode::RoutingRuleOnly;
+        self.domain_full(name, mappings, None, Some(mode)).await
+    }
+
+    async fn domain_full(
+        &self,
+        name: &str,
+        mappings: &[(&str, &str, Option<&str>)],
+        truststore_uri: Option<&str>,
+        routing_mode: Option<aws_sdk_apigateway::types::RoutingMode>,
+    ) -> Result<()> {
         let mtls = truststore_uri.map(|uri| {
             aws_sdk_apigateway::types::MutualTlsAuthenticationInput::builder()
                 .truststore_uri(uri)
@@ -353,6 +369,7 @@ impl Seeder {
             .regional_certificate_arn(format!("arn:aws:acm:{}:123456789012:certificate/demo", self.region()))
             .endpoint_configuration(EndpointConfiguration::builder().types(EndpointType::Regional).build())
             .set_mutual_tls_authentication(mtls)
+            .set_routing_mode(routing_mode)
             .send()
             .await
             .map_err(err)?;
@@ -1148,6 +1165,9 @@ async fn seed_healthy_controls(s: &Seeder, keys: &DemoKeys, expectations: &mut V
         Some("s3://demo-truststore/partners.pem"),
     )
     .await?;
+    // A third domain routes by rules only, so its mapping to the same API is ignored (GC504).
+    s.domain_routed_by_rules("rules.example.com", &[("items", &api.id, Some("prod"))])
+        .await?;
     let counted = s.ip_set("demo-watchlist", &["198.18.0.0/15"]).await?;
     s.web_acl(
         "demo-count-only-acl",

@@ -3,3 +3,4 @@
 pub mod gc501;
 pub mod gc502;
 pub mod gc503;
+pub mod gc504;

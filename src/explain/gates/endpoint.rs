@@ -1,7 +1,7 @@
 //! Which API and stage the host and path reach, and the private-API conditions.
 
 use super::{is_private, or_none, unknown_gap, unread};
-use crate::checks::domains::{gc501, gc502};
+use crate::checks::domains::{gc501, gc502, gc504};
 use crate::checks::reachability::{gc101, gc102};
 use crate::explain::request::Request;
 use crate::explain::target::{self, Host};
@@ -47,6 +47,18 @@ pub(super) fn endpoint_gate<'a>(
                 format!("the base path mappings of {name} could not be read, so which API it reaches is unknown"),
             )]));
         }
+        // Routing rules (API Gateway v2) are not read: where they decide, the API is unknown.
+        let rules_first = match domain.routing_mode.as_deref() {
+            Some("ROUTING_RULE_ONLY") => {
+                return Ok(Err(vec![Step::unknown(
+                    Gate::Endpoint,
+                    format!("{name} routes by routing rules only (its base path mappings are ignored), and gatecheck does not read routing rules: which API the request reaches is unknown"),
+                )
+                .check(gc504::CHECK.meta)]));
+            }
+            Some("ROUTING_RULE_THEN_BASE_PATH_MAPPING") => true,
+            _ => false,
+        };
         let Some(mapped) = target::map_custom_domain(domain, &request.path) else {
             let known: Vec<String> = domain
                 .mappings
@@ -85,6 +97,18 @@ pub(super) fn endpoint_gate<'a>(
             "custom domain {name}, base path /{} (the longest that begins the path) → API {} ({})",
             mapped.base_path, api.name, api.id
         );
+        if rules_first {
+            return Ok(Ok(Reached {
+                api,
+                stage: mapped.stage.clone().map(|s| (s, mapped.stage_from_mapping)),
+                rest: mapped.rest,
+                step: Step::unknown(
+                    Gate::Endpoint,
+                    format!("{reached}, unless one of {name}'s routing rules matches first (routingMode ROUTING_RULE_THEN_BASE_PATH_MAPPING; routing rules are not read)"),
+                ),
+                mapping: Some((name.clone(), mapped.base_path)),
+            }));
+        }
         let step = match (&domain.mutual_tls, request.client_certificate) {
             (None, _) => Step::pass(Gate::Endpoint, reached),
             (Some(mtls), false) => Step::unknown(
