@@ -102,11 +102,6 @@ pub fn snapshot(apis: usize) -> Snapshot {
     for d in 0..apis.div_ceil(100) {
         s.domain_names.push(DomainName {
             name: format!("api{d}.example.com"),
-            domain_name_id: None,
-            mutual_tls: None,
-            policy: None,
-            access_associations: Vec::new(),
-            routing_mode: None,
             endpoint_types: vec!["REGIONAL".into()],
             mappings: (d * 100..(d * 100 + 5).min(apis))
                 .map(|i| BasePathMapping {
@@ -115,6 +110,7 @@ pub fn snapshot(apis: usize) -> Snapshot {
                     stage: Some("prod".into()),
                 })
                 .collect(),
+            ..DomainName::default()
         });
     }
     s

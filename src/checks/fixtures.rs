@@ -160,17 +160,13 @@ pub fn deploy_get_items(s: &mut Snapshot, api_key_required: bool) {
 pub fn domain(name: &str, api_id: &str, stage: Option<&str>) -> DomainName {
     DomainName {
         name: name.into(),
-        domain_name_id: None,
-        mutual_tls: None,
-        policy: None,
-        access_associations: Vec::new(),
-        routing_mode: None,
         endpoint_types: vec!["REGIONAL".into()],
         mappings: vec![BasePathMapping {
             base_path: "(none)".into(),
             rest_api_id: api_id.into(),
             stage: stage.map(Into::into),
         }],
+        ..DomainName::default()
     }
 }
 

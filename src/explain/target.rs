@@ -344,11 +344,6 @@ mod tests {
     fn custom_domain_mappings() {
         let domain = DomainName {
             name: "api.example.com".into(),
-            domain_name_id: None,
-            mutual_tls: None,
-            policy: None,
-            access_associations: Vec::new(),
-            routing_mode: None,
             endpoint_types: vec![],
             mappings: vec![
                 BasePathMapping {
@@ -362,6 +357,7 @@ mod tests {
                     stage: None,
                 },
             ],
+            ..DomainName::default()
         };
         let orders = map_custom_domain(&domain, "/orders/17").unwrap();
         assert_eq!(

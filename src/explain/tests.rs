@@ -361,11 +361,6 @@ fn custom_domains() {
     let mut s = healthy_deployed();
     s.domain_names.push(DomainName {
         name: "api.example.com".into(),
-        domain_name_id: None,
-        mutual_tls: None,
-        policy: None,
-        access_associations: Vec::new(),
-        routing_mode: None,
         endpoint_types: vec!["REGIONAL".into()],
         mappings: vec![
             BasePathMapping {
@@ -379,6 +374,7 @@ fn custom_domains() {
                 stage: Some("v1".into()),
             },
         ],
+        ..DomainName::default()
     });
     let mut r = keyed_get("/");
     r.host = "api.example.com".into();
@@ -623,13 +619,9 @@ fn the_longest_base_path_takes_the_request() {
     };
     s.domain_names.push(DomainName {
         name: "api.example.com".into(),
-        domain_name_id: None,
-        mutual_tls: None,
-        policy: None,
-        access_associations: Vec::new(),
-        routing_mode: None,
         endpoint_types: vec!["REGIONAL".into()],
         mappings: vec![mapping("orders", "a1"), mapping("orders/v2", "a2")],
+        ..DomainName::default()
     });
     let mut r = request("https://api.example.com/orders/v2/items", "GET", &["x-api-key: v"]);
     r.key = KeyIdentity::Given("k1".into());

@@ -1,6 +1,6 @@
 //! GC401 undeployed-key-changes.
 
-use super::{differences, place, Labels};
+use super::{differences, place, without_summary, Labels};
 use crate::checks::facts::current_methods;
 use crate::checks::{Check, CheckMeta, Facts, NotEvaluated, StageFacts};
 use crate::model::{Part, RestApi};
@@ -75,24 +75,13 @@ fn undeployed_key_changes(facts: &Facts) -> Vec<Finding> {
 
 /// Stages whose deployment came back without `apiSummary`: nothing to compare against.
 fn stages_without_summary(facts: &Facts) -> Vec<NotEvaluated> {
-    let mut skipped = Vec::new();
-    for StageFacts {
-        api, stage, deployment, ..
-    } in facts.stages()
-    {
-        let Some(deployment) = deployment else {
-            continue;
-        };
-        if deployment.api_summary.is_none() {
-            skipped.push(NotEvaluated {
-                check: META.id.to_string(),
-                api_id: Some(api.id.to_string()),
-                stage: Some(stage.name.to_string()),
-                reason: format!("GetDeployment returned no apiSummary for deployment {}", deployment.id),
-            });
-        }
-    }
-    skipped
+    facts
+        .stages()
+        .filter_map(|stage| {
+            let deployment = stage.deployment.filter(|d| d.api_summary.is_none())?;
+            Some(without_summary(META.id, &stage, deployment))
+        })
+        .collect()
 }
 
 #[cfg(test)]

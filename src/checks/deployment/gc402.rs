@@ -1,6 +1,6 @@
 //! GC402 canary-serves-different-access.
 
-use super::{differences, summary_methods, Labels};
+use super::{differences, summary_methods, without_summary, Labels};
 use crate::checks::{Check, CheckMeta, Facts, NotEvaluated, StageFacts};
 use crate::model::{Part, RestApi, Stage};
 use crate::report::{Finding, Severity};
@@ -79,29 +79,18 @@ fn canary_serves_different_access(facts: &Facts) -> Vec<Finding> {
 
 /// Canaries whose deployments came back without `apiSummary`: nothing to compare.
 fn canaries_without_summary(facts: &Facts) -> Vec<NotEvaluated> {
-    let mut skipped = Vec::new();
-    for StageFacts {
-        api, stage, deployment, ..
-    } in facts.stages()
-    {
-        let Some((canary_id, _)) = canary_of(api, stage) else {
-            continue;
-        };
-        let canary = api.deployment(canary_id);
-        let missing = [deployment, canary]
-            .into_iter()
-            .flatten()
-            .find(|d| d.api_summary.is_none());
-        if let Some(d) = missing {
-            skipped.push(NotEvaluated {
-                check: META.id.to_string(),
-                api_id: Some(api.id.to_string()),
-                stage: Some(stage.name.to_string()),
-                reason: format!("GetDeployment returned no apiSummary for deployment {}", d.id),
-            });
-        }
-    }
-    skipped
+    facts
+        .stages()
+        .filter_map(|stage| {
+            let (canary_id, _) = canary_of(stage.api, stage.stage)?;
+            let canary = stage.api.deployment(canary_id);
+            let missing = [stage.deployment, canary]
+                .into_iter()
+                .flatten()
+                .find(|d| d.api_summary.is_none())?;
+            Some(without_summary(META.id, &stage, missing))
+        })
+        .collect()
 }
 
 #[cfg(test)]

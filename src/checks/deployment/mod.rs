@@ -3,8 +3,8 @@
 pub mod gc401;
 pub mod gc402;
 
-use crate::checks::ServedMethod;
-use crate::model::ApiSummary;
+use crate::checks::{NotEvaluated, ServedMethod, StageFacts};
+use crate::model::{ApiSummary, Deployment};
 
 /// How a comparison names its two sides.
 pub(super) struct Labels {
@@ -66,4 +66,14 @@ pub(super) fn differences(old: &[ServedMethod], new: &[ServedMethod], labels: &L
         }
     }
     changes
+}
+
+/// A stage a comparison cannot be made for: `deployment` came back without its `apiSummary`.
+pub(super) fn without_summary(check: &str, stage: &StageFacts, deployment: &Deployment) -> NotEvaluated {
+    NotEvaluated {
+        check: check.to_string(),
+        api_id: Some(stage.api.id.to_string()),
+        stage: Some(stage.stage.name.to_string()),
+        reason: format!("GetDeployment returned no apiSummary for deployment {}", deployment.id),
+    }
 }
