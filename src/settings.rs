@@ -134,7 +134,12 @@ impl FunctionSettings {
             let (Some(env), Some(long)) = (arg.get_env(), arg.get_long()) else {
                 continue;
             };
-            if let Some(value) = get(&env.to_string_lossy()) {
+            if let Some(mut value) = get(&env.to_string_lossy()) {
+                // A comma list may have spaces and a stray comma: "a, b," is a and b.
+                if arg.get_value_delimiter().is_some() {
+                    let items: Vec<&str> = value.split(',').map(str::trim).filter(|v| !v.is_empty()).collect();
+                    value = items.join(",");
+                }
                 argv.push(format!("--{long}={value}"));
             }
         }
@@ -324,7 +329,7 @@ mod tests {
 
         let s = settings(&[
             ("AWS_REGION", "eu-west-1"),
-            ("GATECHECK_REGIONS", "us-east-1, eu-central-1"),
+            ("GATECHECK_REGIONS", "us-east-1, eu-central-1,"),
             ("GATECHECK_TOPIC_ARN", "arn:aws:sns:eu-west-1:111122223333:gatecheck"),
             ("GATECHECK_PUBLISH_SEVERITY", "HIGH"),
             ("GATECHECK_CONCURRENCY", "8"),
