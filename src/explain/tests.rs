@@ -779,3 +779,35 @@ fn routing_rules_leave_the_api_unknown() {
         "the mapping still names the fallback"
     );
 }
+
+/// Developer guide, "Custom domain names for private APIs in API Gateway": a private domain
+/// is reached through its associated VPC endpoints, which its policy and the private API's
+/// policy must both admit.
+#[test]
+fn a_private_domain_is_walked_through_its_associated_endpoints() {
+    let endpoint_policy = |vpce: &str| {
+        format!(
+            r#"{{"Statement":[{{"Effect":"Allow","Principal":"*","Action":"execute-api:Invoke","Resource":"execute-api:/*","Condition":{{"StringEquals":{{"aws:SourceVpce":"{vpce}"}}}}}}]}}"#
+        )
+    };
+    let snapshot = |associations: &[&str], api_vpce: &str| {
+        let mut s = healthy_deployed();
+        s.rest_apis[0].endpoint_types = vec!["PRIVATE".into()];
+        s.rest_apis[0].policy = Some(endpoint_policy(api_vpce));
+        let mut d = domain("internal.example.com", "a1", Some("prod"));
+        d.domain_name_id = Some("abcde12345".into());
+        d.endpoint_types = vec!["PRIVATE".into()];
+        d.policy = Some(endpoint_policy("vpce-0abc"));
+        d.access_associations = associations.iter().map(|a| (*a).to_string()).collect();
+        s.domain_names.push(d);
+        s
+    };
+    let mut r = request("https://internal.example.com/items", "GET", &["x-api-key: v"]);
+    r.key = KeyIdentity::Given("k1".into());
+    let e = explain(&snapshot(&["vpce-0abc"], "vpce-0abc"), &r).unwrap();
+    assert_eq!(e.verdict, Verdict::Allowed, "{}", text(&e));
+    let (gate, check, ..) = first_failure(&snapshot(&[], "vpce-0abc"), &r);
+    assert_eq!((gate, check), (Gate::Endpoint, Some("GC503")));
+    let (gate, check, ..) = first_failure(&snapshot(&["vpce-0abc"], "vpce-9999"), &r);
+    assert_eq!((gate, check), (Gate::Private, Some("GC503")));
+}

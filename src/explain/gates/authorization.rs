@@ -83,11 +83,12 @@ fn policy_step(c: &Context, rule: PolicyRule) -> Step {
     };
     let caller = Caller {
         source_ip: c.request.source_ip,
-        path: match c.host {
-            Host::VpcEndpoint { vpce_id, .. } | Host::EndpointAlias { vpce_id, .. } => {
+        path: match (c.host, &c.private_endpoint) {
+            (_, Some(vpce_id)) => NetworkPath::VpcEndpoint(Some(vpce_id)),
+            (Host::VpcEndpoint { vpce_id, .. } | Host::EndpointAlias { vpce_id, .. }, None) => {
                 NetworkPath::VpcEndpoint(Some(vpce_id))
             }
-            Host::ExecuteApi { .. } if is_private(c.api) => NetworkPath::VpcEndpoint(None),
+            (Host::ExecuteApi { .. }, None) if is_private(c.api) => NetworkPath::VpcEndpoint(None),
             _ => NetworkPath::Internet,
         },
         signed: c.request.signed(),

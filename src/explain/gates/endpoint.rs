@@ -1,12 +1,13 @@
 //! Which API and stage the host and path reach, and the private-API conditions.
 
 use super::{is_private, or_none, unknown_gap, unread};
-use crate::checks::domains::{gc501, gc502, gc504};
+use crate::checks::domains::{gc501, gc502, gc503, gc504};
 use crate::checks::reachability::{gc101, gc102};
 use crate::explain::request::Request;
 use crate::explain::target::{self, Host};
 use crate::explain::{ExplainError, Gate, Refusal, Step};
 use crate::model::{Index, Part, RestApi, Snapshot, Stage};
+use crate::policy::Policy;
 use crate::report::fill_placeholders;
 
 /// Where the endpoint gate leads: the API, the stage the URL or mapping names (and whether
@@ -18,6 +19,9 @@ pub(super) struct Reached<'a> {
     pub step: Step,
     /// The custom domain and base path the request came through.
     pub mapping: Option<(String, String)>,
+    /// For a private custom domain, the VPC endpoints associated with it: the only ones a
+    /// request through it can come from.
+    pub private_endpoints: Option<Vec<String>>,
 }
 
 /// The API the host and path reach, or the steps that end the walk there.
@@ -46,6 +50,46 @@ pub(super) fn endpoint_gate<'a>(
                 Gate::Endpoint,
                 format!("the base path mappings of {name} could not be read, so which API it reaches is unknown"),
             )]));
+        }
+        // A private custom domain is reached only through the VPC endpoints associated with
+        // it, and only those its policy lets invoke (developer guide, "Custom domain names
+        // for private APIs in API Gateway").
+        let private_endpoints = domain.is_private().then(|| domain.access_associations.clone());
+        if let Some(endpoints) = &private_endpoints {
+            let fix = fill_placeholders(gc503::CHECK.meta.cli, &[("region", region.as_str())]);
+            if endpoints.is_empty() {
+                if let Some(why) = unread(snapshot, &[Part::DomainAccessAssociations], None, None) {
+                    return Ok(Err(vec![unknown_gap(
+                        Gate::Endpoint,
+                        format!("the VPC endpoints associated with {name}: {why}"),
+                    )]));
+                }
+                return Ok(Err(vec![Step::fail(
+                    Gate::Endpoint,
+                    Refusal::forbidden(),
+                    format!(
+                        "{name} is a private custom domain with no VPC endpoint associated: no request can reach it"
+                    ),
+                    fix,
+                )
+                .check(gc503::CHECK.meta)]));
+            }
+            let admitted = match domain.policy.as_deref().map(Policy::parse) {
+                Some(Ok(policy)) => endpoints.iter().any(|v| policy.admits_endpoint(v)),
+                Some(Err(_)) | None => false,
+            };
+            if !admitted {
+                return Ok(Err(vec![Step::fail(
+                    Gate::Endpoint,
+                    Refusal::forbidden(),
+                    format!(
+                        "{name}'s policy lets none of its associated VPC endpoints ({}) invoke",
+                        endpoints.join(", ")
+                    ),
+                    fix,
+                )
+                .check(gc503::CHECK.meta)]));
+            }
         }
         // Routing rules (API Gateway v2) are not read: where they decide, the API is unknown.
         let rules_first = match domain.routing_mode.as_deref() {
@@ -107,6 +151,7 @@ pub(super) fn endpoint_gate<'a>(
                     format!("{reached}, unless one of {name}'s routing rules matches first (routingMode ROUTING_RULE_THEN_BASE_PATH_MAPPING; routing rules are not read)"),
                 ),
                 mapping: Some((name.clone(), mapped.base_path)),
+                private_endpoints: private_endpoints.clone(),
             }));
         }
         let step = match (&domain.mutual_tls, request.client_certificate) {
@@ -133,6 +178,7 @@ pub(super) fn endpoint_gate<'a>(
             rest: mapped.rest,
             step,
             mapping: Some((name.clone(), mapped.base_path)),
+            private_endpoints: private_endpoints.clone(),
         }));
     }
 
@@ -177,6 +223,7 @@ pub(super) fn endpoint_gate<'a>(
             rest: String::new(),
             step,
             mapping: None,
+            private_endpoints: None,
         }));
     }
     let (stage, rest) = target::split_stage(&request.path);
@@ -193,10 +240,12 @@ pub(super) fn endpoint_gate<'a>(
         rest,
         step,
         mapping: None,
+        private_endpoints: None,
     }))
 }
 
-pub(super) fn private_gate(snapshot: &Snapshot, request: &Request, host: &Host, api: &RestApi) -> Step {
+pub(super) fn private_gate(snapshot: &Snapshot, request: &Request, host: &Host, reached: &Reached) -> Step {
+    let api = reached.api;
     let region = &snapshot.region;
     let through_endpoint = matches!(host, Host::VpcEndpoint { .. } | Host::EndpointAlias { .. });
     let types = or_none(&api.endpoint_types);
@@ -246,10 +295,44 @@ pub(super) fn private_gate(snapshot: &Snapshot, request: &Request, host: &Host, 
             Gate::Private,
             format!("PRIVATE API called by its public name: that resolves only inside a VPC whose execute-api endpoint has private DNS on; from anywhere else the name does not resolve. Call https://<vpce_dns_name>/... with -H 'x-apigw-api-id: {}' to have the endpoint checked", api.id),
         ),
-        Host::CustomDomain { .. } => Step::unknown(
-            Gate::Private,
-            "PRIVATE API behind a custom domain: private custom domains are not evaluated",
-        ),
+        Host::CustomDomain { name } => match &reached.private_endpoints {
+            // The domain's endpoints, narrowed to those the API's own policy lets in too.
+            Some(endpoints) => {
+                let admitted: Vec<&str> = match api.policy.as_deref().map(Policy::parse) {
+                    Some(Ok(policy)) => endpoints
+                        .iter()
+                        .filter(|v| policy.admits_endpoint(v))
+                        .map(String::as_str)
+                        .collect(),
+                    _ => Vec::new(),
+                };
+                if admitted.is_empty() {
+                    Step::fail(
+                        Gate::Private,
+                        Refusal::forbidden(),
+                        format!(
+                            "the resource policy of API {} lets none of {name}'s VPC endpoints ({}) in",
+                            api.id,
+                            endpoints.join(", ")
+                        ),
+                        fill_placeholders(gc503::CHECK.meta.cli, &[("region", region.as_str())]),
+                    )
+                    .check(gc503::CHECK.meta)
+                } else {
+                    Step::pass(
+                        Gate::Private,
+                        format!(
+                            "PRIVATE API behind private custom domain {name}, reached through an associated VPC endpoint the policies admit ({})",
+                            admitted.join(", ")
+                        ),
+                    )
+                }
+            }
+            None => Step::unknown(
+                Gate::Private,
+                format!("PRIVATE API behind {name}, which is not a private custom domain: a private API is reached through a private one"),
+            ),
+        },
     }
 }
 

@@ -33,6 +33,8 @@ struct Context<'a> {
     rest: String,
     /// The method that answers, as the stage serves it.
     served: ServedRoute<'a>,
+    /// Through a private custom domain: an associated VPC endpoint the request comes from.
+    private_endpoint: Option<String>,
 }
 
 /// The method that answers a request, as the stage serves it.
@@ -137,7 +139,7 @@ pub(super) fn walk(snapshot: &Snapshot, request: &Request, host: &Host) -> Resul
     walk.target.api_id = Some(api.id.to_string());
     walk.target.api_name = Some(api.name.to_string());
     gate!(walk, reached.step.clone());
-    gate!(walk, endpoint::private_gate(snapshot, request, host, api));
+    gate!(walk, endpoint::private_gate(snapshot, request, host, &reached));
 
     let stage = match endpoint::stage_gate(snapshot, request, api, &reached) {
         Ok((stage, step)) => {
@@ -176,6 +178,7 @@ pub(super) fn walk(snapshot: &Snapshot, request: &Request, host: &Host) -> Resul
         stage,
         rest: reached.rest.clone(),
         served,
+        private_endpoint: reached.private_endpoints.as_ref().and_then(|e| e.first().cloned()),
     };
 
     let checks = authorization::authorization_flow(&context)

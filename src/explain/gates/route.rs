@@ -155,6 +155,7 @@ pub(super) fn canary_note(c: &Context) -> Option<String> {
             ..served.clone()
         },
         rest: c.rest.clone(),
+        private_endpoint: c.private_endpoint.clone(),
         ..*c
     };
     let refused = authorization::authorization_flow(&in_canary)
@@ -215,6 +216,7 @@ fn current_against_served(c: &Context) -> Step {
             ..served.clone()
         },
         rest: c.rest.clone(),
+        private_endpoint: c.private_endpoint.clone(),
         ..*c
     };
     let refused = authorization::authorization_flow(&next)
