@@ -50,9 +50,12 @@ invoke: venv
 fmt:
 	cargo fmt --all
 
-## docs: regenerate docs/checks.md from the checks' metadata
+## docs: regenerate docs/checks.md and README.md's check table from the checks' metadata
 docs:
 	cargo run --quiet -- checks --format markdown > docs/checks.md
+	cargo run --quiet -- checks --format readme-table > .readme-table.md
+	$(PYTHON) scripts/splice_readme_table.py README.md .readme-table.md
+	rm -f .readme-table.md
 
 ## venv: the Python tools (moto, cfn-lint) in a local virtualenv
 venv: $(VENV)/.installed

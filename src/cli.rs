@@ -207,6 +207,9 @@ pub enum ChecksFormat {
     Text,
     Json,
     Markdown,
+    /// README.md's check table (`make docs` splices it in)
+    #[value(hide = true)]
+    ReadmeTable,
 }
 
 /// Runs the CLI and maps every outcome to the documented exit codes.
@@ -266,6 +269,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 ChecksFormat::Text => docs::text(),
                 ChecksFormat::Json => docs::json() + "\n",
                 ChecksFormat::Markdown => docs::markdown(),
+                ChecksFormat::ReadmeTable => docs::readme_table(),
             };
             write_stdout(&text)?;
             Ok(ExitCode::SUCCESS)
