@@ -5,8 +5,8 @@ use super::errors::CollectError;
 use super::{CollectOptions, Reader, Unread};
 use crate::model::{
     ApiKey, ApiKeySource, ApiSummary, Authorizer, BasePathMapping, Canary, DeployedMethod, Deployment, DomainName,
-    GatewayResponse, Method, MethodSetting, MutualTls, Part, PlanApiStage, Resource, RestApi, Stage, ThrottleSetting,
-    UsagePlan,
+    GatewayResponse, Method, MethodSetting, MutualTls, Part, PlanApiStage, Resource, RestApi, RoutingRule, Stage,
+    ThrottleSetting, UsagePlan,
 };
 use aws_sdk_apigateway::types as sdk;
 use futures::StreamExt;
@@ -512,6 +512,53 @@ async fn read_access_associations(reader: &Reader, domains: &mut [DomainName]) {
     }
 }
 
+/// A domain's routing rules (API Gateway v2 ListRoutingRules), by name and, for a private
+/// domain, its id.
+async fn read_routing_rules(reader: &Reader, name: &str, domain_name_id: Option<&str>) -> Vec<RoutingRule> {
+    let pages = reader
+        .apigatewayv2
+        .list_routing_rules()
+        .domain_name(name)
+        .set_domain_name_id(domain_name_id.map(str::to_string))
+        .into_paginator()
+        .send()
+        .try_collect();
+    let unread = Unread::region(Part::RoutingRules, "ListRoutingRules").object(DomainName::object_id(name));
+    let Some(pages) = reader.read(unread, pages).await else {
+        return Vec::new();
+    };
+    let mut rules: Vec<RoutingRule> = pages
+        .iter()
+        .flat_map(|page| page.routing_rules())
+        .map(|rule| {
+            let invoke = rule.actions().iter().find_map(|a| a.invoke_api());
+            let conditions = rule.conditions();
+            RoutingRule {
+                priority: rule.priority().unwrap_or(i32::MAX),
+                base_paths: conditions
+                    .iter()
+                    .filter_map(|c| c.match_base_paths())
+                    .flat_map(|m| m.any_of().iter().cloned())
+                    .collect(),
+                headers: conditions
+                    .iter()
+                    .filter_map(|c| c.match_headers())
+                    .flat_map(|m| {
+                        m.any_of()
+                            .iter()
+                            .map(|h| format!("{}: {}", h.header().unwrap_or_default(), h.value_glob().unwrap_or("*")))
+                    })
+                    .collect(),
+                api_id: invoke.and_then(|i| i.api_id()).map(str::to_string),
+                stage: invoke.and_then(|i| i.stage()).map(str::to_string),
+                strip_base_path: invoke.and_then(|i| i.strip_base_path()).unwrap_or(false),
+            }
+        })
+        .collect();
+    rules.sort_by_key(|r| r.priority);
+    rules
+}
+
 async fn read_mappings(reader: &Reader, domain: &sdk::DomainName) -> DomainName {
     let name = domain.domain_name().unwrap_or_default().to_string();
     // A private custom domain name's mappings are found by its id too: without it, API
@@ -534,6 +581,14 @@ async fn read_mappings(reader: &Reader, domain: &sdk::DomainName) -> DomainName 
             .collect(),
         None => Vec::new(),
     };
+    let by_rules = domain
+        .routing_mode()
+        .is_some_and(|m| *m != sdk::RoutingMode::BasePathMappingOnly);
+    let routing_rules = if by_rules {
+        read_routing_rules(reader, &name, domain_name_id.as_deref()).await
+    } else {
+        Vec::new()
+    };
     DomainName {
         domain_name_id,
         endpoint_types: domain
@@ -545,6 +600,7 @@ async fn read_mappings(reader: &Reader, domain: &sdk::DomainName) -> DomainName 
         policy: domain.policy().filter(|p| !p.is_empty()).map(str::to_string),
         access_associations: Vec::new(),
         routing_mode: domain.routing_mode().map(|m| m.as_str().to_string()),
+        routing_rules,
         mutual_tls: domain.mutual_tls_authentication().map(|m| MutualTls {
             truststore_uri: m.truststore_uri().unwrap_or_default().to_string(),
             truststore_version: m.truststore_version().map(str::to_string),

@@ -55,6 +55,8 @@ pub type Progress = Arc<dyn Fn(usize, usize) + Send + Sync>;
 #[derive(Clone, Debug)]
 pub struct ServiceConfigs {
     pub apigateway: aws_sdk_apigateway::Config,
+    /// API Gateway's v2 API: only for custom domains' routing rules, which live there.
+    pub apigatewayv2: aws_sdk_apigatewayv2::Config,
     pub sts: aws_sdk_sts::Config,
     pub wafv2: aws_sdk_wafv2::Config,
     /// None: no limit (tests against an emulator that has no quota).
@@ -63,9 +65,15 @@ pub struct ServiceConfigs {
 
 impl ServiceConfigs {
     /// Limited to API Gateway's documented quota; see [`ServiceConfigs::with_rate_limits`].
-    pub fn new(apigateway: aws_sdk_apigateway::Config, sts: aws_sdk_sts::Config, wafv2: aws_sdk_wafv2::Config) -> Self {
+    pub fn new(
+        apigateway: aws_sdk_apigateway::Config,
+        apigatewayv2: aws_sdk_apigatewayv2::Config,
+        sts: aws_sdk_sts::Config,
+        wafv2: aws_sdk_wafv2::Config,
+    ) -> Self {
         ServiceConfigs {
             apigateway,
+            apigatewayv2,
             sts,
             wafv2,
             limiter: Some(Limiter::new(RateLimits::default())),
@@ -75,6 +83,7 @@ impl ServiceConfigs {
     pub fn from_sdk_config(sdk: &aws_config::SdkConfig) -> Self {
         Self::new(
             aws_sdk_apigateway::Config::new(sdk),
+            aws_sdk_apigatewayv2::Config::new(sdk),
             aws_sdk_sts::Config::new(sdk),
             aws_sdk_wafv2::Config::new(sdk),
         )
@@ -109,6 +118,22 @@ impl ServiceConfigs {
             config = config.interceptor(counter.clone());
         }
         aws_sdk_apigateway::Client::from_conf(config.build())
+    }
+
+    /// The same for API Gateway's v2 API, which shares the account-region's quota.
+    pub fn apigatewayv2_client(&self, counter: Option<&CallCounter>) -> aws_sdk_apigatewayv2::Client {
+        let mut config = self
+            .apigatewayv2
+            .to_builder()
+            .http_client(edge::ApiGatewayHttpClient::new(
+                self.apigatewayv2.http_client(),
+                self.limiter.clone(),
+            ))
+            .retry_partition(retry_partition(self.region().as_deref().unwrap_or_default()));
+        if let Some(counter) = counter {
+            config = config.interceptor(counter.clone());
+        }
+        aws_sdk_apigatewayv2::Client::from_conf(config.build())
     }
 }
 
@@ -188,6 +213,7 @@ impl<'a> Unread<'a> {
 pub(crate) struct Reader {
     pub region: String,
     pub apigateway: aws_sdk_apigateway::Client,
+    pub apigatewayv2: aws_sdk_apigatewayv2::Client,
     pub sts: aws_sdk_sts::Client,
     pub wafv2: aws_sdk_wafv2::Client,
     permits: Semaphore,
@@ -210,6 +236,7 @@ impl Reader {
             .retry_partition(retry_partition(&region));
         Ok(Reader {
             apigateway: configs.apigateway_client(Some(counter)),
+            apigatewayv2: configs.apigatewayv2_client(Some(counter)),
             sts: aws_sdk_sts::Client::from_conf(sts.build()),
             wafv2: aws_sdk_wafv2::Client::from_conf(wafv2.build()),
             region,
@@ -318,6 +345,13 @@ impl Reader {
 /// Errors only when nothing can be audited at all (endpoint unreachable, credentials
 /// rejected, the scoped API or stage does not exist); every other failure is a gap.
 pub async fn collect(configs: &ServiceConfigs, options: &CollectOptions) -> Result<Snapshot, CollectError> {
+    // On the heap: the reads of an account-region make a future of tens of kilobytes, which
+    // every caller (a fan-out of them, the function's handler) would otherwise carry on its
+    // stack, more than a 2 MiB thread stack holds.
+    Box::pin(collect_snapshot(configs, options)).await
+}
+
+async fn collect_snapshot(configs: &ServiceConfigs, options: &CollectOptions) -> Result<Snapshot, CollectError> {
     let counter = CallCounter::default();
     let reader = Reader::new(configs, options, &counter)?;
     let region = reader.region.clone();

@@ -23,6 +23,8 @@ pub enum Part {
     BasePathMappings,
     /// Which VPC endpoints are associated with the region's private custom domain names.
     DomainAccessAssociations,
+    /// One custom domain's routing rules: a gap for that domain.
+    RoutingRules,
     /// Read, but not understood: a resource policy that does not parse.
     ResourcePolicies,
     /// One API's customized gateway responses.
@@ -54,6 +56,7 @@ impl Part {
             Part::DomainNames => "custom domain names",
             Part::BasePathMappings => "base path mappings",
             Part::DomainAccessAssociations => "domain name access associations",
+            Part::RoutingRules => "routing rules",
             Part::ResourcePolicies => "resource policy",
             Part::GatewayResponses => "gateway responses",
             Part::ApiDetails => "resources, authorizers, stages and deployments",
@@ -82,7 +85,11 @@ impl Part {
             || (self == Part::Stages && matches!(other, Part::WebAcls | Part::IpSets))
             || (self == Part::WebAcls && other == Part::IpSets)
             || (self == Part::UsagePlans && other == Part::UsagePlanKeys)
-            || (self == Part::DomainNames && matches!(other, Part::BasePathMappings | Part::DomainAccessAssociations))
+            || (self == Part::DomainNames
+                && matches!(
+                    other,
+                    Part::BasePathMappings | Part::DomainAccessAssociations | Part::RoutingRules
+                ))
     }
 }
 
@@ -137,7 +144,7 @@ impl CoverageGap {
     pub fn covers(&self, api_id: Option<&str>, stage: Option<&str>) -> bool {
         // One domain's unread mappings are missing from the snapshot, so no finding is drawn
         // from them; they hide nothing about the region's APIs, whose mappings are unknown.
-        if self.part == Part::BasePathMappings && self.api_id.is_none() {
+        if matches!(self.part, Part::BasePathMappings | Part::RoutingRules) && self.api_id.is_none() {
             return false;
         }
         let api_matches = match (&self.api_id, api_id) {

@@ -554,6 +554,9 @@ pub struct DomainName {
     /// ROUTING_RULE_THEN_BASE_PATH_MAPPING.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub routing_mode: Option<String>,
+    /// The domain's routing rules (API Gateway v2), read when its routing mode uses them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub routing_rules: Vec<RoutingRule>,
     /// A private domain's resource policy: which VPC endpoints may invoke through it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub policy: Option<String>,
@@ -561,6 +564,24 @@ pub struct DomainName {
     /// associations); only those can reach it.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub access_associations: Vec<String>,
+}
+
+/// A custom domain's routing rule: the lowest priority that matches sends the request.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RoutingRule {
+    pub priority: i32,
+    /// Base paths of which the request's must be one; empty: any.
+    #[serde(default)]
+    pub base_paths: Vec<String>,
+    /// Header conditions, as `name: glob`; the request must match one; empty: none.
+    #[serde(default)]
+    pub headers: Vec<String>,
+    /// The API and stage the rule invokes.
+    pub api_id: Option<String>,
+    pub stage: Option<String>,
+    #[serde(default)]
+    pub strip_base_path: bool,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]

@@ -210,8 +210,11 @@ impl TestAccount {
         let sts = aws_sdk_sts::config::Builder::from(&sdk)
             .interceptor(header.clone())
             .build();
+        let apigatewayv2 = aws_sdk_apigatewayv2::config::Builder::from(&sdk)
+            .interceptor(header.clone())
+            .build();
         let wafv2 = aws_sdk_wafv2::config::Builder::from(&sdk).interceptor(header).build();
-        let configs = ServiceConfigs::new(apigateway, sts, wafv2);
+        let configs = ServiceConfigs::new(apigateway, apigatewayv2, sts, wafv2);
         TestAccount {
             id: account_id.to_string(),
             region: region.to_string(),
@@ -224,7 +227,11 @@ impl TestAccount {
     }
 
     pub fn seeder(&self) -> seed::Seeder {
-        seed::Seeder::new(self.apigateway.clone(), self.wafv2.clone())
+        seed::Seeder::new(
+            self.apigateway.clone(),
+            aws_sdk_apigatewayv2::Client::from_conf(self.configs.apigatewayv2.clone()),
+            self.wafv2.clone(),
+        )
     }
 }
 

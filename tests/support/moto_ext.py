@@ -25,6 +25,8 @@ shapes (botocore's apigateway service model is the reference):
    domain's `routingMode` too.
 8. Domain name access associations: CreateDomainNameAccessAssociation and
    GetDomainNameAccessAssociations (`/domainnameaccessassociations`), which moto lacks.
+9. API Gateway v2 routing rules of a custom domain: CreateRoutingRule and ListRoutingRules
+   (`/v2/domainnames/{domainName}/routingrules`), which moto lacks.
 
 moto itself already answers an empty mapping template as JSON null inside
 `responseTemplates`, as AWS does for console-made integrations.
@@ -35,6 +37,7 @@ import json
 import sys
 
 from moto.apigateway import exceptions, models, responses, urls
+from moto.apigatewayv2 import responses as v2_responses
 from moto.moto_api._internal import mock_random
 from moto.server import main
 
@@ -198,6 +201,30 @@ def get_domain_name_access_associations(self):
     return 200, {}, json.dumps({"item": items})
 
 
+def create_routing_rule(self):
+    """A custom domain's routing rule, in API Gateway v2's wire shape."""
+    domain = self.path.split("/")[3]
+    body = json.loads(self.body or "{}")
+    rule_id = mock_random.get_random_string(length=6, lower_case=True)
+    rule = {
+        "actions": body.get("actions", []),
+        "conditions": body.get("conditions", []),
+        "priority": body.get("priority"),
+        "routingRuleId": rule_id,
+        "routingRuleArn": f"arn:aws:apigateway:{self.region}:{self.current_account}:/domainnames/{domain}/routingrules/{rule_id}",
+    }
+    rules = getattr(self.apigatewayv2_backend, "routing_rules", {})
+    rules.setdefault(domain, []).append(rule)
+    self.apigatewayv2_backend.routing_rules = rules
+    return 201, {"status": 201}, json.dumps(rule)
+
+
+def list_routing_rules(self):
+    domain = self.path.split("/")[3]
+    rules = getattr(self.apigatewayv2_backend, "routing_rules", {}).get(domain, [])
+    return 200, {}, json.dumps({"routingRules": rules})
+
+
 def put_integration(self, function_id, resource_id, method_type, integration_type, uri=None, integration_method=None, **kwargs):
     return _put_integration(self, function_id, resource_id, method_type, integration_type, uri, integration_method, **kwargs)
 
@@ -274,6 +301,9 @@ responses.APIGatewayResponse.create_domain_name = create_domain_name_response
 responses.APIGatewayResponse.create_domain_name_access_association = create_domain_name_access_association
 responses.APIGatewayResponse.get_domain_name_access_associations = get_domain_name_access_associations
 urls.url_paths["{0}/domainnameaccessassociations$"] = responses.APIGatewayResponse.dispatch
+v2_responses.ApiGatewayV2Response.create_routing_rule = create_routing_rule
+v2_responses.ApiGatewayV2Response.list_routing_rules = list_routing_rules
+urls.url_paths["{0}/v2/domainnames/(?P<domain_name>[^/]+)/routingrules$"] = v2_responses.ApiGatewayV2Response.dispatch
 
 if __name__ == "__main__":
     sys.exit(main(sys.argv[1:]))

@@ -25,6 +25,8 @@ pub type Result<T> = std::result::Result<T, Box<dyn std::error::Error + Send + S
 
 pub struct Seeder {
     pub client: Client,
+    /// API Gateway v2, for custom domains' routing rules.
+    pub v2: aws_sdk_apigatewayv2::Client,
     pub waf: aws_sdk_wafv2::Client,
     pub shape: Shape,
 }
@@ -56,9 +58,10 @@ fn err(e: impl std::error::Error + Send + Sync + 'static) -> Box<dyn std::error:
 }
 
 impl Seeder {
-    pub fn new(client: Client, waf: aws_sdk_wafv2::Client) -> Self {
+    pub fn new(client: Client, v2: aws_sdk_apigatewayv2::Client, waf: aws_sdk_wafv2::Client) -> Self {
         Seeder {
             client,
+            v2,
             waf,
             shape: Shape::Sdk,
         }
@@ -68,7 +71,11 @@ impl Seeder {
     /// Gateway answers console-shaped methods with null map values that the bare SDK refuses.
     pub fn from_sdk_config(sdk: &aws_config::SdkConfig) -> Self {
         let configs = gatecheck::collect::ServiceConfigs::from_sdk_config(sdk).with_rate_limits(None);
-        Seeder::new(configs.apigateway_client(None), aws_sdk_wafv2::Client::new(sdk))
+        Seeder::new(
+            configs.apigateway_client(None),
+            configs.apigatewayv2_client(None),
+            aws_sdk_wafv2::Client::new(sdk),
+        )
     }
 
     /// The same seeder, building every method as the console does.
@@ -343,6 +350,36 @@ impl Seeder {
         truststore_uri: Option<&str>,
     ) -> Result<()> {
         self.domain_full(name, mappings, truststore_uri, None).await
+    }
+
+    /// A routing rule on `domain`: requests under `base_path` go to `api_id`'s `stage`.
+    pub async fn routing_rule(
+        &self,
+        domain: &str,
+        priority: i32,
+        base_path: &str,
+        api_id: &str,
+        stage: &str,
+    ) -> Result<()> {
+        use aws_sdk_apigatewayv2::types::{
+            RoutingRuleAction, RoutingRuleActionInvokeApi, RoutingRuleCondition, RoutingRuleMatchBasePaths,
+        };
+        let invoke = RoutingRuleActionInvokeApi::builder()
+            .api_id(api_id)
+            .stage(stage)
+            .strip_base_path(true)
+            .build();
+        let paths = RoutingRuleMatchBasePaths::builder().any_of(base_path).build();
+        self.v2
+            .create_routing_rule()
+            .domain_name(domain)
+            .priority(priority)
+            .actions(RoutingRuleAction::builder().invoke_api(invoke).build())
+            .conditions(RoutingRuleCondition::builder().match_base_paths(paths).build())
+            .send()
+            .await
+            .map_err(err)?;
+        Ok(())
     }
 
     /// A regional custom domain that routes by rules only: its mappings are ignored.
@@ -657,6 +694,7 @@ impl Seeder {
     pub async fn console_keyed(&self, api: &mut Api, path: &str, verb: &str) -> Result<()> {
         let console = Seeder {
             client: self.client.clone(),
+            v2: self.v2.clone(),
             waf: self.waf.clone(),
             shape: Shape::Console,
         };
@@ -1168,6 +1206,8 @@ async fn seed_healthy_controls(s: &Seeder, keys: &DemoKeys, expectations: &mut V
     // A third domain routes by rules only, so its mapping to the same API is ignored (GC504).
     s.domain_routed_by_rules("rules.example.com", &[("items", &api.id, Some("prod"))])
         .await?;
+    // One of its rules still sends /legacy to a stage deleted long ago (GC504).
+    s.routing_rule("rules.example.com", 10, "legacy", &api.id, "v1").await?;
     let counted = s.ip_set("demo-watchlist", &["198.18.0.0/15"]).await?;
     s.web_acl(
         "demo-count-only-acl",

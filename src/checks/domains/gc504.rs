@@ -15,39 +15,76 @@ static META: CheckMeta = CheckMeta {
     name: "routing-rules-shadow-mappings",
     severity: Severity::High,
     severity_note: "",
-    title: "The custom domain routes by rules only: its base path mappings are ignored",
-    symptom: "Calls to a base path that a mapping names, and no routing rule matches, get 403 (or reach another API than the mapping says).",
-    why: "With routingMode ROUTING_RULE_ONLY, API Gateway sends each request by the domain's routing rules and never looks at its base path mappings.",
+    title: "The custom domain's routing rules ignore its mappings or invoke a missing API or stage",
+    symptom: "Calls to a base path that a mapping names, and no routing rule matches, get 403; so do calls a rule sends to an API or stage that does not exist.",
+    why: "With routingMode ROUTING_RULE_ONLY, API Gateway sends each request by the domain's routing rules and never looks at its base path mappings; a rule keeps pointing at an API or stage after it is deleted.",
     fix: "Add routing rules for the mapped base paths, or set the routing mode to ROUTING_RULE_THEN_BASE_PATH_MAPPING or BASE_PATH_MAPPING_ONLY (API Gateway console > Custom domain names > domain > Routing mode).",
     cli: "aws apigateway update-domain-name --region {region} --domain-name {domain} --patch-operations op=replace,path=/routingMode,value=ROUTING_RULE_THEN_BASE_PATH_MAPPING",
     docs_url: "https://docs.aws.amazon.com/apigateway/latest/developerguide/rest-api-routing-rules.html",
-    reads: &[Part::DomainNames, Part::BasePathMappings],
+    reads: &[Part::DomainNames, Part::BasePathMappings, Part::RoutingRules, Part::RestApis, Part::Stages],
 };
 
 fn routing_rules_shadow_mappings(facts: &Facts) -> Vec<Finding> {
-    facts
-        .snapshot
-        .domain_names
-        .iter()
-        .filter(|d| d.routing_mode.as_deref() == Some("ROUTING_RULE_ONLY") && !d.mappings.is_empty())
-        .map(|domain| {
+    let scoped_api = facts.snapshot.scope.api_id.as_deref();
+    let mut findings = Vec::new();
+    for domain in &facts.snapshot.domain_names {
+        let finding = |detail: String, distinct: String| {
+            META.finding(facts.snapshot)
+                .var("domain", domain.name.as_str())
+                .distinguish_by(distinct)
+                .detail(detail)
+                .build()
+        };
+        if domain.routing_mode.as_deref() == Some("ROUTING_RULE_ONLY") && !domain.mappings.is_empty() {
             let mapped: Vec<String> = domain
                 .mappings
                 .iter()
                 .map(|m| format!("/{} → {}", m.base_path.replace("(none)", ""), m.rest_api_id))
                 .collect();
-            META.finding(facts.snapshot)
-                .var("domain", domain.name.as_str())
-                .distinguish_by(domain.name.clone())
-                .detail(format!(
-                    "{} routes by rules only (routingMode ROUTING_RULE_ONLY), so its {} base path mapping(s) are ignored: {}. Its routing rules (API Gateway v2 ListRoutingRules) are not read, so whether they cover these paths, or point at APIs and stages that exist, is not checked.",
+            findings.push(finding(
+                format!(
+                    "{} routes by rules only (routingMode ROUTING_RULE_ONLY), so its {} base path mapping(s) are ignored: {}.",
                     domain.name,
                     mapped.len(),
                     mapped.join(", ")
-                ))
-                .build()
-        })
-        .collect()
+                ),
+                domain.name.clone(),
+            ));
+        }
+        for rule in &domain.routing_rules {
+            let Some(api_id) = rule.api_id.as_deref() else {
+                continue;
+            };
+            // An API-scoped snapshot holds only that API: others are not known to be gone.
+            if scoped_api.is_some_and(|id| id != api_id) {
+                continue;
+            }
+            let missing = match (facts.index.rest_api(api_id), rule.stage.as_deref()) {
+                (None, _) => format!("API {api_id}, which does not exist"),
+                (Some(api), Some(stage)) if api.stage(stage).is_none() => {
+                    format!("stage '{stage}' of API {} ({}), which does not exist", api.name, api.id)
+                }
+                _ => continue,
+            };
+            let matches = if rule.base_paths.is_empty() {
+                "every base path".to_string()
+            } else {
+                rule.base_paths
+                    .iter()
+                    .map(|p| format!("/{p}"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            };
+            findings.push(finding(
+                format!(
+                    "{}'s routing rule of priority {} sends {matches} to {missing}: those requests are refused.",
+                    domain.name, rule.priority
+                ),
+                format!("{} rule {}", domain.name, rule.priority),
+            ));
+        }
+    }
+    findings
 }
 
 #[cfg(test)]
@@ -69,6 +106,28 @@ mod tests {
         insta::assert_json_snapshot!(findings);
         assert_eq!(ids(&findings), ["GC504"]);
         assert!(findings[0].remediation.contains("--domain-name api.example.com"));
+    }
+
+    #[test]
+    fn gc504_fires_for_a_rule_that_invokes_a_missing_stage() {
+        let mut s = with_mode(Some("ROUTING_RULE_THEN_BASE_PATH_MAPPING"));
+        let rule = |stage: &str| crate::model::RoutingRule {
+            priority: 10,
+            base_paths: vec!["orders".into()],
+            api_id: Some("a1".into()),
+            stage: Some(stage.into()),
+            ..Default::default()
+        };
+        s.domain_names[0].routing_rules = vec![rule("old")];
+        let findings = run(&CHECK, &s);
+        assert_eq!(ids(&findings), ["GC504"]);
+        assert!(
+            findings[0].detail.contains("sends /orders to stage 'old'"),
+            "{}",
+            findings[0].detail
+        );
+        s.domain_names[0].routing_rules = vec![rule("prod")];
+        assert!(run(&CHECK, &s).is_empty());
     }
 
     #[test]
