@@ -2,7 +2,7 @@
 //! API's resources, with API Gateway's matching precedence.
 
 use super::request::Request;
-use crate::model::{ApiSummary, DeployedMethod, DomainName, Method, RestApi};
+use crate::model::{ApiSummary, DeployedMethod, DomainName, Method, RestApi, RoutingRule};
 
 /// How the request's host name reaches API Gateway.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -163,6 +163,63 @@ pub fn map_custom_domain(domain: &DomainName, path: &str) -> Option<MappedPath> 
         stage_from_mapping: mapping.stage.is_some(),
         rest,
     })
+}
+
+/// What a custom domain's routing rules do with a request.
+#[derive(Debug, Clone, PartialEq)]
+pub enum RuleMatch<'d> {
+    /// This rule takes it; `rest` is the path the API sees.
+    Taken {
+        rule: &'d RoutingRule,
+        base_path: String,
+        rest: String,
+    },
+    /// No rule matches.
+    NoRule,
+}
+
+/// The lowest-priority rule whose conditions all hold: a base path that begins the path
+/// (segment by segment), and a header whose value matches its glob (developer guide,
+/// "Routing rules to connect API stages to a custom domain name for REST APIs").
+pub fn route_by_rules<'d>(domain: &'d DomainName, request: &Request) -> RuleMatch<'d> {
+    let parts = segments(&request.path);
+    let mut by_priority: Vec<&RoutingRule> = domain.routing_rules.iter().collect();
+    by_priority.sort_by_key(|r| r.priority);
+    for rule in by_priority {
+        let base = if rule.base_paths.is_empty() {
+            Some(Vec::new())
+        } else {
+            rule.base_paths
+                .iter()
+                .map(|b| segments(b))
+                .filter(|b| parts.starts_with(b))
+                .max_by_key(|b| b.len())
+        };
+        let Some(base) = base else {
+            continue;
+        };
+        let headers_hold = rule.headers.is_empty()
+            || rule.headers.iter().any(|condition| {
+                let (name, pattern) = condition.split_once(": ").unwrap_or((condition, "*"));
+                request
+                    .header(name)
+                    .is_some_and(|h| super::evaluate::glob(pattern, h.value()))
+            });
+        if !headers_hold {
+            continue;
+        }
+        let kept = if rule.strip_base_path {
+            &parts[base.len()..]
+        } else {
+            &parts[..]
+        };
+        return RuleMatch::Taken {
+            rule,
+            base_path: base.join("/"),
+            rest: format!("/{}", kept.join("/")),
+        };
+    }
+    RuleMatch::NoRule
 }
 
 /// How well one segment of a resource path matched: lower wins.

@@ -758,26 +758,56 @@ fn an_ipv6_caller_meets_an_ipv4_allow_list() {
 }
 
 /// Developer guide, "Routing rules to connect API stages to a custom domain name for REST
-/// APIs": with ROUTING_RULE_ONLY the base path mappings are not used.
+/// APIs": the lowest priority rule that matches sends the request; with ROUTING_RULE_ONLY the
+/// base path mappings are not used.
 #[test]
-fn routing_rules_leave_the_api_unknown() {
+fn routing_rules_send_the_request_before_mappings() {
     let mut s = healthy_deployed();
     let mut d = domain("api.example.com", "a1", Some("prod"));
     d.routing_mode = Some("ROUTING_RULE_ONLY".into());
+    d.routing_rules = vec![
+        RoutingRule {
+            priority: 20,
+            base_paths: vec!["shop".into()],
+            api_id: Some("a1".into()),
+            stage: Some("prod".into()),
+            strip_base_path: true,
+            ..RoutingRule::default()
+        },
+        RoutingRule {
+            priority: 10,
+            base_paths: vec!["shop".into()],
+            headers: vec!["x-version: beta*".into()],
+            api_id: Some("a1".into()),
+            stage: Some("old".into()),
+            strip_base_path: true,
+        },
+    ];
     s.domain_names.push(d);
-    let mut r = request("https://api.example.com/items", "GET", &["x-api-key: v"]);
-    r.key = KeyIdentity::Given("k1".into());
-    let e = explain(&s, &r).unwrap();
-    assert_eq!(e.verdict, Verdict::Unknown);
-    assert_eq!((e.steps.len(), e.steps[0].check_id()), (1, Some("GC504")));
-    s.domain_names[0].routing_mode = Some("ROUTING_RULE_THEN_BASE_PATH_MAPPING".into());
-    let e = explain(&s, &r).unwrap();
-    assert_eq!((e.verdict, e.steps[0].outcome), (Verdict::Unknown, Outcome::Unknown));
+    let keyed = |url: &str, extra: &[&str]| {
+        let mut headers = vec!["x-api-key: v"];
+        headers.extend_from_slice(extra);
+        let mut r = request(url, "GET", &headers);
+        r.key = KeyIdentity::Given("k1".into());
+        r
+    };
+    // Priority 20 takes it (no x-version header for the beta rule); /shop is stripped.
+    let e = explain(&s, &keyed("https://api.example.com/shop/items", &[])).unwrap();
+    assert_eq!(e.verdict, Verdict::Allowed, "{}", text(&e));
+    assert_eq!(e.target.resource_path.as_deref(), Some("/items"));
+    // The beta rule comes first with its header, and invokes a stage that is gone.
+    let (gate, check, ..) = first_failure(&s, &keyed("https://api.example.com/shop/items", &["x-version: beta-2"]));
+    assert_eq!((gate, check), (Gate::Endpoint, Some("GC504")));
+    // No rule matches, and the mapping does not count.
+    let e = explain(&s, &keyed("https://api.example.com/items", &[])).unwrap();
     assert_eq!(
-        e.target.api_id.as_deref(),
-        Some("a1"),
-        "the mapping still names the fallback"
+        (e.verdict, e.steps.len(), e.steps[0].check_id()),
+        (Verdict::Unknown, 1, Some("GC504"))
     );
+    // With rules then mappings, the mapping takes what no rule does.
+    s.domain_names[0].routing_mode = Some("ROUTING_RULE_THEN_BASE_PATH_MAPPING".into());
+    let e = explain(&s, &keyed("https://api.example.com/items", &[])).unwrap();
+    assert_eq!(e.verdict, Verdict::Allowed, "{}", text(&e));
 }
 
 /// Developer guide, "Custom domain names for private APIs in API Gateway": a private domain

@@ -6,7 +6,7 @@ use crate::checks::reachability::{gc101, gc102};
 use crate::explain::request::Request;
 use crate::explain::target::{self, Host};
 use crate::explain::{ExplainError, Gate, Refusal, Step};
-use crate::model::{Index, Part, RestApi, Snapshot, Stage};
+use crate::model::{DomainName, Index, Part, RestApi, Snapshot, Stage};
 use crate::policy::Policy;
 use crate::report::fill_placeholders;
 
@@ -91,18 +91,68 @@ pub(super) fn endpoint_gate<'a>(
                 .check(gc503::CHECK.meta)]));
             }
         }
-        // Routing rules (API Gateway v2) are not read: where they decide, the API is unknown.
-        let rules_first = match domain.routing_mode.as_deref() {
-            Some("ROUTING_RULE_ONLY") => {
-                return Ok(Err(vec![Step::unknown(
+        // Routing rules (API Gateway v2) decide first when the routing mode uses them.
+        let mode = domain.routing_mode.as_deref();
+        let rules_only = mode == Some("ROUTING_RULE_ONLY");
+        if rules_only || mode == Some("ROUTING_RULE_THEN_BASE_PATH_MAPPING") {
+            let object = DomainName::object_id(name);
+            let rules_unread = snapshot
+                .gaps
+                .iter()
+                .any(|g| g.part == Part::RoutingRules && g.object_id.as_deref() == Some(object.as_str()));
+            if rules_unread {
+                return Ok(Err(vec![unknown_gap(
                     Gate::Endpoint,
-                    format!("{name} routes by routing rules only (its base path mappings are ignored), and gatecheck does not read routing rules: which API the request reaches is unknown"),
-                )
-                .check(gc504::CHECK.meta)]));
+                    format!("the routing rules of {name} could not be read, so which API it reaches is unknown"),
+                )]));
             }
-            Some("ROUTING_RULE_THEN_BASE_PATH_MAPPING") => true,
-            _ => false,
-        };
+            match target::route_by_rules(domain, request) {
+                target::RuleMatch::Taken { rule, base_path, rest } => {
+                    let fix = fill_placeholders(
+                        gc504::CHECK.meta.cli,
+                        &[("region", region.as_str()), ("domain", name.as_str())],
+                    );
+                    let invoked = rule.api_id.as_deref().and_then(|id| index.rest_api(id));
+                    let stage = rule.stage.clone().unwrap_or_default();
+                    let Some(api) = invoked.filter(|api| api.stage(&stage).is_some()) else {
+                        return Ok(Err(vec![Step::fail(
+                            Gate::Endpoint,
+                            Refusal::forbidden(),
+                            format!(
+                                "{name}'s routing rule of priority {} takes the request and invokes API {} stage '{stage}', which does not exist",
+                                rule.priority,
+                                rule.api_id.as_deref().unwrap_or("(none)")
+                            ),
+                            fix,
+                        )
+                        .check(gc504::CHECK.meta)]));
+                    };
+                    let step = Step::pass(
+                        Gate::Endpoint,
+                        format!(
+                            "custom domain {name}, routing rule of priority {} (base path /{base_path}) → API {} ({}) stage {stage}",
+                            rule.priority, api.name, api.id
+                        ),
+                    );
+                    return Ok(Ok(Reached {
+                        api,
+                        stage: Some((stage, true)),
+                        rest,
+                        step,
+                        mapping: Some((name.clone(), base_path)),
+                        private_endpoints: private_endpoints.clone(),
+                    }));
+                }
+                target::RuleMatch::NoRule if rules_only => {
+                    return Ok(Err(vec![Step::unknown(
+                        Gate::Endpoint,
+                        format!("no routing rule of {name} matches {} and it routes by rules only (its base path mappings are ignored); what API Gateway answers then is not documented here", request.path),
+                    )
+                    .check(gc504::CHECK.meta)]));
+                }
+                target::RuleMatch::NoRule => {}
+            }
+        }
         let Some(mapped) = target::map_custom_domain(domain, &request.path) else {
             let known: Vec<String> = domain
                 .mappings
@@ -141,19 +191,6 @@ pub(super) fn endpoint_gate<'a>(
             "custom domain {name}, base path /{} (the longest that begins the path) → API {} ({})",
             mapped.base_path, api.name, api.id
         );
-        if rules_first {
-            return Ok(Ok(Reached {
-                api,
-                stage: mapped.stage.clone().map(|s| (s, mapped.stage_from_mapping)),
-                rest: mapped.rest,
-                step: Step::unknown(
-                    Gate::Endpoint,
-                    format!("{reached}, unless one of {name}'s routing rules matches first (routingMode ROUTING_RULE_THEN_BASE_PATH_MAPPING; routing rules are not read)"),
-                ),
-                mapping: Some((name.clone(), mapped.base_path)),
-                private_endpoints: private_endpoints.clone(),
-            }));
-        }
         let step = match (&domain.mutual_tls, request.client_certificate) {
             (None, _) => Step::pass(Gate::Endpoint, reached),
             (Some(mtls), false) => Step::unknown(
