@@ -236,7 +236,7 @@ async fn demo_account_reports_every_cause_and_no_key_value() {
         .map(|f| f.detail.as_str())
         .collect();
     assert!(
-        matches!(routing.as_slice(), [a, b] if a.starts_with("rules.example.com routes by rules only") && b.contains("sends /legacy to stage 'v1'")),
+        matches!(routing.as_slice(), [a, b] if a.starts_with("rules.example.com maps 1 base path(s)") && b.contains("sends /legacy to stage 'v1'")),
         "{routing:?}"
     );
     let unreachable: Vec<&str> = report

@@ -57,16 +57,15 @@ fn blinded(finding: &Finding, gaps: &[CoverageGap]) -> bool {
         return false;
     };
     gaps.iter().any(|gap| {
-        // One domain's unread mappings hide what its mappings would show, and only that.
-        let domain_hidden = gap.part == Part::BasePathMappings
-            && gap
-                .object_id
-                .as_deref()
-                .and_then(|o| o.strip_prefix("domain "))
-                .is_some_and(|domain| {
-                    finding.detail.contains(&format!("{domain} maps"))
-                        || finding.detail.contains(&format!("({domain}/"))
-                });
+        // One domain's unread mappings (or routing rules) hide what they would show, and only that.
+        let domain = gap.object_id.as_deref().and_then(|o| o.strip_prefix("domain "));
+        let domain_hidden = domain.is_some_and(|domain| match gap.part {
+            Part::BasePathMappings => {
+                finding.detail.contains(&format!("{domain} maps")) || finding.detail.contains(&format!("({domain}/"))
+            }
+            Part::RoutingRules => finding.detail.contains(&format!("{domain}'s routing rule")),
+            _ => false,
+        });
         domain_hidden
             || (check.meta.reads.iter().any(|part| gap.part.includes(*part))
                 && gap.covers(finding.api_id.as_deref(), finding.stage.as_deref()))
@@ -208,6 +207,8 @@ const READS: &[(&str, &str)] = &[
     ("GetAccount", "GET /account"),
     ("GetDomainNames", "GET /domainnames?"),
     ("GetBasePathMappings", "GET /domainnames/*/basepathmappings"),
+    ("GetDomainNameAccessAssociations", "GET /domainnameaccessassociations"),
+    ("ListRoutingRules", "GET /v2/domainnames/*/routingrules"),
     ("GetWebACL", "x-amz-target: AWSWAF_20190729.GetWebACL"),
     ("GetIPSet", "x-amz-target: AWSWAF_20190729.GetIPSet"),
 ];

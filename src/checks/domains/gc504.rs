@@ -43,7 +43,7 @@ fn routing_rules_shadow_mappings(facts: &Facts) -> Vec<Finding> {
                 .collect();
             findings.push(finding(
                 format!(
-                    "{} routes by rules only (routingMode ROUTING_RULE_ONLY), so its {} base path mapping(s) are ignored: {}.",
+                    "{} maps {} base path(s) ({}), but routes by rules only (routingMode ROUTING_RULE_ONLY): the mappings are ignored.",
                     domain.name,
                     mapped.len(),
                     mapped.join(", ")
