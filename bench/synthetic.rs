@@ -165,6 +165,7 @@ fn api(i: usize, acls: &[WebAcl]) -> RestApi {
             web_acl_arn: acl.clone(),
             tags: BTreeMap::new(),
             canary: None,
+            access_log: None,
         })
         .to_vec();
     let mut api = RestApi {

@@ -61,6 +61,7 @@ pub static REGISTRY: &[Check] = &[
     logging::gc601::CHECK,
     logging::gc602::CHECK,
     logging::gc603::CHECK,
+    logging::gc604::CHECK,
     coverage::gc900::CHECK,
 ];
 

@@ -4,9 +4,9 @@
 use super::errors::CollectError;
 use super::{CollectOptions, Reader, Unread};
 use crate::model::{
-    ApiKey, ApiKeySource, ApiSummary, Authorizer, BasePathMapping, Canary, DeployedMethod, Deployment, DomainName,
-    GatewayResponse, Method, MethodSetting, MutualTls, Part, PlanApiStage, Resource, RestApi, RoutingRule, Stage,
-    ThrottleSetting, UsagePlan,
+    AccessLog, ApiKey, ApiKeySource, ApiSummary, Authorizer, BasePathMapping, Canary, DeployedMethod, Deployment,
+    DomainName, GatewayResponse, Method, MethodSetting, MutualTls, Part, PlanApiStage, Resource, RestApi, RoutingRule,
+    Stage, ThrottleSetting, UsagePlan,
 };
 use aws_sdk_apigateway::types as sdk;
 use futures::StreamExt;
@@ -322,6 +322,12 @@ fn stage_from_sdk(stage: &sdk::Stage) -> Stage {
             .unwrap_or_default(),
         web_acl_arn: stage.web_acl_arn().filter(|a| !a.is_empty()).map(str::to_string),
         tags: to_btree(stage.tags()),
+        access_log: stage.access_log_settings().and_then(|a| {
+            Some(AccessLog {
+                destination_arn: a.destination_arn().filter(|d| !d.is_empty())?.to_string(),
+                format: a.format().unwrap_or_default().to_string(),
+            })
+        }),
         canary: stage.canary_settings().map(|c| Canary {
             deployment_id: c.deployment_id().filter(|d| !d.is_empty()).map(Into::into),
             percent_traffic: c.percent_traffic(),

@@ -278,6 +278,19 @@ pub struct Stage {
     /// A canary release: a share of the stage's calls served by another deployment.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub canary: Option<Canary>,
+    /// `accessLogSettings`: where the stage writes access logs, and in which format.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub access_log: Option<AccessLog>,
+}
+
+/// A stage's `accessLogSettings`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AccessLog {
+    /// The log group (or Firehose stream) ARN.
+    pub destination_arn: String,
+    /// The line format, with `$context` variables.
+    pub format: String,
 }
 
 /// A stage's `canarySettings`.

@@ -228,6 +228,32 @@ impl Seeder {
         Ok(())
     }
 
+    /// Sends a stage's access logs to a log group, in this format.
+    pub async fn access_log(&self, api: &Api, stage: &str, format: &str) -> Result<()> {
+        let replace = |path: &str, value: String| {
+            PatchOperation::builder()
+                .op(Op::Replace)
+                .path(path)
+                .value(value)
+                .build()
+        };
+        let group = format!(
+            "arn:aws:logs:{}:123456789012:log-group:access-{}",
+            self.region(),
+            api.name
+        );
+        self.client
+            .update_stage()
+            .rest_api_id(&api.id)
+            .stage_name(stage)
+            .patch_operations(replace("/accessLogSettings/destinationArn", group))
+            .patch_operations(replace("/accessLogSettings/format", format.to_string()))
+            .send()
+            .await
+            .map_err(err)?;
+        Ok(())
+    }
+
     /// Turns execution logging on for every method of a stage.
     pub async fn enable_logging(&self, api: &Api, stage: &str) -> Result<()> {
         self.client
@@ -961,6 +987,17 @@ async fn seed_key_and_plan_causes(s: &Seeder, keys: &DemoKeys, expectations: &mu
     s.gateway_response(&api, "DEFAULT_4XX", None, r#"{"error":"request refused"}"#)
         .await?;
     expect(expectations, &api, "ledger-opaque-errors", &["GC603"], &[]);
+
+    // Access logs in the common log format: a 403's cause is not in them.
+    let api = s.keyed_api("events-clf-access-log", "/events", "GET").await?;
+    s.plan("events-plan", &[(&api, "prod")], &[&keys.enabled]).await?;
+    s.access_log(
+        &api,
+        "prod",
+        "$context.identity.sourceIp $context.requestTime $context.httpMethod $context.resourcePath $context.status $context.requestId",
+    )
+    .await?;
+    expect(expectations, &api, "events-clf-access-log", &["GC604"], &[]);
 
     // A Lambda authorizer caches its policy (AWS's default 300 s) for two methods.
     let mut api = s.api("tickets-cached-authorizer").await?;
