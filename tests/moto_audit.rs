@@ -201,6 +201,16 @@ async fn gc900_access_denied_names_scope_blinds_checks_and_keeps_the_rest() {
     assert_eq!(report.summary.incomplete_scopes, 1);
 }
 
+/// The details of a check's findings, in report order.
+fn details<'r>(report: &'r Report, check: &str) -> Vec<&'r str> {
+    report
+        .findings
+        .iter()
+        .filter(|f| f.check == check)
+        .map(|f| f.detail.as_str())
+        .collect()
+}
+
 #[tokio::test]
 async fn demo_account_reports_every_cause_and_no_key_value() {
     let account = TestAccount::new("000000000042", "eu-west-1");
@@ -219,32 +229,17 @@ async fn demo_account_reports_every_cause_and_no_key_value() {
         assert_eq!(got, e.checks, "{}", e.api_name);
     }
     assert!(report.findings.iter().any(|f| f.check == "GC602"));
-    let mtls: Vec<&str> = report
-        .findings
-        .iter()
-        .filter(|f| f.check == "GC502")
-        .map(|f| f.detail.as_str())
-        .collect();
+    let mtls = details(&report, "GC502");
     assert!(
         matches!(mtls.as_slice(), [d] if d.contains("partners.example.com") && d.contains("s3://demo-truststore/partners.pem")),
         "{mtls:?}"
     );
-    let routing: Vec<&str> = report
-        .findings
-        .iter()
-        .filter(|f| f.check == "GC504")
-        .map(|f| f.detail.as_str())
-        .collect();
+    let routing = details(&report, "GC504");
     assert!(
         matches!(routing.as_slice(), [a, b] if a.starts_with("rules.example.com maps 1 base path(s)") && b.contains("sends /legacy to stage 'v1'")),
         "{routing:?}"
     );
-    let unreachable: Vec<&str> = report
-        .findings
-        .iter()
-        .filter(|f| f.check == "GC503")
-        .map(|f| f.detail.as_str())
-        .collect();
+    let unreachable = details(&report, "GC503");
     assert!(
         matches!(unreachable.as_slice(), [d] if d.contains("ops.internal.example.com") && d.contains("no VPC endpoint is associated")),
         "{unreachable:?}"

@@ -189,23 +189,16 @@ impl Seeder {
             .await
             .map_err(err)?;
         self.set_api_key_required(api, path, verb, true).await?;
-        let replace = |path: &str, value: String| {
-            PatchOperation::builder()
-                .op(Op::Replace)
-                .path(path)
-                .value(value)
-                .build()
-        };
-        self.client
-            .update_stage()
-            .rest_api_id(&api.id)
-            .stage_name(stage)
-            .patch_operations(replace("/canarySettings/deploymentId", deployment))
-            .patch_operations(replace("/canarySettings/percentTraffic", percent.to_string()))
-            .send()
-            .await
-            .map_err(err)?;
-        Ok(())
+        let percent = percent.to_string();
+        self.update_stage(
+            api,
+            stage,
+            &[
+                ("/canarySettings/deploymentId", &deployment),
+                ("/canarySettings/percentTraffic", &percent),
+            ],
+        )
+        .await
     }
 
     /// Customizes the API's gateway response of `response_type` with this status and JSON body.
@@ -230,43 +223,45 @@ impl Seeder {
 
     /// Sends a stage's access logs to a log group, in this format.
     pub async fn access_log(&self, api: &Api, stage: &str, format: &str) -> Result<()> {
-        let replace = |path: &str, value: String| {
-            PatchOperation::builder()
-                .op(Op::Replace)
-                .path(path)
-                .value(value)
-                .build()
-        };
         let group = format!(
             "arn:aws:logs:{}:123456789012:log-group:access-{}",
             self.region(),
             api.name
         );
-        self.client
-            .update_stage()
-            .rest_api_id(&api.id)
-            .stage_name(stage)
-            .patch_operations(replace("/accessLogSettings/destinationArn", group))
-            .patch_operations(replace("/accessLogSettings/format", format.to_string()))
-            .send()
-            .await
-            .map_err(err)?;
-        Ok(())
+        self.update_stage(
+            api,
+            stage,
+            &[
+                ("/accessLogSettings/destinationArn", &group),
+                ("/accessLogSettings/format", format),
+            ],
+        )
+        .await
     }
 
     /// Turns execution logging on for every method of a stage.
     pub async fn enable_logging(&self, api: &Api, stage: &str) -> Result<()> {
+        self.update_stage(api, stage, &[("/*/*/logging/loglevel", "ERROR")])
+            .await
+    }
+
+    /// UpdateStage with `replace` of each (path, value).
+    async fn update_stage(&self, api: &Api, stage: &str, replacements: &[(&str, &str)]) -> Result<()> {
+        let operations = replacements
+            .iter()
+            .map(|(path, value)| {
+                PatchOperation::builder()
+                    .op(Op::Replace)
+                    .path(*path)
+                    .value(*value)
+                    .build()
+            })
+            .collect();
         self.client
             .update_stage()
             .rest_api_id(&api.id)
             .stage_name(stage)
-            .patch_operations(
-                PatchOperation::builder()
-                    .op(Op::Replace)
-                    .path("/*/*/logging/loglevel")
-                    .value("ERROR")
-                    .build(),
-            )
+            .set_patch_operations(Some(operations))
             .send()
             .await
             .map_err(err)?;
