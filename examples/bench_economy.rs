@@ -6,6 +6,9 @@
 
 #[path = "../tests/support/seed.rs"]
 mod seed;
+#[path = "../tests/support/traffic.rs"]
+#[allow(dead_code)]
+mod traffic;
 
 use aws_config::{BehaviorVersion, Region};
 use futures::StreamExt;

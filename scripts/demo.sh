@@ -68,6 +68,25 @@ step "The same question as a pasted curl command, from an address the WAF does n
 target/debug/gatecheck explain --source-ip 192.0.2.10 --lookup-key-value -- \
     "curl -H 'x-api-key: $demo_key' https://$admin.execute-api.$region.amazonaws.com/prod/admin" || true
 
+step "What did the stages actually refuse in the last hour? gatecheck logs --api $orders"
+target/debug/gatecheck logs --region "$region" --api "$orders" --since 1h || true
+
+step "The WAF-guarded stage's JSON access log: gatecheck logs --api $admin --stage prod"
+target/debug/gatecheck logs --region "$region" --api "$admin" --stage prod --since 1h || true
+
+step "Findings with the requests their causes refused: gatecheck audit --evidence 1h --format json"
+target/debug/gatecheck audit --region "$region" --evidence 1h --format json >.demo/evidence.json || true
+"$venv/bin/python" - <<'PY'
+import json
+report = json.load(open(".demo/evidence.json"))
+for f in report["findings"]:
+    if f.get("evidence", {}).get("refused_requests"):
+        e = f["evidence"]
+        print(f"  {f['check']} {f['api_name']}/{f['stage'] or '*'}: {e['refused_requests']} refused in the last {e['window']} ({', '.join(e['causes'])})")
+s = report["summary"]["evidence"]
+print(f"{s['stages_read']} stages' logs read with {s['log_calls']} CloudWatch Logs calls; {len(s['notes'])} note(s) on logs that could not be read")
+PY
+
 step "Done"
 echo "gatecheck exited with $status: 0 nothing at or above --fail-on, 1 findings at or above it, 2 could not run."
 echo "The emulator stops now."

@@ -8,8 +8,12 @@ use crate::explain::{self, KeyIdentity, Request, Verdict};
 use crate::model::{is_region_name, Scope, Snapshot};
 use crate::report::{Report, Severity};
 use crate::scope::{Plan, Regions};
-use crate::settings::{parse_severity, ConnectionArgs, FanOutArgs, ThroughputArgs};
+use crate::settings::{
+    parse_evidence_window, parse_severity, parse_since, parse_time, ConnectionArgs, EvidenceWindow, FanOutArgs, Since,
+    ThroughputArgs,
+};
 use crate::sinks;
+use crate::traffic::{self, Window};
 use anyhow::{bail, Context};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::io::{IsTerminal, Write};
@@ -60,8 +64,48 @@ pub enum Command {
     /// Walk one request through API Gateway's gates and name the first that refuses it
     #[command(after_help = EXPLAIN_HELP)]
     Explain(ExplainArgs),
+    /// Count the requests stages refused in a window, by cause, from their logs, and tie
+    /// each cause to the audit's finding
+    #[command(after_help = LOGS_HELP)]
+    Logs(LogsArgs),
     /// List the checks gatecheck runs, with their ids, severities and fixes
     Checks(ChecksArgs),
+}
+
+const LOGS_HELP: &str = "\
+Each stage is read from the log that best names causes: its access log when the format
+writes $context.error.responseType; else its execution log
+(API-Gateway-Execution-Logs_{api_id}/{stage}) when execution logging is on; else its access
+log for counts by status alone. Causes are API Gateway's gateway response types
+(INVALID_API_KEY, WAF_FILTERED, ACCESS_DENIED, MISSING_AUTHENTICATION_TOKEN, ...), each tied
+to the audit findings on the stage that explain it (INVALID_API_KEY with no plan for the
+stage: GC301).
+
+Logs are read with CloudWatch Logs FilterLogEvents (logs:FilterLogEvents on the log groups).
+Only API key ids are shown, never key values or tokens, whatever the log lines hold.
+A log group that cannot be read is a line in the output; the other stages stand.
+
+Examples:
+  gatecheck logs --api a1b2c3d4e5 --stage prod --since 1h
+  gatecheck logs --region eu-west-1 --since 2026-12-03T08:00:00Z --until 2026-12-03T09:00:00Z
+  gatecheck audit --evidence 1h --format json";
+
+#[derive(Args, Debug)]
+pub struct LogsArgs {
+    /// Region to read (default: the profile's or AWS_REGION)
+    #[arg(long, value_name = "REGION")]
+    pub region: Option<String>,
+    #[command(flatten)]
+    pub aws: AwsArgs,
+    /// Start of the window: a length back from --until (30m, 1h, 2d) or a time (2026-12-03T08:00:00Z)
+    #[arg(long, value_name = "WHEN", default_value = "1h", value_parser = parse_since)]
+    pub since: Since,
+    /// End of the window, a time (default: now)
+    #[arg(long, value_name = "TIME", value_parser = parse_time)]
+    pub until: Option<i64>,
+    /// Output format: text for people (with a histogram per cause), json for scripts
+    #[arg(long, value_enum, default_value_t = ExplainFormat::Text)]
+    pub format: ExplainFormat,
 }
 
 const EXPLAIN_HELP: &str = "\
@@ -174,6 +218,10 @@ pub struct AuditArgs {
     /// Audit a snapshot file written by `gatecheck snapshot` instead of reading AWS
     #[arg(long, value_name = "FILE", conflicts_with_all = ["profile", "endpoint_url", "api_id"])]
     pub snapshot: Option<PathBuf>,
+    /// Add to each finding how many requests its cause refused in this last stretch of the
+    /// stage's logs (30m, 1h, 1d); see `gatecheck logs --help`
+    #[arg(long, value_name = "LENGTH", value_parser = parse_evidence_window, conflicts_with = "snapshot")]
+    pub evidence: Option<EvidenceWindow>,
 }
 
 #[derive(Args, Debug)]
@@ -280,7 +328,14 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 Some(path) => vec![load_snapshot(path)?],
                 None => runtime()?.block_on(collect_audit(&args))?,
             };
-            let report = audit::report(&snapshots, started.elapsed());
+            let mut report = audit::report(&snapshots, started.elapsed());
+            if let Some(window) = &args.evidence {
+                let fans_out = args.accounts.accounts() != crate::scope::Accounts::Own;
+                runtime()?.block_on(async {
+                    let base = aws::load(&args.aws.connection.connection(), None).await;
+                    collect::logs::add_evidence(&base, &snapshots, &mut report, window, fans_out).await
+                });
+            }
             print_report(&report, args.format, args.fail_on)?;
             Ok(if report.fails(args.fail_on) {
                 ExitCode::from(1)
@@ -289,15 +344,11 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             })
         }
         Command::Explain(args) => explain(args),
+        Command::Logs(args) => runtime()?.block_on(logs(args)),
         Command::Snapshot(args) => {
             let regions: Vec<String> = args.region.iter().cloned().collect();
-            let accounts = FanOutArgs {
-                role_arns: Vec::new(),
-                org_role: None,
-                external_id: None,
-                parallel: 1,
-            };
-            let mut snapshots = runtime()?.block_on(collect_plan(&args.aws, &accounts, &regions, false))?;
+            let mut snapshots =
+                runtime()?.block_on(collect_plan(&args.aws, &FanOutArgs::own_account(), &regions, false))?;
             let snapshot = snapshots.pop().context("no region was read")?;
             let json = snapshot_json(&snapshot) + "\n";
             match &args.output {
@@ -351,6 +402,59 @@ fn explain(args: ExplainArgs) -> anyhow::Result<ExitCode> {
         Verdict::Forbidden => ExitCode::from(1),
         Verdict::Allowed | Verdict::Unknown => ExitCode::SUCCESS,
     })
+}
+
+/// Reads the scope's configuration, audits it, then reads each stage's logs for the window.
+async fn logs(args: LogsArgs) -> anyhow::Result<ExitCode> {
+    let end_ms = match args.until {
+        Some(until) => until,
+        None => collect::logs::now_ms(),
+    };
+    let start_ms = args.since.start_ms(end_ms);
+    if start_ms >= end_ms {
+        bail!("--since must be before --until");
+    }
+    let window = Window::new(start_ms, end_ms);
+    let regions: Vec<String> = args.region.iter().cloned().collect();
+    let started = Instant::now();
+    let snapshots = collect_plan(&args.aws, &FanOutArgs::own_account(), &regions, false).await?;
+    let report = audit::report(&snapshots, started.elapsed());
+    let mut stages = Vec::new();
+    for snapshot in &snapshots {
+        let client = logs_client(&args.aws, &snapshot.region).await;
+        stages.extend(
+            collect::logs::read_snapshot(
+                &client,
+                snapshot,
+                &report.findings,
+                window,
+                collect::logs::StagesToRead::All,
+            )
+            .await,
+        );
+    }
+    match args.format {
+        ExplainFormat::Json => write_stdout(&(traffic::render::json(window, &stages) + "\n"))?,
+        ExplainFormat::Text => {
+            let mut out = anstream::stdout();
+            out.write_all(traffic::render::text(window, &stages, &shown_time).as_bytes())
+                .and_then(|_| out.flush())
+                .context("cannot write to stdout")?
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn logs_client(aws: &AwsArgs, region: &str) -> aws_sdk_cloudwatchlogs::Client {
+    aws_sdk_cloudwatchlogs::Client::new(&crate::collect::aws::load(&aws.connection.connection(), Some(region)).await)
+}
+
+/// 2026-12-03T09:00:00Z.
+fn shown_time(ms: i64) -> String {
+    use aws_smithy_types::date_time::{DateTime, Format};
+    DateTime::from_millis(ms)
+        .fmt(Format::DateTime)
+        .unwrap_or_else(|_| ms.to_string())
 }
 
 /// Reads what the request reaches: its API (found through the custom domain if need be)

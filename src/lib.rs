@@ -17,3 +17,4 @@ pub mod report;
 pub mod scope;
 pub mod settings;
 pub mod sinks;
+pub mod traffic;

@@ -69,6 +69,16 @@ pub struct FanOutArgs {
 }
 
 impl FanOutArgs {
+    /// The caller's own account alone.
+    pub fn own_account() -> Self {
+        FanOutArgs {
+            role_arns: Vec::new(),
+            org_role: None,
+            external_id: None,
+            parallel: 1,
+        }
+    }
+
     pub fn accounts(&self) -> Accounts {
         Accounts::new(&self.role_arns, self.org_role.as_deref())
     }
@@ -108,6 +118,10 @@ pub struct FunctionSettings {
     pub fan_out: FanOutArgs,
     #[command(flatten)]
     pub throughput: ThroughputArgs,
+    /// Count, for each finding, the requests its cause refused in this last stretch of the
+    /// stage's logs (30m, 1h, 1d); unset, no logs are read.
+    #[arg(long, env = "GATECHECK_EVIDENCE_WINDOW", value_parser = parse_evidence_window)]
+    pub evidence_window: Option<EvidenceWindow>,
 }
 
 /// A setting the function cannot run with.
@@ -301,10 +315,116 @@ fn parse_region_or_all(value: &str) -> Result<String, String> {
     }
 }
 
+/// A stretch of logs back from now, as given (`1h`) and as a length.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EvidenceWindow {
+    pub label: String,
+    pub length: std::time::Duration,
+}
+
+/// The longest window read: CloudWatch Logs bills by the volume scanned.
+const MAX_WINDOW: std::time::Duration = std::time::Duration::from_secs(31 * 86_400);
+
+pub fn parse_evidence_window(value: &str) -> Result<EvidenceWindow, String> {
+    let value = value.trim();
+    Ok(EvidenceWindow {
+        label: value.to_string(),
+        length: parse_length(value)?,
+    })
+}
+
+/// 90s, 30m, 1h, 2d.
+pub fn parse_length(value: &str) -> Result<std::time::Duration, String> {
+    let value = value.trim();
+    let split = value.find(|c: char| !c.is_ascii_digit()).unwrap_or(value.len());
+    let (number, unit) = value.split_at(split);
+    let seconds = match unit {
+        "s" => 1,
+        "m" | "min" => 60,
+        "h" => 3_600,
+        "d" => 86_400,
+        _ => {
+            return Err(format!(
+                "'{value}' is not a length: give a number and s, m, h or d (30m, 1h, 2d)"
+            ))
+        }
+    };
+    let length = number
+        .parse::<u64>()
+        .ok()
+        .filter(|n| *n > 0)
+        .and_then(|n| n.checked_mul(seconds))
+        .map(std::time::Duration::from_secs)
+        .ok_or_else(|| format!("'{value}' is not a length: give a positive number and s, m, h or d (30m, 1h, 2d)"))?;
+    if length > MAX_WINDOW {
+        return Err(format!("'{value}' is longer than 31 days"));
+    }
+    Ok(length)
+}
+
+/// An RFC 3339 time (2026-12-03T09:00:00Z), in milliseconds since the epoch.
+pub fn parse_time(value: &str) -> Result<i64, String> {
+    use aws_smithy_types::date_time::{DateTime, Format};
+    let time = DateTime::from_str(value.trim(), Format::DateTime)
+        .map_err(|_| format!("'{}' is not a time: give it as 2026-12-03T09:00:00Z", value.trim()))?;
+    time.to_millis()
+        .map_err(|_| format!("'{}' is out of range", value.trim()))
+}
+
+/// The start of a window: a length back from its end, or a time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Since {
+    Ago(std::time::Duration),
+    At(i64),
+}
+
+pub fn parse_since(value: &str) -> Result<Since, String> {
+    if value.trim().starts_with(|c: char| c.is_ascii_digit()) && !value.contains('-') {
+        parse_length(value).map(Since::Ago)
+    } else {
+        parse_time(value).map(Since::At)
+    }
+}
+
+impl Since {
+    /// The window's start for an end at `end_ms`.
+    pub fn start_ms(self, end_ms: i64) -> i64 {
+        match self {
+            Since::Ago(length) => end_ms - i64::try_from(length.as_millis()).unwrap_or(i64::MAX / 2),
+            Since::At(at) => at,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use std::collections::BTreeMap;
+
+    #[test]
+    fn lengths_and_times() {
+        assert_eq!(parse_length("90s"), Ok(std::time::Duration::from_secs(90)));
+        assert_eq!(parse_length("1h"), Ok(std::time::Duration::from_secs(3600)));
+        assert_eq!(parse_length("2d"), Ok(std::time::Duration::from_secs(172_800)));
+        for bad in ["", "h", "0h", "1w", "-1h", "32d", "99999999999999999999d"] {
+            assert!(parse_length(bad).is_err(), "{bad} accepted");
+        }
+        assert_eq!(parse_time("1970-01-01T00:01:00Z"), Ok(60_000));
+        assert!(parse_time("yesterday").is_err());
+        assert_eq!(parse_since("30m").map(|s| s.start_ms(3_600_000)), Ok(1_800_000));
+        assert_eq!(parse_since("1970-01-01T00:00:01Z"), Ok(Since::At(1000)));
+        assert_eq!(
+            settings(&[("GATECHECK_EVIDENCE_WINDOW", "1h")])
+                .unwrap()
+                .evidence_window,
+            Some(EvidenceWindow {
+                label: "1h".into(),
+                length: std::time::Duration::from_secs(3600)
+            })
+        );
+        let err = settings(&[("GATECHECK_EVIDENCE_WINDOW", "an hour")]).unwrap_err();
+        assert_eq!(err.name, "GATECHECK_EVIDENCE_WINDOW");
+    }
 
     fn settings(vars: &[(&str, &str)]) -> Result<FunctionSettings, SettingsError> {
         let vars: BTreeMap<String, String> = vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();

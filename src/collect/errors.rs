@@ -97,7 +97,7 @@ fn reason_for_code(code: &str) -> GapReason {
         "TooManyRequestsException" | "ThrottlingException" | "Throttling" | "LimitExceededException" => {
             GapReason::Throttled
         }
-        "NotFoundException" | "WAFNonexistentItemException" => GapReason::NotFound,
+        "NotFoundException" | "WAFNonexistentItemException" | "ResourceNotFoundException" => GapReason::NotFound,
         "NotImplemented" | "NotImplementedException" | "InternalFailure" => GapReason::NotImplemented,
         _ => GapReason::Other,
     }

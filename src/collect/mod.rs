@@ -10,6 +10,7 @@ mod edge;
 mod errors;
 mod explain_lookup;
 pub mod fan_out;
+pub mod logs;
 mod nulls;
 pub mod rate_limit;
 mod wafv2;

@@ -182,7 +182,11 @@ impl Function {
             }
             other => self.snapshots_for(other).await?,
         };
-        let report = audit::report(&snapshots, started.elapsed());
+        let mut report = audit::report(&snapshots, started.elapsed());
+        if let Some(window) = &self.settings.evidence_window {
+            let fans_out = self.settings.fan_out.accounts() != Accounts::Own;
+            collect::logs::add_evidence(self.auditor.base(), &snapshots, &mut report, window, fans_out).await;
+        }
         self.write_cloudwatch_lines(&report);
         let published = self.publish(&report).await?;
         let mut response = serde_json::to_value(&report)?;

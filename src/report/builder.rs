@@ -57,6 +57,7 @@ impl CheckMeta {
                 detail: String::new(),
                 remediation: String::new(),
                 fingerprint: CompactString::default(),
+                evidence: None,
             },
         }
     }

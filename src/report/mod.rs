@@ -86,6 +86,44 @@ pub struct Finding {
     pub remediation: String,
     /// Stable across runs for the same check and scope: a key for deduplication and alerts.
     pub fingerprint: CompactString,
+    /// With `--evidence`: how many requests this finding's causes refused in the window.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub evidence: Option<Evidence>,
+}
+
+/// Requests a finding's causes refused, counted from the stage's logs.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Evidence {
+    /// The window read, as given (`1h`, or a start time).
+    pub window: String,
+    pub refused_requests: u64,
+    /// The gateway response types counted (INVALID_API_KEY, ...).
+    pub causes: Vec<String>,
+}
+
+impl Evidence {
+    /// "412 refused requests in the last 1h (INVALID_API_KEY)".
+    pub fn sentence(&self) -> String {
+        let requests = if self.refused_requests == 1 {
+            "request"
+        } else {
+            "requests"
+        };
+        let causes = match self.causes.is_empty() {
+            true => String::new(),
+            false => format!(" ({})", self.causes.join(", ")),
+        };
+        // A window given as a start time reads "since"; a length, "in the last".
+        let since = if self.window.contains('T') || self.window.contains('-') {
+            "since"
+        } else {
+            "in the last"
+        };
+        format!(
+            "{} refused {requests} {since} {}{causes}",
+            self.refused_requests, self.window
+        )
+    }
 }
 
 impl Finding {
@@ -184,6 +222,22 @@ pub struct Summary {
     /// return, and why.
     pub not_evaluated: Vec<NotEvaluated>,
     pub duration_ms: u64,
+    /// With `--evidence`: what was read from the stages' logs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub evidence: Option<EvidenceSummary>,
+}
+
+/// What an audit with `--evidence` read from logs.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EvidenceSummary {
+    pub window: String,
+    /// Stages whose logs were read (those with a finding a refusal cause points to).
+    pub stages_read: usize,
+    pub refused_requests: u64,
+    /// CloudWatch Logs calls made.
+    pub log_calls: u64,
+    /// Logs that could not be read, and stages that keep none; the findings stand.
+    pub notes: Vec<String>,
 }
 
 impl Report {
@@ -265,6 +319,7 @@ mod tests {
             detail: "detail".into(),
             remediation: "remediation".into(),
             fingerprint: CompactString::default(),
+            evidence: None,
         }
     }
 

@@ -64,17 +64,21 @@ pub fn report_lines(report: &Report, namespace: &str, timestamp_ms: u64) -> Vec<
             &[("Findings", count as f64, "Count")],
         ));
     }
-    let mut by_check: BTreeMap<&str, usize> = BTreeMap::new();
+    let mut by_check: BTreeMap<&str, (usize, Option<u64>)> = BTreeMap::new();
     for finding in &report.findings {
-        *by_check.entry(finding.check.as_str()).or_default() += 1;
+        let entry = by_check.entry(finding.check.as_str()).or_default();
+        entry.0 += 1;
+        if let Some(evidence) = &finding.evidence {
+            *entry.1.get_or_insert(0) += evidence.refused_requests;
+        }
     }
-    for (check, count) in by_check {
-        lines.extend(metric_lines(
-            namespace,
-            timestamp_ms,
-            &[("Check", check)],
-            &[("Findings", count as f64, "Count")],
-        ));
+    for (check, (count, refused)) in by_check {
+        let mut metrics = vec![("Findings", count as f64, "Count")];
+        // With --evidence: the requests the check's causes refused in the window.
+        if let Some(refused) = refused {
+            metrics.push(("RefusedRequests", refused as f64, "Count"));
+        }
+        lines.extend(metric_lines(namespace, timestamp_ms, &[("Check", check)], &metrics));
     }
     lines.extend(metric_lines(
         namespace,

@@ -182,6 +182,9 @@ pub fn render(report: &Report) -> String {
             if let Some(path) = &f.resource_path {
                 message = format!("{} {path}: {message}", f.http_method.as_deref().unwrap_or(""));
             }
+            if let Some(evidence) = &f.evidence {
+                message = format!("{message} Evidence: {}.", evidence.sentence());
+            }
             SarifResult {
                 level: level(f.severity),
                 locations: [Location {

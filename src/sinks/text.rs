@@ -51,6 +51,9 @@ pub fn render(report: &Report, fail_on: Severity) -> String {
             let sev = f.severity.as_str().to_uppercase();
             let _ = writeln!(out, "  {style}{sev:<8}{style:#} {BOLD}{}{BOLD:#} {}", f.check, f.title);
             let _ = writeln!(out, "           {}", f.detail);
+            if let Some(evidence) = &f.evidence {
+                let _ = writeln!(out, "           {BOLD}evidence:{BOLD:#} {}", evidence.sentence());
+            }
             let _ = writeln!(out, "           {DIM}fix:{DIM:#} {}", f.remediation);
         }
     }
@@ -70,6 +73,16 @@ pub fn render(report: &Report, fail_on: Severity) -> String {
         s.suppressed,
         s.incomplete_scopes
     );
+    if let Some(evidence) = &s.evidence {
+        let _ = writeln!(
+            out,
+            "Evidence: {} refused request(s) in the last {} on {} stage(s) read, {} CloudWatch Logs call(s)",
+            evidence.refused_requests, evidence.window, evidence.stages_read, evidence.log_calls
+        );
+        for note in &evidence.notes {
+            let _ = writeln!(out, "{DIM}  ! {note}{DIM:#}");
+        }
+    }
     if !s.not_evaluated.is_empty() {
         let mut by_check: std::collections::BTreeMap<&str, Vec<&str>> = Default::default();
         for n in &s.not_evaluated {

@@ -7,6 +7,7 @@
 pub mod bin;
 pub mod fault_proxy;
 pub mod seed;
+pub mod traffic;
 
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_credential_types::Credentials;
@@ -189,6 +190,8 @@ pub struct TestAccount {
     pub configs: ServiceConfigs,
     pub apigateway: aws_sdk_apigateway::Client,
     pub wafv2: aws_sdk_wafv2::Client,
+    /// CloudWatch Logs in the same account, for seeding and reading stages' logs.
+    pub logs: aws_sdk_cloudwatchlogs::Client,
 }
 
 impl TestAccount {
@@ -213,6 +216,9 @@ impl TestAccount {
         let apigatewayv2 = aws_sdk_apigatewayv2::config::Builder::from(&sdk)
             .interceptor(header.clone())
             .build();
+        let logs = aws_sdk_cloudwatchlogs::config::Builder::from(&sdk)
+            .interceptor(header.clone())
+            .build();
         let wafv2 = aws_sdk_wafv2::config::Builder::from(&sdk).interceptor(header).build();
         let configs = ServiceConfigs::new(apigateway, apigatewayv2, sts, wafv2);
         TestAccount {
@@ -222,6 +228,7 @@ impl TestAccount {
             // console-shaped methods with null map values that the bare SDK refuses.
             apigateway: configs.clone().with_rate_limits(None).apigateway_client(None),
             wafv2: aws_sdk_wafv2::Client::from_conf(configs.wafv2.clone()),
+            logs: aws_sdk_cloudwatchlogs::Client::from_conf(logs),
             configs,
         }
     }

@@ -221,12 +221,28 @@ impl Seeder {
         Ok(())
     }
 
+    /// The log group `access_log` sends a stage's access logs to.
+    pub fn access_log_group(api_name: &str) -> String {
+        format!("access-{api_name}")
+    }
+
+    /// The id of the API key of this name.
+    pub async fn key_id_named(&self, name: &str) -> Result<String> {
+        let keys = self.client.get_api_keys().name_query(name).send().await.map_err(err)?;
+        keys.items()
+            .iter()
+            .find(|k| k.name() == Some(name))
+            .and_then(|k| k.id())
+            .map(str::to_string)
+            .ok_or_else(|| format!("no API key named {name}").into())
+    }
+
     /// Sends a stage's access logs to a log group, in this format.
     pub async fn access_log(&self, api: &Api, stage: &str, format: &str) -> Result<()> {
         let group = format!(
-            "arn:aws:logs:{}:123456789012:log-group:access-{}",
+            "arn:aws:logs:{}:123456789012:log-group:{}",
             self.region(),
-            api.name
+            Self::access_log_group(&api.name)
         );
         self.update_stage(
             api,
@@ -1110,6 +1126,9 @@ async fn seed_reachability_and_waf_causes(
     let office = s.ip_set("demo-office", &["198.51.100.0/24", "203.0.113.10/32"]).await?;
     let api = s.keyed_api("admin-waf-default-block", "/admin", "GET").await?;
     s.plan("admin-plan", &[(&api, "prod")], &[&keys.enabled]).await?;
+    // Its access log names each refusal's cause (the demo's traffic fills it).
+    s.access_log(&api, "prod", super::traffic::JSON_ACCESS_LOG_FORMAT)
+        .await?;
     s.web_acl(
         "demo-admin-acl",
         true,

@@ -1,0 +1,235 @@
+//! Reads a stage's refusals from CloudWatch Logs into [`StageTraffic`].
+//!
+//! `FilterLogEvents`, paginated, rather than Logs Insights: Insights runs a query
+//! asynchronously (StartQuery, then GetQueryResults polled until done), returns at most
+//! 10,000 rows, and is billed per GB scanned; counting by cause needs every refused line,
+//! and only a filter on the server keeps the transfer small. Execution logs are filtered on
+//! the server to the lines that name a cause or a status; access logs are read whole, since
+//! a filter pattern cannot follow every format a stage may write.
+
+use super::errors::classify;
+use crate::model::{GapReason, RestApi, Snapshot, Stage};
+use crate::report::{Finding, Report};
+use crate::settings::EvidenceWindow;
+use crate::traffic::{
+    apply_evidence, link_findings, read_plan, stage_worth_reading, AccessLogFormat, ExecutionRequests, LogSource,
+    ReadPlan, StageTraffic, Tally, Window, EXECUTION_LOG_FILTER,
+};
+use aws_sdk_cloudwatchlogs::Client;
+
+/// Events per page: FilterLogEvents' most.
+const PAGE: i32 = 10_000;
+/// Past this many lines a stage's counts are a lower bound, and say so.
+pub const MAX_LINES_PER_STAGE: u64 = 1_000_000;
+
+/// One stage's refusals in the window. What cannot be read is a note on the result, never
+/// an error: the other stages, and the audit, stand.
+pub async fn read_stage(client: &Client, api: &RestApi, stage: &Stage, window: Window) -> StageTraffic {
+    let mut tally = Tally::new(window);
+    let mut calls = 0;
+    let (source, notes) = match read_plan(api, stage) {
+        ReadPlan::Nothing(why) => (None, vec![why]),
+        ReadPlan::Access { log_group, format } => {
+            let parsed = AccessLogFormat::parse(&format);
+            let source = LogSource::AccessLog {
+                log_group: log_group.clone(),
+                json: parsed.is_json(),
+            };
+            let outcome = read_events(client, &log_group, None, window, &mut calls, |at, message| {
+                tally.count_line_read();
+                tally.add(at, parsed.classify(message));
+            })
+            .await;
+            finish_source(source, outcome)
+        }
+        ReadPlan::Execution { log_group } => {
+            let mut requests = ExecutionRequests::default();
+            let outcome = read_events(
+                client,
+                &log_group,
+                Some(EXECUTION_LOG_FILTER),
+                window,
+                &mut calls,
+                |at, message| {
+                    tally.count_line_read();
+                    requests.add(at, message);
+                },
+            )
+            .await;
+            for (at, line) in requests.into_lines() {
+                tally.add(at, line);
+            }
+            finish_source(LogSource::ExecutionLog { log_group }, outcome)
+        }
+    };
+    let mut traffic = tally.finish(api, &stage.name, source);
+    traffic.notes = notes;
+    traffic.log_calls = calls;
+    traffic
+}
+
+/// A source whose group could not be read at all is no source; a partial read keeps its
+/// counts and says where it stopped.
+fn finish_source(source: LogSource, outcome: ReadOutcome) -> (Option<LogSource>, Vec<String>) {
+    match outcome {
+        ReadOutcome::Complete => (Some(source), Vec::new()),
+        ReadOutcome::Capped => {
+            let note = format!(
+                "stopped at {MAX_LINES_PER_STAGE} lines of {}: the counts are a lower bound; narrow the window",
+                source.log_group()
+            );
+            (Some(source), vec![note])
+        }
+        ReadOutcome::Failed { note, pages_read: 0 } => (None, vec![note]),
+        ReadOutcome::Failed { note, pages_read } => (
+            Some(source),
+            vec![format!(
+                "{note} (after {pages_read} pages: the counts are a lower bound)"
+            )],
+        ),
+    }
+}
+
+enum ReadOutcome {
+    Complete,
+    Capped,
+    Failed { note: String, pages_read: u64 },
+}
+
+async fn read_events(
+    client: &Client,
+    log_group: &str,
+    filter: Option<&str>,
+    window: Window,
+    calls: &mut u64,
+    mut each: impl FnMut(i64, &str),
+) -> ReadOutcome {
+    let mut token: Option<String> = None;
+    let mut lines = 0u64;
+    let mut pages_read = 0;
+    loop {
+        *calls += 1;
+        let sent = token.take();
+        let response = client
+            .filter_log_events()
+            .log_group_name(log_group)
+            .start_time(window.start_ms)
+            .end_time(window.end_ms)
+            .limit(PAGE)
+            .set_filter_pattern(filter.map(str::to_string))
+            .set_next_token(sent.clone())
+            .send()
+            .await;
+        let page = match response {
+            Ok(page) => page,
+            Err(err) => {
+                let failure = classify(&err);
+                let note = match failure.reason {
+                    GapReason::NotFound => format!(
+                        "log group {log_group} does not exist: the stage has not written to it yet, or it was deleted"
+                    ),
+                    GapReason::AccessDenied => {
+                        format!("cannot read log group {log_group}: access denied (allow logs:FilterLogEvents on it)")
+                    }
+                    _ => format!("cannot read log group {log_group}: {}", failure.message),
+                };
+                return ReadOutcome::Failed { note, pages_read };
+            }
+        };
+        pages_read += 1;
+        for event in page.events() {
+            let (Some(at), Some(message)) = (event.timestamp(), event.message()) else {
+                continue;
+            };
+            each(at, message);
+            lines += 1;
+            if lines >= MAX_LINES_PER_STAGE {
+                return ReadOutcome::Capped;
+            }
+        }
+        match page.next_token() {
+            // An empty page can still carry a token: CloudWatch Logs searches in slices.
+            Some(next) if !next.is_empty() && Some(next) != sent.as_deref() => token = Some(next.to_string()),
+            _ => return ReadOutcome::Complete,
+        }
+    }
+}
+
+/// Which stages of a snapshot to read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StagesToRead {
+    /// Every stage in the snapshot's scope (`gatecheck logs`).
+    All,
+    /// Only stages with a finding a refusal cause points to (`--evidence`).
+    WithFindings,
+}
+
+/// Reads the snapshot's stages one after another (FilterLogEvents allows few requests per
+/// second per account-region) and ties each cause to the findings that explain it.
+pub async fn read_snapshot(
+    client: &Client,
+    snapshot: &Snapshot,
+    findings: &[Finding],
+    window: Window,
+    which: StagesToRead,
+) -> Vec<StageTraffic> {
+    let mut read = Vec::new();
+    for api in &snapshot.rest_apis {
+        for stage in &api.stages {
+            if snapshot.scope.stage.as_ref().is_some_and(|s| *s != stage.name) {
+                continue;
+            }
+            if which == StagesToRead::WithFindings && !stage_worth_reading(findings, &api.id, &stage.name) {
+                continue;
+            }
+            let mut traffic = read_stage(client, api, stage, window).await;
+            link_findings(&mut traffic, findings);
+            read.push(traffic);
+        }
+    }
+    read
+}
+
+/// Reads the logs of the audited stages that have a finding a refusal cause points to and
+/// adds the counts to the report. Logs are read with `base`'s credentials, so when the audit
+/// fanned out to other accounts only the caller's own account's stages are read.
+pub async fn add_evidence(
+    base: &aws_config::SdkConfig,
+    snapshots: &[Snapshot],
+    report: &mut Report,
+    window: &EvidenceWindow,
+    fans_out: bool,
+) {
+    let end_ms = now_ms();
+    let length = i64::try_from(window.length.as_millis()).unwrap_or(i64::MAX / 2);
+    let span = Window::new(end_ms - length, end_ms);
+    let mut notes = Vec::new();
+    let own_account = match fans_out {
+        false => None,
+        true => {
+            notes.push(
+                "logs are read in the caller's own account only: findings in other accounts carry no counts".into(),
+            );
+            let sts = aws_sdk_sts::Client::new(base);
+            let identity = sts.get_caller_identity().send().await;
+            Some(identity.ok().and_then(|i| i.account().map(str::to_string)))
+        }
+    };
+    let mut read = Vec::new();
+    for snapshot in snapshots {
+        if own_account.as_ref().is_some_and(|own| snapshot.account.id != *own) {
+            continue;
+        }
+        let client = Client::new(&super::aws::in_region(base, &snapshot.region));
+        read.extend(read_snapshot(&client, snapshot, &report.findings, span, StagesToRead::WithFindings).await);
+    }
+    apply_evidence(report, &read, &window.label, notes);
+}
+
+/// Milliseconds since the epoch, now.
+pub fn now_ms() -> i64 {
+    let since_epoch = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default();
+    i64::try_from(since_epoch.as_millis()).unwrap_or(i64::MAX)
+}
