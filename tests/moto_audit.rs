@@ -443,6 +443,8 @@ async fn call_count_grows_per_api_deployment_acl_set_and_domain_never_per_stage(
     let fan_out = ["sts:AssumeRole", "organizations:ListAccounts", "account:ListRegions"].map(String::from);
     let mut function = reads.clone();
     function.insert("sns:Publish".into());
+    // With EvidenceWindow: the stages' logs (tests/traffic.rs reads them this way).
+    function.insert("logs:FilterLogEvents".into());
     function.extend(fan_out.clone());
     assert_eq!(
         granted("template.yaml", ("Policies:", "Events:")),

@@ -87,32 +87,8 @@ async fn no_key_value_on_any_output() {
 
     // The function: its response, its CloudWatch lines, and the SNS message in a queue.
     let sdk = support::sdk_config(&support::moto().endpoint, REGION);
-    let topic = support::topic(&sdk, "gatecheck-secrets").await;
-    let sqs = aws_sdk_sqs::Client::new(&sdk);
-    let queue = sqs
-        .create_queue()
-        .queue_name("gatecheck-secrets")
-        .send()
-        .await
-        .expect("queue");
-    let queue_url = queue.queue_url().expect("url").to_string();
-    let attributes = sqs
-        .get_queue_attributes()
-        .queue_url(&queue_url)
-        .attribute_names(aws_sdk_sqs::types::QueueAttributeName::QueueArn)
-        .send()
-        .await
-        .expect("attributes");
-    let queue_arn =
-        attributes.attributes().expect("attributes")[&aws_sdk_sqs::types::QueueAttributeName::QueueArn].clone();
-    aws_sdk_sns::Client::new(&sdk)
-        .subscribe()
-        .topic_arn(&topic)
-        .protocol("sqs")
-        .endpoint(queue_arn)
-        .send()
-        .await
-        .expect("subscribe");
+    let subscribed = support::Subscribed::new(&sdk, "gatecheck-secrets").await;
+    let topic = subscribed.topic.clone();
     let settings = Settings::from_lookup(|name| match name {
         "GATECHECK_REGIONS" => Some(REGION.to_string()),
         "GATECHECK_TOPIC_ARN" => Some(topic.clone()),
@@ -129,16 +105,9 @@ async fn no_key_value_on_any_output() {
         .expect("invocation");
     assert!(response["published_message_id"].is_string(), "{response}");
     check("the function's response", &response.to_string());
-    let received = sqs
-        .receive_message()
-        .queue_url(&queue_url)
-        .max_number_of_messages(10)
-        .send()
-        .await
-        .expect("receive");
-    let bodies: Vec<&str> = received.messages().iter().filter_map(|m| m.body()).collect();
+    let bodies = subscribed.bodies().await;
     assert_eq!(bodies.len(), 1, "one message per audit");
-    check("the SNS message a subscriber receives", bodies[0]);
+    check("the SNS message a subscriber receives", &bodies[0]);
 
     // What the function writes to CloudWatch for the same account.
     let configs = account.configs.clone().with_rate_limits(None);

@@ -374,3 +374,46 @@ async fn the_cli_shows_refusals_and_adds_evidence_to_findings() {
         bad.stderr
     );
 }
+
+/// The function with GATECHECK_EVIDENCE_WINDOW: counts in the response's findings, in the
+/// SNS message subscribers get, and as RefusedRequests metrics.
+#[tokio::test]
+async fn the_function_adds_evidence_to_its_findings_message_and_metrics() {
+    use gatecheck::lambda::{Function, Settings};
+    use gatecheck::report::Report;
+    use gatecheck::sinks::emf;
+    let region = "sa-east-1";
+    let account = TestAccount::new("123456789012", region);
+    let seeded = seed(&account).await;
+    let sdk = support::sdk_config(&support::moto().endpoint, region);
+    let subscribed = support::Subscribed::new(&sdk, "traffic-findings").await;
+    let topic = subscribed.topic.clone();
+    let settings = Settings::from_lookup(|name| match name {
+        "GATECHECK_REGIONS" => Some(region.to_string()),
+        "GATECHECK_TOPIC_ARN" => Some(topic.clone()),
+        "GATECHECK_EVIDENCE_WINDOW" => Some("1h".to_string()),
+        "GATECHECK_MAX_RPS" => Some("100".to_string()),
+        _ => None,
+    })
+    .expect("settings");
+    let function = Function::with_sdk_config(settings, sdk.clone());
+    let response = function
+        .handle(serde_json::json!({"restApiId": seeded.orders, "stage": "prod"}))
+        .await
+        .expect("invocation");
+    let report: Report = serde_json::from_value(response.clone()).expect("a report");
+    let gc301 = report.findings.iter().find(|f| f.check == "GC301").expect("GC301");
+    assert_eq!(gc301.evidence.as_ref().map(|e| e.refused_requests), Some(7));
+
+    let metrics = emf::report_lines(&report, "Gatecheck", 0).join("\n");
+    let refused = metrics
+        .lines()
+        .find(|line| line.contains("\"Check\":\"GC301\""))
+        .expect("GC301's metric line");
+    assert!(refused.contains("\"RefusedRequests\":7"), "{refused}");
+
+    let bodies = subscribed.bodies().await;
+    assert_eq!(bodies.len(), 1, "one message per audit");
+    assert!(bodies[0].contains("7 refused requests in the last 1h"), "{}", bodies[0]);
+    assert!(!bodies[0].contains(KEY_VALUE) && !response.to_string().contains(KEY_VALUE));
+}

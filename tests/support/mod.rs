@@ -182,6 +182,58 @@ pub async fn topic(sdk: &SdkConfig, name: &str) -> String {
         .to_string()
 }
 
+/// An SNS topic with an SQS queue subscribed: what a subscriber receives.
+pub struct Subscribed {
+    pub topic: String,
+    sqs: aws_sdk_sqs::Client,
+    queue_url: String,
+}
+
+impl Subscribed {
+    pub async fn new(sdk: &SdkConfig, name: &str) -> Self {
+        use aws_sdk_sqs::types::QueueAttributeName;
+        let topic = topic(sdk, name).await;
+        let sqs = aws_sdk_sqs::Client::new(sdk);
+        let queue = sqs.create_queue().queue_name(name).send().await.expect("queue");
+        let queue_url = queue.queue_url().expect("url").to_string();
+        let attributes = sqs
+            .get_queue_attributes()
+            .queue_url(&queue_url)
+            .attribute_names(QueueAttributeName::QueueArn)
+            .send()
+            .await
+            .expect("attributes");
+        let queue_arn = attributes.attributes().expect("attributes")[&QueueAttributeName::QueueArn].clone();
+        aws_sdk_sns::Client::new(sdk)
+            .subscribe()
+            .topic_arn(&topic)
+            .protocol("sqs")
+            .endpoint(queue_arn)
+            .send()
+            .await
+            .expect("subscribe");
+        Subscribed { topic, sqs, queue_url }
+    }
+
+    /// The message bodies waiting in the queue.
+    pub async fn bodies(&self) -> Vec<String> {
+        let received = self
+            .sqs
+            .receive_message()
+            .queue_url(&self.queue_url)
+            .max_number_of_messages(10)
+            .send()
+            .await
+            .expect("receive");
+        received
+            .messages()
+            .iter()
+            .filter_map(|m| m.body())
+            .map(str::to_string)
+            .collect()
+    }
+}
+
 /// One moto account in one region, as the collector and a seeder see it.
 #[derive(Clone)]
 pub struct TestAccount {
