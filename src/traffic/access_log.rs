@@ -48,8 +48,12 @@ pub struct AccessLogFormat {
 enum Reader {
     /// A JSON object per line: each field's JSON pointer.
     Json(Vec<(Field, String)>),
-    /// Anything else: the format turned into a pattern, one group per variable.
-    Pattern(Regex, Vec<Option<Field>>),
+    /// Anything else: the literal text before the first variable, then each variable with
+    /// the literal text that follows it.
+    Text {
+        prefix: String,
+        parts: Vec<(Option<Field>, String)>,
+    },
 }
 
 /// One line's fields, borrowed from the line where they can be.
@@ -97,7 +101,7 @@ impl AccessLogFormat {
         let has_status = has(Field::Status);
         let reader = match json_pointers(format, &variables) {
             Some(pointers) => Reader::Json(pointers),
-            None => Reader::Pattern(pattern_of(format, &variables), fields),
+            None => text_reader(format, &variables),
         };
         AccessLogFormat {
             reader,
@@ -133,12 +137,24 @@ impl AccessLogFormat {
                     fields.set(*field, std::borrow::Cow::Owned(text));
                 }
             }
-            Reader::Pattern(pattern, groups) => {
-                let captures = pattern.captures(line)?;
-                for (index, field) in groups.iter().enumerate() {
-                    if let (Some(field), Some(found)) = (field, captures.get(index + 1)) {
-                        fields.set(*field, std::borrow::Cow::Borrowed(found.as_str()));
+            Reader::Text { prefix, parts } => {
+                // Each variable runs to the first occurrence of the literal after it (as a
+                // lazy pattern would), the last one to the format's closing literal: one pass,
+                // no backtracking.
+                let mut rest = line.strip_prefix(prefix.as_str())?;
+                for (index, (field, literal)) in parts.iter().enumerate() {
+                    let (value, after) = if index + 1 == parts.len() {
+                        (rest.strip_suffix(literal.as_str())?, "")
+                    } else if literal.is_empty() {
+                        ("", rest)
+                    } else {
+                        let at = rest.find(literal.as_str())?;
+                        (&rest[..at], &rest[at + literal.len()..])
+                    };
+                    if let Some(field) = field {
+                        fields.set(*field, std::borrow::Cow::Borrowed(value));
                     }
+                    rest = after;
                 }
             }
         }
@@ -204,19 +220,19 @@ fn walk(value: &serde_json::Value, pointer: String, out: &mut Vec<(Field, String
     }
 }
 
-/// The format as an anchored pattern: literal text as is, each variable a lazy group.
-fn pattern_of(format: &str, variables: &Regex) -> Regex {
-    let mut pattern = String::from("^");
-    let mut last = 0;
+/// A text format (CLF, CSV, XML) as its literal pieces around the variables.
+fn text_reader(format: &str, variables: &Regex) -> Reader {
     let matches: Vec<_> = variables.find_iter(format).collect();
-    for (index, m) in matches.iter().enumerate() {
-        pattern.push_str(&regex::escape(&format[last..m.start()]));
-        pattern.push_str(if index + 1 == matches.len() { "(.*)" } else { "(.*?)" });
-        last = m.end();
-    }
-    pattern.push_str(&regex::escape(&format[last..]));
-    pattern.push('$');
-    Regex::new(&pattern).unwrap_or_else(|_| Regex::new("^$").expect("a valid pattern"))
+    let prefix = matches.first().map_or(format, |m| &format[..m.start()]).to_string();
+    let parts = matches
+        .iter()
+        .enumerate()
+        .map(|(index, m)| {
+            let next = matches.get(index + 1).map_or(format.len(), |n| n.start());
+            (Field::of(&m.as_str()[1..]), format[m.end()..next].to_string())
+        })
+        .collect();
+    Reader::Text { prefix, parts }
 }
 
 fn classify_fields(fields: Fields<'_>) -> Line<'_> {
