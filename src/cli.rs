@@ -330,10 +330,11 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             };
             let mut report = audit::report(&snapshots, started.elapsed());
             if let Some(window) = &args.evidence {
-                let fans_out = args.accounts.accounts() != crate::scope::Accounts::Own;
+                let accounts = args.accounts.accounts();
+                let external_id = args.accounts.external_id.as_deref();
                 runtime()?.block_on(async {
                     let base = aws::load(&args.aws.connection.connection(), None).await;
-                    collect::logs::add_evidence(&base, &snapshots, &mut report, window, fans_out).await
+                    collect::logs::add_evidence(&base, &snapshots, &mut report, window, &accounts, external_id).await
                 });
             }
             print_report(&report, args.format, args.fail_on)?;

@@ -7,6 +7,8 @@ mod support;
 use serde_json::Value;
 use support::bin::{moto_env, run_with};
 use support::fault_proxy::{self, Fault, Rule};
+use support::seed::Seeder;
+use support::traffic::{now_ms, put_lines, JsonRequest, JSON_ACCESS_LOG_FORMAT};
 use support::TestAccount;
 
 const A: &str = "111111111111";
@@ -31,10 +33,37 @@ async fn seed() -> &'static Seeded {
     SEEDED
         .get_or_init(|| async {
             use aws_sdk_apigateway::types::{ApiKeySourceType, EndpointType};
-            let s = TestAccount::new(A, WEST).seeder();
+            let account_a = TestAccount::new(A, WEST);
+            let s = account_a.seeder();
             let mut a_west = s.api("a-west-no-usage-plan").await.expect("api");
             s.keyed(&mut a_west, "/orders", "GET").await.expect("method");
             s.deploy(&a_west, "prod").await.expect("deploy");
+            // Its access log, in account A, holds three refusals for want of a plan.
+            s.access_log(&a_west, "prod", JSON_ACCESS_LOG_FORMAT)
+                .await
+                .expect("access log");
+            let lines = (0..3)
+                .map(|i| {
+                    let request = JsonRequest {
+                        request_id: format!("a-{i}"),
+                        path: "/orders",
+                        status: 403,
+                        response_type: "INVALID_API_KEY",
+                        message: "Forbidden",
+                        key_id: "-",
+                        key_value: "-",
+                        waf: "-",
+                    };
+                    (now_ms() - 60_000 * (i + 1), request.line())
+                })
+                .collect();
+            put_lines(
+                &account_a.logs,
+                &Seeder::access_log_group("a-west-no-usage-plan"),
+                lines,
+            )
+            .await
+            .expect("lines");
 
             let s = TestAccount::new(A, CENTRAL).seeder();
             let mut a_central = s
@@ -145,6 +174,40 @@ async fn two_accounts_two_regions_attributed_and_an_unassumable_role_is_its_own_
     assert!(proxy.stats.injected_total() >= 1);
     // The role session carries gatecheck's name, for CloudTrail.
     assert!(!run.stdout.contains("accountsTestKeyValue"));
+}
+
+/// --evidence in a fan-out: each account's logs are read through the role used to audit it.
+#[tokio::test]
+async fn evidence_is_read_in_each_account_through_its_role() {
+    let seeded = seed().await;
+    let (ra, rb) = (role(A), role(B));
+    let args = [
+        "audit",
+        "--role-arn",
+        &ra,
+        "--role-arn",
+        &rb,
+        "--region",
+        WEST,
+        "--evidence",
+        "1h",
+        "--format",
+        "json",
+    ];
+    let run = run_with(&args, &moto_env());
+    let report: Value = serde_json::from_str(&run.stdout).expect("json");
+    let finding = |check: &str, api: &str| {
+        report["findings"]
+            .as_array()
+            .and_then(|f| f.iter().find(|f| f["check"] == check && f["api_id"] == api))
+            .cloned()
+            .unwrap_or_else(|| panic!("{check} on {api}"))
+    };
+    assert_eq!(finding("GC301", &seeded.a_west)["evidence"]["refused_requests"], 3);
+    // B's stage keeps no logs: a note, and no count borrowed from A.
+    assert_eq!(finding("GC304", &seeded.b_west).get("evidence"), None);
+    let notes = report["summary"]["evidence"]["notes"].to_string();
+    assert!(notes.contains(&seeded.b_west), "{notes}");
 }
 
 #[tokio::test]

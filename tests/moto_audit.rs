@@ -453,6 +453,8 @@ async fn call_count_grows_per_api_deployment_acl_set_and_domain_never_per_stage(
     );
     let mut member = reads;
     member.insert("account:ListRegions".into());
+    // With ReadStageLogs: evidence read through the member role (tests/accounts.rs).
+    member.insert("logs:FilterLogEvents".into());
     assert_eq!(
         granted("templates/member-role.yaml", ("PolicyName:", "Outputs:")),
         member,

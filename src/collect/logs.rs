@@ -7,15 +7,18 @@
 //! the server to the lines that name a cause or a status; access logs are read whole, since
 //! a filter pattern cannot follow every format a stage may write.
 
+use super::aws::in_region;
 use super::errors::classify;
-use crate::model::{GapReason, RestApi, Snapshot, Stage};
+use crate::model::{account_of_role, GapReason, RestApi, Snapshot, Stage};
 use crate::report::{Finding, Report};
+use crate::scope::Accounts;
 use crate::settings::EvidenceWindow;
 use crate::traffic::{
     apply_evidence, link_findings, read_plan, stage_worth_reading, AccessLogFormat, ExecutionRequests, LogSource,
     ReadPlan, StageTraffic, Tally, Window, EXECUTION_LOG_FILTER,
 };
 use aws_sdk_cloudwatchlogs::Client;
+use std::collections::HashMap;
 
 /// Events per page: FilterLogEvents' most.
 const PAGE: i32 = 10_000;
@@ -191,39 +194,76 @@ pub async fn read_snapshot(
 }
 
 /// Reads the logs of the audited stages that have a finding a refusal cause points to and
-/// adds the counts to the report. Logs are read with `base`'s credentials, so when the audit
-/// fanned out to other accounts only the caller's own account's stages are read.
+/// adds the counts to the report. In a fan-out, each account's logs are read through the
+/// role the audit used there (assumed again: one STS call per account).
 pub async fn add_evidence(
     base: &aws_config::SdkConfig,
     snapshots: &[Snapshot],
     report: &mut Report,
     window: &EvidenceWindow,
-    fans_out: bool,
+    accounts: &Accounts,
+    external_id: Option<&str>,
 ) {
     let end_ms = now_ms();
     let length = i64::try_from(window.length.as_millis()).unwrap_or(i64::MAX / 2);
     let span = Window::new(end_ms - length, end_ms);
     let mut notes = Vec::new();
-    let own_account = match fans_out {
-        false => None,
-        true => {
-            notes.push(
-                "logs are read in the caller's own account only: findings in other accounts carry no counts".into(),
-            );
-            let sts = aws_sdk_sts::Client::new(base);
-            let identity = sts.get_caller_identity().send().await;
-            Some(identity.ok().and_then(|i| i.account().map(str::to_string)))
-        }
-    };
+    let mut configs: HashMap<Option<String>, Option<aws_config::SdkConfig>> = HashMap::new();
     let mut read = Vec::new();
     for snapshot in snapshots {
-        if own_account.as_ref().is_some_and(|own| snapshot.account.id != *own) {
-            continue;
+        let account = snapshot.account.id.clone();
+        if !configs.contains_key(&account) {
+            let config = match role_for(accounts, account.as_deref()) {
+                Role::Own => Some(base.clone()),
+                // STS in the snapshot's own region: it answers there in every partition.
+                Role::Assume(arn) => {
+                    match super::fan_out::assume(&in_region(base, &snapshot.region), &arn, external_id).await {
+                        Ok(config) => Some(config),
+                        Err(why) => {
+                            notes.push(format!(
+                                "cannot read logs in account {}: {why}",
+                                account.as_deref().unwrap_or("?")
+                            ));
+                            None
+                        }
+                    }
+                }
+                Role::Unknown => {
+                    notes.push(format!(
+                        "no role to read logs in account {}",
+                        account.as_deref().unwrap_or("?")
+                    ));
+                    None
+                }
+            };
+            configs.insert(account.clone(), config);
         }
-        let client = Client::new(&super::aws::in_region(base, &snapshot.region));
+        let Some(Some(config)) = configs.get(&account) else {
+            continue;
+        };
+        let client = Client::new(&in_region(config, &snapshot.region));
         read.extend(read_snapshot(&client, snapshot, &report.findings, span, StagesToRead::WithFindings).await);
     }
     apply_evidence(report, &read, &window.label, notes);
+}
+
+enum Role {
+    Own,
+    Assume(String),
+    Unknown,
+}
+
+/// The role the audit reached an account through.
+fn role_for(accounts: &Accounts, account: Option<&str>) -> Role {
+    match (accounts, account) {
+        (Accounts::Own, _) => Role::Own,
+        (Accounts::Roles(arns), Some(id)) => arns
+            .iter()
+            .find(|arn| account_of_role(arn).as_deref() == Some(id))
+            .map_or(Role::Unknown, |arn| Role::Assume(arn.clone())),
+        (Accounts::Organization { role_name }, Some(id)) => Role::Assume(format!("arn:aws:iam::{id}:role/{role_name}")),
+        (_, None) => Role::Unknown,
+    }
 }
 
 /// Milliseconds since the epoch, now.

@@ -184,8 +184,17 @@ impl Function {
         };
         let mut report = audit::report(&snapshots, started.elapsed());
         if let Some(window) = &self.settings.evidence_window {
-            let fans_out = self.settings.fan_out.accounts() != Accounts::Own;
-            collect::logs::add_evidence(self.auditor.base(), &snapshots, &mut report, window, fans_out).await;
+            let accounts = self.settings.fan_out.accounts();
+            let external_id = self.settings.fan_out.external_id.as_deref();
+            collect::logs::add_evidence(
+                self.auditor.base(),
+                &snapshots,
+                &mut report,
+                window,
+                &accounts,
+                external_id,
+            )
+            .await;
         }
         self.write_cloudwatch_lines(&report);
         let published = self.publish(&report).await?;
