@@ -414,7 +414,7 @@ mod tests {
         assert_eq!(parse_since("30m").map(|s| s.start_ms(3_600_000)), Ok(1_800_000));
         assert_eq!(parse_since("1970-01-01T00:00:01Z"), Ok(Since::At(1000)));
         assert_eq!(
-            settings(&[("GATECHECK_EVIDENCE_WINDOW", "1h")])
+            settings(&[("AWS_REGION", "eu-west-1"), ("GATECHECK_EVIDENCE_WINDOW", "1h")])
                 .unwrap()
                 .evidence_window,
             Some(EvidenceWindow {
@@ -422,7 +422,7 @@ mod tests {
                 length: std::time::Duration::from_secs(3600)
             })
         );
-        let err = settings(&[("GATECHECK_EVIDENCE_WINDOW", "an hour")]).unwrap_err();
+        let err = settings(&[("AWS_REGION", "eu-west-1"), ("GATECHECK_EVIDENCE_WINDOW", "an hour")]).unwrap_err();
         assert_eq!(err.name, "GATECHECK_EVIDENCE_WINDOW");
     }
 
