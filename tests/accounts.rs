@@ -44,17 +44,10 @@ async fn seed() -> &'static Seeded {
                 .expect("access log");
             let lines = (0..3)
                 .map(|i| {
-                    let request = JsonRequest {
-                        request_id: format!("a-{i}"),
-                        path: "/orders",
-                        status: 403,
-                        response_type: "INVALID_API_KEY",
-                        message: "Forbidden",
-                        key_id: "-",
-                        key_value: "-",
-                        waf: "-",
-                    };
-                    (now_ms() - 60_000 * (i + 1), request.line())
+                    (
+                        now_ms() - 60_000 * (i + 1),
+                        JsonRequest::without_key(format!("a-{i}"), "/orders").line(),
+                    )
                 })
                 .collect();
             put_lines(

@@ -146,17 +146,21 @@ async fn seed(account: &TestAccount) -> Seeded {
     }
 }
 
-#[tokio::test]
-async fn refusals_are_counted_by_cause_and_tied_to_findings() {
-    let account = TestAccount::new("210987654321", "eu-west-1");
-    let seeded = seed(&account).await;
+async fn audit(account: &TestAccount) -> (gatecheck::model::Snapshot, gatecheck::report::Report) {
     let options = CollectOptions {
         scope: Scope::default(),
         concurrency: 4,
         deadline: None,
         progress: None,
     };
-    let (snapshot, report) = account.audit(None, &options).await.expect("audit");
+    account.audit(None, &options).await.expect("audit")
+}
+
+#[tokio::test]
+async fn refusals_are_counted_by_cause_and_tied_to_findings() {
+    let account = TestAccount::new("210987654321", "eu-west-1");
+    let seeded = seed(&account).await;
+    let (snapshot, report) = audit(&account).await;
     let window = Window::new(now_ms() - 3_600_000, now_ms());
     let traffic = read_snapshot(&account.logs, &snapshot, &report.findings, window, StagesToRead::All).await;
     assert_eq!(traffic.len(), 4, "every stage is read");
@@ -223,13 +227,7 @@ async fn refusals_are_counted_by_cause_and_tied_to_findings() {
 async fn a_denied_log_group_is_a_line_and_the_others_stand() {
     let account = TestAccount::new("210987654322", "eu-west-1");
     let seeded = seed(&account).await;
-    let options = CollectOptions {
-        scope: Scope::default(),
-        concurrency: 4,
-        deadline: None,
-        progress: None,
-    };
-    let (snapshot, report) = account.audit(None, &options).await.expect("audit");
+    let (snapshot, report) = audit(&account).await;
     // Deny FilterLogEvents on the execution log groups only (their name is in the body).
     let proxy = fault_proxy::start(
         &support::moto().endpoint,
@@ -256,30 +254,16 @@ async fn pages_are_followed_and_counted() {
     let now = now_ms();
     let lines = (0..25_000)
         .map(|i| {
-            let line = JsonRequest {
-                request_id: format!("b-{i}"),
-                path: "/busy",
-                status: 403,
-                response_type: "INVALID_API_KEY",
-                message: "Forbidden",
-                key_id: "-",
-                key_value: "-",
-                waf: "-",
-            }
-            .line();
-            (now - 1_000 - i, line)
+            (
+                now - 1_000 - i,
+                JsonRequest::without_key(format!("b-{i}"), "/busy").line(),
+            )
         })
         .collect();
     put_lines(&account.logs, &Seeder::access_log_group("busy"), lines)
         .await
         .expect("lines");
-    let options = CollectOptions {
-        scope: Scope::default(),
-        concurrency: 4,
-        deadline: None,
-        progress: None,
-    };
-    let (snapshot, report) = account.audit(None, &options).await.expect("audit");
+    let (snapshot, report) = audit(&account).await;
     let window = Window::new(now - 3_600_000, now);
     let traffic = read_snapshot(&account.logs, &snapshot, &report.findings, window, StagesToRead::All).await;
     assert_eq!(count(&traffic[0], Cause::InvalidApiKey), 25_000);

@@ -25,7 +25,21 @@ pub struct JsonRequest<'a> {
     pub waf: &'a str,
 }
 
-impl JsonRequest<'_> {
+impl<'a> JsonRequest<'a> {
+    /// A call without a key to a method that requires one: 403 INVALID_API_KEY.
+    pub fn without_key(request_id: String, path: &'a str) -> Self {
+        JsonRequest {
+            request_id,
+            path,
+            status: 403,
+            response_type: "INVALID_API_KEY",
+            message: "Forbidden",
+            key_id: "-",
+            key_value: "-",
+            waf: "-",
+        }
+    }
+
     pub fn line(&self) -> String {
         serde_json::json!({
             "requestId": self.request_id,
