@@ -212,6 +212,16 @@ async fn refusals_are_counted_by_cause_and_tied_to_findings() {
     assert_eq!(silent.source, None);
     assert!(silent.notes[0].contains("does not exist"), "{:?}", silent.notes);
     assert_eq!(silent.log_calls, 1);
+    // A window before every seeded line: the group answers, but with nothing.
+    let long_ago = Window::new(now_ms() - 10 * 3_600_000, now_ms() - 9 * 3_600_000);
+    let before = read_snapshot(&account.logs, &snapshot, &report.findings, long_ago, StagesToRead::All).await;
+    let quiet = stage(&before, &seeded.admin);
+    assert_eq!(quiet.requests_refused, 0);
+    assert!(
+        quiet.notes[0].contains("older than the group's retention"),
+        "{:?}",
+        quiet.notes
+    );
 
     let text = render::text(window, &traffic, &|ms| ms.to_string());
     let json = render::json(window, &traffic);

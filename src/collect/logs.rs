@@ -67,6 +67,13 @@ pub async fn read_stage(client: &Client, api: &RestApi, stage: &Stage, window: W
     };
     let mut traffic = tally.finish(api, &stage.name, source);
     traffic.notes = notes;
+    if let (Some(source), 0) = (&traffic.source, traffic.lines_read) {
+        // An empty answer cannot tell a quiet stage from lines the group no longer keeps.
+        traffic.notes.push(format!(
+            "no lines in {} for the window: no traffic, or older than the group's retention",
+            source.log_group()
+        ));
+    }
     traffic.log_calls = calls;
     traffic
 }
