@@ -1,7 +1,8 @@
 """make bench: every figure in one table, on this machine.
 
 Call economy and the rate-limit floor on seeded emulator accounts of 10, 100 and 1,000 APIs;
-the check engine (criterion) and its peak memory on synthetic snapshots; the function's
+the check engine (criterion) and its peak memory on synthetic snapshots; the log classifier
+(criterion, 1,000,000 lines) and CloudWatch Logs calls per stage window; the function's
 binary size, init time and peak memory; and gatecheck beside Prowler on the same emulated
 accounts. Everything runs on 127.0.0.1 against moto with the emulator extension.
 
@@ -28,7 +29,7 @@ RELEASE = os.path.join(ROOT, "target", "release")
 SIZES = [int(n) for n in os.environ.get("BENCH_SIZES", "10,100,1000").split(",")]
 SIDE_BY_SIDE = [int(n) for n in os.environ.get("BENCH_PROWLER_SIZES", "50,200").split(",")]
 # The call economy always runs (it seeds the accounts); the rest can be left out.
-SECTIONS = os.environ.get("BENCH_SECTIONS", "engine,lambda,prowler").split(",")
+SECTIONS = os.environ.get("BENCH_SECTIONS", "engine,traffic,lambda,prowler").split(",")
 os.makedirs(OUT, exist_ok=True)
 
 
@@ -159,6 +160,23 @@ try:
             m = run_json([os.path.join(RELEASE, "examples", "bench_memory"), str(n)], dict(os.environ))
             target = "< 100 MB" if n == 10000 else ""
             row("engine", f"peak RSS, {n} APIs ({m['findings']} findings), snapshot included", f"{m['peak_rss_mb']:.1f} MB", target, check(m["peak_rss_mb"] < 100) if target else "")
+
+    if "traffic" in SECTIONS:
+        # 3. The log classifier alone: 1,000,000 lines in memory, classified and counted.
+        bench = subprocess.run(
+            ["cargo", "bench", "--bench", "traffic", "--", "--noplot"], cwd=ROOT, capture_output=True, text=True
+        )
+        found = re.findall(r"classify/(\w+)\s+time:\s+\[[^\]]*\]\s+thrpt:\s+\[\S+ \S+ (\S+) (\S+)", bench.stdout)
+        for name, value, unit in found:
+            per_second = float(value) * {"elem/s": 1, "Kelem/s": 1e3, "Melem/s": 1e6, "Gelem/s": 1e9}[unit]
+            label = name.replace("_1m_lines", "").replace("_", " ")
+            row("traffic", f"{label}: lines classified per second (1,000,000 lines)", f"{per_second / 1e6:.2f} M/s")
+        if bench.returncode != 0 or not found:
+            row("traffic", "criterion", "failed", "", bench.stderr[-300:])
+        # FilterLogEvents returns at most 10,000 events a call (tests/traffic.rs measures 3
+        # calls for 25,000 lines): a stage's window costs ceil(lines / 10,000) calls, at least 1.
+        for lines in [1_000, 100_000, 1_000_000]:
+            row("traffic", f"CloudWatch Logs calls for a stage window of {lines:,} lines", f"{max(1, -(-lines // 10_000))}")
 
     if "lambda" in SECTIONS:
         # 3. The function's footprint.
