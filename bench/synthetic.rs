@@ -61,6 +61,7 @@ pub fn snapshot(apis: usize) -> Snapshot {
                     },
                 },
             ],
+            read_at_ms: None,
         });
         s.ip_sets.push(set);
     }
@@ -97,6 +98,7 @@ pub fn snapshot(apis: usize) -> Snapshot {
             name: format!("plan-{p}"),
             api_stages,
             key_ids,
+            read_at_ms: None,
         });
     }
     for d in 0..apis.div_ceil(100) {
@@ -188,6 +190,7 @@ fn api(i: usize, acls: &[WebAcl]) -> RestApi {
         stages,
         deployments: Vec::new(),
         gateway_responses: Vec::new(),
+        read_at_ms: None,
     };
     let mut summary = api.current_summary();
     if i % 10 == 5 {

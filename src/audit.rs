@@ -3,7 +3,7 @@
 
 use crate::checks::evaluate;
 use crate::model::{Snapshot, SNAPSHOT_SCHEMA_VERSION};
-use crate::report::{sort_findings, Report, Severity, Summary};
+use crate::report::{Report, Severity, Summary};
 use serde::Deserialize;
 use std::path::Path;
 use std::time::Duration;
@@ -45,13 +45,14 @@ pub fn report(snapshots: &[Snapshot], duration: Duration) -> Report {
             *summary.api_calls_by_operation.entry(operation.clone()).or_default() += count;
         }
     }
-    sort_findings(&mut findings);
     summary.api_calls = summary.api_calls_by_operation.values().sum();
-    for finding in &findings {
-        *summary.findings_by_severity.entry(finding.severity).or_default() += 1;
-    }
-    summary.highest_severity = findings.iter().map(|f| f.severity).max();
-    Report { findings, summary }
+    let mut report = Report {
+        findings,
+        resolved: Vec::new(),
+        summary,
+    };
+    report.recount();
+    report
 }
 
 #[derive(Debug, thiserror::Error)]

@@ -3,14 +3,15 @@
 use crate::audit::{self, load_snapshot, snapshot_json};
 use crate::checks::docs;
 use crate::collect::auditor::Auditor;
+use crate::collect::state_store::{StateLocation, StateStore};
 use crate::collect::{self, aws, Progress, ServiceConfigs};
 use crate::explain::{self, KeyIdentity, Request, Verdict};
 use crate::model::{is_region_name, Scope, Snapshot};
 use crate::report::{Report, Severity};
 use crate::scope::{Plan, Regions};
 use crate::settings::{
-    parse_evidence_window, parse_severity, parse_since, parse_time, ConnectionArgs, EvidenceWindow, FanOutArgs, Since,
-    ThroughputArgs,
+    parse_evidence_window, parse_severity, parse_since, parse_state_location, parse_time, ChangeArgs, ConnectionArgs,
+    EvidenceWindow, FanOutArgs, Since, ThroughputArgs,
 };
 use crate::sinks;
 use crate::traffic::{self, Window};
@@ -222,6 +223,16 @@ pub struct AuditArgs {
     /// stage's logs (30m, 1h, 1d); see `gatecheck logs --help`
     #[arg(long, value_name = "LENGTH", value_parser = parse_evidence_window, conflicts_with = "snapshot")]
     pub evidence: Option<EvidenceWindow>,
+    /// Keep each account-region's findings and what was read here (s3://bucket/prefix): findings
+    /// are then marked new or ongoing, those gone are listed as resolved, and an audit of the
+    /// whole of your own account's regions reads again only what changed (see --full-refresh)
+    #[arg(long, value_name = "S3_URL", env = "GATECHECK_STATE", value_parser = parse_state_location, conflicts_with = "snapshot")]
+    pub state: Option<StateLocation>,
+    /// With --state, read everything now rather than only what changed
+    #[arg(long, requires = "state")]
+    pub read_all: bool,
+    #[command(flatten)]
+    pub changes: ChangeArgs,
 }
 
 #[derive(Args, Debug)]
@@ -248,6 +259,10 @@ pub enum AuditFormat {
     Json,
     /// SARIF 2.1.0, for code-scanning UIs
     Sarif,
+    /// AWS Security Finding Format: {"Findings": [...]}, as `aws securityhub batch-import-findings --cli-input-json` takes it
+    Asff,
+    /// OCSF 1.1 Compliance Finding events (class 2003), a JSON array
+    Ocsf,
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
@@ -324,20 +339,14 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Audit(args) => {
             let started = Instant::now();
-            let snapshots = match &args.snapshot {
-                Some(path) => vec![load_snapshot(path)?],
-                None => runtime()?.block_on(collect_audit(&args))?,
+            let report = match &args.snapshot {
+                Some(path) => {
+                    let report = audit::report(&[load_snapshot(path)?], started.elapsed());
+                    print_report(&report, args.format, args.fail_on)?;
+                    report
+                }
+                None => runtime()?.block_on(audit_live(&args, started))?,
             };
-            let mut report = audit::report(&snapshots, started.elapsed());
-            if let Some(window) = &args.evidence {
-                let accounts = args.accounts.accounts();
-                let external_id = args.accounts.external_id.as_deref();
-                runtime()?.block_on(async {
-                    let base = aws::load(&args.aws.connection.connection(), None).await;
-                    collect::logs::add_evidence(&base, &snapshots, &mut report, window, &accounts, external_id).await
-                });
-            }
-            print_report(&report, args.format, args.fail_on)?;
             Ok(if report.fails(args.fail_on) {
                 ExitCode::from(1)
             } else {
@@ -482,6 +491,8 @@ fn print_report(report: &Report, format: AuditFormat, fail_on: Severity) -> anyh
     match format {
         AuditFormat::Json => write_stdout(&(sinks::json(report) + "\n")),
         AuditFormat::Sarif => write_stdout(&(sinks::sarif::render(report) + "\n")),
+        AuditFormat::Asff => write_stdout(&(sinks::asff::render(report, collect::now_ms()) + "\n")),
+        AuditFormat::Ocsf => write_stdout(&(sinks::ocsf::render(report, collect::now_ms()) + "\n")),
         AuditFormat::Text => {
             let mut out = anstream::stdout();
             out.write_all(sinks::text::render(report, fail_on).as_bytes())
@@ -505,8 +516,60 @@ fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
         .context("cannot start the async runtime")
 }
 
-async fn collect_audit(args: &AuditArgs) -> anyhow::Result<Vec<Snapshot>> {
-    collect_plan(&args.aws, &args.accounts, &args.regions, args.all_regions).await
+/// A live audit: read (only what changed, with `--state` and no `--read-all`), report, add
+/// the evidence and mark the changes; then print, import into Security Hub, and save the
+/// state last, so that a run that fails before it leaves the previous state standing.
+async fn audit_live(args: &AuditArgs, started: Instant) -> anyhow::Result<Report> {
+    let (auditor, plan) = plan_from(&args.aws, &args.accounts, &args.regions, args.all_regions).await?;
+    let store = args.state.clone().map(|at| StateStore::new(auditor.base(), at));
+    let mut loaded = Vec::new();
+    let mut reads = None;
+    let snapshots = match (&store, &plan.regions) {
+        (Some(store), Regions::These(regions))
+            if !plan.fans_out() && !args.read_all && plan.scope == Scope::default() =>
+        {
+            let (snapshots, states, read) = auditor
+                .run_light(regions, &plan.scope, store, args.changes.full_refresh, None)
+                .await?;
+            loaded = states;
+            reads = Some(read);
+            snapshots
+        }
+        _ => auditor.run(&plan, None, &progress_bar).await?,
+    };
+    let mut report = audit::report(&snapshots, started.elapsed());
+    report.summary.reads = reads;
+    if let Some(window) = &args.evidence {
+        let accounts = args.accounts.accounts();
+        let external_id = args.accounts.external_id.as_deref();
+        collect::logs::add_evidence(auditor.base(), &snapshots, &mut report, window, &accounts, external_id).await;
+    }
+    let now_ms = collect::now_ms();
+    let states = match &store {
+        Some(store) => Some(store.mark(&mut report, &snapshots, loaded, now_ms).await?),
+        None => None,
+    };
+    print_report(&report, args.format, args.fail_on)?;
+    if args.changes.security_hub {
+        let sts = aws_sdk_sts::Client::new(auditor.base());
+        let identity = sts.get_caller_identity().send().await.map_err(|e| {
+            anyhow::anyhow!(
+                "cannot tell the caller's account for Security Hub: {}",
+                aws_sdk_sts::error::DisplayErrorContext(e)
+            )
+        })?;
+        let importer = identity.account().unwrap_or_default().to_string();
+        let imported = sinks::security_hub::import(auditor.base(), &report, &importer, now_ms).await?;
+        tracing::info!(
+            imported = imported.imported,
+            resolved = imported.resolved,
+            "imported into Security Hub"
+        );
+    }
+    if let (Some(store), Some(states)) = (&store, &states) {
+        store.save_all(states).await?;
+    }
+    Ok(report)
 }
 
 /// Reads what the flags name: regions (or every enabled one) of the caller's account, or of
@@ -518,6 +581,17 @@ async fn collect_plan(
     regions: &[String],
     all_regions: bool,
 ) -> anyhow::Result<Vec<Snapshot>> {
+    let (auditor, plan) = plan_from(aws, accounts, regions, all_regions).await?;
+    Ok(auditor.run(&plan, None, &progress_bar).await?)
+}
+
+/// The auditor and plan the flags name, with the region and credentials checked.
+async fn plan_from(
+    aws: &AwsArgs,
+    accounts: &FanOutArgs,
+    regions: &[String],
+    all_regions: bool,
+) -> anyhow::Result<(Auditor, Plan)> {
     if let Some(bad) = regions.iter().find(|r| !is_region_name(r)) {
         bail!("'{bad}' is not an AWS region name (expected something like eu-west-1)");
     }
@@ -539,7 +613,7 @@ async fn collect_plan(
         },
     };
     let auditor = Auditor::new(base, accounts.throughput(&aws.throughput), accounts.external_id.clone());
-    Ok(auditor.run(&plan, None, &progress_bar).await?)
+    Ok((auditor, plan))
 }
 
 /// APIs read of total, on stderr, only when stderr is a terminal.

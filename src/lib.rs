@@ -17,4 +17,5 @@ pub mod report;
 pub mod scope;
 pub mod settings;
 pub mod sinks;
+pub mod state;
 pub mod traffic;

@@ -3,11 +3,13 @@
 //! before anything is read.
 
 use crate::collect::auditor::Throughput;
+use crate::collect::state_store::StateLocation;
 use crate::collect::{aws, RateLimits, DEFAULT_CONCURRENCY};
 use crate::model::{account_of_role, is_region_name, parse_max_rps, Scope};
 use crate::report::Severity;
 use crate::scope::{Accounts, Plan, Regions};
 use crate::sinks::emf;
+use crate::sinks::sns::Notify;
 use clap::{Args, CommandFactory, FromArgMatches, Parser};
 
 /// Where AWS requests go and with which credentials.
@@ -122,6 +124,19 @@ pub struct FunctionSettings {
     /// stage's logs (30m, 1h, 1d); unset, no logs are read.
     #[arg(long, env = "GATECHECK_EVIDENCE_WINDOW", value_parser = parse_evidence_window)]
     pub evidence_window: Option<EvidenceWindow>,
+    /// The S3 bucket that keeps each account-region's last audit; unset, every run stands
+    /// alone and publishes every finding.
+    #[arg(long, env = "GATECHECK_STATE_BUCKET", value_parser = parse_bucket)]
+    pub state_bucket: Option<String>,
+    /// The key prefix of the states in that bucket.
+    #[arg(long, env = "GATECHECK_STATE_PREFIX", default_value = "gatecheck/")]
+    pub state_prefix: String,
+    /// What is published: `changes` (new and resolved findings, when there is a state) or
+    /// `all` (every finding, every run).
+    #[arg(long, env = "GATECHECK_NOTIFY", value_enum, default_value_t = Notify::Changes)]
+    pub notify: Notify,
+    #[command(flatten)]
+    pub changes: ChangeArgs,
 }
 
 /// A setting the function cannot run with.
@@ -211,6 +226,12 @@ impl FunctionSettings {
 
     pub fn throughput(&self) -> Throughput {
         self.fan_out.throughput(&self.throughput)
+    }
+
+    /// Where states are kept, when they are.
+    pub fn state_location(&self) -> Option<StateLocation> {
+        let bucket = self.state_bucket.as_deref()?;
+        StateLocation::new(bucket, &self.state_prefix).ok()
     }
 
     /// The region an event names when it is a region's name, else the first configured one
@@ -313,6 +334,46 @@ fn parse_region_or_all(value: &str) -> Result<String, String> {
     } else {
         Err(format!("'{value}' is not an AWS region name"))
     }
+}
+
+/// Memory between audits, and Security Hub: the same for the command line and the function.
+#[derive(Args, Debug, Clone, PartialEq)]
+pub struct ChangeArgs {
+    /// Import the findings into Security Hub in ASFF (securityhub:BatchImportFindings), and set
+    /// those resolved since the previous audit to RESOLVED (needs a stored state)
+    #[arg(long, env = "GATECHECK_SECURITY_HUB", value_name = "BOOL", num_args = 0..=1, default_value = "false", default_missing_value = "true", value_parser = clap::builder::BoolishValueParser::new())]
+    pub security_hub: bool,
+    /// With a stored state, a scheduled audit reads again only what CloudTrail says changed
+    /// and a rotating share of the rest, so that everything is read in full at least this often
+    #[arg(long, value_name = "LENGTH", env = "GATECHECK_FULL_REFRESH", default_value = "24h", value_parser = parse_full_refresh)]
+    pub full_refresh: std::time::Duration,
+}
+
+impl Default for ChangeArgs {
+    fn default() -> Self {
+        ChangeArgs {
+            security_hub: false,
+            full_refresh: std::time::Duration::from_secs(86_400),
+        }
+    }
+}
+
+/// At least an hour: a shorter period reads everything every run anyway.
+pub fn parse_full_refresh(value: &str) -> Result<std::time::Duration, String> {
+    let length = parse_length(value)?;
+    if length < std::time::Duration::from_secs(3_600) {
+        return Err(format!("'{}' is shorter than an hour", value.trim()));
+    }
+    Ok(length)
+}
+
+/// `s3://bucket/prefix`.
+pub fn parse_state_location(value: &str) -> Result<StateLocation, String> {
+    StateLocation::parse(value.trim())
+}
+
+pub fn parse_bucket(value: &str) -> Result<String, String> {
+    StateLocation::new(value.trim(), "").map(|l| l.bucket)
 }
 
 /// A stretch of logs back from now, as given (`1h`) and as a length.

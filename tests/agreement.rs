@@ -156,6 +156,7 @@ fn snapshot(case: &Case) -> Snapshot {
                 ..PlanApiStage::default()
             }],
             key_ids: if case.plans == 2 { vec!["k1".into()] } else { Vec::new() },
+            read_at_ms: None,
         });
     }
     s

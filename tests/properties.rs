@@ -258,6 +258,7 @@ proptest! {
                 .enumerate()
                 .map(|(i, (action, statement, priority))| WafRule { name: format!("r{i}"), priority, action, block_status: None, statement })
                 .collect(),
+            read_at_ms: None,
         });
         if let Some(stage) = snapshot.rest_apis[0].stages.first_mut() {
             stage.web_acl_arn = Some("arn:acl:generated".into());

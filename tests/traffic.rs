@@ -152,6 +152,7 @@ async fn audit(account: &TestAccount) -> (gatecheck::model::Snapshot, gatecheck:
         concurrency: 4,
         deadline: None,
         progress: None,
+        reuse: None,
     };
     account.audit(None, &options).await.expect("audit")
 }

@@ -72,6 +72,7 @@ pub fn plan(id: &str, stages: &[(&str, &str)], key_ids: &[&str]) -> UsagePlan {
             })
             .collect(),
         key_ids: key_ids.iter().map(|k| (*k).into()).collect(),
+        read_at_ms: None,
     }
 }
 
@@ -123,6 +124,7 @@ pub fn with_acl(mut s: Snapshot, default_action: WafAction, rules: Vec<WafRule>)
         default_action,
         default_block_status: None,
         rules,
+        read_at_ms: None,
     });
     s
 }

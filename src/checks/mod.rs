@@ -65,6 +65,9 @@ pub static REGISTRY: &[Check] = &[
     coverage::gc900::CHECK,
 ];
 
+/// The check that reports what could not be read.
+pub const GAP_CHECK_ID: &str = "GC900";
+
 pub fn find_check(id: &str) -> Option<&'static Check> {
     REGISTRY.iter().find(|c| c.meta.id.eq_ignore_ascii_case(id))
 }
@@ -121,6 +124,11 @@ fn is_blinded(meta: &CheckMeta, finding: &Finding, gaps: &[CoverageGap]) -> bool
         meta.reads.iter().any(|part| gap.part.includes(*part))
             && gap.covers(finding.api_id.as_deref(), finding.stage.as_deref())
     })
+}
+
+/// Whether a finding on (api_id, stage) falls inside what `snapshot` was read for.
+pub fn in_scope(snapshot: &Snapshot, api_id: Option<&str>, stage: Option<&str>) -> bool {
+    in_scope_of(snapshot, &Index::new(snapshot), api_id, stage)
 }
 
 fn in_scope_of(snapshot: &Snapshot, index: &Index, api_id: Option<&str>, stage: Option<&str>) -> bool {

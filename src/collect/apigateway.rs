@@ -29,12 +29,44 @@ pub(crate) async fn read_rest_apis(reader: &Reader, options: &CollectOptions) ->
         None => list_rest_apis(reader).await?,
     };
 
+    // A quota-light audit reads again only the APIs that are due; the rest keep what the
+    // stored snapshot read, with the list's own fields (name, policy, tags) fresh.
+    let (listed, mut apis) = match &reader.reuse {
+        Some(reuse) if options.scope.api_id.is_none() => {
+            let stored: BTreeMap<&str, &RestApi> = reuse.stored.rest_apis.iter().map(|a| (a.id.as_str(), a)).collect();
+            let due = reuse.due(
+                listed
+                    .iter()
+                    .map(|a| (a.id.as_str(), stored.get(a.id.as_str()).and_then(|s| s.read_at_ms))),
+                &reuse.changed.apis,
+            );
+            let (to_read, kept): (Vec<RestApi>, Vec<RestApi>) =
+                listed.into_iter().partition(|a| due.contains(a.id.as_str()));
+            let kept = kept
+                .into_iter()
+                .map(|api| match stored.get(api.id.as_str()) {
+                    Some(old) => RestApi {
+                        resources: old.resources.clone(),
+                        authorizers: old.authorizers.clone(),
+                        stages: old.stages.clone(),
+                        deployments: old.deployments.clone(),
+                        gateway_responses: old.gateway_responses.clone(),
+                        read_at_ms: old.read_at_ms,
+                        ..api
+                    },
+                    None => api,
+                })
+                .collect();
+            (to_read, kept)
+        }
+        _ => (listed, Vec::new()),
+    };
     let total = listed.len();
     let done = AtomicUsize::new(0);
     if let Some(progress) = &options.progress {
         progress(0, total);
     }
-    let mut apis: Vec<RestApi> = futures::stream::iter(listed)
+    let read: Vec<RestApi> = futures::stream::iter(listed)
         .map(|api| async {
             let api = read_api_details(reader, api).await;
             let finished = done.fetch_add(1, Ordering::Relaxed) + 1;
@@ -46,6 +78,7 @@ pub(crate) async fn read_rest_apis(reader: &Reader, options: &CollectOptions) ->
         .buffer_unordered(options.concurrency.max(1))
         .collect()
         .await;
+    apis.extend(read);
     apis.sort_by(|a, b| a.name.cmp(&b.name).then_with(|| a.id.cmp(&b.id)));
 
     if let (Some(api_id), Some(stage)) = (&options.scope.api_id, &options.scope.stage) {
@@ -166,6 +199,7 @@ async fn read_api_details(reader: &Reader, mut api: RestApi) -> RestApi {
     api.authorizers = authorizers;
     api.stages = stages;
     api.gateway_responses = gateway_responses;
+    api.read_at_ms = Some(reader.now_ms);
 
     // The deployments stages serve, and those their canaries serve: each read once.
     let canaries = api
@@ -178,11 +212,26 @@ async fn read_api_details(reader: &Reader, mut api: RestApi) -> RestApi {
         .filter_map(|s| s.deployment_id.as_deref())
         .chain(canaries)
         .collect();
-    let deployments = futures::future::join_all(
-        deployment_ids
-            .into_iter()
-            .map(|id| read_deployment(reader, &api.id, id)),
-    )
+    // A deployment never changes once made: one the stored snapshot holds is not read again.
+    let stored = reader
+        .reuse
+        .as_ref()
+        .and_then(|r| r.stored.rest_apis.iter().find(|a| a.id == api.id));
+    let known = |id: &str| {
+        stored
+            .and_then(|a| a.deployment(id))
+            .filter(|d| d.api_summary.is_some())
+    };
+    let api_id = api.id.clone();
+    let deployments = futures::future::join_all(deployment_ids.into_iter().map(|id| {
+        let (known, api_id) = (known(id).cloned(), &api_id);
+        async move {
+            match known {
+                Some(deployment) => Some(deployment),
+                None => read_deployment(reader, api_id, id).await,
+            }
+        }
+    }))
     .await;
     api.deployments = deployments.into_iter().flatten().collect();
     api
@@ -382,20 +431,56 @@ pub(crate) async fn read_usage_plans(reader: &Reader) -> Vec<UsagePlan> {
     else {
         return Vec::new();
     };
-    let mut plans: Vec<UsagePlan> =
-        futures::future::join_all(plans.iter().map(|plan| read_usage_plan_keys(reader, plan))).await;
+    let stored: BTreeMap<&str, &UsagePlan> = reader
+        .reuse
+        .iter()
+        .flat_map(|r| &r.stored.usage_plans)
+        .map(|p| (p.id.as_str(), p))
+        .collect();
+    let due = match &reader.reuse {
+        Some(reuse) => reuse.due(
+            plans
+                .iter()
+                .filter_map(|p| p.id())
+                .map(|id| (id, stored.get(id).and_then(|s| s.read_at_ms))),
+            &reuse.changed.usage_plans,
+        ),
+        None => plans.iter().filter_map(|p| p.id().map(str::to_string)).collect(),
+    };
+    let mut plans: Vec<UsagePlan> = futures::future::join_all(plans.iter().map(|plan| {
+        let kept = plan
+            .id()
+            .filter(|id| !due.contains(*id))
+            .and_then(|id| stored.get(id))
+            .map(|old| (old.key_ids.clone(), old.read_at_ms));
+        read_usage_plan_keys(reader, plan, kept)
+    }))
+    .await;
     plans.sort_by(|a, b| a.name.cmp(&b.name).then_with(|| a.id.cmp(&b.id)));
     plans
 }
 
-async fn read_usage_plan_keys(reader: &Reader, plan: &sdk::UsagePlan) -> UsagePlan {
+/// The plan with its keys: read, or `kept` from the stored snapshot with their read time.
+async fn read_usage_plan_keys(
+    reader: &Reader,
+    plan: &sdk::UsagePlan,
+    kept: Option<(Vec<compact_str::CompactString>, Option<u64>)>,
+) -> UsagePlan {
     let id = plan.id().unwrap_or_default().to_string();
-    let pages = every_page!(reader.apigateway.get_usage_plan_keys().usage_plan_id(&id));
-    let unread = Unread::region(Part::UsagePlanKeys, "GetUsagePlanKeys").object(format!("usage plan {id}"));
-    // GetUsagePlanKeys returns each key's value unasked: keep the id, drop the rest here.
-    let key_ids = match reader.read(unread, pages).await {
-        Some(keys) => keys.iter().filter_map(|k| k.id().map(Into::into)).collect(),
-        None => Vec::new(),
+    let (key_ids, read_at_ms) = match kept {
+        Some(kept) => kept,
+        None => {
+            let pages = every_page!(reader.apigateway.get_usage_plan_keys().usage_plan_id(&id));
+            let unread = Unread::region(Part::UsagePlanKeys, "GetUsagePlanKeys").object(format!("usage plan {id}"));
+            // GetUsagePlanKeys returns each key's value unasked: keep the id, drop the rest here.
+            match reader.read(unread, pages).await {
+                Some(keys) => (
+                    keys.iter().filter_map(|k| k.id().map(Into::into)).collect(),
+                    Some(reader.now_ms),
+                ),
+                None => (Vec::new(), None),
+            }
+        }
     };
     UsagePlan {
         name: plan.name().unwrap_or_default().to_string(),
@@ -425,6 +510,7 @@ async fn read_usage_plan_keys(reader: &Reader, plan: &sdk::UsagePlan) -> UsagePl
             .collect(),
         key_ids,
         id,
+        read_at_ms,
     }
 }
 
@@ -464,8 +550,42 @@ pub(crate) async fn read_domain_names_where(reader: &Reader, wanted: impl Fn(&st
     else {
         return Vec::new();
     };
-    let wanted = domains.iter().filter(|d| wanted(d.domain_name().unwrap_or_default()));
-    let mut domains: Vec<DomainName> = futures::future::join_all(wanted.map(|d| read_mappings(reader, d))).await;
+    let wanted: Vec<&sdk::DomainName> = domains
+        .iter()
+        .filter(|d| wanted(d.domain_name().unwrap_or_default()))
+        .collect();
+    let stored: BTreeMap<(&str, Option<&str>), &DomainName> = reader
+        .reuse
+        .iter()
+        .flat_map(|r| &r.stored.domain_names)
+        .map(|d| ((d.name.as_str(), d.domain_name_id.as_deref()), d))
+        .collect();
+    fn place(d: &sdk::DomainName) -> (&str, Option<&str>) {
+        let id = d.domain_name_id().filter(|id| !id.is_empty());
+        (d.domain_name().unwrap_or_default(), id)
+    }
+    let key = |(name, id): (&str, Option<&str>)| format!("{name}+{}", id.unwrap_or_default());
+    let due: BTreeSet<String> = match &reader.reuse {
+        Some(reuse) => {
+            let keys: Vec<(String, Option<u64>)> = wanted
+                .iter()
+                .map(|d| (key(place(d)), stored.get(&place(d)).and_then(|s| s.read_at_ms)))
+                .collect();
+            // CloudTrail names a domain by name: either of a public and a private one.
+            let named = wanted
+                .iter()
+                .filter(|d| reuse.changed.domains.contains(place(d).0))
+                .map(|d| key(place(d)))
+                .collect();
+            reuse.due(keys.iter().map(|(k, at)| (k.as_str(), *at)), &named)
+        }
+        None => wanted.iter().map(|d| key(place(d))).collect(),
+    };
+    let mut domains: Vec<DomainName> = futures::future::join_all(wanted.iter().map(|d| {
+        let kept = stored.get(&place(d)).filter(|_| !due.contains(&key(place(d)))).copied();
+        read_mappings(reader, d, kept)
+    }))
+    .await;
     domains.sort_by(|a, b| a.name.cmp(&b.name));
     if domains.iter().any(DomainName::is_private) {
         read_access_associations(reader, &mut domains).await;
@@ -520,7 +640,7 @@ async fn read_access_associations(reader: &Reader, domains: &mut [DomainName]) {
 
 /// A domain's routing rules (API Gateway v2 ListRoutingRules), by name and, for a private
 /// domain, its id.
-async fn read_routing_rules(reader: &Reader, name: &str, domain_name_id: Option<&str>) -> Vec<RoutingRule> {
+async fn read_routing_rules(reader: &Reader, name: &str, domain_name_id: Option<&str>) -> Option<Vec<RoutingRule>> {
     let pages = reader
         .apigatewayv2
         .list_routing_rules()
@@ -530,9 +650,7 @@ async fn read_routing_rules(reader: &Reader, name: &str, domain_name_id: Option<
         .send()
         .try_collect();
     let unread = Unread::region(Part::RoutingRules, "ListRoutingRules").object(DomainName::object_id(name));
-    let Some(pages) = reader.read(unread, pages).await else {
-        return Vec::new();
-    };
+    let pages = reader.read(unread, pages).await?;
     let mut rules: Vec<RoutingRule> = pages
         .iter()
         .flat_map(|page| page.routing_rules())
@@ -562,38 +680,19 @@ async fn read_routing_rules(reader: &Reader, name: &str, domain_name_id: Option<
         })
         .collect();
     rules.sort_by_key(|r| r.priority);
-    rules
+    Some(rules)
 }
 
-async fn read_mappings(reader: &Reader, domain: &sdk::DomainName) -> DomainName {
+/// The domain with its mappings and routing rules: read, or `kept` from the stored snapshot
+/// with their read time. The domain's own fields come from the list either way.
+async fn read_mappings(reader: &Reader, domain: &sdk::DomainName, kept: Option<&DomainName>) -> DomainName {
     let name = domain.domain_name().unwrap_or_default().to_string();
     // A private custom domain name's mappings are found by its id too: without it, API
     // Gateway looks for a public domain of that name and answers NotFound.
     let domain_name_id = domain.domain_name_id().filter(|id| !id.is_empty()).map(str::to_string);
-    let pages = every_page!(reader
-        .apigateway
-        .get_base_path_mappings()
-        .domain_name(&name)
-        .set_domain_name_id(domain_name_id.clone()));
-    let unread = Unread::region(Part::BasePathMappings, "GetBasePathMappings").object(DomainName::object_id(&name));
-    let mappings = match reader.read(unread, pages).await {
-        Some(items) => items
-            .iter()
-            .map(|m| BasePathMapping {
-                base_path: m.base_path().unwrap_or("(none)").to_string(),
-                rest_api_id: m.rest_api_id().unwrap_or_default().to_string(),
-                stage: m.stage().filter(|s| !s.is_empty()).map(str::to_string),
-            })
-            .collect(),
-        None => Vec::new(),
-    };
-    let by_rules = domain
-        .routing_mode()
-        .is_some_and(|m| *m != sdk::RoutingMode::BasePathMappingOnly);
-    let routing_rules = if by_rules {
-        read_routing_rules(reader, &name, domain_name_id.as_deref()).await
-    } else {
-        Vec::new()
+    let (mappings, routing_rules, read_at_ms) = match kept {
+        Some(old) => (old.mappings.clone(), old.routing_rules.clone(), old.read_at_ms),
+        None => read_domain_routes(reader, domain, &name, domain_name_id.as_deref()).await,
     };
     DomainName {
         domain_name_id,
@@ -612,5 +711,47 @@ async fn read_mappings(reader: &Reader, domain: &sdk::DomainName) -> DomainName 
             truststore_version: m.truststore_version().map(str::to_string),
             truststore_warnings: m.truststore_warnings().to_vec(),
         }),
+        read_at_ms,
     }
+}
+
+/// A domain's base path mappings and, when its routing mode uses them, its routing rules,
+/// with the read time (None when something could not be read).
+async fn read_domain_routes(
+    reader: &Reader,
+    domain: &sdk::DomainName,
+    name: &str,
+    domain_name_id: Option<&str>,
+) -> (Vec<BasePathMapping>, Vec<RoutingRule>, Option<u64>) {
+    let domain_name_id = domain_name_id.map(str::to_string);
+    let name = name.to_string();
+    let pages = every_page!(reader
+        .apigateway
+        .get_base_path_mappings()
+        .domain_name(&name)
+        .set_domain_name_id(domain_name_id.clone()));
+    let unread = Unread::region(Part::BasePathMappings, "GetBasePathMappings").object(DomainName::object_id(&name));
+    let mappings = reader.read(unread, pages).await.map(|items| {
+        items
+            .iter()
+            .map(|m| BasePathMapping {
+                base_path: m.base_path().unwrap_or("(none)").to_string(),
+                rest_api_id: m.rest_api_id().unwrap_or_default().to_string(),
+                stage: m.stage().filter(|s| !s.is_empty()).map(str::to_string),
+            })
+            .collect()
+    });
+    let by_rules = domain
+        .routing_mode()
+        .is_some_and(|m| *m != sdk::RoutingMode::BasePathMappingOnly);
+    let routing_rules = match by_rules {
+        true => read_routing_rules(reader, &name, domain_name_id.as_deref()).await,
+        false => Some(Vec::new()),
+    };
+    let read_at_ms = (mappings.is_some() && routing_rules.is_some()).then_some(reader.now_ms);
+    (
+        mappings.unwrap_or_default(),
+        routing_rules.unwrap_or_default(),
+        read_at_ms,
+    )
 }

@@ -2,12 +2,17 @@
 //! and the function alike.
 
 use super::fan_out::{self, AccountTarget};
-use super::{collect, CollectError, CollectOptions, Progress, RateLimits, ServiceConfigs};
+use super::state_store::StateStore;
+use super::{collect, trail, CollectError, CollectOptions, Progress, RateLimits, ServiceConfigs};
 use crate::model::{Scope, Snapshot};
+use crate::report::ReadSummary;
 use crate::scope::{Accounts, Plan, Regions};
+use crate::state::{add_reads, read_summary, Reuse, State};
 use aws_config::SdkConfig;
 use std::collections::BTreeMap;
+use std::sync::Arc;
 use std::sync::Mutex;
+use std::time::Duration;
 use std::time::Instant;
 
 /// How hard an audit may press on each account-region.
@@ -69,6 +74,7 @@ impl Auditor {
             concurrency: self.throughput.concurrency,
             deadline,
             progress,
+            reuse: None,
         }
     }
 
@@ -111,6 +117,79 @@ impl Auditor {
             snapshots.push(collect(&self.configs(region), &options).await?);
         }
         Ok(snapshots)
+    }
+
+    /// A quota-light audit of the caller's own account in the plan's regions: each region's
+    /// stored state gives what has not changed since (see [`crate::state::Reuse`]). A region
+    /// with no state yet, or whose changes CloudTrail cannot tell, is read in full, and the
+    /// summary says why. Returns the snapshots, the states loaded and what was read.
+    pub async fn run_light(
+        &self,
+        regions: &[String],
+        scope: &Scope,
+        store: &StateStore,
+        full_refresh: Duration,
+        deadline: Option<Instant>,
+    ) -> Result<(Vec<Snapshot>, Vec<State>, ReadSummary), CollectError> {
+        let mut snapshots = Vec::new();
+        let mut states = Vec::new();
+        let mut reads = ReadSummary::default();
+        for region in regions {
+            let configs = self.configs(region);
+            let now_ms = super::now_ms();
+            let account = aws_sdk_sts::Client::from_conf(configs.sts.clone())
+                .get_caller_identity()
+                .send()
+                .await
+                .ok()
+                .and_then(|id| id.account().map(str::to_string));
+            let (prior, load_error) = match store.load(account.as_deref(), region).await {
+                Ok(prior) => (prior, None),
+                Err(err) => (None, Some(err.to_string())),
+            };
+            let since = prior.as_ref().and_then(|p| p.region_audited_at_ms);
+            let changed = match (since, load_error) {
+                (_, Some(error)) => Err(error),
+                (None, None) => Err(format!("no stored state of the whole of {region} yet")),
+                (Some(since), None) => {
+                    trail::changes_since(&super::aws::in_region(&self.base, region), since, now_ms).await
+                }
+            };
+            let mut options = self.options(scope.clone(), deadline, None);
+            let snapshot = match (prior.as_ref(), since, changed) {
+                (Some(prior), Some(since), Ok((changed, calls))) => {
+                    let reuse = Arc::new(Reuse {
+                        stored: prior.snapshot.clone(),
+                        changed,
+                        now_ms,
+                        previous_ms: since,
+                        full_refresh,
+                    });
+                    options.reuse = Some(reuse.clone());
+                    let mut snapshot = collect(&configs, &options).await?;
+                    *snapshot.api_calls.entry("LookupEvents".into()).or_default() += calls;
+                    add_reads(&mut reads, read_summary(&snapshot, &reuse));
+                    snapshot
+                }
+                (_, _, changed) => {
+                    let why = changed.err().unwrap_or_default();
+                    let snapshot = collect(&configs, &options).await?;
+                    add_reads(
+                        &mut reads,
+                        ReadSummary {
+                            apis_read: snapshot.rest_apis.len(),
+                            plan_keys_read: snapshot.usage_plans.len(),
+                            full_read_because: Some(why),
+                            ..ReadSummary::default()
+                        },
+                    );
+                    snapshot
+                }
+            };
+            states.extend(prior);
+            snapshots.push(snapshot);
+        }
+        Ok((snapshots, states, reads))
     }
 
     async fn fan_out(&self, plan: &Plan, deadline: Option<Instant>) -> Result<Vec<Snapshot>, CollectError> {

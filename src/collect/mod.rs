@@ -13,6 +13,8 @@ pub mod fan_out;
 pub mod logs;
 mod nulls;
 pub mod rate_limit;
+pub mod state_store;
+pub mod trail;
 mod wafv2;
 
 pub use calls::CallCounter;
@@ -156,6 +158,8 @@ pub struct CollectOptions {
     /// by then becomes a gap, and the audit reports what it covered.
     pub deadline: Option<std::time::Instant>,
     pub progress: Option<Progress>,
+    /// A quota-light audit: what may be taken from the stored snapshot instead of read.
+    pub reuse: Option<Arc<crate::state::Reuse>>,
 }
 
 impl Default for CollectOptions {
@@ -165,6 +169,7 @@ impl Default for CollectOptions {
             concurrency: DEFAULT_CONCURRENCY,
             deadline: None,
             progress: None,
+            reuse: None,
         }
     }
 }
@@ -220,6 +225,9 @@ pub(crate) struct Reader {
     permits: Semaphore,
     gaps: Mutex<Vec<CoverageGap>>,
     deadline: Option<std::time::Instant>,
+    pub reuse: Option<Arc<crate::state::Reuse>>,
+    /// When this collection started (ms since the epoch): the read time of what it reads.
+    pub now_ms: u64,
 }
 
 impl Reader {
@@ -244,6 +252,8 @@ impl Reader {
             permits: Semaphore::new(options.concurrency.max(1)),
             gaps: Mutex::new(Vec::new()),
             deadline: options.deadline,
+            now_ms: options.reuse.as_ref().map_or_else(now_ms, |r| r.now_ms),
+            reuse: options.reuse.clone(),
         })
     }
 
@@ -339,6 +349,14 @@ impl Reader {
         tracing::warn!(operation = %gap.operation, api_id = ?gap.api_id, reason = ?gap.reason, "could not read {}", gap.part.as_str());
         self.gaps.lock().unwrap_or_else(|e| e.into_inner()).push(gap);
     }
+}
+
+/// Milliseconds since the epoch.
+pub fn now_ms() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
+        .unwrap_or(0)
 }
 
 /// Reads one account and region into a Snapshot.

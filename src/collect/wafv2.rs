@@ -36,19 +36,60 @@ pub(crate) async fn read_web_acls(reader: &Reader, apis: &[RestApi]) -> (Vec<Web
         .flat_map(|a| &a.stages)
         .filter_map(|s| s.web_acl_arn.as_deref())
         .collect();
-    let acls: Vec<WebAcl> = futures::future::join_all(acl_arns.iter().map(|arn| read_web_acl(reader, apis, arn)))
+    // A quota-light audit takes the ACLs that are not due, with their IP sets, from the
+    // stored snapshot; any WAFv2 change in the region makes every ACL due.
+    let (mut acls, mut sets) = (Vec::new(), Vec::new());
+    let mut to_read: Vec<&str> = acl_arns.iter().copied().collect();
+    if let Some(reuse) = &reader.reuse {
+        let stored = &reuse.stored;
+        let read_at = |arn: &str| stored.web_acls.iter().find(|a| a.arn == arn).and_then(|a| a.read_at_ms);
+        let named = match reuse.changed.web_acls {
+            true => acl_arns.iter().map(|a| a.to_string()).collect(),
+            false => BTreeSet::new(),
+        };
+        let due = reuse.due(acl_arns.iter().map(|arn| (*arn, read_at(arn))), &named);
+        to_read.retain(|arn| due.contains(*arn));
+        for acl in stored
+            .web_acls
+            .iter()
+            .filter(|a| acl_arns.contains(a.arn.as_str()) && !due.contains(&a.arn))
+        {
+            let set_arns = acl.ip_set_arns();
+            let stored_sets: Vec<&IpSet> = stored
+                .ip_sets
+                .iter()
+                .filter(|s| set_arns.contains(s.arn.as_str()))
+                .collect();
+            if stored_sets.len() == set_arns.len() {
+                acls.push(acl.clone());
+                for set in stored_sets {
+                    if !sets.iter().any(|k: &IpSet| k.arn == set.arn) {
+                        sets.push(set.clone());
+                    }
+                }
+            } else {
+                to_read.push(&acl.arn);
+            }
+        }
+    }
+    let read: Vec<WebAcl> = futures::future::join_all(to_read.iter().map(|arn| read_web_acl(reader, apis, arn)))
         .await
         .into_iter()
         .flatten()
         .collect();
 
-    let set_arns: BTreeSet<String> = acls
+    let set_arns: BTreeSet<String> = read
         .iter()
         .flat_map(|acl| acl.ip_set_arns())
+        .filter(|arn| !sets.iter().any(|s| s.arn == *arn))
         .map(str::to_string)
         .collect();
-    let sets = futures::future::join_all(set_arns.iter().map(|arn| read_ip_set(reader, apis, &acls, arn))).await;
-    (acls, sets.into_iter().flatten().collect())
+    let read_sets = futures::future::join_all(set_arns.iter().map(|arn| read_ip_set(reader, apis, &read, arn))).await;
+    sets.extend(read_sets.into_iter().flatten());
+    acls.extend(read);
+    acls.sort_by(|a, b| a.arn.cmp(&b.arn));
+    sets.sort_by(|a, b| a.arn.cmp(&b.arn));
+    (acls, sets)
 }
 
 /// One gap per stage the unread object affects, so GC900 names each and only those
@@ -101,7 +142,10 @@ async fn read_web_acl(reader: &Reader, apis: &[RestApi], arn: &str) -> Option<We
         .scope(parsed.scope)
         .send();
     match reader.attempt(call).await {
-        Ok(out) => out.web_acl().map(|acl| web_acl_from_sdk(arn, acl)),
+        Ok(out) => out.web_acl().map(|acl| WebAcl {
+            read_at_ms: Some(reader.now_ms),
+            ..web_acl_from_sdk(arn, acl)
+        }),
         Err(failure) => {
             let gap = failure.into_gap(Part::WebAcls, "GetWebACL", None, Some(arn));
             record_for_stages(reader, apis, &[arn], gap);
@@ -168,6 +212,7 @@ fn web_acl_from_sdk(arn: &str, acl: &sdk::WebAcl) -> WebAcl {
         default_action,
         default_block_status: default_block.and_then(block_status),
         rules,
+        read_at_ms: None,
     }
 }
 

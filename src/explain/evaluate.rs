@@ -455,6 +455,7 @@ mod tests {
             name: "acl".into(),
             default_action: default,
             default_block_status: None,
+            read_at_ms: None,
             rules: rules
                 .into_iter()
                 .enumerate()

@@ -232,7 +232,7 @@ fn parse_direct(event: &Value) -> Result<Work, EventError> {
 }
 
 /// Every non-empty string under `key`, at any depth.
-fn find_strings(value: Option<&Value>, key: &str, out: &mut BTreeSet<String>) {
+pub(crate) fn find_strings(value: Option<&Value>, key: &str, out: &mut BTreeSet<String>) {
     match value {
         Some(Value::Object(map)) => {
             for (k, v) in map {

@@ -7,11 +7,12 @@ pub use crate::settings::{FunctionSettings as Settings, SettingsError};
 
 use crate::audit;
 use crate::collect::auditor::Auditor;
+use crate::collect::state_store::StateStore;
 use crate::collect::{self, aws, fan_out, ServiceConfigs};
 use crate::model::{Scope, Snapshot};
 use crate::report::{AccountRegionCounts, Report, Severity};
 use crate::scope::{scopes_for_changes, Accounts, Plan, Regions};
-use crate::sinks::{emf, sns};
+use crate::sinks::{emf, security_hub, sns};
 use aws_config::SdkConfig;
 use events::{parse_event, Work};
 use serde_json::{json, Value};
@@ -63,6 +64,8 @@ pub struct Function {
     /// account-region's, not one invocation's.
     auditor: Auditor,
     sns: aws_sdk_sns::Client,
+    /// With `GATECHECK_STATE_BUCKET`: each account-region's last audit.
+    state: Option<StateStore>,
 }
 
 impl Function {
@@ -74,6 +77,7 @@ impl Function {
     pub fn with_sdk_config(settings: Settings, base: SdkConfig) -> Self {
         Function {
             sns: aws_sdk_sns::Client::new(&base),
+            state: settings.state_location().map(|at| StateStore::new(&base, at)),
             auditor: Auditor::new(base, settings.throughput(), settings.fan_out.external_id.clone()),
             settings,
         }
@@ -132,6 +136,8 @@ impl Function {
         };
         tracing::info!(?work, "invocation");
         let mut fail_on = Severity::Critical;
+        let mut loaded = Vec::new();
+        let mut light_reads = None;
         let snapshots = match work {
             Work::Skip { reason } => {
                 tracing::info!("nothing to audit: {reason}");
@@ -176,13 +182,27 @@ impl Function {
                 return Ok(serde_json::to_value(counts)?);
             }
             Work::FullAudit => {
-                self.auditor
-                    .run(&self.settings.scheduled_plan(), Self::deadline(), &|_| None)
-                    .await?
+                let plan = self.settings.scheduled_plan();
+                match (&self.state, &plan.regions) {
+                    // With a stored state, a scheduled audit of the function's own account
+                    // reads again only what changed (a fan-out reads each account in full).
+                    (Some(store), Regions::These(regions)) if !plan.fans_out() => {
+                        let full_refresh = self.settings.changes.full_refresh;
+                        let (snapshots, states, reads) = self
+                            .auditor
+                            .run_light(regions, &plan.scope, store, full_refresh, Self::deadline())
+                            .await?;
+                        loaded = states;
+                        light_reads = Some(reads);
+                        snapshots
+                    }
+                    _ => self.auditor.run(&plan, Self::deadline(), &|_| None).await?,
+                }
             }
             other => self.snapshots_for(other).await?,
         };
         let mut report = audit::report(&snapshots, started.elapsed());
+        report.summary.reads = light_reads;
         if let Some(window) = &self.settings.evidence_window {
             let accounts = self.settings.fan_out.accounts();
             let external_id = self.settings.fan_out.external_id.as_deref();
@@ -196,15 +216,61 @@ impl Function {
             )
             .await;
         }
+        let now_ms = collect::now_ms();
+        let states = match &self.state {
+            Some(store) => match store.mark(&mut report, &snapshots, loaded, now_ms).await {
+                Ok(states) => Some(states),
+                Err(err) => {
+                    tracing::error!("{err}: every finding is published as it stands, and no state is saved");
+                    None
+                }
+            },
+            None => None,
+        };
         self.write_cloudwatch_lines(&report);
+        // The state is saved only once the findings are out: a failed publish leaves the
+        // previous state, so the next run publishes these changes again rather than lose them.
         let published = self.publish(&report).await?;
+        let imported = match self.settings.changes.security_hub {
+            true => {
+                Some(security_hub::import(self.auditor.base(), &report, &self.caller_account().await?, now_ms).await?)
+            }
+            false => None,
+        };
+        if let (Some(store), Some(states)) = (&self.state, &states) {
+            store.save_all(states).await?;
+        }
         let mut response = serde_json::to_value(&report)?;
         if let Value::Object(map) = &mut response {
             map.insert("passed".into(), json!(!report.fails(fail_on)));
             map.insert("fail_on".into(), json!(fail_on));
-            map.insert("published_message_id".into(), json!(published));
+            map.insert("published_message_id".into(), json!(published.first()));
+            map.insert("published_message_ids".into(), json!(published));
+            map.insert("states_saved".into(), json!(states.as_ref().map_or(0, Vec::len)));
+            if let Some(imported) = imported {
+                map.insert(
+                    "security_hub".into(),
+                    json!({"imported": imported.imported, "resolved": imported.resolved, "calls": imported.calls}),
+                );
+            }
         }
         Ok(response)
+    }
+
+    /// The account the function's own credentials are in: Security Hub files findings under
+    /// its default product.
+    async fn caller_account(&self) -> anyhow::Result<String> {
+        let sts = aws_sdk_sts::Client::new(self.auditor.base());
+        let identity = sts.get_caller_identity().send().await.map_err(|e| {
+            anyhow::anyhow!(
+                "cannot tell the function's own account for Security Hub: {}",
+                aws_sdk_sts::error::DisplayErrorContext(e)
+            )
+        })?;
+        identity
+            .account()
+            .map(str::to_string)
+            .ok_or_else(|| anyhow::anyhow!("sts:GetCallerIdentity named no account"))
     }
 
     /// The Map state's items: each account with each region, as `{account, roleArn, region}`.
@@ -345,16 +411,18 @@ impl Function {
         let _ = out.flush();
     }
 
-    async fn publish(&self, report: &Report) -> anyhow::Result<Option<String>> {
+    /// Publishes what `GATECHECK_NOTIFY` asks for; returns the message ids.
+    async fn publish(&self, report: &Report) -> anyhow::Result<Vec<String>> {
         let Some(topic) = &self.settings.topic_arn else {
-            return Ok(None);
+            return Ok(Vec::new());
         };
-        let Some(message) = sns::build_message(report, self.settings.publish_severity) else {
-            return Ok(None);
-        };
-        let id = sns::publish(&self.sns, topic, &message).await?;
-        tracing::info!(message_id = %id, left_out = message.left_out, "published findings to {topic}");
-        Ok(Some(id))
+        let mut ids = Vec::new();
+        for message in sns::build_messages(report, self.settings.publish_severity, self.settings.notify) {
+            let id = sns::publish(&self.sns, topic, &message).await?;
+            tracing::info!(message_id = %id, left_out = message.left_out, subject = %message.subject, "published to {topic}");
+            ids.push(id);
+        }
+        Ok(ids)
     }
 }
 

@@ -177,6 +177,10 @@ pub struct RestApi {
     /// The gateway responses customized on this API (AWS's defaults are left out).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub gateway_responses: Vec<GatewayResponse>,
+    /// When this was last read in full (ms since the epoch); a quota-light audit takes what
+    /// has not changed from its stored snapshot and keeps the time it was read.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub read_at_ms: Option<u64>,
 }
 
 /// A customized gateway response: what API Gateway answers for a refusal of this type.
@@ -364,6 +368,10 @@ pub struct UsagePlan {
     /// Ids of the API keys attached to the plan (GetUsagePlanKeys). Never their values.
     #[serde(default)]
     pub key_ids: Vec<CompactString>,
+    /// When its keys were last read (ms since the epoch); a quota-light audit takes what
+    /// has not changed from its stored snapshot and keeps the time it was read.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub read_at_ms: Option<u64>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -408,6 +416,10 @@ pub struct WebAcl {
     pub default_block_status: Option<u16>,
     #[serde(default)]
     pub rules: Vec<WafRule>,
+    /// When this was last read in full (ms since the epoch); a quota-light audit takes what
+    /// has not changed from its stored snapshot and keeps the time it was read.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub read_at_ms: Option<u64>,
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -577,6 +589,10 @@ pub struct DomainName {
     /// associations); only those can reach it.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub access_associations: Vec<String>,
+    /// When its mappings and routing rules were last read (ms since the epoch); a quota-light audit takes what
+    /// has not changed from its stored snapshot and keeps the time it was read.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub read_at_ms: Option<u64>,
 }
 
 /// A custom domain's routing rule: the lowest priority that matches sends the request.

@@ -58,6 +58,8 @@ impl CheckMeta {
                 remediation: String::new(),
                 fingerprint: CompactString::default(),
                 evidence: None,
+                change: None,
+                first_seen_ms: None,
             },
         }
     }

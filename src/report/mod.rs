@@ -89,6 +89,32 @@ pub struct Finding {
     /// With `--evidence`: how many requests this finding's causes refused in the window.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub evidence: Option<Evidence>,
+    /// With a stored state: whether the previous audit had this finding too.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub change: Option<Change>,
+    /// With a stored state: when an audit first found it (ms since the epoch).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub first_seen_ms: Option<u64>,
+}
+
+/// How a finding moved since the previous audit of its account and region.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Change {
+    New,
+    Ongoing,
+    /// The previous audit had it; this one read its place and did not find it.
+    Resolved,
+}
+
+impl Change {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Change::New => "new",
+            Change::Ongoing => "ongoing",
+            Change::Resolved => "resolved",
+        }
+    }
 }
 
 /// Requests a finding's causes refused, counted from the stage's logs.
@@ -194,6 +220,9 @@ fn display_order(a: &Finding, b: &Finding) -> std::cmp::Ordering {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Report {
     pub findings: Vec<Finding>,
+    /// With a stored state: the previous audit's findings that this one no longer finds.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub resolved: Vec<Finding>,
     pub summary: Summary,
 }
 
@@ -225,6 +254,31 @@ pub struct Summary {
     /// With `--evidence`: what was read from the stages' logs.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub evidence: Option<EvidenceSummary>,
+    /// With a stored state: new, ongoing and resolved findings since the previous audit.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub changes: Option<crate::state::ChangeSummary>,
+    /// With a quota-light audit: what was read and what came from the stored state.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reads: Option<ReadSummary>,
+}
+
+/// How much of a quota-light audit was read, and how old the rest is.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReadSummary {
+    /// APIs read in full, and taken from the stored snapshot.
+    pub apis_read: usize,
+    pub apis_from_state: usize,
+    /// Usage plans whose keys were read, and taken from the stored snapshot.
+    pub plan_keys_read: usize,
+    pub plan_keys_from_state: usize,
+    /// CloudTrail write events read since the previous audit, and the APIs they named.
+    pub trail_events: usize,
+    pub apis_changed: usize,
+    /// When the oldest part taken from the stored snapshot was read (ms since the epoch).
+    pub oldest_read_at_ms: Option<u64>,
+    /// Why a quota-light audit read everything instead (no CloudTrail, say).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub full_read_because: Option<String>,
 }
 
 /// What an audit with `--evidence` read from logs.
@@ -241,6 +295,18 @@ pub struct EvidenceSummary {
 }
 
 impl Report {
+    /// Counts the findings by severity again, after findings were added or removed.
+    pub fn recount(&mut self) {
+        sort_findings(&mut self.findings);
+        let counts = &mut self.summary.findings_by_severity;
+        counts.clear();
+        counts.extend(Severity::ALL_DESCENDING.iter().map(|s| (*s, 0)));
+        for finding in &self.findings {
+            *counts.entry(finding.severity).or_default() += 1;
+        }
+        self.summary.highest_severity = self.highest_severity();
+    }
+
     pub fn highest_severity(&self) -> Option<Severity> {
         self.findings.iter().map(|f| f.severity).max()
     }
@@ -320,6 +386,8 @@ mod tests {
             remediation: "remediation".into(),
             fingerprint: CompactString::default(),
             evidence: None,
+            change: None,
+            first_seen_ms: None,
         }
     }
 

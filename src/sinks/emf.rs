@@ -80,17 +80,18 @@ pub fn report_lines(report: &Report, namespace: &str, timestamp_ms: u64) -> Vec<
         }
         lines.extend(metric_lines(namespace, timestamp_ms, &[("Check", check)], &metrics));
     }
-    lines.extend(metric_lines(
-        namespace,
-        timestamp_ms,
-        &[],
-        &[
-            ("ApisAudited", s.apis_audited as f64, "Count"),
-            ("AuditDurationMs", s.duration_ms as f64, "Milliseconds"),
-            ("ApiCalls", s.api_calls as f64, "Count"),
-            ("IncompleteScopes", s.incomplete_scopes as f64, "Count"),
-        ],
-    ));
+    let mut overall = vec![
+        ("ApisAudited", s.apis_audited as f64, "Count"),
+        ("AuditDurationMs", s.duration_ms as f64, "Milliseconds"),
+        ("ApiCalls", s.api_calls as f64, "Count"),
+        ("IncompleteScopes", s.incomplete_scopes as f64, "Count"),
+    ];
+    // With a stored state: what changed since the previous audit, for alarms on change.
+    if let Some(changes) = &s.changes {
+        overall.push(("NewFindings", changes.new as f64, "Count"));
+        overall.push(("ResolvedFindings", changes.resolved as f64, "Count"));
+    }
+    lines.extend(metric_lines(namespace, timestamp_ms, &[], &overall));
     lines
 }
 

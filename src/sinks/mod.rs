@@ -1,7 +1,10 @@
 //! Where reports go. The CLI's text and JSON forms live here; CloudWatch and SNS join them.
 
+pub mod asff;
 pub mod emf;
+pub mod ocsf;
 pub mod sarif;
+pub mod security_hub;
 pub mod sns;
 pub mod text;
 

@@ -1,7 +1,7 @@
 //! One SNS message per audit with the findings at or above the publish threshold: a readable
 //! subject and body, then the JSON, with message attributes for subscription filter policies.
 
-use crate::report::{AccountRegionCounts, Finding, Report, Severity};
+use crate::report::{AccountRegionCounts, Change, Finding, Report, Severity};
 use crate::sinks::text;
 use std::collections::BTreeSet;
 
@@ -55,8 +55,76 @@ fn fit_subject(subject: String) -> String {
     }
 }
 
-/// The message for `report`, or `None` when nothing reaches `threshold`.
+/// Which findings a scheduled audit publishes (`GATECHECK_NOTIFY`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum Notify {
+    /// With a stored state, only new and resolved findings, one message for each; without
+    /// one, every finding.
+    #[default]
+    Changes,
+    /// Every finding at or above the threshold, every run, with the resolved ones.
+    All,
+}
+
+/// The messages to publish for `report`: none when nothing reaches `threshold` (or, for
+/// changes, when nothing at or above it changed). Each carries a `change` attribute
+/// (`new`, `resolved`, or for `all` the kinds it holds) for subscription filter policies.
+pub fn build_messages(report: &Report, threshold: Severity, notify: Notify) -> Vec<SnsMessage> {
+    let at_or_above = |findings: &[Finding], change: Option<Change>| -> Vec<Finding> {
+        findings
+            .iter()
+            .filter(|f| f.severity >= threshold && change.is_none_or(|c| f.change == Some(c)))
+            .cloned()
+            .collect()
+    };
+    if notify == Notify::All || report.summary.changes.is_none() {
+        let kinds: BTreeSet<&str> = report
+            .findings
+            .iter()
+            .chain(&report.resolved)
+            .filter(|f| f.severity >= threshold)
+            .filter_map(|f| f.change.map(Change::as_str))
+            .collect();
+        let shown = Report {
+            findings: at_or_above(&report.findings, None),
+            resolved: at_or_above(&report.resolved, None),
+            summary: report.summary.clone(),
+        };
+        let label = (!kinds.is_empty()).then(|| Attribute::list("change", &kinds));
+        return build_message_of(&shown, threshold, "", label).into_iter().collect();
+    }
+    let new = Report {
+        findings: at_or_above(&report.findings, Some(Change::New)),
+        resolved: Vec::new(),
+        summary: report.summary.clone(),
+    };
+    let resolved = Report {
+        findings: at_or_above(&report.resolved, None),
+        resolved: Vec::new(),
+        summary: report.summary.clone(),
+    };
+    [
+        build_message_of(&new, threshold, "new ", Some(Attribute::string("change", "new"))),
+        build_message_of(
+            &resolved,
+            threshold,
+            "resolved ",
+            Some(Attribute::string("change", "resolved")),
+        ),
+    ]
+    .into_iter()
+    .flatten()
+    .collect()
+}
+
+/// The message for every finding of `report` at or above `threshold`, or `None` when
+/// nothing reaches it.
 pub fn build_message(report: &Report, threshold: Severity) -> Option<SnsMessage> {
+    build_message_of(report, threshold, "", None)
+}
+
+/// `kind` is said in the subject ("new ", "resolved "); `change` is the filter attribute.
+fn build_message_of(report: &Report, threshold: Severity, kind: &str, change: Option<Attribute>) -> Option<SnsMessage> {
     let mut findings: Vec<Finding> = report
         .findings
         .iter()
@@ -69,7 +137,7 @@ pub fn build_message(report: &Report, threshold: Severity) -> Option<SnsMessage>
     let total = findings.len();
 
     let subject = fit_subject(format!(
-        "gatecheck: {total} finding(s) at or above {threshold}, highest {highest}, account {account} {region}"
+        "gatecheck: {total} {kind}finding(s) at or above {threshold}, highest {highest}, account {account} {region}"
     ));
 
     let checks: BTreeSet<&str> = findings.iter().map(|f| f.check.as_str()).collect();
@@ -83,6 +151,7 @@ pub fn build_message(report: &Report, threshold: Severity) -> Option<SnsMessage>
     if !api_ids.is_empty() {
         attributes.push(Attribute::list("api_ids", &api_ids));
     }
+    attributes.extend(change);
     let attribute_bytes: usize = attributes
         .iter()
         .map(|a| a.name.len() + a.data_type.len() + a.value.len())
@@ -107,6 +176,7 @@ pub fn build_message(report: &Report, threshold: Severity) -> Option<SnsMessage>
 fn render_body(report: &Report, findings: &[Finding], left_out: usize, threshold: Severity) -> String {
     let shown = Report {
         findings: findings.to_vec(),
+        resolved: report.resolved.clone(),
         summary: report.summary.clone(),
     };
     let text = anstream::adapter::strip_str(&text::render(&shown, threshold)).to_string();

@@ -2,7 +2,7 @@
 //! Styled with ANSI codes; `anstream` strips them when stdout is not a terminal or NO_COLOR
 //! is set.
 
-use crate::report::{Finding, Report, Severity};
+use crate::report::{Change, Finding, ReadSummary, Report, Severity};
 use anstyle::{AnsiColor, Style};
 use std::fmt::Write;
 
@@ -49,12 +49,34 @@ pub fn render(report: &Report, fail_on: Severity) -> String {
         for f in group {
             let style = severity_style(f.severity);
             let sev = f.severity.as_str().to_uppercase();
-            let _ = writeln!(out, "  {style}{sev:<8}{style:#} {BOLD}{}{BOLD:#} {}", f.check, f.title);
+            let mark = match f.change {
+                Some(Change::New) => format!(" {BOLD}[new]{BOLD:#}"),
+                _ => String::new(),
+            };
+            let _ = writeln!(
+                out,
+                "  {style}{sev:<8}{style:#} {BOLD}{}{BOLD:#}{mark} {}",
+                f.check, f.title
+            );
             let _ = writeln!(out, "           {}", f.detail);
             if let Some(evidence) = &f.evidence {
                 let _ = writeln!(out, "           {BOLD}evidence:{BOLD:#} {}", evidence.sentence());
             }
             let _ = writeln!(out, "           {DIM}fix:{DIM:#} {}", f.remediation);
+        }
+    }
+
+    if !report.resolved.is_empty() {
+        let _ = writeln!(out, "\n{BOLD}Resolved since the previous audit{BOLD:#}");
+        for f in &report.resolved {
+            let _ = writeln!(
+                out,
+                "  {DIM}{:<8}{DIM:#} {BOLD}{}{BOLD:#} {} · {}",
+                "fixed",
+                f.check,
+                f.title,
+                place(f)
+            );
         }
     }
 
@@ -73,6 +95,22 @@ pub fn render(report: &Report, fail_on: Severity) -> String {
         s.suppressed,
         s.incomplete_scopes
     );
+    if let Some(changes) = &s.changes {
+        let _ = writeln!(
+            out,
+            "Since the previous audit: {} new, {} ongoing, {} resolved{}",
+            changes.new,
+            changes.ongoing,
+            changes.resolved,
+            match changes.kept_unread {
+                0 => String::new(),
+                n => format!(" · {n} kept from the previous audit where this one could not read"),
+            }
+        );
+    }
+    if let Some(reads) = &s.reads {
+        let _ = writeln!(out, "{DIM}{}{DIM:#}", reads_line(reads, crate::collect::now_ms()));
+    }
     if let Some(evidence) = &s.evidence {
         let _ = writeln!(
             out,
@@ -106,6 +144,30 @@ pub fn render(report: &Report, fail_on: Severity) -> String {
     };
     let _ = writeln!(out, "{verdict}");
     out
+}
+
+/// "Read 42 of 1000 APIs (5 changed, 37 in rotation); the rest from the stored state, the
+/// oldest read 23 h ago".
+pub fn reads_line(reads: &ReadSummary, now_ms: u64) -> String {
+    let total = reads.apis_read + reads.apis_from_state;
+    if let Some(why) = &reads.full_read_because {
+        return format!("Read all {total} API(s) in full: {why}");
+    }
+    let age = reads.oldest_read_at_ms.map_or(String::from("none"), |at| {
+        let minutes = now_ms.saturating_sub(at) / 60_000;
+        match minutes {
+            0..=119 => format!("{minutes} min ago"),
+            _ => format!("{} h ago", minutes / 60),
+        }
+    });
+    format!(
+        "Read {} of {total} API(s) in full ({} named by {} CloudTrail write event(s)) and {} of {} usage plans' keys; the rest from the stored state, the oldest part read {age}",
+        reads.apis_read,
+        reads.apis_changed,
+        reads.trail_events,
+        reads.plan_keys_read,
+        reads.plan_keys_read + reads.plan_keys_from_state,
+    )
 }
 
 fn place(f: &Finding) -> String {

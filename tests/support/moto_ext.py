@@ -28,16 +28,33 @@ shapes (botocore's apigateway service model is the reference):
 9. API Gateway v2 routing rules of a custom domain: CreateRoutingRule and ListRoutingRules
    (`/v2/domainnames/{domainName}/routingrules`), which moto lacks.
 
+10. CloudTrail's event history: every API Gateway and WAFv2 call that changes something is
+   recorded as a management event (`eventSource`, `eventName`, `readOnly: false`,
+   `requestParameters` with the ids in the request's path and its JSON body, `responseElements`
+   with a created object's `id`), and LookupEvents answers from that history in CloudTrail's
+   wire shape (`Events[].CloudTrailEvent` is the record as a JSON string; pages of at most 50;
+   one lookup attribute: ReadOnly, EventSource or EventName), which moto lacks.
+11. Security Hub's BatchUpdateFindings (`PATCH /findings/batchupdate`): sets `Workflow` and
+    `Note` on imported findings, answering `ProcessedFindings` and `UnprocessedFindings`,
+    which moto lacks.
+
 moto itself already answers an empty mapping template as JSON null inside
 `responseTemplates`, as AWS does for console-made integrations.
 
 Usage: python moto_ext.py [moto_server arguments]
 """
+import datetime
 import json
+import re
 import sys
+import uuid
 
 from moto.apigateway import exceptions, models, responses, urls
 from moto.apigatewayv2 import responses as v2_responses
+from moto.cloudtrail import responses as cloudtrail_responses
+from moto.core import responses as core_responses
+from moto.securityhub import responses as securityhub_responses
+from moto.securityhub import urls as securityhub_urls
 from moto.moto_api._internal import mock_random
 from moto.server import main
 
@@ -284,6 +301,136 @@ def stage_to_json(self):
     return data
 
 
+# CloudTrail event history: (account, region) -> records, oldest first.
+TRAIL = {}
+_call_action = core_responses.BaseResponse.call_action
+PATH_IDS = {
+    "restapis": "restApiId",
+    "stages": "stageName",
+    "usageplans": "usagePlanId",
+    "domainnames": "domainName",
+    "apikeys": "apiKey",
+    "deployments": "deploymentId",
+}
+READ_PREFIXES = ("Get", "List", "Describe", "Check", "Lookup")
+
+
+def trail_record(self, action, status, body):
+    """The management event CloudTrail would record for a successful write call."""
+    service = getattr(self, "service_name", "")
+    if service not in ("apigateway", "wafv2") or action.startswith(READ_PREFIXES) or int(status) >= 300:
+        return
+    try:
+        request = json.loads(self.body or "{}") if self.body else {}
+    except ValueError:
+        request = {}
+    if not isinstance(request, dict):
+        request = {}
+    if service == "apigateway":
+        parts = [p for p in self.path.split("?")[0].split("/") if p]
+        for key, value in zip(parts, parts[1:]):
+            if key in PATH_IDS:
+                request[PATH_IDS[key]] = value
+    response = None
+    if action.startswith(("Create", "Import")):
+        try:
+            created = json.loads(body or "{}")
+            response = {"id": created.get("id")} if isinstance(created, dict) and created.get("id") else None
+        except ValueError:
+            response = None
+    now = datetime.datetime.now(datetime.timezone.utc)
+    record = {
+        "eventVersion": "1.09",
+        "eventTime": now.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "eventSource": f"{service}.amazonaws.com",
+        "eventName": action,
+        "awsRegion": self.region,
+        "readOnly": False,
+        "requestParameters": request,
+        "responseElements": response,
+        "eventID": str(uuid.uuid4()),
+        "eventType": "AwsApiCall",
+        "managementEvent": True,
+        "recipientAccountId": self.current_account,
+    }
+    TRAIL.setdefault((self.current_account, self.region), []).append((now.timestamp(), record))
+
+
+def call_action(self):
+    status, headers, body = _call_action(self)
+    try:
+        trail_record(self, self._get_action(), status, body)
+    except Exception as err:  # the emulator's own bookkeeping never fails a call
+        print(f"moto_ext: could not record a CloudTrail event: {err}", file=sys.stderr)
+    return status, headers, body
+
+
+def lookup_events(self):
+    body = json.loads(self.body or "{}")
+    attributes = body.get("LookupAttributes") or []
+    if len(attributes) > 1:
+        return 400, {}, json.dumps({"__type": "InvalidLookupAttributesException", "message": "You cannot make more than one lookup attribute per request."})
+    start = float(body.get("StartTime") or 0)
+    end = float(body.get("EndTime") or 1e12)
+    limit = min(int(body.get("MaxResults") or 50), 50)
+    offset = int(body.get("NextToken") or 0)
+
+    def matches(record):
+        if not attributes:
+            return True
+        key, value = attributes[0]["AttributeKey"], attributes[0]["AttributeValue"]
+        field = {"ReadOnly": str(record["readOnly"]).lower(), "EventSource": record["eventSource"], "EventName": record["eventName"]}
+        return field.get(key) == value
+
+    found = [
+        (at, record)
+        for at, record in reversed(TRAIL.get((self.current_account, self.region), []))
+        if start <= at <= end and matches(record)
+    ]
+    page = found[offset:offset + limit]
+    events = [
+        {
+            "EventId": record["eventID"],
+            "EventName": record["eventName"],
+            "ReadOnly": str(record["readOnly"]).lower(),
+            "EventTime": at,
+            "EventSource": record["eventSource"],
+            "Username": "gatecheck-tests",
+            "Resources": [],
+            "CloudTrailEvent": json.dumps(record),
+        }
+        for at, record in page
+    ]
+    answer = {"Events": events}
+    if offset + limit < len(found):
+        answer["NextToken"] = str(offset + limit)
+    return 200, {}, json.dumps(answer)
+
+
+def batch_update_findings(self):
+    body = json.loads(self.body or "{}")
+    processed, unprocessed = [], []
+    for identifier in body.get("FindingIdentifiers", []):
+        finding = next(
+            (f for f in self.securityhub_backend.findings
+             if f.id == identifier.get("Id") and f.data.get("ProductArn") == identifier.get("ProductArn")),
+            None,
+        )
+        if finding is None:
+            unprocessed.append({"FindingIdentifier": identifier, "ErrorCode": "FindingNotFound", "ErrorMessage": "Finding Not Found"})
+            continue
+        if "Workflow" in body:
+            finding.data["Workflow"] = dict(body["Workflow"])
+        if "Note" in body:
+            finding.data["Note"] = {**body["Note"], "UpdatedAt": datetime.datetime.now(datetime.timezone.utc).isoformat()}
+        processed.append(identifier)
+    return 200, {}, json.dumps({"ProcessedFindings": processed, "UnprocessedFindings": unprocessed})
+
+
+core_responses.BaseResponse.call_action = call_action
+cloudtrail_responses.CloudTrailResponse.lookup_events = lookup_events
+securityhub_responses.SecurityHubResponse.batch_update_findings = batch_update_findings
+securityhub_urls.url_paths["{0}/findings/batchupdate$"] = securityhub_responses.SecurityHubResponse.dispatch
 models.Stage.apply_operations = stage_apply_operations
 models.Stage.to_json = stage_to_json
 models.RestAPI.create_deployment = create_deployment

@@ -11,7 +11,7 @@ pub static CHECK: Check = Check {
 };
 
 static META: CheckMeta = CheckMeta {
-    id: "GC900",
+    id: crate::checks::GAP_CHECK_ID,
     name: "audit-incomplete",
     severity: Severity::High,
     severity_note: "",

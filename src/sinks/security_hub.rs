@@ -1,0 +1,162 @@
+//! Security Hub: the report's findings imported in ASFF (`BatchImportFindings`, 100 a call,
+//! in each finding's region), and those resolved since the previous audit archived and set
+//! to RESOLVED (`BatchUpdateFindings`, 100 identifiers a call).
+
+use crate::report::Report;
+use crate::sinks::asff::{self, AsffFinding, BATCH_SIZE};
+use aws_config::SdkConfig;
+use aws_sdk_securityhub::types as sdk;
+use std::collections::BTreeMap;
+
+#[derive(Debug, thiserror::Error)]
+#[error("Security Hub in {region}: {message}")]
+pub struct SecurityHubError {
+    pub region: String,
+    pub message: String,
+}
+
+/// What reached Security Hub.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Imported {
+    pub imported: usize,
+    /// Findings set to RESOLVED.
+    pub resolved: usize,
+    pub calls: u64,
+}
+
+/// Imports the report's findings and resolves the resolved ones. `importer` is the account
+/// the credentials are in: the findings are filed under its default product.
+pub async fn import(
+    base: &SdkConfig,
+    report: &Report,
+    importer: &str,
+    now_ms: u64,
+) -> Result<Imported, SecurityHubError> {
+    let mut by_region: BTreeMap<&str, Vec<AsffFinding>> = BTreeMap::new();
+    for finding in report.findings.iter().chain(&report.resolved) {
+        by_region
+            .entry(finding.region.as_str())
+            .or_default()
+            .push(asff::finding(finding, Some(importer), now_ms));
+    }
+    let mut outcome = Imported::default();
+    for (region, findings) in by_region {
+        let failed = |message: String| SecurityHubError {
+            region: region.to_string(),
+            message,
+        };
+        let client = aws_sdk_securityhub::Client::new(&crate::collect::aws::in_region(base, region));
+        for batch in findings.chunks(BATCH_SIZE) {
+            let converted = batch.iter().map(to_sdk).collect();
+            let out = client
+                .batch_import_findings()
+                .set_findings(Some(converted))
+                .send()
+                .await
+                .map_err(|e| failed(aws_sdk_securityhub::error::DisplayErrorContext(e).to_string()))?;
+            outcome.calls += 1;
+            if let Some(first) = out.failed_findings().first() {
+                return Err(failed(format!(
+                    "{} of {} findings were refused; the first, {}: {} {}",
+                    out.failed_count().unwrap_or_default(),
+                    batch.len(),
+                    first.id().unwrap_or_default(),
+                    first.error_code().unwrap_or_default(),
+                    first.error_message().unwrap_or_default()
+                )));
+            }
+            outcome.imported += batch.len();
+        }
+        let resolved: Vec<&AsffFinding> = findings.iter().filter(|f| f.record_state == "ARCHIVED").collect();
+        for batch in resolved.chunks(BATCH_SIZE) {
+            let identifiers = batch
+                .iter()
+                .map(|f| {
+                    sdk::AwsSecurityFindingIdentifier::builder()
+                        .id(&f.id)
+                        .product_arn(&f.product_arn)
+                        .build()
+                })
+                .collect();
+            let note = sdk::NoteUpdate::builder()
+                .text("gatecheck no longer finds this: resolved")
+                .updated_by("gatecheck")
+                .build();
+            let out = client
+                .batch_update_findings()
+                .set_finding_identifiers(Some(identifiers))
+                .workflow(
+                    sdk::WorkflowUpdate::builder()
+                        .status(sdk::WorkflowStatus::Resolved)
+                        .build(),
+                )
+                .note(note)
+                .send()
+                .await
+                .map_err(|e| failed(aws_sdk_securityhub::error::DisplayErrorContext(e).to_string()))?;
+            outcome.calls += 1;
+            if let Some(first) = out.unprocessed_findings().first() {
+                return Err(failed(format!(
+                    "{} of {} resolved findings were not updated; the first: {} {}",
+                    out.unprocessed_findings().len(),
+                    batch.len(),
+                    first.error_code().unwrap_or_default(),
+                    first.error_message().unwrap_or_default()
+                )));
+            }
+            outcome.resolved += batch.len();
+        }
+    }
+    Ok(outcome)
+}
+
+fn to_sdk(f: &AsffFinding) -> sdk::AwsSecurityFinding {
+    let resources = f
+        .resources
+        .iter()
+        .map(|r| {
+            sdk::Resource::builder()
+                .r#type(r.r#type)
+                .id(&r.id)
+                .partition(sdk::Partition::from(r.partition))
+                .region(&r.region)
+                .build()
+        })
+        .collect();
+    sdk::AwsSecurityFinding::builder()
+        .schema_version(f.schema_version)
+        .id(&f.id)
+        .product_arn(&f.product_arn)
+        .product_name(f.product_name)
+        .company_name(f.company_name)
+        .generator_id(&f.generator_id)
+        .aws_account_id(&f.aws_account_id)
+        .region(&f.region)
+        .set_types(Some(f.types.iter().map(|t| t.to_string()).collect()))
+        .first_observed_at(&f.first_observed_at)
+        .last_observed_at(&f.last_observed_at)
+        .created_at(&f.created_at)
+        .updated_at(&f.updated_at)
+        .severity(
+            sdk::Severity::builder()
+                .label(sdk::SeverityLabel::from(f.severity.label))
+                .original(f.severity.original)
+                .build(),
+        )
+        .title(&f.title)
+        .description(&f.description)
+        .remediation(
+            sdk::Remediation::builder()
+                .recommendation(
+                    sdk::Recommendation::builder()
+                        .text(&f.remediation.recommendation.text)
+                        .url(&f.remediation.recommendation.url)
+                        .build(),
+                )
+                .build(),
+        )
+        .set_product_fields(Some(f.product_fields.clone().into_iter().collect()))
+        .set_resources(Some(resources))
+        .record_state(sdk::RecordState::from(f.record_state))
+        .build()
+}

@@ -1,0 +1,84 @@
+//! Memory between audits: the last findings and snapshot of each account and region, so that
+//! a report can say which findings are new, which still stand and which were fixed, and a
+//! scheduled audit can re-read only what changed. Pure: `collect::state_store` reads and
+//! writes it in S3.
+
+mod changes;
+mod refresh;
+
+pub use changes::{mark_changes, ChangeSummary};
+pub use refresh::{add_reads, due, named_changes, read_summary, Changed, Reuse};
+
+use crate::model::{Snapshot, SNAPSHOT_SCHEMA_VERSION};
+use crate::report::Finding;
+use serde::{Deserialize, Serialize};
+
+/// Bumped whenever the state file changes meaning: an older gatecheck then starts afresh
+/// instead of misreading it.
+pub const STATE_SCHEMA_VERSION: u32 = 1;
+
+/// What one account-region's last audit left: its findings, and what it read.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct State {
+    pub schema_version: u32,
+    pub account: Option<String>,
+    pub region: String,
+    /// When the audit that wrote it started, in milliseconds since the epoch.
+    pub audited_at_ms: u64,
+    /// When the last audit of the whole region started: changes are looked up in CloudTrail
+    /// from there. An audit of one API (after a deployment) leaves it as it was.
+    pub region_audited_at_ms: Option<u64>,
+    /// The findings that stand, each with the fingerprint changes are matched by.
+    pub findings: Vec<Finding>,
+    /// What was read, each API, plan and domain marked with its read time; parts that could
+    /// not be read are left unmarked, so the next audit reads them again.
+    pub snapshot: Snapshot,
+}
+
+impl State {
+    /// Whether `other` is this state's account and region.
+    pub fn is_for(&self, account: Option<&str>, region: &str) -> bool {
+        self.account.as_deref() == account && self.region == region
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StateFileError {
+    #[error("state {path} is not a gatecheck state: {source}")]
+    Invalid { path: String, source: serde_json::Error },
+}
+
+/// Reads a state file. One of another schema version is no state at all (`Ok(None)`): the
+/// audit starts afresh and overwrites it, rather than fail every scheduled run.
+pub fn parse_state(text: &str, shown: &str) -> Result<Option<State>, StateFileError> {
+    #[derive(Deserialize)]
+    struct Versions {
+        schema_version: u32,
+        snapshot: SnapshotVersion,
+    }
+    #[derive(Deserialize)]
+    struct SnapshotVersion {
+        schema_version: u32,
+    }
+    let invalid = |source| StateFileError::Invalid {
+        path: shown.to_string(),
+        source,
+    };
+    let versions: Versions = serde_json::from_str(text).map_err(invalid)?;
+    if versions.schema_version != STATE_SCHEMA_VERSION || versions.snapshot.schema_version != SNAPSHOT_SCHEMA_VERSION {
+        tracing::warn!(
+            "state {shown} has schema version {}/{}, not {STATE_SCHEMA_VERSION}/{SNAPSHOT_SCHEMA_VERSION}: starting afresh",
+            versions.schema_version,
+            versions.snapshot.schema_version
+        );
+        return Ok(None);
+    }
+    serde_json::from_str(text).map(Some).map_err(invalid)
+}
+
+pub fn state_json(state: &State) -> String {
+    serde_json::to_string(state).expect("a state always serializes")
+}
+
+#[cfg(test)]
+mod tests;
