@@ -139,6 +139,19 @@ try:
         # floor at scale) and a tenth of the burst.
         row("rate floor", f"{n} APIs: the limiter, on its own clock", f"{e['limiter_s']:.1f} s", "floor + 6%", check(e["limiter_s"] <= e["floor_s"] * 1.06 + 0.5))
         row("rate floor", f"{n} APIs: unlimited against the emulator (wall)", f"{e['emulator_wall_s']:.1f} s")
+    # Quota-light scheduled audits with a stored state an hour old (hourly, 24 h full refresh).
+    for n in SIZES[-1:]:
+        light = economy[n]["light"]
+        for name, label in [("unchanged", "unchanged"), ("five_changed", "5 APIs changed")]:
+            l = light[name]
+            row("state", f"{n} APIs, {label}: API Gateway calls ({l['apis_read']} APIs read, {l['apis_changed']} named by CloudTrail)",
+                l["api_gateway_calls"], f"<= {l['target_calls']}", check(l["api_gateway_calls"] <= l["target_calls"]))
+            row("state", f"{n} APIs, {label}: quota floor (full audit {l['full_api_gateway_calls']} calls, {l['full_floor_s']:.1f} s)",
+                f"{l['floor_s']:.1f} s")
+            row("state", f"{n} APIs, {label}: wall against the emulator, LookupEvents calls", f"{l['emulator_wall_s']:.2f} s, {l['lookup_events_calls']}")
+            row("state", f"{n} APIs, {label}: findings identical to a full audit", l["same_findings_as_full"], "true", check(l["same_findings_as_full"]))
+        print(f"      target: 40 + 4 per changed API + the rotating slice ({light['unchanged']['rotating_calls']} calls: 4 per API, 1 per plan and domain)")
+
     if len(SIZES) >= 2:
         a, b = SIZES[-2], SIZES[-1]
         growth = (economy[b]["total_calls"] - economy[a]["total_calls"]) / (b - a)

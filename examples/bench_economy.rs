@@ -9,12 +9,34 @@ mod seed;
 #[path = "../tests/support/traffic.rs"]
 #[allow(dead_code)]
 mod traffic;
+#[path = "../tests/support/trail.rs"]
+mod trail;
 
 use aws_config::{BehaviorVersion, Region};
 use futures::StreamExt;
 use gatecheck::collect::rate_limit::{floor, simulate, API_GATEWAY_QUOTA};
 use gatecheck::collect::{collect, CollectOptions, ServiceConfigs};
-use std::time::Instant;
+use gatecheck::model::Snapshot;
+use gatecheck::state::Reuse;
+use std::collections::BTreeSet;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// API Gateway's own calls among a collection's (not WAF's, STS's or CloudTrail's).
+fn api_gateway_calls(snapshot: &Snapshot) -> u64 {
+    let others = ["GetWebACL", "GetIPSet", "GetCallerIdentity", "LookupEvents"];
+    snapshot
+        .api_calls
+        .iter()
+        .filter(|(op, _)| !others.contains(&op.as_str()))
+        .map(|(_, n)| n)
+        .sum()
+}
+
+fn fingerprints(snapshot: &Snapshot) -> BTreeSet<String> {
+    let report = gatecheck::audit::report(std::slice::from_ref(snapshot), Duration::ZERO);
+    report.findings.iter().map(|f| f.fingerprint.to_string()).collect()
+}
 
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
@@ -123,6 +145,7 @@ async fn run(sdk: &aws_config::SdkConfig, apis: usize) -> seed::Result<serde_jso
         .filter(|(op, _)| !waf.contains(&op.as_str()))
         .map(|(_, n)| n)
         .sum();
+    let light = quota_light(sdk, &configs, &snapshot, &apis_seeded).await?;
     let get_resources = calls.get("GetResources").copied().unwrap_or(0);
     let stages: usize = snapshot.rest_apis.iter().map(|a| a.stages.len()).sum();
     let deployments: usize = snapshot.rest_apis.iter().map(|a| a.deployments.len()).sum();
@@ -148,5 +171,97 @@ async fn run(sdk: &aws_config::SdkConfig, apis: usize) -> seed::Result<serde_jso
         "limiter_s": simulate(API_GATEWAY_QUOTA, api_gateway, get_resources).as_secs_f64(),
         "emulator_wall_s": wall.as_secs_f64(),
         "seeding_s": seeding.as_secs_f64(),
+        "light": light,
     }))
+}
+
+/// Scheduled audits with a stored state an hour old (what the full audit just read, with its
+/// read times put back an hour), on an hourly schedule with a 24 h full refresh: one where
+/// nothing changed since, and one after 5 APIs got a new stage no plan lists. Each is set
+/// beside a full audit of the same account; the findings must be the same.
+async fn quota_light(
+    sdk: &aws_config::SdkConfig,
+    configs: &ServiceConfigs,
+    full: &Snapshot,
+    apis: &[seed::Api],
+) -> seed::Result<serde_json::Value> {
+    const HOUR_MS: u64 = 3_600_000;
+    let endpoint = std::env::var("AWS_ENDPOINT_URL").unwrap_or_default();
+    // The seeding lies before the previous audit's look-back.
+    trail::age_trail(&endpoint, 3 * 3_600);
+    let mut stored = full.clone();
+    let earlier = |at: &mut Option<u64>| *at = at.map(|t| t.saturating_sub(HOUR_MS));
+    stored.rest_apis.iter_mut().for_each(|a| earlier(&mut a.read_at_ms));
+    stored.usage_plans.iter_mut().for_each(|p| earlier(&mut p.read_at_ms));
+    stored.domain_names.iter_mut().for_each(|d| earlier(&mut d.read_at_ms));
+    stored.web_acls.iter_mut().for_each(|a| earlier(&mut a.read_at_ms));
+    let full_refresh = Duration::from_secs(24 * 3_600);
+    let slice = |n: usize| (n as u64 * HOUR_MS).div_ceil(full_refresh.as_millis() as u64);
+    let rotating_calls =
+        4 * slice(stored.rest_apis.len()) + slice(stored.usage_plans.len()) + slice(stored.domain_names.len());
+
+    let light = |stored: Snapshot| async move {
+        let now_ms = gatecheck::collect::now_ms();
+        let previous_ms = now_ms - HOUR_MS;
+        let (changed, lookups) = gatecheck::collect::trail::changes_since(sdk, previous_ms, now_ms)
+            .await
+            .map_err(|e| format!("CloudTrail: {e}"))?;
+        let apis_changed = changed.apis.len();
+        let reuse = Arc::new(Reuse {
+            stored,
+            changed,
+            now_ms,
+            previous_ms,
+            full_refresh,
+        });
+        let options = CollectOptions {
+            reuse: Some(reuse.clone()),
+            ..CollectOptions::default()
+        };
+        let started = Instant::now();
+        let snapshot = collect(configs, &options).await?;
+        let wall = started.elapsed();
+        let reads = gatecheck::state::read_summary(&snapshot, &reuse);
+        seed::Result::Ok((snapshot, wall, lookups, apis_changed, reads))
+    };
+    let figures = |snapshot: &Snapshot,
+                   wall: Duration,
+                   lookups: u64,
+                   changed: usize,
+                   reads: &gatecheck::report::ReadSummary,
+                   full: &Snapshot| {
+        let calls = api_gateway_calls(snapshot);
+        let get_resources = snapshot.api_calls.get("GetResources").copied().unwrap_or(0);
+        let target = 40 + 4 * changed as u64 + rotating_calls;
+        serde_json::json!({
+            "api_gateway_calls": calls,
+            "lookup_events_calls": lookups,
+            "apis_changed": changed,
+            "apis_read": reads.apis_read,
+            "target_calls": target,
+            "rotating_calls": rotating_calls,
+            "floor_s": floor(API_GATEWAY_QUOTA, calls, get_resources).as_secs_f64(),
+            "emulator_wall_s": wall.as_secs_f64(),
+            "same_findings_as_full": fingerprints(snapshot) == fingerprints(full),
+            "full_api_gateway_calls": api_gateway_calls(full),
+            "full_floor_s": floor(
+                API_GATEWAY_QUOTA,
+                api_gateway_calls(full),
+                full.api_calls.get("GetResources").copied().unwrap_or(0)
+            )
+            .as_secs_f64(),
+        })
+    };
+    let (unchanged, wall, lookups, changed, reads) = light(stored.clone()).await?;
+    let steady = figures(&unchanged, wall, lookups, changed, &reads, full);
+
+    // Five APIs get a new stage on a new deployment, which no plan lists (GC301 there).
+    let s = seed::Seeder::from_sdk_config(sdk);
+    for api in apis.iter().step_by((apis.len() / 5).max(1)).take(5) {
+        s.deploy(api, "beta").await?;
+    }
+    let full_after = collect(configs, &CollectOptions::default()).await?;
+    let (after, wall, lookups, changed, reads) = light(stored).await?;
+    let five = figures(&after, wall, lookups, changed, &reads, &full_after);
+    Ok(serde_json::json!({"unchanged": steady, "five_changed": five}))
 }

@@ -8,6 +8,7 @@ pub mod bin;
 pub mod fault_proxy;
 pub mod seed;
 pub mod traffic;
+pub mod trail;
 
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_credential_types::Credentials;

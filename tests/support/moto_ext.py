@@ -34,6 +34,8 @@ shapes (botocore's apigateway service model is the reference):
    with a created object's `id`), and LookupEvents answers from that history in CloudTrail's
    wire shape (`Events[].CloudTrailEvent` is the record as a JSON string; pages of at most 50;
    one lookup attribute: ReadOnly, EventSource or EventName), which moto lacks.
+    `POST /moto-api/cloudtrail/age?seconds=N` moves the whole history N seconds into the
+    past, so that a test can put changes before an audit's look-back.
 11. Security Hub's BatchUpdateFindings (`PATCH /findings/batchupdate`): sets `Workflow` and
     `Note` on imported findings, answering `ProcessedFindings` and `UnprocessedFindings`,
     which moto lacks.
@@ -53,6 +55,7 @@ from moto.apigateway import exceptions, models, responses, urls
 from moto.apigatewayv2 import responses as v2_responses
 from moto.cloudtrail import responses as cloudtrail_responses
 from moto.core import responses as core_responses
+from moto.moto_api._internal import urls as moto_api_urls
 from moto.securityhub import responses as securityhub_responses
 from moto.securityhub import urls as securityhub_urls
 from moto.moto_api._internal import mock_random
@@ -427,7 +430,21 @@ def batch_update_findings(self):
     return 200, {}, json.dumps({"ProcessedFindings": processed, "UnprocessedFindings": unprocessed})
 
 
+def age_events(request, full_url, headers):
+    from urllib.parse import parse_qs, urlparse
+
+    seconds = float(parse_qs(urlparse(full_url).query).get("seconds", ["0"])[0])
+    for place, records in TRAIL.items():
+        aged = []
+        for at, record in records:
+            when = datetime.datetime.fromtimestamp(at - seconds, datetime.timezone.utc)
+            aged.append((at - seconds, {**record, "eventTime": when.strftime("%Y-%m-%dT%H:%M:%SZ")}))
+        TRAIL[place] = aged
+    return 200, {}, json.dumps({"aged": sum(len(r) for r in TRAIL.values())})
+
+
 core_responses.BaseResponse.call_action = call_action
+moto_api_urls.url_paths["{0}/moto-api/cloudtrail/age"] = age_events
 cloudtrail_responses.CloudTrailResponse.lookup_events = lookup_events
 securityhub_responses.SecurityHubResponse.batch_update_findings = batch_update_findings
 securityhub_urls.url_paths["{0}/findings/batchupdate$"] = securityhub_responses.SecurityHubResponse.dispatch

@@ -1,0 +1,500 @@
+//! Memory between audits against the emulator, through the real SDK: the function's scheduled
+//! audits with a state in S3 publish only what changed, keep Security Hub current, never
+//! resolve what they could not read, and re-read only what CloudTrail names plus a rotating
+//! share. CloudTrail's event history and Security Hub's BatchUpdateFindings come from the
+//! emulator extension (`support/moto_ext.py`), in AWS's wire shapes.
+
+mod support;
+
+use gatecheck::collect::state_store::{StateLocation, StateStore};
+use gatecheck::lambda::{Function, Settings};
+use gatecheck::report::{Change, Report};
+use serde_json::{json, Value};
+use support::fault_proxy::{self, Fault, Rule};
+use support::seed::{Api, Seeder};
+use support::{Subscribed, TestAccount};
+
+const ACCOUNT: &str = "123456789012";
+const KEY_VALUE: &str = "state-test-key-value-0001";
+
+fn scheduled() -> Value {
+    serde_json::from_str(include_str!("../events/scheduled.json")).expect("the sample event")
+}
+
+/// A region of moto's default account with a topic, a queue on it and a state bucket.
+struct Setup {
+    region: String,
+    sdk: aws_config::SdkConfig,
+    subscribed: Subscribed,
+    bucket: String,
+    account: TestAccount,
+}
+
+impl Setup {
+    async fn new(region: &str) -> Setup {
+        let sdk = support::sdk_config(&support::moto().endpoint, region);
+        let bucket = format!("gatecheck-state-{region}");
+        let s3 = aws_sdk_s3::Client::from_conf(aws_sdk_s3::config::Builder::from(&sdk).force_path_style(true).build());
+        let location = aws_sdk_s3::types::BucketLocationConstraint::from(region);
+        s3.create_bucket()
+            .bucket(&bucket)
+            .create_bucket_configuration(
+                aws_sdk_s3::types::CreateBucketConfiguration::builder()
+                    .location_constraint(location)
+                    .build(),
+            )
+            .send()
+            .await
+            .expect("bucket");
+        Setup {
+            region: region.to_string(),
+            subscribed: Subscribed::new(&sdk, &format!("findings-{region}")).await,
+            sdk,
+            bucket,
+            account: TestAccount::new(ACCOUNT, region),
+        }
+    }
+
+    fn function_at(&self, sdk: &aws_config::SdkConfig, extra: &[(&str, &str)]) -> Function {
+        let topic = self.subscribed.topic.clone();
+        let settings = Settings::from_lookup(|name| {
+            if let Some((_, value)) = extra.iter().find(|(k, _)| *k == name) {
+                return Some(value.to_string());
+            }
+            match name {
+                "GATECHECK_REGIONS" => Some(self.region.clone()),
+                "GATECHECK_TOPIC_ARN" => Some(topic.clone()),
+                "GATECHECK_STATE_BUCKET" => Some(self.bucket.clone()),
+                "GATECHECK_PUBLISH_SEVERITY" => Some("high".into()),
+                "GATECHECK_MAX_RPS" => Some("100".into()),
+                _ => None,
+            }
+        })
+        .expect("settings");
+        Function::with_sdk_config(settings, sdk.clone())
+    }
+
+    fn function(&self, extra: &[(&str, &str)]) -> Function {
+        self.function_at(&self.sdk, extra)
+    }
+
+    async fn run(&self, function: &Function) -> (Report, Value) {
+        let response = function.handle(scheduled()).await.expect("invocation");
+        (serde_json::from_value(response.clone()).expect("a report"), response)
+    }
+
+    /// The `change` attribute of each message the queue received, with its body.
+    async fn published(&self) -> Vec<(String, String)> {
+        let mut out = Vec::new();
+        for body in self.subscribed.bodies().await {
+            let envelope: Value = serde_json::from_str(&body).expect("an SNS envelope");
+            let change = envelope["MessageAttributes"]["change"]["Value"]
+                .as_str()
+                .unwrap_or_default();
+            out.push((
+                change.to_string(),
+                envelope["Message"].as_str().unwrap_or_default().to_string(),
+            ));
+        }
+        out
+    }
+
+    async fn state(&self) -> gatecheck::state::State {
+        let store = StateStore::new(
+            &self.sdk,
+            StateLocation::new(&self.bucket, "gatecheck/").expect("location"),
+        );
+        store
+            .load(Some(ACCOUNT), &self.region)
+            .await
+            .expect("readable")
+            .expect("a state")
+    }
+
+    async fn save(&self, state: &gatecheck::state::State) {
+        let store = StateStore::new(
+            &self.sdk,
+            StateLocation::new(&self.bucket, "gatecheck/").expect("location"),
+        );
+        store.save(state).await.expect("saved");
+    }
+}
+
+/// `orders` with a keyed method no plan lists (GC301), `catalog` listed by a plan with an
+/// enabled key: returns (orders, catalog, key id).
+async fn seed(seeder: &Seeder) -> (Api, Api, String) {
+    let orders = seeder.keyed_api("orders", "/orders", "POST").await.expect("orders");
+    let catalog = seeder.keyed_api("catalog", "/items", "GET").await.expect("catalog");
+    let key = seeder.key("catalog-client", true, KEY_VALUE).await.expect("key");
+    seeder
+        .plan("catalog-plan", &[(&catalog, "prod")], &[&key])
+        .await
+        .expect("plan");
+    (orders, catalog, key)
+}
+
+fn of(report: &Report, check: &str, api: &str) -> Vec<Option<Change>> {
+    report
+        .findings
+        .iter()
+        .chain(&report.resolved)
+        .filter(|f| f.check == check && f.api_id.as_deref() == Some(api))
+        .map(|f| f.change)
+        .collect()
+}
+
+async fn security_hub_findings(sdk: &aws_config::SdkConfig) -> Vec<aws_sdk_securityhub::types::AwsSecurityFinding> {
+    let client = aws_sdk_securityhub::Client::new(sdk);
+    let mut found = Vec::new();
+    let mut pages = client.get_findings().max_results(100).into_paginator().send();
+    while let Some(page) = pages.next().await {
+        found.extend(page.expect("findings").findings().iter().cloned());
+    }
+    found
+}
+
+#[tokio::test]
+async fn scheduled_audits_publish_changes_and_keep_security_hub_current() {
+    let setup = Setup::new("eu-north-1").await;
+    let seeder = setup.account.seeder();
+    let (orders, _, key) = seed(&seeder).await;
+    support::trail::age_trail(&support::moto().endpoint, 3 * 3_600);
+    let function = setup.function(&[("GATECHECK_SECURITY_HUB", "true")]);
+
+    // First run: no state yet, so everything is read and every finding is new.
+    let (first, response) = setup.run(&function).await;
+    assert_eq!(of(&first, "GC301", &orders.id), [Some(Change::New)]);
+    let changes = first.summary.changes.clone().expect("changes");
+    assert_eq!((changes.new, changes.first_audits), (first.findings.len(), 1));
+    let reads = first.summary.reads.clone().expect("reads");
+    assert!(
+        reads
+            .full_read_because
+            .as_deref()
+            .unwrap_or_default()
+            .contains("no stored state"),
+        "{reads:?}"
+    );
+    assert_eq!(response["states_saved"], 1);
+    let published = setup.published().await;
+    assert_eq!(published.len(), 1, "{published:?}");
+    assert_eq!(published[0].0, "new");
+    assert!(
+        published[0].1.contains("GC301") && published[0].1.contains("[new]"),
+        "{}",
+        published[0].1
+    );
+    assert_eq!(response["security_hub"]["imported"], json!(first.findings.len()));
+    let imported = security_hub_findings(&setup.sdk).await;
+    let gc301 = first.findings.iter().find(|f| f.check == "GC301").expect("GC301");
+    let in_hub = imported
+        .iter()
+        .find(|f| f.id() == Some(gc301.fingerprint.as_str()))
+        .expect("imported by fingerprint");
+    assert_eq!(in_hub.generator_id(), Some("gatecheck/GC301"));
+    assert_eq!(
+        in_hub.resources()[0].id(),
+        Some(
+            format!(
+                "arn:aws:apigateway:{}::/restapis/{}/stages/prod",
+                setup.region, orders.id
+            )
+            .as_str()
+        )
+    );
+    assert_eq!(
+        in_hub.severity().and_then(|s| s.label()).map(|l| l.as_str()),
+        Some("CRITICAL")
+    );
+    let state = setup.state().await;
+    assert_eq!(state.findings.len(), first.findings.len());
+
+    // Unchanged: nothing is published, and only a rotating share is read again.
+    let (second, _) = setup.run(&function).await;
+    assert_eq!(of(&second, "GC301", &orders.id), [Some(Change::Ongoing)]);
+    let changes = second.summary.changes.clone().expect("changes");
+    assert_eq!((changes.new, changes.resolved), (0, 0));
+    assert!(
+        setup.published().await.is_empty(),
+        "an unchanged audit publishes nothing"
+    );
+    let reads = second.summary.reads.clone().expect("reads");
+    assert_eq!(reads.full_read_because, None);
+    assert_eq!(
+        (reads.apis_read, reads.apis_from_state, reads.apis_changed),
+        (1, 1, 0),
+        "{reads:?}"
+    );
+    assert_eq!(second.summary.api_calls_by_operation.get("GetResources"), Some(&1));
+    assert_eq!(second.summary.api_calls_by_operation.get("LookupEvents"), Some(&1));
+    assert!(reads.oldest_read_at_ms.is_some());
+
+    // A fix: the plan lists orders now. GC301 resolves, one message says so, Security Hub
+    // archives the finding and sets it RESOLVED.
+    seeder
+        .plan("orders-plan", &[(&orders, "prod")], &[&key])
+        .await
+        .expect("plan");
+    let (third, _) = setup.run(&function).await;
+    assert_eq!(of(&third, "GC301", &orders.id), [Some(Change::Resolved)]);
+    let published = setup.published().await;
+    assert_eq!(published.len(), 1, "{published:?}");
+    assert_eq!(published[0].0, "resolved");
+    assert!(published[0].1.contains("GC301"));
+    let resolved = security_hub_findings(&setup.sdk).await;
+    let in_hub = resolved
+        .iter()
+        .find(|f| f.id() == Some(gc301.fingerprint.as_str()))
+        .expect("still there");
+    assert_eq!(
+        in_hub.workflow().and_then(|w| w.status()).map(|s| s.as_str()),
+        Some("RESOLVED")
+    );
+    assert_eq!(in_hub.record_state().map(|s| s.as_str()), Some("ARCHIVED"));
+
+    // A new break: the only key is disabled. The findings it causes are new, and published.
+    setup
+        .account
+        .apigateway
+        .update_api_key()
+        .api_key(&key)
+        .patch_operations(
+            aws_sdk_apigateway::types::PatchOperation::builder()
+                .op(aws_sdk_apigateway::types::Op::Replace)
+                .path("/enabled")
+                .value("false")
+                .build(),
+        )
+        .send()
+        .await
+        .expect("disable the key");
+    let (fourth, _) = setup.run(&function).await;
+    let new: Vec<&str> = fourth
+        .findings
+        .iter()
+        .filter(|f| f.change == Some(Change::New) && f.severity >= gatecheck::report::Severity::High)
+        .map(|f| f.check.as_str())
+        .collect();
+    assert!(!new.is_empty(), "{:?}", fourth.findings);
+    let published = setup.published().await;
+    assert_eq!(published.len(), 1, "{published:?}");
+    assert_eq!(published[0].0, "new");
+    assert!(new.iter().all(|check| published[0].1.contains(check)), "{new:?}");
+    assert!(
+        !format!("{published:?}{fourth:?}").contains(KEY_VALUE),
+        "a key value leaked"
+    );
+}
+
+#[tokio::test]
+async fn a_part_that_cannot_be_read_resolves_nothing() {
+    let setup = Setup::new("eu-south-1").await;
+    let (orders, _, _) = seed(&setup.account.seeder()).await;
+    let (first, _) = setup.run(&setup.function(&[("GATECHECK_NOTIFY", "all")])).await;
+    assert_eq!(of(&first, "GC301", &orders.id), [Some(Change::New)]);
+    setup.published().await;
+
+    // Now orders' stages cannot be read: its GC301 is not known to be fixed.
+    let proxy = fault_proxy::start(
+        &support::moto().endpoint,
+        vec![Rule::always(
+            &format!("GET /restapis/{}/stages", orders.id),
+            Fault::Deny,
+        )],
+    );
+    let denied = support::sdk_config(&proxy.endpoint, &setup.region);
+    let (second, _) = setup
+        .run(&setup.function_at(&denied, &[("GATECHECK_STATE_BUCKET", &setup.bucket)]))
+        .await;
+    assert!(second.resolved.is_empty(), "{:?}", second.resolved);
+    assert_eq!(of(&second, "GC301", &orders.id), [Some(Change::Ongoing)]);
+    assert_eq!(of(&second, "GC900", &orders.id), [Some(Change::New)]);
+    assert_eq!(second.summary.changes.as_ref().map(|c| c.kept_unread), Some(1));
+    let published = setup.published().await;
+    assert_eq!(published.len(), 1, "only the new GC900: {published:?}");
+    assert_eq!(published[0].0, "new");
+    assert!(
+        published[0].1.contains("GC900") && !published[0].1.contains("Resolved since"),
+        "{}",
+        published[0].1
+    );
+    let state = setup.state().await;
+    assert!(state.findings.iter().any(|f| f.check == "GC301"), "kept in the state");
+    let stored = state
+        .snapshot
+        .rest_apis
+        .iter()
+        .find(|a| a.id == orders.id)
+        .expect("orders");
+    assert_eq!(stored.read_at_ms, None, "read again next time");
+
+    // Readable again: the GC900 resolves, GC301 stands.
+    let (third, _) = setup.run(&setup.function(&[])).await;
+    assert_eq!(of(&third, "GC900", &orders.id), [Some(Change::Resolved)]);
+    assert_eq!(of(&third, "GC301", &orders.id), [Some(Change::Ongoing)]);
+}
+
+#[tokio::test]
+async fn a_change_cloudtrail_names_is_read_again_and_matches_a_full_audit() {
+    let setup = Setup::new("ca-central-1").await;
+    let seeder = setup.account.seeder();
+    let (_, catalog, _) = seed(&seeder).await;
+    let mut others = Vec::new();
+    for i in 0..4 {
+        others.push(seeder.keyed_api(&format!("quiet-{i}"), "/x", "GET").await.expect("api"));
+    }
+    support::trail::age_trail(&support::moto().endpoint, 3 * 3_600);
+    let function = setup.function(&[]);
+    setup.run(&function).await;
+
+    // catalog gets a new stage, on a new deployment, that no plan lists: only its own read
+    // shows it.
+    seeder.deploy(&catalog, "beta").await.expect("deploy beta");
+    let (light, _) = setup.run(&function).await;
+    let reads = light.summary.reads.clone().expect("reads");
+    assert!(reads.trail_events >= 1 && reads.apis_changed == 1, "{reads:?}");
+    assert!(reads.apis_read <= 2, "catalog and at most one in rotation: {reads:?}");
+    let beta: Vec<_> = light
+        .findings
+        .iter()
+        .filter(|f| f.check == "GC301" && f.api_id.as_deref() == Some(catalog.id.as_str()))
+        .map(|f| (f.stage.as_deref().unwrap_or_default(), f.change))
+        .collect();
+    assert_eq!(beta, [("beta", Some(Change::New))]);
+
+    // The same account read in full gives the same findings.
+    let full = setup
+        .account
+        .audit(None, &gatecheck::collect::CollectOptions::default())
+        .await
+        .expect("full audit")
+        .1;
+    let fingerprints = |r: &Report| {
+        let mut all: Vec<String> = r.findings.iter().map(|f| f.fingerprint.to_string()).collect();
+        all.sort();
+        all
+    };
+    assert_eq!(fingerprints(&light), fingerprints(&full));
+    assert!(
+        light.summary.api_calls < full.summary.api_calls,
+        "{} vs {}",
+        light.summary.api_calls,
+        full.summary.api_calls
+    );
+}
+
+#[tokio::test]
+async fn the_rotation_reads_every_api_within_the_period() {
+    let setup = Setup::new("ap-northeast-3").await;
+    let seeder = setup.account.seeder();
+    let mut ids = Vec::new();
+    for i in 0..4 {
+        ids.push(
+            seeder
+                .keyed_api(&format!("rotating-{i}"), "/x", "GET")
+                .await
+                .expect("api")
+                .id,
+        );
+    }
+    support::trail::age_trail(&support::moto().endpoint, 3 * 3_600);
+    let function = setup.function(&[("GATECHECK_FULL_REFRESH", "24h")]);
+    setup.run(&function).await;
+
+    // Each run a moment after the last reads ceil(4 × interval / 24 h) = 1 API: the one read
+    // longest ago. Four runs read all four.
+    let mut read = std::collections::BTreeSet::new();
+    for _ in 0..4 {
+        let before = setup.state().await;
+        let (report, _) = setup.run(&function).await;
+        assert_eq!(report.summary.reads.as_ref().map(|r| r.apis_read), Some(1));
+        let after = setup.state().await;
+        let oldest = before
+            .snapshot
+            .rest_apis
+            .iter()
+            .min_by_key(|a| (a.read_at_ms, a.id.clone()))
+            .expect("apis");
+        let fresh: Vec<&str> = after
+            .snapshot
+            .rest_apis
+            .iter()
+            .filter(|a| a.read_at_ms > before.snapshot.rest_apis.iter().filter_map(|b| b.read_at_ms).max())
+            .map(|a| a.id.as_str())
+            .collect();
+        assert_eq!(fresh, [oldest.id.as_str()], "the oldest is read");
+        read.insert(oldest.id.to_string());
+    }
+    assert_eq!(read.len(), 4, "every API read within four runs");
+
+    // What is older than the period is read whatever the slice.
+    let mut aged = setup.state().await;
+    let day_and_more = 25 * 3_600_000;
+    for api in &mut aged.snapshot.rest_apis {
+        api.read_at_ms = api.read_at_ms.map(|at| at - day_and_more);
+    }
+    setup.save(&aged).await;
+    let (report, _) = setup.run(&function).await;
+    assert_eq!(report.summary.reads.as_ref().map(|r| r.apis_read), Some(ids.len()));
+}
+
+#[tokio::test]
+async fn the_cli_marks_changes_and_writes_asff_and_ocsf() {
+    let region = "eu-west-3";
+    let setup = Setup::new(region).await;
+    let (orders, _, _) = seed(&setup.account.seeder()).await;
+    let mut env = support::bin::moto_env();
+    env.push(("AWS_REGION", region.to_string()));
+    let state = format!("s3://{}/cli", setup.bucket);
+    let args = |format: &'static str| ["audit", "--state", state.as_str(), "--format", format];
+    let first = support::bin::run_with(&args("json"), &env);
+    assert_eq!(first.code, 1, "{}", first.stderr);
+    let report: Report = serde_json::from_str(&first.stdout).expect("json");
+    assert_eq!(of(&report, "GC301", &orders.id), [Some(Change::New)]);
+
+    let text = support::bin::run_with(&["audit", "--state", &state], &env);
+    assert!(
+        text.stdout.contains("Since the previous audit: 0 new"),
+        "{}",
+        text.stdout
+    );
+    assert!(text.stdout.contains("from the stored state"), "{}", text.stdout);
+
+    let asff = support::bin::run_with(&args("asff"), &env);
+    let asff: Value = serde_json::from_str(&asff.stdout).expect("asff json");
+    let gc301 = asff["Findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .find(|f| f["GeneratorId"] == "gatecheck/GC301")
+        .expect("GC301")
+        .clone();
+    assert_eq!(gc301["SchemaVersion"], "2018-10-08");
+    assert_eq!(
+        gc301["ProductArn"],
+        format!("arn:aws:securityhub:{region}:{ACCOUNT}:product/{ACCOUNT}/default")
+    );
+    assert_eq!(gc301["Severity"]["Label"], "CRITICAL");
+    assert_eq!(gc301["Resources"][0]["Type"], "AwsApiGatewayStage");
+    assert_eq!(gc301["ProductFields"]["gatecheck/Change"], "ongoing");
+
+    let ocsf = support::bin::run_with(&args("ocsf"), &env);
+    let ocsf: Value = serde_json::from_str(&ocsf.stdout).expect("ocsf json");
+    let event = ocsf
+        .as_array()
+        .expect("events")
+        .iter()
+        .find(|e| e["compliance"]["control"] == "GC301")
+        .expect("GC301")
+        .clone();
+    assert_eq!(
+        (event["class_uid"].as_u64(), event["type_uid"].as_u64()),
+        (Some(2003), Some(200302))
+    );
+    assert_eq!(event["status"], "In Progress");
+    assert_eq!(event["severity_id"], 5);
+    assert_eq!(event["cloud"]["account"]["uid"], ACCOUNT);
+    for out in [&first.stdout, &text.stdout] {
+        assert!(!out.contains(KEY_VALUE), "a key value leaked");
+    }
+}
