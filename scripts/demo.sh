@@ -33,7 +33,7 @@ PY
 echo "moto is listening on http://127.0.0.1:$port"
 
 # Emulator credentials only: they reach nothing but the local emulator.
-export AWS_ENDPOINT_URL="http://127.0.0.1:$port" AWS_REGION=$region
+export AWS_ENDPOINT_URL="http://127.0.0.1:$port" AWS_REGION=$region AWS_DEFAULT_REGION=$region
 export AWS_ACCESS_KEY_ID=demo AWS_SECRET_ACCESS_KEY=demo
 unset AWS_PROFILE AWS_SESSION_TOKEN
 
@@ -85,6 +85,45 @@ for f in report["findings"]:
         print(f"  {f['check']} {f['api_name']}/{f['stage'] or '*'}: {e['refused_requests']} refused in the last {e['window']} ({', '.join(e['causes'])})")
 s = report["summary"]["evidence"]
 print(f"{s['stages_read']} stages' logs read with {s['log_calls']} CloudWatch Logs calls; {len(s['notes'])} note(s) on logs that could not be read")
+PY
+
+state=s3://gatecheck-demo-state/audits
+step "Alerting on change: gatecheck audit --state $state (the first run: every finding is new)"
+"$venv/bin/python" - <<'PY'
+import boto3
+boto3.client("s3").create_bucket(Bucket="gatecheck-demo-state")
+# As if the seeding had happened three hours ago: the next audits look CloudTrail's history up
+# only from the previous audit on.
+import os, urllib.request
+urllib.request.urlopen(urllib.request.Request(os.environ["AWS_ENDPOINT_URL"] + "/moto-api/cloudtrail/age?seconds=10800", data=b""))
+PY
+target/debug/gatecheck audit --region "$region" --state "$state" --format json >.demo/state-1.json || true
+"$venv/bin/python" - <<'PY'
+import json
+s = json.load(open(".demo/state-1.json"))["summary"]
+c, r = s["changes"], s["reads"]
+print(f"{c['new']} new, {c['ongoing']} ongoing, {c['resolved']} resolved; read {r['apis_read']} APIs in full ({r['full_read_because']})")
+PY
+
+step "Fix one cause (a usage plan for orders-no-usage-plan/prod), then audit again: it is listed as resolved"
+"$venv/bin/python" - "$orders" <<'PY'
+import sys, boto3
+apigw = boto3.client("apigateway")
+key = next(k["id"] for k in apigw.get_api_keys()["items"] if k["enabled"])
+plan = apigw.create_usage_plan(name="orders-plan", apiStages=[{"apiId": sys.argv[1], "stage": "prod"}])
+apigw.create_usage_plan_key(usagePlanId=plan["id"], keyId=key, keyType="API_KEY")
+PY
+target/debug/gatecheck audit --region "$region" --state "$state" >.demo/state-2.txt || true
+sed -n '/Resolved since the previous audit/,/^Findings:/p; /^Since the previous audit/,/from the stored state/p' .demo/state-2.txt
+
+step "The same findings for Security Hub or a security lake: --format asff, --format ocsf"
+target/debug/gatecheck audit --region "$region" --format asff >.demo/findings.asff.json || true
+target/debug/gatecheck audit --region "$region" --format ocsf >.demo/findings.ocsf.json || true
+"$venv/bin/python" - <<'PY'
+import json
+asff = json.load(open(".demo/findings.asff.json"))["Findings"]
+ocsf = json.load(open(".demo/findings.ocsf.json"))
+print(f"{len(asff)} ASFF findings (.demo/findings.asff.json), {len(ocsf)} OCSF Compliance Finding events (.demo/findings.ocsf.json)")
 PY
 
 step "Done"

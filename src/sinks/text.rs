@@ -146,8 +146,8 @@ pub fn render(report: &Report, fail_on: Severity) -> String {
     out
 }
 
-/// "Read 42 of 1000 APIs (5 changed, 37 in rotation); the rest from the stored state, the
-/// oldest read 23 h ago".
+/// "Read 47 of 1000 API(s) in full (5 named by CloudTrail's 9 write event(s) since the previous
+/// audit, the rest in rotation) ...; the rest from the stored state, the oldest part read 23 h ago".
 pub fn reads_line(reads: &ReadSummary, now_ms: u64) -> String {
     let total = reads.apis_read + reads.apis_from_state;
     if let Some(why) = &reads.full_read_because {
@@ -161,9 +161,9 @@ pub fn reads_line(reads: &ReadSummary, now_ms: u64) -> String {
         }
     });
     format!(
-        "Read {} of {total} API(s) in full ({} named by {} CloudTrail write event(s)) and {} of {} usage plans' keys; the rest from the stored state, the oldest part read {age}",
+        "Read {} of {total} API(s) in full ({} named by CloudTrail's {} write event(s) since the previous audit, the rest in rotation) and {} of {} usage plans' keys; the rest from the stored state, the oldest part read {age}",
         reads.apis_read,
-        reads.apis_changed,
+        reads.apis_changed.min(reads.apis_read),
         reads.trail_events,
         reads.plan_keys_read,
         reads.plan_keys_read + reads.plan_keys_from_state,
