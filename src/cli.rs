@@ -34,6 +34,7 @@ Examples:
   gatecheck audit --profile prod --region eu-west-1
   gatecheck audit --api a1b2c3d4e5 --stage prod --fail-on high --format json
   gatecheck snapshot --region eu-west-1 -o snapshot.json && gatecheck audit --snapshot snapshot.json
+  gatecheck audit --region eu-west-1 --state s3://audit-state/gatecheck --security-hub
   gatecheck checks --format markdown";
 
 #[derive(Parser, Debug)]
@@ -210,7 +211,8 @@ pub struct AuditArgs {
     pub accounts: FanOutArgs,
     #[command(flatten)]
     pub aws: AwsArgs,
-    /// Output format: text for people, json for scripts, sarif for code-scanning UIs
+    /// Output format: text for people, json for scripts, sarif for code-scanning UIs, asff for
+    /// Security Hub, ocsf for security lakes
     #[arg(long, value_enum, default_value_t = AuditFormat::Text)]
     pub format: AuditFormat,
     /// Exit 1 when a finding is at or above this severity: critical, high, medium, low or info

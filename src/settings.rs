@@ -339,8 +339,8 @@ fn parse_region_or_all(value: &str) -> Result<String, String> {
 /// Memory between audits, and Security Hub: the same for the command line and the function.
 #[derive(Args, Debug, Clone, PartialEq)]
 pub struct ChangeArgs {
-    /// Import the findings into Security Hub in ASFF (securityhub:BatchImportFindings), and set
-    /// those resolved since the previous audit to RESOLVED (needs a stored state)
+    /// Import the findings into Security Hub in ASFF (securityhub:BatchImportFindings) and, with
+    /// a stored state, set those resolved since the previous audit to RESOLVED
     #[arg(long, env = "GATECHECK_SECURITY_HUB", value_name = "BOOL", num_args = 0..=1, default_value = "false", default_missing_value = "true", value_parser = clap::builder::BoolishValueParser::new())]
     pub security_hub: bool,
     /// With a stored state, a scheduled audit reads again only what CloudTrail says changed
@@ -556,6 +556,40 @@ mod tests {
             (vec![], "GATECHECK_REGIONS"),
         ] {
             let err = settings(&vars).unwrap_err();
+            assert_eq!(err.name, name, "{err}");
+        }
+    }
+
+    #[test]
+    fn state_notify_and_security_hub_settings() {
+        let s = settings(&[("AWS_REGION", "eu-west-1")]).unwrap();
+        assert_eq!(
+            (s.state_location(), s.notify, s.changes.security_hub),
+            (None, Notify::Changes, false)
+        );
+        assert_eq!(s.changes.full_refresh, std::time::Duration::from_secs(86_400));
+        let s = settings(&[
+            ("AWS_REGION", "eu-west-1"),
+            ("GATECHECK_STATE_BUCKET", "audit-state"),
+            ("GATECHECK_NOTIFY", "all"),
+            ("GATECHECK_SECURITY_HUB", "true"),
+            ("GATECHECK_FULL_REFRESH", "12h"),
+        ])
+        .unwrap();
+        let at = s.state_location().expect("a state");
+        assert_eq!(
+            at.key(Some("111122223333"), "eu-west-1"),
+            "gatecheck/111122223333/eu-west-1/state.json"
+        );
+        assert_eq!((s.notify, s.changes.security_hub), (Notify::All, true));
+        assert_eq!(s.changes.full_refresh, std::time::Duration::from_secs(12 * 3_600));
+        for (name, value) in [
+            ("GATECHECK_STATE_BUCKET", "Audit_State"),
+            ("GATECHECK_NOTIFY", "sometimes"),
+            ("GATECHECK_SECURITY_HUB", "perhaps"),
+            ("GATECHECK_FULL_REFRESH", "30m"),
+        ] {
+            let err = settings(&[("AWS_REGION", "eu-west-1"), (name, value)]).unwrap_err();
             assert_eq!(err.name, name, "{err}");
         }
     }

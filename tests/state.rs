@@ -498,3 +498,62 @@ async fn the_cli_marks_changes_and_writes_asff_and_ocsf() {
         assert!(!out.contains(KEY_VALUE), "a key value leaked");
     }
 }
+
+#[tokio::test]
+async fn an_audit_after_a_deployment_updates_that_api_in_the_state() {
+    let setup = Setup::new("eu-central-2").await;
+    let seeder = setup.account.seeder();
+    let (orders, catalog, key) = seed(&seeder).await;
+    let function = setup.function(&[]);
+    setup.run(&function).await;
+    setup.published().await;
+    let before = setup.state().await;
+
+    // The fix ships: a plan lists orders/prod, and the deployment's CloudTrail event arrives.
+    seeder
+        .plan("orders-plan", &[(&orders, "prod")], &[&key])
+        .await
+        .expect("plan");
+    seeder.deploy(&orders, "prod").await.expect("deploy");
+    let mut event: Value = serde_json::from_str(include_str!("../events/create-deployment.json")).expect("event");
+    event["region"] = json!(setup.region);
+    event["detail"]["awsRegion"] = json!(setup.region);
+    event["detail"]["requestParameters"]["restApiId"] = json!(orders.id);
+    let response = function.handle(event).await.expect("invocation");
+    let report: Report = serde_json::from_value(response).expect("a report");
+    assert_eq!(of(&report, "GC301", &orders.id), [Some(Change::Resolved)]);
+    let published = setup.published().await;
+    assert_eq!(published.len(), 1, "{published:?}");
+    assert_eq!(published[0].0, "resolved");
+
+    let after = setup.state().await;
+    let read_at = |state: &gatecheck::state::State, id: &str| {
+        state
+            .snapshot
+            .rest_apis
+            .iter()
+            .find(|a| a.id == id)
+            .and_then(|a| a.read_at_ms)
+    };
+    assert!(
+        read_at(&after, &orders.id) > read_at(&before, &orders.id),
+        "orders read again"
+    );
+    assert_eq!(
+        read_at(&after, &catalog.id),
+        read_at(&before, &catalog.id),
+        "catalog left as read"
+    );
+    assert_eq!(
+        after.region_audited_at_ms, before.region_audited_at_ms,
+        "CloudTrail is still read from the scheduled audit"
+    );
+    assert!(!after.findings.iter().any(|f| f.check == "GC301"));
+    let account_wide = |state: &gatecheck::state::State| state.findings.iter().filter(|f| f.api_id.is_none()).count();
+    assert_eq!(account_wide(&after), account_wide(&before));
+
+    // The next scheduled audit agrees: nothing new, nothing resolved again.
+    let (next, _) = setup.run(&function).await;
+    let changes = next.summary.changes.clone().expect("changes");
+    assert_eq!((changes.new, changes.resolved), (0, 0), "{:?}", next.findings);
+}

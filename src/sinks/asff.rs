@@ -219,3 +219,73 @@ pub fn render(report: &Report, now_ms: u64) -> String {
     };
     serde_json::to_string_pretty(&import).expect("ASFF always serializes")
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::checks::fixtures;
+
+    fn report() -> Report {
+        let mut s = fixtures::healthy();
+        s.usage_plans.clear();
+        s.account.cloudwatch_role_arn = None;
+        crate::audit::report(&[s], std::time::Duration::ZERO)
+    }
+
+    #[test]
+    fn findings_carry_the_fingerprint_the_stage_and_security_hubs_limits() {
+        let mut report = report();
+        let gc301 = report.findings.iter_mut().find(|f| f.check == "GC301").expect("GC301");
+        gc301.detail = "x".repeat(5_000);
+        gc301.remediation = "y".repeat(2_000);
+        gc301.change = Some(Change::Resolved);
+        let at = 1_800_000_000_000;
+        let asff = finding(gc301, Some("999988887777"), at);
+        assert_eq!(asff.id, gc301.fingerprint.as_str());
+        assert_eq!(
+            asff.product_arn,
+            "arn:aws:securityhub:eu-west-1:999988887777:product/999988887777/default"
+        );
+        assert_eq!(asff.aws_account_id, fixtures::ACCOUNT, "the finding's own account");
+        assert_eq!(asff.resources[0].r#type, "AwsApiGatewayStage");
+        assert_eq!(
+            asff.resources[0].id,
+            "arn:aws:apigateway:eu-west-1::/restapis/a1/stages/prod"
+        );
+        assert_eq!((asff.severity.label, asff.record_state), ("CRITICAL", "ARCHIVED"));
+        assert_eq!(asff.description.chars().count(), MAX_DESCRIPTION);
+        assert_eq!(asff.remediation.recommendation.text.chars().count(), MAX_RECOMMENDATION);
+        assert!(asff
+            .remediation
+            .recommendation
+            .url
+            .starts_with("https://docs.aws.amazon.com/"));
+        assert_eq!(asff.updated_at, "2027-01-15T08:00:00Z");
+        assert_eq!(asff.product_fields["gatecheck/Change"], "resolved");
+
+        let file: serde_json::Value = serde_json::from_str(&render(&report, at)).expect("json");
+        let findings = file["Findings"].as_array().expect("Findings");
+        assert_eq!(findings.len(), report.findings.len());
+        let account_wide = findings.iter().find(|f| f["GeneratorId"] == "gatecheck/GC602");
+        assert_eq!(
+            account_wide.map(|f| f["Resources"][0]["Type"].clone()),
+            Some("AwsAccount".into())
+        );
+        for required in [
+            "SchemaVersion",
+            "Id",
+            "ProductArn",
+            "GeneratorId",
+            "AwsAccountId",
+            "Types",
+            "CreatedAt",
+            "UpdatedAt",
+            "Severity",
+            "Title",
+            "Description",
+            "Resources",
+        ] {
+            assert!(findings.iter().all(|f| !f[required].is_null()), "{required}");
+        }
+    }
+}

@@ -103,3 +103,54 @@ pub fn render(report: &Report, now_ms: u64) -> String {
         .collect();
     serde_json::to_string_pretty(&events).expect("OCSF always serializes")
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::checks::fixtures;
+
+    #[test]
+    fn each_change_is_its_own_activity_and_status() {
+        let mut s = fixtures::healthy();
+        s.usage_plans.clear();
+        let report = crate::audit::report(&[s], std::time::Duration::ZERO);
+        let gc301 = report.findings.iter().find(|f| f.check == "GC301").expect("GC301");
+        let at = 1_800_000_000_000;
+        let shapes: Vec<(Value, Value, Value, Value)> = [None, Some(Change::Ongoing), Some(Change::Resolved)]
+            .into_iter()
+            .map(|change| {
+                let e = event(
+                    &Finding {
+                        change,
+                        ..gc301.clone()
+                    },
+                    at,
+                );
+                (
+                    e["type_uid"].clone(),
+                    e["status"].clone(),
+                    e["compliance"]["status"].clone(),
+                    e["severity_id"].clone(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            shapes,
+            [
+                (json!(200301), json!("New"), json!("Fail"), json!(5)),
+                (json!(200302), json!("In Progress"), json!("Fail"), json!(5)),
+                (json!(200303), json!("Resolved"), json!("Pass"), json!(5)),
+            ]
+        );
+        let e = event(gc301, at);
+        assert_eq!(e["finding_info"]["uid"], gc301.fingerprint.as_str());
+        assert_eq!(
+            e["resources"][0]["uid"],
+            "arn:aws:apigateway:eu-west-1::/restapis/a1/stages/prod"
+        );
+        assert_eq!(e["cloud"]["account"]["uid"], fixtures::ACCOUNT);
+        assert_eq!(e["time"], at);
+        let all: Value = serde_json::from_str(&render(&report, at)).expect("json");
+        assert_eq!(all.as_array().map(Vec::len), Some(report.findings.len()));
+    }
+}

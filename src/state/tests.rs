@@ -81,6 +81,29 @@ fn first_run_is_all_new_and_an_unchanged_second_run_publishes_nothing() {
 }
 
 #[test]
+fn metrics_count_new_and_resolved_findings() {
+    let (_, states) = audit(&account(), &[], T0);
+    let mut fixed = account();
+    fixed.rest_apis.pop();
+    let (report, _) = audit(&fixed, &states, T0 + HOUR);
+    let lines = crate::sinks::emf::report_lines(&report, "Gatecheck", T0).join("\n");
+    let overall = lines
+        .lines()
+        .find(|l| l.contains("ApisAudited"))
+        .expect("the overall line");
+    assert!(
+        overall.contains("\"NewFindings\":0.0") && overall.contains("\"ResolvedFindings\":1.0"),
+        "{overall}"
+    );
+    let stateless = crate::sinks::emf::report_lines(&report_without_state(), "Gatecheck", T0).join("\n");
+    assert!(!stateless.contains("NewFindings"), "no change metrics without a state");
+}
+
+fn report_without_state() -> Report {
+    report(&[account()], Duration::ZERO)
+}
+
+#[test]
 fn a_fix_resolves_and_a_new_break_is_new() {
     let (_, states) = audit(&account(), &[], T0);
     let mut fixed = account();
