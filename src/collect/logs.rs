@@ -273,10 +273,7 @@ fn role_for(accounts: &Accounts, account: Option<&str>) -> Role {
     }
 }
 
-/// Milliseconds since the epoch, now.
+/// Milliseconds since the epoch, now, as CloudWatch Logs takes times.
 pub fn now_ms() -> i64 {
-    let since_epoch = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap_or_default();
-    i64::try_from(since_epoch.as_millis()).unwrap_or(i64::MAX)
+    i64::try_from(super::now_ms()).unwrap_or(i64::MAX)
 }

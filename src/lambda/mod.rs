@@ -18,7 +18,7 @@ use events::{parse_event, Work};
 use serde_json::{json, Value};
 use std::collections::BTreeSet;
 use std::io::Write;
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant};
 
 tokio::task_local! {
     /// When the current invocation must stop starting reads.
@@ -99,11 +99,7 @@ impl Function {
     /// milliseconds since the epoch): reads stop in time to report and publish, and what was
     /// not read is a GC900.
     pub async fn handle_until(&self, event: Value, deadline_epoch_ms: u64) -> anyhow::Result<Value> {
-        let now_ms = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map(|d| d.as_millis() as u64)
-            .unwrap_or(0);
-        match reading_budget(deadline_epoch_ms, now_ms) {
+        match reading_budget(deadline_epoch_ms, collect::now_ms()) {
             None => {
                 tracing::warn!(
                     deadline_epoch_ms,
@@ -250,7 +246,8 @@ impl Function {
             if let Some(imported) = imported {
                 map.insert(
                     "security_hub".into(),
-                    json!({"imported": imported.imported, "resolved": imported.resolved, "calls": imported.calls}),
+                    json!({"imported": imported.imported, "resolved": imported.resolved,
+                        "other_accounts": imported.other_accounts, "calls": imported.calls}),
                 );
             }
         }
@@ -397,10 +394,7 @@ impl Function {
     /// EMF metric lines and one log line per finding, on stdout, where Lambda sends them
     /// to CloudWatch.
     fn write_cloudwatch_lines(&self, report: &Report) {
-        let now = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map(|d| d.as_millis() as u64)
-            .unwrap_or(0);
+        let now = collect::now_ms();
         let mut out = std::io::stdout().lock();
         for line in emf::report_lines(report, &self.settings.namespace, now)
             .into_iter()

@@ -4,7 +4,7 @@
 
 use crate::checks::find_check;
 use crate::report::{Change, Finding, Report, Severity};
-use crate::sinks::sarif::location_arn;
+use crate::sinks::sarif::{location_arn, partition};
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -85,13 +85,12 @@ pub fn label(severity: Severity) -> &'static str {
     }
 }
 
-pub fn partition(region: &str) -> &'static str {
-    if region.starts_with("cn-") {
-        "aws-cn"
-    } else if region.starts_with("us-gov-") {
-        "aws-us-gov"
-    } else {
-        "aws"
+/// The ASFF resource type of what a finding is about.
+pub fn resource_type(f: &Finding) -> &'static str {
+    match (&f.api_id, &f.stage) {
+        (Some(_), Some(_)) => "AwsApiGatewayStage",
+        (Some(_), None) => "AwsApiGatewayRestApi",
+        (None, _) => "AwsAccount",
     }
 }
 
@@ -127,11 +126,7 @@ fn cut(text: &str, max: usize) -> String {
 pub fn finding(f: &Finding, importer: Option<&str>, now_ms: u64) -> AsffFinding {
     let account = f.account.as_deref().or(importer).unwrap_or("unknown").to_string();
     let product_arn = product_arn(&f.region, importer.unwrap_or(&account));
-    let resource_type = match (&f.api_id, &f.stage) {
-        (Some(_), Some(_)) => "AwsApiGatewayStage",
-        (Some(_), None) => "AwsApiGatewayRestApi",
-        (None, _) => "AwsAccount",
-    };
+    let resource_type = resource_type(f);
     let resource_id = match resource_type {
         "AwsAccount" => format!("AWS::::Account:{account}"),
         _ => location_arn(f),

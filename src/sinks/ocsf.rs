@@ -3,8 +3,8 @@
 
 use crate::checks::find_check;
 use crate::report::{Change, Finding, Report, Severity};
-use crate::sinks::asff::{iso_time, partition};
-use crate::sinks::sarif::location_arn;
+use crate::sinks::asff::{iso_time, resource_type};
+use crate::sinks::sarif::{location_arn, partition};
 use serde_json::{json, Value};
 
 pub const OCSF_VERSION: &str = "1.1.0";
@@ -36,11 +36,7 @@ pub fn event(f: &Finding, now_ms: u64) -> Value {
     let (severity_id, severity) = severity_id(f.severity);
     let resolved = f.change == Some(Change::Resolved);
     let (compliance_id, compliance) = if resolved { (1, "Pass") } else { (3, "Fail") };
-    let resource_type = match (&f.api_id, &f.stage) {
-        (Some(_), Some(_)) => "AwsApiGatewayStage",
-        (Some(_), None) => "AwsApiGatewayRestApi",
-        (None, _) => "AwsAccount",
-    };
+    let resource_type = resource_type(f);
     let docs_url = find_check(&f.check).map(|c| c.meta.docs_url).unwrap_or_default();
     let mut resource = json!({
         "uid": location_arn(f),

@@ -16,15 +16,20 @@ fn level(severity: Severity) -> &'static str {
     }
 }
 
-/// The ARN of what a finding is about: stage, API, or the account's API Gateway settings.
-pub fn location_arn(f: &Finding) -> String {
-    let partition = if f.region.starts_with("cn-") {
+/// The AWS partition a region is in.
+pub fn partition(region: &str) -> &'static str {
+    if region.starts_with("cn-") {
         "aws-cn"
-    } else if f.region.starts_with("us-gov-") {
+    } else if region.starts_with("us-gov-") {
         "aws-us-gov"
     } else {
         "aws"
-    };
+    }
+}
+
+/// The ARN of what a finding is about: stage, API, or the account's API Gateway settings.
+pub fn location_arn(f: &Finding) -> String {
+    let partition = partition(&f.region);
     match (&f.api_id, &f.stage) {
         (Some(api), Some(stage)) => format!(
             "arn:{partition}:apigateway:{}::/restapis/{api}/stages/{stage}",

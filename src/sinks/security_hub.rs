@@ -1,6 +1,7 @@
 //! Security Hub: the report's findings imported in ASFF (`BatchImportFindings`, 100 a call,
 //! in each finding's region), and those resolved since the previous audit archived and set
-//! to RESOLVED (`BatchUpdateFindings`, 100 identifiers a call).
+//! to RESOLVED (`BatchUpdateFindings`, 100 identifiers a call). Only the calling account's
+//! findings: under the default product Security Hub refuses another account's.
 
 use crate::report::Report;
 use crate::sinks::asff::{self, AsffFinding, BATCH_SIZE};
@@ -21,6 +22,9 @@ pub struct Imported {
     pub imported: usize,
     /// Findings set to RESOLVED.
     pub resolved: usize,
+    /// Findings of other accounts, left out: under the default product Security Hub takes a
+    /// finding only from the account it is about.
+    pub other_accounts: usize,
     pub calls: u64,
 }
 
@@ -33,13 +37,25 @@ pub async fn import(
     now_ms: u64,
 ) -> Result<Imported, SecurityHubError> {
     let mut by_region: BTreeMap<&str, Vec<AsffFinding>> = BTreeMap::new();
+    let mut outcome = Imported::default();
     for finding in report.findings.iter().chain(&report.resolved) {
+        // Under the default product, Security Hub takes a finding only from the account it
+        // is about: another account's findings are for its own import.
+        if finding.account.as_deref().is_some_and(|account| account != importer) {
+            outcome.other_accounts += 1;
+            continue;
+        }
         by_region
             .entry(finding.region.as_str())
             .or_default()
             .push(asff::finding(finding, Some(importer), now_ms));
     }
-    let mut outcome = Imported::default();
+    if outcome.other_accounts > 0 {
+        tracing::warn!(
+            findings = outcome.other_accounts,
+            "findings of other accounts are not imported: Security Hub takes them only from their own account (or aggregates them from there)"
+        );
+    }
     for (region, findings) in by_region {
         let failed = |message: String| SecurityHubError {
             region: region.to_string(),
