@@ -36,20 +36,11 @@ pub async fn import(
     importer: &str,
     now_ms: u64,
 ) -> Result<Imported, SecurityHubError> {
-    let mut by_region: BTreeMap<&str, Vec<AsffFinding>> = BTreeMap::new();
-    let mut outcome = Imported::default();
-    for finding in report.findings.iter().chain(&report.resolved) {
-        // Under the default product, Security Hub takes a finding only from the account it
-        // is about: another account's findings are for its own import.
-        if finding.account.as_deref().is_some_and(|account| account != importer) {
-            outcome.other_accounts += 1;
-            continue;
-        }
-        by_region
-            .entry(finding.region.as_str())
-            .or_default()
-            .push(asff::finding(finding, Some(importer), now_ms));
-    }
+    let (by_region, other_accounts) = batches(report, importer, now_ms);
+    let mut outcome = Imported {
+        other_accounts,
+        ..Imported::default()
+    };
     if outcome.other_accounts > 0 {
         tracing::warn!(
             findings = outcome.other_accounts,
@@ -126,6 +117,24 @@ pub async fn import(
     Ok(outcome)
 }
 
+/// The report's findings in ASFF by region, and how many were left out as another account's:
+/// under the default product Security Hub takes a finding only from the account it is about.
+fn batches<'a>(report: &'a Report, importer: &str, now_ms: u64) -> (BTreeMap<&'a str, Vec<AsffFinding>>, usize) {
+    let mut by_region: BTreeMap<&str, Vec<AsffFinding>> = BTreeMap::new();
+    let mut other_accounts = 0;
+    for finding in report.findings.iter().chain(&report.resolved) {
+        if finding.account.as_deref().is_some_and(|account| account != importer) {
+            other_accounts += 1;
+            continue;
+        }
+        by_region
+            .entry(finding.region.as_str())
+            .or_default()
+            .push(asff::finding(finding, Some(importer), now_ms));
+    }
+    (by_region, other_accounts)
+}
+
 fn to_sdk(f: &AsffFinding) -> sdk::AwsSecurityFinding {
     let resources = f
         .resources
@@ -175,4 +184,30 @@ fn to_sdk(f: &AsffFinding) -> sdk::AwsSecurityFinding {
         .set_resources(Some(resources))
         .record_state(sdk::RecordState::from(f.record_state))
         .build()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::checks::fixtures;
+
+    #[test]
+    fn only_the_calling_accounts_findings_are_imported_by_region() {
+        let mut s = fixtures::healthy();
+        s.usage_plans.clear();
+        let mut report = crate::audit::report(&[s], std::time::Duration::ZERO);
+        let mut elsewhere = report.findings[0].clone();
+        elsewhere.region = "us-east-1".into();
+        let mut other = report.findings[0].clone();
+        other.account = Some("999988887777".into());
+        report.findings.extend([elsewhere, other]);
+        let (by_region, others) = batches(&report, fixtures::ACCOUNT, 0);
+        assert_eq!(others, 1);
+        let sizes: Vec<(&str, usize)> = by_region.iter().map(|(r, f)| (*r, f.len())).collect();
+        assert_eq!(sizes, [("eu-west-1", report.findings.len() - 2), ("us-east-1", 1)]);
+        assert!(by_region
+            .values()
+            .flatten()
+            .all(|f| f.aws_account_id == fixtures::ACCOUNT));
+    }
 }
