@@ -263,5 +263,7 @@ async fn quota_light(
     let full_after = collect(configs, &CollectOptions::default()).await?;
     let (after, wall, lookups, changed, reads) = light(stored).await?;
     let five = figures(&after, wall, lookups, changed, &reads, &full_after);
-    Ok(serde_json::json!({"unchanged": steady, "five_changed": five}))
+    // What S3 keeps per account-region, and what the function then holds in memory twice.
+    let state_bytes = serde_json::to_vec(&after).map_or(0, |bytes| bytes.len());
+    Ok(serde_json::json!({"unchanged": steady, "five_changed": five, "state_bytes": state_bytes}))
 }

@@ -208,6 +208,7 @@ async fn scheduled_audits_publish_changes_and_keep_security_hub_current() {
     );
     let state = setup.state().await;
     assert_eq!(state.findings.len(), first.findings.len());
+    assert!(!gatecheck::state::state_json(&state).contains(KEY_VALUE), "no key value is stored");
 
     // Unchanged: nothing is published, and only a rotating share is read again.
     let (second, _) = setup.run(&function).await;
