@@ -188,7 +188,8 @@ async fn quota_light(
     const HOUR_MS: u64 = 3_600_000;
     let endpoint = std::env::var("AWS_ENDPOINT_URL").unwrap_or_default();
     // The seeding lies before the previous audit's look-back.
-    trail::age_trail(&endpoint, 3 * 3_600);
+    let region = sdk.region().map(|r| r.to_string()).unwrap_or_default();
+    trail::age_trail(&endpoint, &region, 3 * 3_600);
     let mut stored = full.clone();
     let earlier = |at: &mut Option<u64>| *at = at.map(|t| t.saturating_sub(HOUR_MS));
     stored.rest_apis.iter_mut().for_each(|a| earlier(&mut a.read_at_ms));

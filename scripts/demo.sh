@@ -95,7 +95,7 @@ boto3.client("s3").create_bucket(Bucket="gatecheck-demo-state")
 # As if the seeding had happened three hours ago: the next audits look CloudTrail's history up
 # only from the previous audit on.
 import os, urllib.request
-urllib.request.urlopen(urllib.request.Request(os.environ["AWS_ENDPOINT_URL"] + "/moto-api/cloudtrail/age?seconds=10800", data=b""))
+urllib.request.urlopen(urllib.request.Request(os.environ["AWS_ENDPOINT_URL"] + "/moto-api/cloudtrail/age?seconds=10800&region=" + os.environ["AWS_REGION"], data=b""))
 PY
 target/debug/gatecheck audit --region "$region" --state "$state" --format json >.demo/state-1.json || true
 "$venv/bin/python" - <<'PY'

@@ -158,7 +158,7 @@ async fn scheduled_audits_publish_changes_and_keep_security_hub_current() {
     let setup = Setup::new("eu-north-1").await;
     let seeder = setup.account.seeder();
     let (orders, _, key) = seed(&seeder).await;
-    support::trail::age_trail(&support::moto().endpoint, 3 * 3_600);
+    support::trail::age_trail(&support::moto().endpoint, &setup.region, 3 * 3_600);
     let function = setup.function(&[("GATECHECK_SECURITY_HUB", "true")]);
 
     // First run: no state yet, so everything is read and every finding is new.
@@ -208,7 +208,10 @@ async fn scheduled_audits_publish_changes_and_keep_security_hub_current() {
     );
     let state = setup.state().await;
     assert_eq!(state.findings.len(), first.findings.len());
-    assert!(!gatecheck::state::state_json(&state).contains(KEY_VALUE), "no key value is stored");
+    assert!(
+        !gatecheck::state::state_json(&state).contains(KEY_VALUE),
+        "no key value is stored"
+    );
 
     // Unchanged: nothing is published, and only a rotating share is read again.
     let (second, _) = setup.run(&function).await;
@@ -295,7 +298,23 @@ async fn a_part_that_cannot_be_read_resolves_nothing() {
     assert_eq!(of(&first, "GC301", &orders.id), [Some(Change::New)]);
     setup.published().await;
 
-    // Now orders' stages cannot be read: its GC301 is not known to be fixed.
+    // Now orders changes (so this audit reads it again) and its stages cannot be read: its
+    // GC301 is not known to be fixed.
+    setup
+        .account
+        .apigateway
+        .update_rest_api()
+        .rest_api_id(&orders.id)
+        .patch_operations(
+            aws_sdk_apigateway::types::PatchOperation::builder()
+                .op(aws_sdk_apigateway::types::Op::Replace)
+                .path("/description")
+                .value("changed")
+                .build(),
+        )
+        .send()
+        .await
+        .expect("update");
     let proxy = fault_proxy::start(
         &support::moto().endpoint,
         vec![Rule::always(
@@ -344,7 +363,7 @@ async fn a_change_cloudtrail_names_is_read_again_and_matches_a_full_audit() {
     for i in 0..4 {
         others.push(seeder.keyed_api(&format!("quiet-{i}"), "/x", "GET").await.expect("api"));
     }
-    support::trail::age_trail(&support::moto().endpoint, 3 * 3_600);
+    support::trail::age_trail(&support::moto().endpoint, &setup.region, 3 * 3_600);
     let function = setup.function(&[]);
     setup.run(&function).await;
 
@@ -398,7 +417,7 @@ async fn the_rotation_reads_every_api_within_the_period() {
                 .id,
         );
     }
-    support::trail::age_trail(&support::moto().endpoint, 3 * 3_600);
+    support::trail::age_trail(&support::moto().endpoint, &setup.region, 3 * 3_600);
     let function = setup.function(&[("GATECHECK_FULL_REFRESH", "24h")]);
     setup.run(&function).await;
 

@@ -34,8 +34,8 @@ shapes (botocore's apigateway service model is the reference):
    with a created object's `id`), and LookupEvents answers from that history in CloudTrail's
    wire shape (`Events[].CloudTrailEvent` is the record as a JSON string; pages of at most 50;
    one lookup attribute: ReadOnly, EventSource or EventName), which moto lacks.
-    `POST /moto-api/cloudtrail/age?seconds=N` moves the whole history N seconds into the
-    past, so that a test can put changes before an audit's look-back.
+    `POST /moto-api/cloudtrail/age?seconds=N&region=R` moves a region's history N seconds
+    into the past, so that a test can put changes before an audit's look-back.
 11. Security Hub's BatchUpdateFindings (`PATCH /findings/batchupdate`): sets `Workflow` and
     `Note` on imported findings, answering `ProcessedFindings` and `UnprocessedFindings`,
     which moto lacks.
@@ -433,8 +433,12 @@ def batch_update_findings(self):
 def age_events(request, full_url, headers):
     from urllib.parse import parse_qs, urlparse
 
-    seconds = float(parse_qs(urlparse(full_url).query).get("seconds", ["0"])[0])
+    query = parse_qs(urlparse(full_url).query)
+    seconds = float(query.get("seconds", ["0"])[0])
+    region = query.get("region", [None])[0]
     for place, records in TRAIL.items():
+        if region and place[1] != region:
+            continue
         aged = []
         for at, record in records:
             when = datetime.datetime.fromtimestamp(at - seconds, datetime.timezone.utc)

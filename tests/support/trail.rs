@@ -3,13 +3,13 @@
 use std::io::{Read, Write};
 use std::net::TcpStream;
 
-/// Moves the emulator's CloudTrail history `seconds` into the past, so that what was seeded
-/// lies before an audit's look-back.
-pub fn age_trail(endpoint: &str, seconds: u64) {
+/// Moves the emulator's CloudTrail history of `region` `seconds` into the past, so that what
+/// was seeded there lies before an audit's look-back. Other regions' tests are left alone.
+pub fn age_trail(endpoint: &str, region: &str, seconds: u64) {
     let address = endpoint.trim_start_matches("http://").trim_end_matches('/');
     let mut stream = TcpStream::connect(address).expect("connect to the emulator");
     let request = format!(
-        "POST /moto-api/cloudtrail/age?seconds={seconds} HTTP/1.0\r\nHost: {address}\r\nContent-Length: 0\r\n\r\n"
+        "POST /moto-api/cloudtrail/age?seconds={seconds}&region={region} HTTP/1.0\r\nHost: {address}\r\nContent-Length: 0\r\n\r\n"
     );
     stream.write_all(request.as_bytes()).expect("send");
     let mut answer = String::new();
