@@ -12,9 +12,9 @@ use aws_sdk_cloudtrail::types::{LookupAttribute, LookupAttributeKey};
 use aws_smithy_types::DateTime;
 use std::time::Duration;
 
-/// CloudTrail delivers an event to its history within about 15 minutes of the call: each
-/// lookup starts this much before the previous audit, so a change made just before it is
-/// not missed.
+/// CloudTrail delivers an event about 5 minutes after the call on average, with no
+/// guarantee: each lookup starts this much before the previous audit, so a change made just
+/// before it, and not yet in its view, is not missed.
 pub const DELIVERY_OVERLAP: Duration = Duration::from_secs(15 * 60);
 
 /// More write events than this since the previous audit, and reading everything costs less
