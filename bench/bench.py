@@ -149,7 +149,8 @@ try:
             row("state", f"{n} APIs, {label}: quota floor (full audit {l['full_api_gateway_calls']} calls, {l['full_floor_s']:.1f} s)",
                 f"{l['floor_s']:.1f} s")
             row("state", f"{n} APIs, {label}: wall against the emulator, LookupEvents calls", f"{l['emulator_wall_s']:.2f} s, {l['lookup_events_calls']}")
-            row("state", f"{n} APIs, {label}: findings identical to a full audit", l["same_findings_as_full"], "true", check(l["same_findings_as_full"]))
+            row("state", f"{n} APIs, {label}: findings identical to a full audit", str(l["same_findings_as_full"]).lower(), "true", check(l["same_findings_as_full"]))
+        row("state", f"{n} APIs: the stored state (one S3 object, JSON)", f"{light['state_bytes'] / 1e6:.1f} MB")
         print(f"      target: 40 + 4 per changed API + the rotating slice ({light['unchanged']['rotating_calls']} calls: 4 per API, 1 per plan and domain)")
 
     if len(SIZES) >= 2:
