@@ -77,6 +77,16 @@ pub fn due<'a>(
         .collect()
 }
 
+/// `arn:aws:apigateway:eu-west-1::/restapis/abc` or `.../restapis/abc/stages/prod` → abc.
+fn api_of_arn(arn: &str) -> Option<String> {
+    let path = arn.split("::").nth(1)?;
+    let mut parts = path.trim_start_matches('/').split('/');
+    match (parts.next()?, parts.next()?) {
+        ("restapis", api) if is_api_id(api) => Some(api.to_string()),
+        _ => None,
+    }
+}
+
 /// What a page of CloudTrail `LookupEvents` records (each record's `CloudTrailEvent`, parsed)
 /// names as changed. Read-only calls and failed calls change nothing.
 pub fn named_changes<'a>(records: impl Iterator<Item = &'a Value>) -> Changed {
@@ -103,6 +113,11 @@ pub fn named_changes<'a>(records: impl Iterator<Item = &'a Value>) -> Changed {
                     let id = record.pointer("/responseElements/id").and_then(Value::as_str);
                     changed.apis.extend(id.filter(|id| is_api_id(id)).map(str::to_string));
                 }
+                // TagResource and UntagResource name the API or stage by ARN: a
+                // `gatecheck:ignore` tag changes what is reported.
+                changed
+                    .apis
+                    .extend(strings("resourceArn").iter().filter_map(|arn| api_of_arn(arn)));
                 changed.usage_plans.extend(strings("usagePlanId"));
                 changed.domains.extend(strings("domainName"));
             }

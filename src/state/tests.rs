@@ -275,6 +275,9 @@ fn cloudtrail_write_events_name_what_to_read_again() {
                "requestParameters": {"usagePlanId": "plan1", "createUsagePlanKeyInput": {"keyId": "key1"}}}),
         json!({"eventSource": "apigateway.amazonaws.com", "eventName": "CreateBasePathMapping", "readOnly": false,
                "requestParameters": {"domainName": "api.example.com", "restApiId": "a1b2c3d4e5"}}),
+        json!({"eventSource": "apigateway.amazonaws.com", "eventName": "TagResource", "readOnly": false,
+               "requestParameters": {"resourceArn": "arn:aws:apigateway:eu-west-1::/restapis/t1u2v3w4x5/stages/prod",
+                                     "tags": {"gatecheck:ignore": "GC601"}}}),
         json!({"eventSource": "apigateway.amazonaws.com", "eventName": "GetRestApi", "readOnly": true,
                "requestParameters": {"restApiId": "zzzzzzzzzz"}}),
         json!({"eventSource": "apigateway.amazonaws.com", "eventName": "UpdateStage", "readOnly": false,
@@ -284,12 +287,12 @@ fn cloudtrail_write_events_name_what_to_read_again() {
     ];
     let changed = named_changes(records.iter());
     let apis: Vec<&str> = changed.apis.iter().map(String::as_str).collect();
-    assert_eq!(apis, ["a1b2c3d4e5", "f6g7h8i9j0", "k1l2m3n4o5"]);
+    assert_eq!(apis, ["a1b2c3d4e5", "f6g7h8i9j0", "k1l2m3n4o5", "t1u2v3w4x5"]);
     assert_eq!(changed.usage_plans, BTreeSet::from(["plan1".to_string()]));
     assert_eq!(changed.domains, BTreeSet::from(["api.example.com".to_string()]));
     assert!(!changed.web_acls);
     assert_eq!(
-        changed.events, 5,
+        changed.events, 6,
         "reads, failed calls and other services are not changes"
     );
 
