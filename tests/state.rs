@@ -357,7 +357,9 @@ async fn a_part_that_cannot_be_read_resolves_nothing() {
 #[tokio::test]
 async fn a_change_cloudtrail_names_is_read_again_and_matches_a_full_audit() {
     let setup = Setup::new("ca-central-1").await;
-    let seeder = setup.account.seeder();
+    // Built as the console builds methods: what API Gateway answers with nulls in its maps
+    // goes through the stored state as well.
+    let seeder = setup.account.seeder().console_shaped();
     let (_, catalog, _) = seed(&seeder).await;
     let mut others = Vec::new();
     for i in 0..4 {
