@@ -553,15 +553,7 @@ async fn audit_live(args: &AuditArgs, started: Instant) -> anyhow::Result<Report
     };
     print_report(&report, args.format, args.fail_on)?;
     if args.changes.security_hub {
-        let sts = aws_sdk_sts::Client::new(auditor.base());
-        let identity = sts.get_caller_identity().send().await.map_err(|e| {
-            anyhow::anyhow!(
-                "cannot tell the caller's account for Security Hub: {}",
-                aws_sdk_sts::error::DisplayErrorContext(e)
-            )
-        })?;
-        let importer = identity.account().unwrap_or_default().to_string();
-        let imported = sinks::security_hub::import(auditor.base(), &report, &importer, now_ms).await?;
+        let imported = sinks::security_hub::import(auditor.base(), &report, now_ms).await?;
         tracing::info!(
             imported = imported.imported,
             resolved = imported.resolved,

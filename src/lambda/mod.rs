@@ -228,9 +228,7 @@ impl Function {
         // previous state, so the next run publishes these changes again rather than lose them.
         let published = self.publish(&report).await?;
         let imported = match self.settings.changes.security_hub {
-            true => {
-                Some(security_hub::import(self.auditor.base(), &report, &self.caller_account().await?, now_ms).await?)
-            }
+            true => Some(security_hub::import(self.auditor.base(), &report, now_ms).await?),
             false => None,
         };
         if let (Some(store), Some(states)) = (&self.state, &states) {
@@ -252,22 +250,6 @@ impl Function {
             }
         }
         Ok(response)
-    }
-
-    /// The account the function's own credentials are in: Security Hub files findings under
-    /// its default product.
-    async fn caller_account(&self) -> anyhow::Result<String> {
-        let sts = aws_sdk_sts::Client::new(self.auditor.base());
-        let identity = sts.get_caller_identity().send().await.map_err(|e| {
-            anyhow::anyhow!(
-                "cannot tell the function's own account for Security Hub: {}",
-                aws_sdk_sts::error::DisplayErrorContext(e)
-            )
-        })?;
-        identity
-            .account()
-            .map(str::to_string)
-            .ok_or_else(|| anyhow::anyhow!("sts:GetCallerIdentity named no account"))
     }
 
     /// The Map state's items: each account with each region, as `{account, roleArn, region}`.

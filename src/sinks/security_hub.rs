@@ -28,9 +28,31 @@ pub struct Imported {
     pub calls: u64,
 }
 
-/// Imports the report's findings and resolves the resolved ones. `importer` is the account
-/// the credentials are in: the findings are filed under its default product.
-pub async fn import(
+/// Imports the report's findings and resolves the resolved ones, under the default product
+/// of the account `base`'s credentials are in.
+pub async fn import(base: &SdkConfig, report: &Report, now_ms: u64) -> Result<Imported, SecurityHubError> {
+    let importer = caller_account(base).await?;
+    import_as(base, report, &importer, now_ms).await
+}
+
+/// The account the credentials are in (sts:GetCallerIdentity, which needs no permission).
+async fn caller_account(base: &SdkConfig) -> Result<String, SecurityHubError> {
+    let failed = |message: String| SecurityHubError {
+        region: base.region().map(|r| r.to_string()).unwrap_or_default(),
+        message: format!("cannot tell the calling account: {message}"),
+    };
+    let identity = aws_sdk_sts::Client::new(base)
+        .get_caller_identity()
+        .send()
+        .await
+        .map_err(|e| failed(aws_sdk_sts::error::DisplayErrorContext(e).to_string()))?;
+    identity
+        .account()
+        .map(str::to_string)
+        .ok_or_else(|| failed("sts:GetCallerIdentity named no account".into()))
+}
+
+async fn import_as(
     base: &SdkConfig,
     report: &Report,
     importer: &str,
