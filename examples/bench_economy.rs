@@ -14,8 +14,8 @@ mod trail;
 
 use aws_config::{BehaviorVersion, Region};
 use futures::StreamExt;
-use gatecheck::collect::rate_limit::{floor, simulate, API_GATEWAY_QUOTA};
-use gatecheck::collect::{collect, CollectOptions, ServiceConfigs};
+use gatecheck::aws::rate_limit::{floor, simulate, API_GATEWAY_QUOTA};
+use gatecheck::aws::{collect, CollectOptions, ServiceConfigs};
 use gatecheck::model::Snapshot;
 use gatecheck::state::Reuse;
 use std::collections::BTreeSet;
@@ -202,9 +202,9 @@ async fn quota_light(
         4 * slice(stored.rest_apis.len()) + slice(stored.usage_plans.len()) + slice(stored.domain_names.len());
 
     let light = |stored: Snapshot| async move {
-        let now_ms = gatecheck::collect::now_ms();
+        let now_ms = gatecheck::clock::now_ms();
         let previous_ms = now_ms - HOUR_MS;
-        let (changed, lookups) = gatecheck::collect::trail::changes_since(sdk, previous_ms, now_ms)
+        let (changed, lookups) = gatecheck::aws::cloudtrail::changes_since(sdk, previous_ms, now_ms)
             .await
             .map_err(|e| format!("CloudTrail: {e}"))?;
         let apis_changed = changed.apis.len();

@@ -1,12 +1,15 @@
 //! The `gatecheck` command line.
 
+use crate::arn::is_region_name;
 use crate::audit::{self, load_snapshot, snapshot_json};
+use crate::aws::auditor::Auditor;
+use crate::aws::s3_state::{StateLocation, StateStore};
+use crate::aws::{self, config, Progress, ServiceConfigs};
 use crate::checks::docs;
-use crate::collect::auditor::Auditor;
-use crate::collect::state_store::{StateLocation, StateStore};
-use crate::collect::{self, aws, Progress, ServiceConfigs};
+use crate::clock::{now_ms, now_ms_signed};
 use crate::explain::{self, KeyIdentity, Request, Verdict};
-use crate::model::{is_region_name, Scope, Snapshot};
+use crate::model::{Scope, Snapshot};
+use crate::pipeline::{self, Deliver};
 use crate::report::{Report, Severity};
 use crate::scope::{Plan, Regions};
 use crate::settings::{
@@ -347,7 +350,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     print_report(&report, args.format, args.fail_on)?;
                     report
                 }
-                None => runtime()?.block_on(audit_live(&args, started))?,
+                None => runtime()?.block_on(audit_live(&args))?,
             };
             Ok(if report.fails(args.fail_on) {
                 ExitCode::from(1)
@@ -420,7 +423,7 @@ fn explain(args: ExplainArgs) -> anyhow::Result<ExitCode> {
 async fn logs(args: LogsArgs) -> anyhow::Result<ExitCode> {
     let end_ms = match args.until {
         Some(until) => until,
-        None => collect::logs::now_ms(),
+        None => now_ms_signed(),
     };
     let start_ms = args.since.start_ms(end_ms);
     if start_ms >= end_ms {
@@ -435,12 +438,12 @@ async fn logs(args: LogsArgs) -> anyhow::Result<ExitCode> {
     for snapshot in &snapshots {
         let client = logs_client(&args.aws, &snapshot.region).await;
         stages.extend(
-            collect::logs::read_snapshot(
+            aws::logs::read_snapshot(
                 &client,
                 snapshot,
                 &report.findings,
                 window,
-                collect::logs::StagesToRead::All,
+                aws::logs::StagesToRead::All,
             )
             .await,
         );
@@ -458,7 +461,7 @@ async fn logs(args: LogsArgs) -> anyhow::Result<ExitCode> {
 }
 
 async fn logs_client(aws: &AwsArgs, region: &str) -> aws_sdk_cloudwatchlogs::Client {
-    aws_sdk_cloudwatchlogs::Client::new(&crate::collect::aws::load(&aws.connection.connection(), Some(region)).await)
+    aws_sdk_cloudwatchlogs::Client::new(&config::load(&aws.connection.connection(), Some(region)).await)
 }
 
 /// 2026-12-03T09:00:00Z.
@@ -473,7 +476,7 @@ fn shown_time(ms: i64) -> String {
 /// with the region's usage plans, keys and web ACLs; and, when asked, which key it sends.
 async fn read_for_explain(args: &ExplainArgs, request: &mut Request) -> anyhow::Result<Snapshot> {
     let needs = explain::needs(request)?;
-    let base = aws::load(&args.connection.connection(), None).await;
+    let base = config::load(&args.connection.connection(), None).await;
     let region = match needs.region.clone().or_else(|| args.region.clone()) {
         Some(region) => region,
         None => match base.region() {
@@ -484,17 +487,17 @@ async fn read_for_explain(args: &ExplainArgs, request: &mut Request) -> anyhow::
     if !is_region_name(&region) {
         bail!("'{region}' is not an AWS region name (expected something like eu-west-1)");
     }
-    aws::check_credentials(&base).await?;
-    let configs = ServiceConfigs::from_sdk_config(&aws::load(&args.connection.connection(), Some(&region)).await);
-    collect::read_for_explain(&configs, request, &needs, args.lookup_key_value).await
+    config::check_credentials(&base).await?;
+    let configs = ServiceConfigs::from_sdk_config(&config::load(&args.connection.connection(), Some(&region)).await);
+    aws::read_for_explain(&configs, request, &needs, args.lookup_key_value).await
 }
 
 fn print_report(report: &Report, format: AuditFormat, fail_on: Severity) -> anyhow::Result<()> {
     match format {
         AuditFormat::Json => write_stdout(&(sinks::json(report) + "\n")),
         AuditFormat::Sarif => write_stdout(&(sinks::sarif::render(report) + "\n")),
-        AuditFormat::Asff => write_stdout(&(sinks::asff::render(report, collect::now_ms()) + "\n")),
-        AuditFormat::Ocsf => write_stdout(&(sinks::ocsf::render(report, collect::now_ms()) + "\n")),
+        AuditFormat::Asff => write_stdout(&(sinks::asff::render(report, now_ms()) + "\n")),
+        AuditFormat::Ocsf => write_stdout(&(sinks::ocsf::render(report, now_ms()) + "\n")),
         AuditFormat::Text => {
             let mut out = anstream::stdout();
             out.write_all(sinks::text::render(report, fail_on).as_bytes())
@@ -518,52 +521,48 @@ fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
         .context("cannot start the async runtime")
 }
 
-/// A live audit: read (only what changed, with `--state` and no `--read-all`), report, add
-/// the evidence and mark the changes; then print, import into Security Hub, and save the
-/// state last, so that a run that fails before it leaves the previous state standing.
-async fn audit_live(args: &AuditArgs, started: Instant) -> anyhow::Result<Report> {
+/// A live audit, through the pipeline: printed in the chosen format, then imported into
+/// Security Hub and the state saved. A state that cannot be used is said on stderr; the
+/// findings are printed all the same, and decide the exit code.
+async fn audit_live(args: &AuditArgs) -> anyhow::Result<Report> {
     let (auditor, plan) = plan_from(&args.aws, &args.accounts, &args.regions, args.all_regions).await?;
     let store = args.state.clone().map(|at| StateStore::new(auditor.base(), at));
-    let mut loaded = Vec::new();
-    let mut reads = None;
-    let snapshots = match (&store, &plan.regions) {
-        (Some(store), Regions::These(regions))
-            if !plan.fans_out() && !args.read_all && plan.scope == Scope::default() =>
-        {
-            let (snapshots, states, read) = auditor
-                .run_light(regions, &plan.scope, store, args.changes.full_refresh, None)
-                .await?;
-            loaded = states;
-            reads = Some(read);
-            snapshots
-        }
-        _ => auditor.run(&plan, None, &progress_bar).await?,
+    let audit = pipeline::Audit {
+        read: pipeline::Read::Plan {
+            plan,
+            read_all: args.read_all,
+        },
+        evidence: args.evidence.clone(),
+        security_hub: args.changes.security_hub,
+        full_refresh: args.changes.full_refresh,
+        deadline: None,
     };
-    let mut report = audit::report(&snapshots, started.elapsed());
-    report.summary.reads = reads;
-    if let Some(window) = &args.evidence {
-        let accounts = args.accounts.accounts();
-        let external_id = args.accounts.external_id.as_deref();
-        collect::logs::add_evidence(auditor.base(), &snapshots, &mut report, window, &accounts, external_id).await;
-    }
-    let now_ms = collect::now_ms();
-    let states = match &store {
-        Some(store) => Some(store.mark(&mut report, &snapshots, loaded, now_ms).await?),
-        None => None,
+    let edges = pipeline::Edges {
+        auditor: &auditor,
+        state: store.as_ref(),
+        progress: &progress_bar,
     };
-    print_report(&report, args.format, args.fail_on)?;
-    if args.changes.security_hub {
-        let imported = sinks::security_hub::import(auditor.base(), &report, now_ms).await?;
-        tracing::info!(
-            imported = imported.imported,
-            resolved = imported.resolved,
-            "imported into Security Hub"
-        );
+    let mut printer = Printer {
+        format: args.format,
+        fail_on: args.fail_on,
+    };
+    let outcome = pipeline::run(audit, &edges, &mut printer).await?;
+    if let Some(why) = &outcome.state_error {
+        eprintln!("gatecheck: the stored state was not used ({why}): findings are not marked new or resolved, and no state was saved");
     }
-    if let (Some(store), Some(states)) = (&store, &states) {
-        store.save_all(states).await?;
+    Ok(outcome.report)
+}
+
+/// The command line's delivery: the report on stdout.
+struct Printer {
+    format: AuditFormat,
+    fail_on: Severity,
+}
+
+impl Deliver for Printer {
+    async fn deliver(&mut self, report: &Report) -> anyhow::Result<()> {
+        print_report(report, self.format, self.fail_on)
     }
-    Ok(report)
 }
 
 /// Reads what the flags name: regions (or every enabled one) of the caller's account, or of
@@ -589,14 +588,14 @@ async fn plan_from(
     if let Some(bad) = regions.iter().find(|r| !is_region_name(r)) {
         bail!("'{bad}' is not an AWS region name (expected something like eu-west-1)");
     }
-    let base = aws::load(&aws.connection.connection(), None).await;
+    let base = config::load(&aws.connection.connection(), None).await;
     let regions = match (all_regions, regions.is_empty(), base.region()) {
         (true, _, _) => Regions::AllEnabled,
         (false, false, _) => Regions::These(regions.to_vec()),
         (false, true, Some(region)) => Regions::These(vec![region.to_string()]),
         (false, true, None) => bail!("no AWS region: pass --region or set AWS_REGION (or a region in your profile)"),
     };
-    aws::check_credentials(&base).await?;
+    config::check_credentials(&base).await?;
     let plan = Plan {
         accounts: accounts.accounts(),
         regions,

@@ -2,7 +2,8 @@
 //! the command line's flags or the function's settings and event. The collector runs a
 //! [`Plan`]; nothing else decides what is read.
 
-use crate::model::{account_of_role, Scope};
+use crate::arn::account_of_role;
+use crate::model::Scope;
 use std::collections::{BTreeMap, BTreeSet};
 
 /// Which regions to audit in each account.

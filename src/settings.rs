@@ -2,14 +2,16 @@
 //! and `GATECHECK_*` environment variables with the same definitions and validators, once,
 //! before anything is read.
 
-use crate::collect::auditor::Throughput;
-use crate::collect::state_store::StateLocation;
-use crate::collect::{aws, RateLimits, DEFAULT_CONCURRENCY};
-use crate::model::{account_of_role, is_region_name, parse_max_rps, Scope};
+use crate::arn::{account_of_role, is_region_name};
+use crate::aws::auditor::Throughput;
+use crate::aws::s3_state::StateLocation;
+use crate::aws::{config as aws, RateLimits, DEFAULT_CONCURRENCY};
+use crate::model::{parse_max_rps, Scope};
 use crate::report::Severity;
 use crate::scope::{Accounts, Plan, Regions};
 use crate::sinks::emf;
 use crate::sinks::sns::Notify;
+pub use crate::traffic::EvidenceWindow;
 use clap::{Args, CommandFactory, FromArgMatches, Parser};
 
 /// Where AWS requests go and with which credentials.
@@ -376,13 +378,6 @@ pub fn parse_bucket(value: &str) -> Result<String, String> {
     StateLocation::new(value.trim(), "").map(|l| l.bucket)
 }
 
-/// A stretch of logs back from now, as given (`1h`) and as a length.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct EvidenceWindow {
-    pub label: String,
-    pub length: std::time::Duration,
-}
-
 /// The longest window read: CloudWatch Logs bills by the volume scanned.
 const MAX_WINDOW: std::time::Duration = std::time::Duration::from_secs(31 * 86_400);
 
@@ -502,7 +497,7 @@ mod tests {
         assert_eq!(s.throughput.concurrency, DEFAULT_CONCURRENCY);
         assert_eq!(
             s.throughput.rate_limits(),
-            crate::collect::RateLimits {
+            crate::aws::RateLimits {
                 per_second: 10,
                 burst: 40
             }
@@ -520,7 +515,7 @@ mod tests {
         assert_eq!(s.regions, ["us-east-1", "eu-central-1"]);
         assert_eq!(
             s.throughput.rate_limits(),
-            crate::collect::RateLimits {
+            crate::aws::RateLimits {
                 per_second: 5,
                 burst: 20
             }

@@ -7,7 +7,7 @@ use support::fault_proxy::{Fault, Rule};
 
 use aws_sdk_apigateway::types::EndpointType;
 use gatecheck::audit::{parse_snapshot, report, snapshot_json};
-use gatecheck::collect::{collect, CollectError, CollectOptions};
+use gatecheck::aws::{collect, CollectError, CollectOptions};
 use gatecheck::model::{GapReason, Part, Scope, Snapshot};
 use gatecheck::report::{Finding, Report};
 use std::collections::BTreeSet;
@@ -21,7 +21,7 @@ async fn snapshot_of(account: &TestAccount, scope: Scope) -> Snapshot {
         ..CollectOptions::default()
     };
     // The emulator has no quota; the limiter's own tests are in reliability.rs.
-    let configs = (account.configs.clone()).with_rate_limits(Some(gatecheck::collect::RateLimits::per_second(100)));
+    let configs = (account.configs.clone()).with_rate_limits(Some(gatecheck::aws::RateLimits::per_second(100)));
     collect(&configs, &options).await.expect("collect")
 }
 

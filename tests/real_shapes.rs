@@ -5,7 +5,7 @@
 
 mod support;
 
-use gatecheck::collect::{collect, read_for_explain, CollectOptions};
+use gatecheck::aws::{collect, read_for_explain, CollectOptions};
 use gatecheck::explain::{self, KeyIdentity, Request, Verdict};
 use gatecheck::model::Snapshot;
 use gatecheck::report::{Finding, Report};

@@ -7,8 +7,8 @@
 mod support;
 
 use gatecheck::audit::snapshot_json;
+use gatecheck::aws::{CollectOptions, RateLimits};
 use gatecheck::checks::find_check;
-use gatecheck::collect::{CollectOptions, RateLimits};
 use gatecheck::model::{CoverageGap, Part, Snapshot};
 use gatecheck::report::{Finding, Report};
 use std::collections::BTreeSet;

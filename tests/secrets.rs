@@ -6,7 +6,7 @@
 mod support;
 
 use gatecheck::audit::report;
-use gatecheck::collect::{collect, CollectOptions};
+use gatecheck::aws::{collect, CollectOptions};
 use gatecheck::lambda::{Function, Settings};
 use gatecheck::sinks::{emf, sns};
 use std::time::Duration;

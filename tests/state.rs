@@ -6,7 +6,7 @@
 
 mod support;
 
-use gatecheck::collect::state_store::{StateLocation, StateStore};
+use gatecheck::aws::s3_state::{StateLocation, StateStore};
 use gatecheck::lambda::{Function, Settings};
 use gatecheck::report::{Change, Report};
 use serde_json::{json, Value};
@@ -387,7 +387,7 @@ async fn a_change_cloudtrail_names_is_read_again_and_matches_a_full_audit() {
     // The same account read in full gives the same findings.
     let full = setup
         .account
-        .audit(None, &gatecheck::collect::CollectOptions::default())
+        .audit(None, &gatecheck::aws::CollectOptions::default())
         .await
         .expect("full audit")
         .1;

@@ -3,8 +3,8 @@
 
 mod support;
 
-use gatecheck::collect::logs::{read_snapshot, StagesToRead};
-use gatecheck::collect::CollectOptions;
+use gatecheck::aws::logs::{read_snapshot, StagesToRead};
+use gatecheck::aws::CollectOptions;
 use gatecheck::model::Scope;
 use gatecheck::traffic::{render, Cause, LogSource, StageTraffic, Window};
 use serde_json::Value;

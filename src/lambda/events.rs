@@ -1,6 +1,7 @@
 //! What an invocation asks for: EventBridge schedules, CloudTrail change events from API
 //! Gateway and WAFv2, or a direct payload from a pipeline. Pure parsing, no I/O.
 
+use crate::cloudtrail::{self, Effect, RecordFields};
 use crate::report::{AccountRegionCounts, Severity};
 use aws_lambda_events::eventbridge::EventBridgeEvent;
 use serde::Deserialize;
@@ -152,14 +153,14 @@ pub fn parse_event(event: &Value) -> Result<Work, EventError> {
 fn parse_member(event: &Value) -> Result<Work, EventError> {
     let payload: MemberPayload =
         serde_json::from_value(event.clone()).map_err(|e| EventError::BadFanOut(e.to_string()))?;
-    let in_role = crate::model::account_of_role(&payload.role_arn);
+    let in_role = crate::arn::account_of_role(&payload.role_arn);
     if in_role.as_deref() != Some(payload.account.as_str()) {
         return Err(EventError::BadFanOut(format!(
             "roleArn {} is not a role in account {}",
             payload.role_arn, payload.account
         )));
     }
-    if !crate::model::is_region_name(&payload.region) {
+    if !crate::arn::is_region_name(&payload.region) {
         return Err(EventError::BadFanOut(format!(
             "'{}' is not a region name",
             payload.region
@@ -231,65 +232,11 @@ fn parse_direct(event: &Value) -> Result<Work, EventError> {
     })
 }
 
-/// Every non-empty string under `key`, at any depth.
-pub(crate) fn find_strings(value: Option<&Value>, key: &str, out: &mut BTreeSet<String>) {
-    match value {
-        Some(Value::Object(map)) => {
-            for (k, v) in map {
-                match v {
-                    Value::String(s) if k == key && !s.is_empty() => {
-                        out.insert(s.clone());
-                    }
-                    _ => find_strings(Some(v), key, out),
-                }
-            }
-        }
-        Some(Value::Array(items)) => items.iter().for_each(|v| find_strings(Some(v), key, out)),
-        _ => {}
-    }
-}
+/// Whether `id` looks like a REST API id.
+pub use crate::arn::is_api_id;
 
-fn strings_in(detail: &CloudTrailDetail, key: &str) -> BTreeSet<String> {
-    let mut out = BTreeSet::new();
-    find_strings(detail.request_parameters.as_ref(), key, &mut out);
-    find_strings(detail.response_elements.as_ref(), key, &mut out);
-    out
-}
-
-/// The APIs an API Gateway call names, with the stage when it names exactly one.
-/// Whether `id` looks like a REST API id (AWS's are 10 lower-case letters and digits).
-pub fn is_api_id(id: &str) -> bool {
-    (1..=64).contains(&id.len()) && id.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
-}
-
-fn api_targets(detail: &CloudTrailDetail, event_name: &str, with_stage: bool) -> BTreeSet<Target> {
-    let mut ids = strings_in(detail, "restApiId");
-    // Whatever else an event carries under that name is not an API to read.
-    ids.retain(|id| is_api_id(id));
-    if event_name == "ImportRestApi" {
-        if let Some(id) = detail
-            .response_elements
-            .as_ref()
-            .and_then(|r| r.get("id"))
-            .and_then(Value::as_str)
-        {
-            ids.insert(id.to_string());
-        }
-    }
-    let stage = if with_stage {
-        let mut stages = strings_in(detail, "stageName");
-        stages.extend(strings_in(detail, "stage"));
-        if stages.len() == 1 {
-            stages.into_iter().next()
-        } else {
-            None
-        }
-    } else {
-        None
-    };
-    ids.into_iter().map(|id| (id, stage.clone())).collect()
-}
-
+/// What a CloudTrail record's event changes, by [`crate::cloudtrail::EVENTS`]: the one table
+/// the EventBridge rule and the quota-light audit use too.
 fn parse_cloudtrail(detail: CloudTrailDetail, region: Option<String>, account: Option<&str>) -> Work {
     let name = detail.event_name.clone().unwrap_or_default();
     if let Some(code) = &detail.error_code {
@@ -300,7 +247,21 @@ fn parse_cloudtrail(detail: CloudTrailDetail, region: Option<String>, account: O
     let skip = |why: &str| Work::Skip {
         reason: format!("{name}: {why}"),
     };
-    let apis = |targets: BTreeSet<Target>| {
+    let source = detail.event_source.as_deref().unwrap_or_default();
+    let Some(event) = cloudtrail::lookup(source, &name) else {
+        return skip(&format!("not a change gatecheck audits (from {source})"));
+    };
+    let fields = RecordFields {
+        request: detail.request_parameters.as_ref(),
+        response: detail.response_elements.as_ref(),
+    };
+    let apis = |with_stage: bool| {
+        let stage = if with_stage { fields.one_stage() } else { None };
+        let targets: BTreeSet<Target> = fields
+            .api_ids(&name)
+            .into_iter()
+            .map(|id| (id, stage.clone()))
+            .collect();
         if targets.is_empty() {
             skip("no REST API id in the event")
         } else {
@@ -310,27 +271,15 @@ fn parse_cloudtrail(detail: CloudTrailDetail, region: Option<String>, account: O
             }
         }
     };
-    match (detail.event_source.as_deref().unwrap_or_default(), name.as_str()) {
-        ("apigateway.amazonaws.com", "CreateDeployment" | "CreateStage" | "UpdateStage" | "DeleteStage") => {
-            apis(api_targets(&detail, &name, true))
-        }
-        (
-            "apigateway.amazonaws.com",
-            "UpdateRestApi"
-            | "PutRestApi"
-            | "ImportRestApi"
-            | "PutMethod"
-            | "UpdateMethod"
-            | "DeleteMethod"
-            | "CreateBasePathMapping"
-            | "UpdateBasePathMapping",
-        ) => apis(api_targets(&detail, &name, false)),
-        ("apigateway.amazonaws.com", "CreateUsagePlan" | "UpdateUsagePlan") => {
-            let ids = strings_in(&detail, "apiId");
+    match event.effect {
+        Effect::ApiStage => apis(true),
+        Effect::Api => apis(false),
+        Effect::UsagePlan => {
+            let ids = fields.strings(&["apiId"]);
             if ids.is_empty() {
                 Work::UsagePlans {
                     region,
-                    plan_ids: strings_in(&detail, "usagePlanId"),
+                    plan_ids: fields.usage_plan_ids(),
                 }
             } else {
                 Work::Apis {
@@ -339,21 +288,21 @@ fn parse_cloudtrail(detail: CloudTrailDetail, region: Option<String>, account: O
                 }
             }
         }
-        // The plan is gone with the list of stages it covered: only a full audit tells.
-        ("apigateway.amazonaws.com", "DeleteUsagePlan") => Work::FullAudit,
-        ("apigateway.amazonaws.com", "CreateUsagePlanKey" | "DeleteUsagePlanKey") => Work::UsagePlans {
+        Effect::UsagePlanKeys => Work::UsagePlans {
             region,
-            plan_ids: strings_in(&detail, "usagePlanId"),
+            plan_ids: fields.usage_plan_ids(),
         },
-        ("apigateway.amazonaws.com", "UpdateApiKey" | "DeleteApiKey") => Work::ApiKeys {
+        Effect::ApiKey => Work::ApiKeys {
             region,
-            key_ids: strings_in(&detail, "apiKey"),
+            key_ids: fields.strings(&["apiKey"]),
         },
-        ("apigateway.amazonaws.com", "UpdateAccount") => Work::AccountSettings { region },
-        ("wafv2.amazonaws.com", "AssociateWebACL" | "DisassociateWebACL") => {
-            let targets: BTreeSet<Target> = strings_in(&detail, "resourceArn")
+        Effect::Account => Work::AccountSettings { region },
+        Effect::WebAclAssociation => {
+            let targets: BTreeSet<Target> = fields
+                .strings(&["resourceArn"])
                 .iter()
-                .filter_map(|arn| stage_of_arn(arn))
+                .filter_map(|arn| crate::arn::api_and_stage(arn))
+                .filter(|(_, stage)| stage.is_some())
                 .collect();
             if targets.is_empty() {
                 skip("not an API Gateway stage")
@@ -361,7 +310,7 @@ fn parse_cloudtrail(detail: CloudTrailDetail, region: Option<String>, account: O
                 Work::Apis { region, targets }
             }
         }
-        ("wafv2.amazonaws.com", "UpdateWebACL" | "UpdateIPSet") => {
+        Effect::WebAcl | Effect::IpSet => {
             let params = detail.request_parameters.as_ref();
             let field = |key: &str| {
                 params
@@ -375,27 +324,21 @@ fn parse_cloudtrail(detail: CloudTrailDetail, region: Option<String>, account: O
             if scope != "REGIONAL" {
                 return skip("CloudFront-scoped WAF does not attach to REST API stages");
             }
-            let is_ip_set = name == "UpdateIPSet";
+            let is_ip_set = event.effect == Effect::IpSet;
             let kind = if is_ip_set { "ipset" } else { "webacl" };
-            let arn = format!(
-                "arn:aws:wafv2:{}:{}:regional/{kind}/{object_name}/{id}",
-                region.clone().unwrap_or_default(),
-                account.unwrap_or_default()
+            let arn = crate::arn::wafv2_regional(
+                region.as_deref().unwrap_or_default(),
+                account.unwrap_or_default(),
+                kind,
+                &object_name,
+                &id,
             );
             Work::WafStages { region, arn, is_ip_set }
         }
-        (source, _) => skip(&format!("not a change gatecheck audits (from {source})")),
-    }
-}
-
-/// `arn:aws:apigateway:eu-west-1::/restapis/abc/stages/prod` → (abc, prod).
-pub fn stage_of_arn(arn: &str) -> Option<Target> {
-    let path = arn.split("::").nth(1)?;
-    let mut parts = path.trim_start_matches('/').split('/');
-    match (parts.next()?, parts.next()?, parts.next()?, parts.next()?) {
-        ("restapis", api, "stages", stage) if !api.is_empty() && !stage.is_empty() => {
-            Some((api.to_string(), Some(stage.to_string())))
-        }
-        _ => None,
+        // A mapping names the API it maps: that API's audit includes its domains.
+        Effect::Domain if !fields.api_ids(&name).is_empty() => apis(false),
+        // A domain's associations and rules, a deleted API or plan, imported keys: what they
+        // change is told only by reading the region.
+        Effect::Domain | Effect::Region => Work::FullAudit,
     }
 }

@@ -6,16 +6,20 @@ pub mod events;
 pub use crate::settings::{FunctionSettings as Settings, SettingsError};
 
 use crate::audit;
-use crate::collect::auditor::Auditor;
-use crate::collect::state_store::StateStore;
-use crate::collect::{self, aws, fan_out, ServiceConfigs};
+use crate::aws::auditor::Auditor;
+use crate::aws::s3_state::StateStore;
+use crate::aws::{self, config, fan_out, ServiceConfigs};
+use crate::clock::now_ms;
 use crate::model::{Scope, Snapshot};
+use crate::pipeline::{self, Deliver, Outcome, Read};
 use crate::report::{AccountRegionCounts, Report, Severity};
 use crate::scope::{scopes_for_changes, Accounts, Plan, Regions};
-use crate::sinks::{emf, security_hub, sns};
+use crate::sinks::security_hub::Imported;
+use crate::sinks::{emf, sns};
 use aws_config::SdkConfig;
 use events::{parse_event, Work};
-use serde_json::{json, Value};
+use serde::Serialize;
+use serde_json::Value;
 use std::collections::BTreeSet;
 use std::io::Write;
 use std::time::{Duration, Instant};
@@ -44,7 +48,7 @@ pub fn diagnostic(err: &anyhow::Error) -> lambda_runtime::Diagnostic {
         "InvalidEvent"
     } else if err.downcast_ref::<sns::PublishError>().is_some() {
         "PublishFailed"
-    } else if err.downcast_ref::<collect::CollectError>().is_some() {
+    } else if err.downcast_ref::<aws::CollectError>().is_some() {
         "AuditFailed"
     } else if err.downcast_ref::<SettingsError>().is_some() {
         "SettingsError"
@@ -70,7 +74,7 @@ pub struct Function {
 
 impl Function {
     pub async fn new(settings: Settings) -> Self {
-        Self::with_sdk_config(settings, aws::load(&aws::Connection::default(), None).await)
+        Self::with_sdk_config(settings, config::load(&config::Connection::default(), None).await)
     }
 
     /// The function over a given AWS configuration (an emulator's, in tests).
@@ -99,7 +103,7 @@ impl Function {
     /// milliseconds since the epoch): reads stop in time to report and publish, and what was
     /// not read is a GC900.
     pub async fn handle_until(&self, event: Value, deadline_epoch_ms: u64) -> anyhow::Result<Value> {
-        match reading_budget(deadline_epoch_ms, collect::now_ms()) {
+        match reading_budget(deadline_epoch_ms, now_ms()) {
             None => {
                 tracing::warn!(
                     deadline_epoch_ms,
@@ -119,142 +123,101 @@ impl Function {
         READ_DEADLINE.scope(Some(read_deadline), self.handle(event)).await
     }
 
+    /// Handles one invocation, its response as JSON.
+    pub async fn handle(&self, event: Value) -> anyhow::Result<Value> {
+        Ok(serde_json::to_value(self.respond(event).await?)?)
+    }
+
     /// Handles one invocation. Malformed events are an error before anything is read or
     /// published; a publish failure is an error after the findings are in the logs.
-    pub async fn handle(&self, event: Value) -> anyhow::Result<Value> {
-        let started = Instant::now();
-        let work = match parse_event(&event) {
-            Ok(work) => work,
-            Err(err) => {
-                tracing::error!("rejected event: {err}");
-                return Err(err.into());
-            }
-        };
+    pub async fn respond(&self, event: Value) -> anyhow::Result<Response> {
+        let work = parse_event(&event).inspect_err(|err| tracing::error!("rejected event: {err}"))?;
         tracing::info!(?work, "invocation");
-        let mut fail_on = Severity::Critical;
-        let mut loaded = Vec::new();
-        let mut light_reads = None;
-        let snapshots = match work {
+        let (read, fail_on) = match work {
             Work::Skip { reason } => {
                 tracing::info!("nothing to audit: {reason}");
-                return Ok(json!({"skipped": true, "reason": reason}));
+                return Ok(Response::Skipped { skipped: true, reason });
             }
-            Work::Direct {
-                region,
-                api_id,
-                stage,
-                fail_on: threshold,
-            } => {
-                fail_on = threshold;
-                let region = self.region_or_default(region);
-                vec![
-                    self.collect(
-                        &region,
-                        Scope {
-                            api_id: Some(api_id),
-                            stage,
-                            ..Scope::default()
-                        },
-                    )
-                    .await?,
-                ]
+            Work::ListTargets => {
+                return Ok(Response::Targets {
+                    targets: self.list_targets().await?,
+                })
             }
-            Work::ListTargets => return Ok(json!({ "targets": self.list_targets().await? })),
             Work::Aggregate { items } => return self.aggregate(&items).await,
             Work::Member {
                 account,
                 role_arn,
                 region,
-            } => {
-                let plan = Plan {
-                    accounts: Accounts::Roles(vec![role_arn]),
-                    regions: Regions::These(vec![region.clone()]),
-                    scope: Scope::default(),
-                };
-                let snapshots = self.auditor.run(&plan, Self::deadline(), &|_| None).await?;
-                let report = audit::report(&snapshots, started.elapsed());
-                self.write_cloudwatch_lines(&report);
-                let counts = AccountRegionCounts::from_report(&report, Some(&account), &region);
-                return Ok(serde_json::to_value(counts)?);
-            }
+            } => return self.member(&account, role_arn, region).await,
             Work::FullAudit => {
                 let plan = self.settings.scheduled_plan();
-                match (&self.state, &plan.regions) {
-                    // With a stored state, a scheduled audit of the function's own account
-                    // reads again only what changed (a fan-out reads each account in full).
-                    (Some(store), Regions::These(regions)) if !plan.fans_out() => {
-                        let full_refresh = self.settings.changes.full_refresh;
-                        let (snapshots, states, reads) = self
-                            .auditor
-                            .run_light(regions, &plan.scope, store, full_refresh, Self::deadline())
-                            .await?;
-                        loaded = states;
-                        light_reads = Some(reads);
-                        snapshots
-                    }
-                    _ => self.auditor.run(&plan, Self::deadline(), &|_| None).await?,
-                }
+                (Read::Plan { plan, read_all: false }, Severity::Critical)
             }
-            other => self.snapshots_for(other).await?,
+            Work::Direct {
+                region,
+                api_id,
+                stage,
+                fail_on,
+            } => {
+                let plan = Plan {
+                    accounts: Accounts::Own,
+                    regions: Regions::These(vec![self.region_or_default(region)]),
+                    scope: Scope {
+                        api_id: Some(api_id),
+                        stage,
+                        ..Scope::default()
+                    },
+                };
+                (Read::Plan { plan, read_all: false }, fail_on)
+            }
+            other => (Read::Snapshots(self.snapshots_for(other).await?), Severity::Critical),
         };
-        let mut report = audit::report(&snapshots, started.elapsed());
-        report.summary.reads = light_reads;
-        if let Some(window) = &self.settings.evidence_window {
-            let accounts = self.settings.fan_out.accounts();
-            let external_id = self.settings.fan_out.external_id.as_deref();
-            collect::logs::add_evidence(
-                self.auditor.base(),
-                &snapshots,
-                &mut report,
-                window,
-                &accounts,
-                external_id,
-            )
-            .await;
-        }
-        let now_ms = collect::now_ms();
-        let states = match &self.state {
-            Some(store) => match store.mark(&mut report, &snapshots, loaded, now_ms).await {
-                Ok(states) => Some(states),
-                Err(err) => {
-                    tracing::error!("{err}: every finding is published as it stands, and no state is saved");
-                    None
-                }
-            },
-            None => None,
+        let audit = pipeline::Audit {
+            read,
+            evidence: self.settings.evidence_window.clone(),
+            security_hub: self.settings.changes.security_hub,
+            full_refresh: self.settings.changes.full_refresh,
+            deadline: Self::deadline(),
         };
+        let edges = pipeline::Edges {
+            auditor: &self.auditor,
+            state: self.state.as_ref(),
+            progress: &|_| None,
+        };
+        let mut publisher = Publisher {
+            function: self,
+            message_ids: Vec::new(),
+        };
+        let outcome = pipeline::run(audit, &edges, &mut publisher).await?;
+        Ok(Response::Audit(Box::new(AuditResponse::new(
+            outcome,
+            fail_on,
+            publisher.message_ids,
+        ))))
+    }
+
+    /// One account-region of a fan-out: its counts for the state machine; the findings go to
+    /// this invocation's logs.
+    async fn member(&self, account: &str, role_arn: String, region: String) -> anyhow::Result<Response> {
+        let started = Instant::now();
+        let plan = Plan {
+            accounts: Accounts::Roles(vec![role_arn]),
+            regions: Regions::These(vec![region.clone()]),
+            scope: Scope::default(),
+        };
+        let snapshots = self.auditor.run(&plan, Self::deadline(), &|_| None).await?;
+        let report = audit::report(&snapshots, started.elapsed());
         self.write_cloudwatch_lines(&report);
-        // The state is saved only once the findings are out: a failed publish leaves the
-        // previous state, so the next run publishes these changes again rather than lose them.
-        let published = self.publish(&report).await?;
-        let imported = match self.settings.changes.security_hub {
-            true => Some(security_hub::import(self.auditor.base(), &report, now_ms).await?),
-            false => None,
-        };
-        if let (Some(store), Some(states)) = (&self.state, &states) {
-            store.save_all(states).await?;
-        }
-        let mut response = serde_json::to_value(&report)?;
-        if let Value::Object(map) = &mut response {
-            map.insert("passed".into(), json!(!report.fails(fail_on)));
-            map.insert("fail_on".into(), json!(fail_on));
-            map.insert("published_message_id".into(), json!(published.first()));
-            map.insert("published_message_ids".into(), json!(published));
-            map.insert("states_saved".into(), json!(states.as_ref().map_or(0, Vec::len)));
-            if let Some(imported) = imported {
-                map.insert(
-                    "security_hub".into(),
-                    json!({"imported": imported.imported, "resolved": imported.resolved,
-                        "other_accounts": imported.other_accounts, "calls": imported.calls}),
-                );
-            }
-        }
-        Ok(response)
+        Ok(Response::Member(AccountRegionCounts::from_report(
+            &report,
+            Some(account),
+            &region,
+        )))
     }
 
     /// The Map state's items: each account with each region, as `{account, roleArn, region}`.
     /// With `GATECHECK_REGIONS=all`, the regions this account has enabled.
-    async fn list_targets(&self) -> anyhow::Result<Vec<Value>> {
+    async fn list_targets(&self) -> anyhow::Result<Vec<FanOutItem>> {
         let plan = self.settings.scheduled_plan();
         if plan.accounts == Accounts::Own {
             anyhow::bail!("no accounts to fan out to: set GATECHECK_ROLE_ARNS or GATECHECK_ORG_ROLE");
@@ -266,14 +229,18 @@ impl Function {
         let mut items = Vec::new();
         for target in self.auditor.targets(&plan.accounts).await? {
             for region in &regions {
-                items.push(json!({"account": target.account_id, "roleArn": target.role_arn, "region": region}));
+                items.push(FanOutItem {
+                    account: target.account_id.clone(),
+                    role_arn: target.role_arn.clone(),
+                    region: region.clone(),
+                });
             }
         }
         Ok(items)
     }
 
     /// One SNS message for a whole fan-out.
-    async fn aggregate(&self, items: &[AccountRegionCounts]) -> anyhow::Result<Value> {
+    async fn aggregate(&self, items: &[AccountRegionCounts]) -> anyhow::Result<Response> {
         let not_audited = items.iter().filter(|i| i.error.is_some()).count();
         let mut published = None;
         if let (Some(topic), Some(message)) = (
@@ -282,11 +249,11 @@ impl Function {
         ) {
             published = Some(sns::publish(&self.sns, topic, &message).await?);
         }
-        Ok(json!({
-            "account_regions": items.len(),
-            "not_audited": not_audited,
-            "published_message_id": published,
-        }))
+        Ok(Response::Aggregate {
+            account_regions: items.len(),
+            not_audited,
+            published_message_id: published,
+        })
     }
 
     async fn snapshots_for(&self, work: Work) -> anyhow::Result<Vec<Snapshot>> {
@@ -295,12 +262,12 @@ impl Function {
             Work::Apis { region, targets } => self.collect_targets(&one_region(region), targets).await?,
             Work::UsagePlans { region, plan_ids } => {
                 let region = one_region(region);
-                let apis = collect::apis_of_plans(&self.configs(&region), &plan_ids).await;
+                let apis = aws::apis_of_plans(&self.configs(&region), &plan_ids).await;
                 self.collect_apis_or_region(&region, apis).await?
             }
             Work::ApiKeys { region, key_ids } => {
                 let region = one_region(region);
-                let apis = collect::apis_of_keys(&self.configs(&region), &key_ids).await;
+                let apis = aws::apis_of_keys(&self.configs(&region), &key_ids).await;
                 self.collect_apis_or_region(&region, apis).await?
             }
             Work::AccountSettings { region } => {
@@ -360,7 +327,7 @@ impl Function {
             match self.collect(region, scope).await {
                 Ok(snapshot) => snapshots.push(snapshot),
                 // Deleted since the event: nothing left to refuse callers.
-                Err(collect::CollectError::ApiNotFound { .. } | collect::CollectError::StageNotFound { .. }) => {
+                Err(aws::CollectError::ApiNotFound { .. } | aws::CollectError::StageNotFound { .. }) => {
                     tracing::info!("{api_id} no longer exists in {region}: skipped");
                 }
                 Err(err) => return Err(err.into()),
@@ -369,14 +336,14 @@ impl Function {
         Ok(snapshots)
     }
 
-    async fn collect(&self, region: &str, scope: Scope) -> Result<Snapshot, collect::CollectError> {
+    async fn collect(&self, region: &str, scope: Scope) -> Result<Snapshot, aws::CollectError> {
         self.auditor.collect(region, scope, Self::deadline()).await
     }
 
     /// EMF metric lines and one log line per finding, on stdout, where Lambda sends them
     /// to CloudWatch.
     fn write_cloudwatch_lines(&self, report: &Report) {
-        let now = collect::now_ms();
+        let now = now_ms();
         let mut out = std::io::stdout().lock();
         for line in emf::report_lines(report, &self.settings.namespace, now)
             .into_iter()
@@ -399,6 +366,82 @@ impl Function {
             ids.push(id);
         }
         Ok(ids)
+    }
+}
+
+/// The function's delivery: CloudWatch lines on stdout, then SNS.
+struct Publisher<'a> {
+    function: &'a Function,
+    message_ids: Vec<String>,
+}
+
+impl Deliver for Publisher<'_> {
+    async fn deliver(&mut self, report: &Report) -> anyhow::Result<()> {
+        self.function.write_cloudwatch_lines(report);
+        self.message_ids = self.function.publish(report).await?;
+        Ok(())
+    }
+}
+
+/// What an invocation answers.
+#[derive(Debug, Serialize)]
+#[serde(untagged)]
+pub enum Response {
+    /// An audit's report, with what was delivered and whether it passed.
+    Audit(Box<AuditResponse>),
+    /// The event asked for nothing gatecheck audits.
+    Skipped { skipped: bool, reason: String },
+    /// The fan-out's items, for the state machine's Map.
+    Targets { targets: Vec<FanOutItem> },
+    /// One fan-out item's counts.
+    Member(AccountRegionCounts),
+    /// The fan-out's summary.
+    Aggregate {
+        account_regions: usize,
+        not_audited: usize,
+        published_message_id: Option<String>,
+    },
+}
+
+/// An account-region for the state machine's Map to audit.
+#[derive(Debug, Clone, Serialize)]
+pub struct FanOutItem {
+    pub account: Option<String>,
+    #[serde(rename = "roleArn")]
+    pub role_arn: Option<String>,
+    pub region: String,
+}
+
+/// An audit's response: the report's fields, and beside them the outcome.
+#[derive(Debug, Serialize)]
+pub struct AuditResponse {
+    #[serde(flatten)]
+    pub report: Report,
+    /// No finding at or above `fail_on`.
+    pub passed: bool,
+    pub fail_on: Severity,
+    pub published_message_id: Option<String>,
+    pub published_message_ids: Vec<String>,
+    pub states_saved: usize,
+    /// Why the stored state was not used, when it was not.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub state_error: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub security_hub: Option<Imported>,
+}
+
+impl AuditResponse {
+    fn new(outcome: Outcome, fail_on: Severity, message_ids: Vec<String>) -> Self {
+        AuditResponse {
+            passed: !outcome.report.fails(fail_on),
+            fail_on,
+            published_message_id: message_ids.first().cloned(),
+            published_message_ids: message_ids,
+            states_saved: outcome.states_saved,
+            state_error: outcome.state_error,
+            security_hub: outcome.security_hub,
+            report: outcome.report,
+        }
     }
 }
 

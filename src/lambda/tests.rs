@@ -1,7 +1,9 @@
 //! Settings and event parsing: every input the function takes, and the malformed ones.
 
-use super::events::{parse_event, stage_of_arn, EventError, Work};
+use super::events::{parse_event, EventError, Work};
 use super::*;
+use crate::arn::api_and_stage;
+use serde_json::json;
 use std::collections::BTreeSet;
 
 fn sample(name: &str) -> Value {
@@ -251,14 +253,18 @@ fn every_sample_event_parses_or_is_refused_clearly() {
 #[test]
 fn stage_arns() {
     assert_eq!(
-        stage_of_arn("arn:aws:apigateway:eu-west-1::/restapis/abc/stages/prod"),
+        api_and_stage("arn:aws:apigateway:eu-west-1::/restapis/abc/stages/prod"),
         Some(("abc".into(), Some("prod".into())))
     );
     assert_eq!(
-        stage_of_arn("arn:aws:elasticloadbalancing:eu-west-1:1:loadbalancer/app/x/y"),
+        api_and_stage("arn:aws:elasticloadbalancing:eu-west-1:1:loadbalancer/app/x/y"),
         None
     );
-    assert_eq!(stage_of_arn("arn:aws:apigateway:eu-west-1::/restapis/abc"), None);
+    assert_eq!(
+        api_and_stage("arn:aws:apigateway:eu-west-1::/restapis/abc"),
+        Some(("abc".into(), None)),
+        "an API's own ARN names no stage"
+    );
 }
 
 #[test]
@@ -371,7 +377,7 @@ fn failed_invocations_say_what_kind_of_failure() {
         message: "AuthorizationError".into(),
     });
     assert_eq!(diagnostic_type(&publish), "PublishFailed");
-    let audit = anyhow::Error::from(crate::collect::CollectError::NoRegion);
+    let audit = anyhow::Error::from(crate::aws::CollectError::NoRegion);
     assert_eq!(diagnostic_type(&audit), "AuditFailed");
     assert_eq!(diagnostic_type(&anyhow::anyhow!("anything else")), "FunctionError");
 }

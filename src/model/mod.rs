@@ -14,7 +14,7 @@ mod validate;
 
 pub use gaps::{CoverageGap, GapReason, Part};
 pub use index::Index;
-pub use validate::{account_of_role, is_region_name, parse_max_rps};
+pub use validate::parse_max_rps;
 
 /// Bumped whenever a field changes meaning or a required field is added, so that an older
 /// gatecheck refuses a newer snapshot file instead of misreading it.

@@ -256,7 +256,7 @@ pub struct Summary {
     pub evidence: Option<EvidenceSummary>,
     /// With a stored state: new, ongoing and resolved findings since the previous audit.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub changes: Option<crate::state::ChangeSummary>,
+    pub changes: Option<ChangeSummary>,
     /// With a quota-light audit: what was read and what came from the stored state.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reads: Option<ReadSummary>,
@@ -315,6 +315,19 @@ impl Report {
     pub fn fails(&self, threshold: Severity) -> bool {
         self.findings.iter().any(|f| f.severity >= threshold)
     }
+}
+
+/// How the findings moved since the previous audit.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct ChangeSummary {
+    pub new: usize,
+    pub ongoing: usize,
+    pub resolved: usize,
+    /// Ongoing findings of the previous audit that this one could not read again (a GC900
+    /// covers them): kept, neither re-confirmed nor resolved.
+    pub kept_unread: usize,
+    /// Account-regions audited for the first time (every finding there is new).
+    pub first_audits: usize,
 }
 
 /// A check that did not run on one stage or API, and why.

@@ -2,9 +2,10 @@
 //! `{"Findings": [...]}`, the input of `aws securityhub batch-import-findings
 //! --cli-input-json`, and the Security Hub sink imports the same findings.
 
+use crate::arn::{partition, security_hub_default_product};
 use crate::checks::find_check;
 use crate::report::{Change, Finding, Report, Severity};
-use crate::sinks::sarif::{location_arn, partition};
+use crate::sinks::sarif::location_arn;
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -96,10 +97,7 @@ pub fn resource_type(f: &Finding) -> &'static str {
 
 /// The product a custom integration imports under: the importing account's default product.
 pub fn product_arn(region: &str, account: &str) -> String {
-    format!(
-        "arn:{}:securityhub:{region}:{account}:product/{account}/default",
-        partition(region)
-    )
+    security_hub_default_product(region, account)
 }
 
 /// An ISO 8601 time, as ASFF and OCSF write them.

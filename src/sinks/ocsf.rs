@@ -1,10 +1,11 @@
 //! OCSF 1.1 Compliance Finding events (class 2003), for security lakes and SIEMs:
 //! `--format ocsf` writes a JSON array, one event per finding and per resolved finding.
 
+use crate::arn::partition;
 use crate::checks::find_check;
 use crate::report::{Change, Finding, Report, Severity};
 use crate::sinks::asff::{iso_time, resource_type};
-use crate::sinks::sarif::{location_arn, partition};
+use crate::sinks::sarif::location_arn;
 use serde_json::{json, Value};
 
 pub const OCSF_VERSION: &str = "1.1.0";

@@ -1,6 +1,7 @@
 //! SARIF 2.1.0 for code-scanning UIs: one rule per check with its metadata, one result per
 //! finding located at the stage's (or API's) ARN.
 
+use crate::arn;
 use crate::checks::REGISTRY;
 use crate::report::{Finding, Report, Severity};
 use serde::Serialize;
@@ -16,27 +17,12 @@ fn level(severity: Severity) -> &'static str {
     }
 }
 
-/// The AWS partition a region is in.
-pub fn partition(region: &str) -> &'static str {
-    if region.starts_with("cn-") {
-        "aws-cn"
-    } else if region.starts_with("us-gov-") {
-        "aws-us-gov"
-    } else {
-        "aws"
-    }
-}
-
 /// The ARN of what a finding is about: stage, API, or the account's API Gateway settings.
 pub fn location_arn(f: &Finding) -> String {
-    let partition = partition(&f.region);
     match (&f.api_id, &f.stage) {
-        (Some(api), Some(stage)) => format!(
-            "arn:{partition}:apigateway:{}::/restapis/{api}/stages/{stage}",
-            f.region
-        ),
-        (Some(api), None) => format!("arn:{partition}:apigateway:{}::/restapis/{api}", f.region),
-        (None, _) => format!("arn:{partition}:apigateway:{}::/account", f.region),
+        (Some(api), Some(stage)) => arn::stage(&f.region, api, stage),
+        (Some(api), None) => arn::rest_api(&f.region, api),
+        (None, _) => arn::account_settings(&f.region),
     }
 }
 

@@ -17,7 +17,7 @@ pub struct SecurityHubError {
 }
 
 /// What reached Security Hub.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
 pub struct Imported {
     pub imported: usize,
     /// Findings set to RESOLVED.
@@ -74,7 +74,12 @@ async fn import_as(
             region: region.to_string(),
             message,
         };
-        let client = aws_sdk_securityhub::Client::new(&crate::collect::aws::in_region(base, region));
+        let client = aws_sdk_securityhub::Client::new(
+            &base
+                .to_builder()
+                .region(aws_config::Region::new(region.to_string()))
+                .build(),
+        );
         for batch in findings.chunks(BATCH_SIZE) {
             let converted = batch.iter().map(to_sdk).collect();
             let out = client

@@ -109,7 +109,7 @@ pub fn render(report: &Report, fail_on: Severity) -> String {
         );
     }
     if let Some(reads) = &s.reads {
-        let _ = writeln!(out, "{DIM}{}{DIM:#}", reads_line(reads, crate::collect::now_ms()));
+        let _ = writeln!(out, "{DIM}{}{DIM:#}", reads_line(reads, crate::clock::now_ms()));
     }
     if let Some(evidence) = &s.evidence {
         let _ = writeln!(

@@ -4,22 +4,8 @@
 use super::{State, STATE_SCHEMA_VERSION};
 use crate::checks::in_scope;
 use crate::model::{CoverageGap, DomainName, Part, Snapshot};
-use crate::report::{Change, Finding, Report};
-use serde::{Deserialize, Serialize};
+use crate::report::{Change, ChangeSummary, Finding, Report};
 use std::collections::{BTreeMap, BTreeSet};
-
-/// How the findings moved since the previous audit.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ChangeSummary {
-    pub new: usize,
-    pub ongoing: usize,
-    pub resolved: usize,
-    /// Ongoing findings of the previous audit that this one could not read again (a GC900
-    /// covers them): kept, neither re-confirmed nor resolved.
-    pub kept_unread: usize,
-    /// Account-regions audited for the first time (every finding there is new).
-    pub first_audits: usize,
-}
 
 /// Marks each finding of `report` new or ongoing against `previous` (the states of the
 /// report's account-regions that exist), adds the previous findings that are gone to

@@ -1,12 +1,13 @@
 //! Memory between audits: the last findings and snapshot of each account and region, so that
 //! a report can say which findings are new, which still stand and which were fixed, and a
-//! scheduled audit can re-read only what changed. Pure: `collect::state_store` reads and
+//! scheduled audit can re-read only what changed. Pure: `aws::s3_state` reads and
 //! writes it in S3.
 
 mod changes;
 mod refresh;
 
-pub use changes::{mark_changes, ChangeSummary};
+pub use crate::report::ChangeSummary;
+pub use changes::mark_changes;
 pub use refresh::{add_reads, due, named_changes, read_summary, Changed, Reuse};
 
 use crate::model::{Snapshot, SNAPSHOT_SCHEMA_VERSION};

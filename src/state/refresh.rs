@@ -5,7 +5,7 @@
 //! read in full at least once per full-refresh period. The rest is taken from the stored
 //! snapshot, with its read time.
 
-use crate::lambda::events::{find_strings, is_api_id, stage_of_arn};
+use crate::cloudtrail::{self, Effect, RecordFields};
 use crate::model::Snapshot;
 use crate::report::ReadSummary;
 use serde_json::Value;
@@ -21,7 +21,9 @@ pub struct Changed {
     /// Any WAFv2 change in the region: every web ACL a stage uses is read again (WAF's reads
     /// do not count against API Gateway's quota).
     pub web_acls: bool,
-    /// Write events read, and how many named something gatecheck reads.
+    /// Every usage plan's keys: a key was deleted, changed or imported.
+    pub all_plan_keys: bool,
+    /// Write events read that gatecheck follows.
     pub events: usize,
 }
 
@@ -77,18 +79,9 @@ pub fn due<'a>(
         .collect()
 }
 
-/// `arn:aws:apigateway:eu-west-1::/restapis/abc` or `.../restapis/abc/stages/prod` → abc.
-fn api_of_arn(arn: &str) -> Option<String> {
-    let path = arn.split("::").nth(1)?;
-    let mut parts = path.trim_start_matches('/').split('/');
-    match (parts.next()?, parts.next()?) {
-        ("restapis", api) if is_api_id(api) => Some(api.to_string()),
-        _ => None,
-    }
-}
-
 /// What a page of CloudTrail `LookupEvents` records (each record's `CloudTrailEvent`, parsed)
-/// names as changed. Read-only calls and failed calls change nothing.
+/// names as changed, by the events of [`crate::cloudtrail::EVENTS`]. Read-only calls, failed
+/// calls and events gatecheck does not follow change nothing.
 pub fn named_changes<'a>(records: impl Iterator<Item = &'a Value>) -> Changed {
     let mut changed = Changed::default();
     for record in records {
@@ -97,38 +90,19 @@ pub fn named_changes<'a>(records: impl Iterator<Item = &'a Value>) -> Changed {
         if read_only || record.get("errorCode").is_some_and(|e| !e.is_null()) {
             continue;
         }
-        let strings = |key: &str| {
-            let mut out = BTreeSet::new();
-            find_strings(record.get("requestParameters"), key, &mut out);
-            find_strings(record.get("responseElements"), key, &mut out);
-            out
+        let Some(event) = cloudtrail::lookup(text("eventSource"), text("eventName")) else {
+            continue;
         };
-        match text("eventSource") {
-            "apigateway.amazonaws.com" => {
-                changed.events += 1;
-                changed
-                    .apis
-                    .extend(strings("restApiId").into_iter().filter(|id| is_api_id(id)));
-                if matches!(text("eventName"), "CreateRestApi" | "ImportRestApi") {
-                    let id = record.pointer("/responseElements/id").and_then(Value::as_str);
-                    changed.apis.extend(id.filter(|id| is_api_id(id)).map(str::to_string));
-                }
-                // TagResource and UntagResource name the API or stage by ARN: a
-                // `gatecheck:ignore` tag changes what is reported.
-                changed
-                    .apis
-                    .extend(strings("resourceArn").iter().filter_map(|arn| api_of_arn(arn)));
-                changed.usage_plans.extend(strings("usagePlanId"));
-                changed.domains.extend(strings("domainName"));
-            }
-            "wafv2.amazonaws.com" => {
-                changed.events += 1;
-                changed.web_acls = true;
-                let stages = strings("resourceArn");
-                changed
-                    .apis
-                    .extend(stages.iter().filter_map(|arn| stage_of_arn(arn)).map(|(api, _)| api));
-            }
+        changed.events += 1;
+        let fields = RecordFields::of(record);
+        changed.apis.extend(fields.api_ids(event.name));
+        changed.usage_plans.extend(fields.usage_plan_ids());
+        changed.domains.extend(fields.strings(&["domainName"]));
+        match event.effect {
+            Effect::WebAcl | Effect::IpSet | Effect::WebAclAssociation => changed.web_acls = true,
+            // A deleted or changed key leaves or changes the plans that held it, and the
+            // record names only the key; imported keys name their plans only in the CSV.
+            Effect::ApiKey | Effect::Region => changed.all_plan_keys = true,
             _ => {}
         }
     }

@@ -1,6 +1,6 @@
 //! Evidence from traffic: which requests a stage refused in a window, and why, read from its
 //! access or execution log lines and tied to the audit's findings. Pure: lines in, counts
-//! out; `collect::logs` reads the lines.
+//! out; `aws::logs` reads the lines.
 
 mod access_log;
 mod cause;
@@ -292,6 +292,28 @@ impl Tally {
             log_calls: 0,
         }
     }
+}
+
+/// A stretch of logs back from now, as given (`1h`) and as a length.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EvidenceWindow {
+    pub label: String,
+    pub length: std::time::Duration,
+}
+
+impl EvidenceWindow {
+    /// The window that ends at `end_ms`.
+    pub fn ending_at(&self, end_ms: i64) -> Window {
+        let length = i64::try_from(self.length.as_millis()).unwrap_or(i64::MAX / 2);
+        Window::new(end_ms.saturating_sub(length), end_ms)
+    }
+}
+
+/// The stages' logs read for an audit's evidence, and what could not be read.
+#[derive(Debug, Clone, Default)]
+pub struct EvidenceRead {
+    pub stages: Vec<StageTraffic>,
+    pub notes: Vec<String>,
 }
 
 /// Whether a finding is about this stage: its own, or its API's as a whole.

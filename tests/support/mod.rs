@@ -18,7 +18,7 @@ use aws_smithy_runtime_api::client::interceptors::Intercept;
 use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
 use aws_smithy_types::config_bag::ConfigBag;
 use aws_smithy_types::retry::RetryConfig;
-use gatecheck::collect::ServiceConfigs;
+use gatecheck::aws::ServiceConfigs;
 use std::io::Read;
 use std::net::{TcpListener, TcpStream};
 use std::process::{Child, Command, Stdio};
@@ -307,11 +307,11 @@ impl TestAccount {
     /// moto has no quota) and reports on what was read.
     pub async fn audit(
         &self,
-        limits: Option<gatecheck::collect::RateLimits>,
-        options: &gatecheck::collect::CollectOptions,
-    ) -> Result<(gatecheck::model::Snapshot, gatecheck::report::Report), gatecheck::collect::CollectError> {
+        limits: Option<gatecheck::aws::RateLimits>,
+        options: &gatecheck::aws::CollectOptions,
+    ) -> Result<(gatecheck::model::Snapshot, gatecheck::report::Report), gatecheck::aws::CollectError> {
         let configs = self.configs.clone().with_rate_limits(limits);
-        let snapshot = gatecheck::collect::collect(&configs, options).await?;
+        let snapshot = gatecheck::aws::collect(&configs, options).await?;
         let report = gatecheck::audit::report(std::slice::from_ref(&snapshot), Duration::ZERO);
         Ok((snapshot, report))
     }

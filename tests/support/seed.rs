@@ -70,7 +70,7 @@ impl Seeder {
     /// A seeder on these AWS settings. Its client reads responses as gatecheck's do: API
     /// Gateway answers console-shaped methods with null map values that the bare SDK refuses.
     pub fn from_sdk_config(sdk: &aws_config::SdkConfig) -> Self {
-        let configs = gatecheck::collect::ServiceConfigs::from_sdk_config(sdk).with_rate_limits(None);
+        let configs = gatecheck::aws::ServiceConfigs::from_sdk_config(sdk).with_rate_limits(None);
         Seeder::new(
             configs.apigateway_client(None),
             configs.apigatewayv2_client(None),

@@ -83,12 +83,11 @@ fn private_domain_unreachable(facts: &Facts) -> Vec<Finding> {
         if causes.is_empty() {
             continue;
         }
-        let arn = format!(
-            "arn:aws:apigateway:{}:{}:/domainnames/{}+{}",
-            facts.snapshot.region,
+        let arn = crate::arn::private_domain(
+            &facts.snapshot.region,
             facts.snapshot.account.id.as_deref().unwrap_or("<account>"),
-            domain.name,
-            domain.domain_name_id.as_deref().unwrap_or_default()
+            &domain.name,
+            domain.domain_name_id.as_deref().unwrap_or_default(),
         );
         findings.push(
             META.finding(facts.snapshot)

@@ -15,8 +15,8 @@ pub struct Connection<'a> {
 /// gatecheck's retries and timeouts, in `region` or the chain's own.
 pub async fn load(connection: &Connection<'_>, region: Option<&str>) -> SdkConfig {
     let mut loader = aws_config::defaults(BehaviorVersion::latest())
-        .retry_config(super::retry_config())
-        .timeout_config(super::timeout_config());
+        .retry_config(retry_config())
+        .timeout_config(timeout_config());
     if let Some(profile) = connection.profile {
         loader = loader.profile_name(profile);
     }
@@ -45,4 +45,20 @@ pub async fn check_credentials(sdk: &SdkConfig) -> anyhow::Result<()> {
         anyhow::bail!("no AWS credentials found ({err}): {HOW}");
     }
     Ok(())
+}
+
+/// How the CLI and the function retry what still comes back throttled or failed: the SDK's
+/// standard strategy (exponential backoff with jitter, honouring `x-amz-retry-after`), with
+/// more attempts than its default of 3, since an audit can wait and a gap costs coverage.
+pub fn retry_config() -> aws_config::retry::RetryConfig {
+    aws_config::retry::RetryConfig::standard().with_max_attempts(5)
+}
+
+/// Bounds on one call, so that a slow or silent endpoint cannot hang an audit.
+pub fn timeout_config() -> aws_config::timeout::TimeoutConfig {
+    aws_config::timeout::TimeoutConfig::builder()
+        .connect_timeout(std::time::Duration::from_secs(5))
+        .operation_attempt_timeout(std::time::Duration::from_secs(30))
+        .operation_timeout(std::time::Duration::from_secs(120))
+        .build()
 }

@@ -3,8 +3,7 @@
 
 use super::errors::classify;
 use crate::model::Snapshot;
-use crate::report::Report;
-use crate::state::{mark_changes, parse_state, state_json, State};
+use crate::state::{parse_state, state_json, State};
 use aws_config::SdkConfig;
 
 /// Where states are kept.
@@ -149,31 +148,21 @@ impl StateStore {
         Ok(())
     }
 
-    /// Marks the report's findings new, ongoing or resolved against the stored states of its
-    /// snapshots' account-regions (`loaded` holds those already read), and returns the states
-    /// to save once the findings are out. When a state cannot be read the report is left
-    /// unmarked, so every finding goes out, and nothing is saved over it.
-    pub async fn mark(
-        &self,
-        report: &mut Report,
-        snapshots: &[Snapshot],
-        mut loaded: Vec<State>,
-        now_ms: u64,
-    ) -> Result<Vec<State>, StateError> {
-        let mut read: Vec<(Option<&str>, &str)> = loaded
-            .iter()
-            .map(|s| (s.account.as_deref(), s.region.as_str()))
-            .collect();
-        let mut more = Vec::new();
+    /// The stored states of the snapshots' account-regions, `loaded` (those a quota-light
+    /// read already has) and the rest read now. A state that cannot be read is an error: the
+    /// caller then leaves the report unmarked, so every finding goes out, and saves nothing
+    /// over it.
+    pub async fn load_missing(&self, snapshots: &[Snapshot], mut loaded: Vec<State>) -> Result<Vec<State>, StateError> {
+        let mut read: Vec<(Option<String>, String)> =
+            loaded.iter().map(|s| (s.account.clone(), s.region.clone())).collect();
         for snapshot in snapshots {
-            let place = (snapshot.account.id.as_deref(), snapshot.region.as_str());
+            let place = (snapshot.account.id.clone(), snapshot.region.clone());
             if !read.contains(&place) {
+                loaded.extend(self.load(place.0.as_deref(), &place.1).await?);
                 read.push(place);
-                more.extend(self.load(place.0, place.1).await?);
             }
         }
-        loaded.extend(more);
-        Ok(mark_changes(report, snapshots, &loaded, now_ms))
+        Ok(loaded)
     }
 
     /// Saves each state; the first failure stops and is returned.

@@ -1,29 +1,11 @@
-//! The collector: AWS SDK reads → [`Snapshot`]. The only module besides `sinks` that sees
-//! SDK types. Whatever it cannot read becomes a [`CoverageGap`], never an aborted audit.
+//! Reads one account and region into a [`Snapshot`]: the read helper every call goes
+//! through (bounded in flight, failures recorded as gaps, a deadline), and the reads that
+//! turn a change's ids into the APIs to audit.
 
-mod account_settings;
-mod apigateway;
-pub mod auditor;
-pub mod aws;
-mod calls;
-mod edge;
-mod errors;
-mod explain_lookup;
-pub mod fan_out;
-pub mod logs;
-mod nulls;
-pub mod rate_limit;
-pub mod state_store;
-pub mod trail;
-mod wafv2;
-
-pub use calls::CallCounter;
-pub use errors::CollectError;
-pub use explain_lookup::{key_id_for_value, read_for_explain};
-pub use rate_limit::{Limiter, RateLimits};
-
+use super::retry_partition;
+use super::{account_settings, apigateway, errors, wafv2, CallCounter, CollectError, Progress, ServiceConfigs};
+use crate::clock::now_ms;
 use crate::model::{CoverageGap, Part, Scope, Snapshot};
-use aws_sdk_apigateway::config::retry::{RetryPartition, TokenBucket};
 use aws_smithy_runtime_api::client::result::SdkError;
 use std::collections::BTreeSet;
 use std::sync::{Arc, Mutex};
@@ -31,123 +13,6 @@ use tokio::sync::Semaphore;
 
 /// Default number of AWS calls in flight at once.
 pub const DEFAULT_CONCURRENCY: usize = 4;
-
-/// How the CLI and the function retry what still comes back throttled or failed: the SDK's
-/// standard strategy (exponential backoff with jitter, honouring `x-amz-retry-after`), with
-/// more attempts than its default of 3, since an audit can wait and a gap costs coverage.
-pub fn retry_config() -> aws_config::retry::RetryConfig {
-    aws_config::retry::RetryConfig::standard().with_max_attempts(5)
-}
-
-/// Bounds on one call, so that a slow or silent endpoint cannot hang an audit.
-pub fn timeout_config() -> aws_config::timeout::TimeoutConfig {
-    aws_config::timeout::TimeoutConfig::builder()
-        .connect_timeout(std::time::Duration::from_secs(5))
-        .operation_attempt_timeout(std::time::Duration::from_secs(30))
-        .operation_timeout(std::time::Duration::from_secs(120))
-        .build()
-}
-
-/// Reports progress as (APIs read, APIs in total).
-pub type Progress = Arc<dyn Fn(usize, usize) + Send + Sync>;
-
-/// SDK configuration for the services the collector reads in one account and region, with
-/// that account-region's API Gateway limiter. Tests inject their own (endpoint, interceptors,
-/// retries); the CLI and Lambda build it from the standard chain. Build it once per
-/// account-region and clone it: clones share the limiter.
-#[derive(Clone, Debug)]
-pub struct ServiceConfigs {
-    pub apigateway: aws_sdk_apigateway::Config,
-    /// API Gateway's v2 API: only for custom domains' routing rules, which live there.
-    pub apigatewayv2: aws_sdk_apigatewayv2::Config,
-    pub sts: aws_sdk_sts::Config,
-    pub wafv2: aws_sdk_wafv2::Config,
-    /// None: no limit (tests against an emulator that has no quota).
-    limiter: Option<Limiter>,
-}
-
-impl ServiceConfigs {
-    /// Limited to API Gateway's documented quota; see [`ServiceConfigs::with_rate_limits`].
-    pub fn new(
-        apigateway: aws_sdk_apigateway::Config,
-        apigatewayv2: aws_sdk_apigatewayv2::Config,
-        sts: aws_sdk_sts::Config,
-        wafv2: aws_sdk_wafv2::Config,
-    ) -> Self {
-        ServiceConfigs {
-            apigateway,
-            apigatewayv2,
-            sts,
-            wafv2,
-            limiter: Some(Limiter::new(RateLimits::default())),
-        }
-    }
-
-    pub fn from_sdk_config(sdk: &aws_config::SdkConfig) -> Self {
-        Self::new(
-            aws_sdk_apigateway::Config::new(sdk),
-            aws_sdk_apigatewayv2::Config::new(sdk),
-            aws_sdk_sts::Config::new(sdk),
-            aws_sdk_wafv2::Config::new(sdk),
-        )
-    }
-
-    /// A new limiter at these rates (None: none), shared by the clones made from here on.
-    pub fn with_rate_limits(mut self, limits: Option<RateLimits>) -> Self {
-        self.limiter = limits.map(Limiter::new);
-        self
-    }
-
-    pub fn limiter(&self) -> Option<&Limiter> {
-        self.limiter.as_ref()
-    }
-
-    pub fn region(&self) -> Option<String> {
-        self.apigateway.region().map(|r| r.to_string())
-    }
-
-    /// The one way gatecheck makes an API Gateway client: through the account-region's
-    /// limiter and the null-dropping edge, with retries in their own partition.
-    pub fn apigateway_client(&self, counter: Option<&CallCounter>) -> aws_sdk_apigateway::Client {
-        let mut config = self
-            .apigateway
-            .to_builder()
-            .http_client(edge::ApiGatewayHttpClient::new(
-                self.apigateway.http_client(),
-                self.limiter.clone(),
-            ))
-            .retry_partition(retry_partition(self.region().as_deref().unwrap_or_default()));
-        if let Some(counter) = counter {
-            config = config.interceptor(counter.clone());
-        }
-        aws_sdk_apigateway::Client::from_conf(config.build())
-    }
-
-    /// The same for API Gateway's v2 API, which shares the account-region's quota.
-    pub fn apigatewayv2_client(&self, counter: Option<&CallCounter>) -> aws_sdk_apigatewayv2::Client {
-        let mut config = self
-            .apigatewayv2
-            .to_builder()
-            .http_client(edge::ApiGatewayHttpClient::new(
-                self.apigatewayv2.http_client(),
-                self.limiter.clone(),
-            ))
-            .retry_partition(retry_partition(self.region().as_deref().unwrap_or_default()));
-        if let Some(counter) = counter {
-            config = config.interceptor(counter.clone());
-        }
-        aws_sdk_apigatewayv2::Client::from_conf(config.build())
-    }
-}
-
-/// The SDK's default retry quota (shared, 500 tokens, 14 per transient retry) runs dry within
-/// one audit of a few hundred calls when an endpoint blips; the rate limiter already bounds
-/// the request rate, and max attempts bound each call.
-fn retry_partition(region: &str) -> RetryPartition {
-    RetryPartition::custom(format!("gatecheck-{region}"))
-        .token_bucket(TokenBucket::unlimited())
-        .build()
-}
 
 #[derive(Clone)]
 pub struct CollectOptions {
@@ -349,14 +214,6 @@ impl Reader {
         tracing::warn!(operation = %gap.operation, api_id = ?gap.api_id, reason = ?gap.reason, "could not read {}", gap.part.as_str());
         self.gaps.lock().unwrap_or_else(|e| e.into_inner()).push(gap);
     }
-}
-
-/// Milliseconds since the epoch.
-pub fn now_ms() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
-        .unwrap_or(0)
 }
 
 /// Reads one account and region into a Snapshot.

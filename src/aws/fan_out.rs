@@ -35,6 +35,9 @@ where
 /// The active accounts of the caller's organization, each with the role `role_name` in it.
 pub async fn organization_roles(base: &SdkConfig, role_name: &str) -> Result<Vec<AccountTarget>, CollectError> {
     let client = aws_sdk_organizations::Client::new(base);
+    // The roles are in the organization's partition, which is the caller's.
+    let region = base.region().map(|r| r.to_string()).unwrap_or_default();
+    let region = region.as_str();
     let pages: Vec<_> = client
         .list_accounts()
         .into_paginator()
@@ -51,7 +54,7 @@ pub async fn organization_roles(base: &SdkConfig, role_name: &str) -> Result<Vec
         .filter_map(|a| a.id())
         .map(|id| AccountTarget {
             account_id: Some(id.to_string()),
-            role_arn: Some(format!("arn:aws:iam::{id}:role/{role_name}")),
+            role_arn: Some(crate::arn::role(region, id, role_name)),
         })
         .collect();
     targets.sort();
@@ -77,7 +80,7 @@ pub async fn enabled_regions(config: &SdkConfig) -> Result<Vec<String>, CollectE
     let mut names: Vec<String> = regions
         .iter()
         .filter_map(|r| r.region_name())
-        .filter(|name| crate::model::is_region_name(name))
+        .filter(|name| crate::arn::is_region_name(name))
         .map(str::to_string)
         .collect();
     names.sort();

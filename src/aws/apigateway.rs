@@ -438,14 +438,15 @@ pub(crate) async fn read_usage_plans(reader: &Reader) -> Vec<UsagePlan> {
         .map(|p| (p.id.as_str(), p))
         .collect();
     let due = match &reader.reuse {
-        Some(reuse) => reuse.due(
+        Some(reuse) if !reuse.changed.all_plan_keys => reuse.due(
             plans
                 .iter()
                 .filter_map(|p| p.id())
                 .map(|id| (id, stored.get(id).and_then(|s| s.read_at_ms))),
             &reuse.changed.usage_plans,
         ),
-        None => plans.iter().filter_map(|p| p.id().map(str::to_string)).collect(),
+        // Not quota-light, or a key changed: every plan's keys are read.
+        _ => plans.iter().filter_map(|p| p.id().map(str::to_string)).collect(),
     };
     let mut plans: Vec<UsagePlan> = futures::future::join_all(plans.iter().map(|plan| {
         let kept = plan

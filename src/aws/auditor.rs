@@ -2,8 +2,8 @@
 //! and the function alike.
 
 use super::fan_out::{self, AccountTarget};
-use super::state_store::StateStore;
-use super::{collect, trail, CollectError, CollectOptions, Progress, RateLimits, ServiceConfigs};
+use super::s3_state::StateStore;
+use super::{cloudtrail, collect, CollectError, CollectOptions, Progress, RateLimits, ServiceConfigs};
 use crate::model::{Scope, Snapshot};
 use crate::report::ReadSummary;
 use crate::scope::{Accounts, Plan, Regions};
@@ -43,7 +43,7 @@ impl Auditor {
         // Organizations and account:ListRegions answer in any region; STS wants one too.
         let base = match base.region() {
             Some(_) => base,
-            None => super::aws::in_region(&base, "us-east-1"),
+            None => super::config::in_region(&base, "us-east-1"),
         };
         Auditor {
             base,
@@ -59,12 +59,17 @@ impl Auditor {
         &self.base
     }
 
+    /// The external id roles are assumed with, if the fan-out needs one.
+    pub fn external_id(&self) -> Option<&str> {
+        self.external_id.as_deref()
+    }
+
     /// The region's configs in the caller's own account, built on first use.
     pub fn configs(&self, region: &str) -> ServiceConfigs {
         let mut configs = self.configs.lock().unwrap_or_else(|e| e.into_inner());
         configs
             .entry(region.to_string())
-            .or_insert_with(|| (self.configure)(&super::aws::in_region(&self.base, region)))
+            .or_insert_with(|| (self.configure)(&super::config::in_region(&self.base, region)))
             .clone()
     }
 
@@ -136,7 +141,7 @@ impl Auditor {
         let mut reads = ReadSummary::default();
         for region in regions {
             let configs = self.configs(region);
-            let now_ms = super::now_ms();
+            let now_ms = crate::clock::now_ms();
             let account = aws_sdk_sts::Client::from_conf(configs.sts.clone())
                 .get_caller_identity()
                 .send()
@@ -152,7 +157,7 @@ impl Auditor {
                 (_, Some(error)) => Err(error),
                 (None, None) => Err(format!("no stored state of the whole of {region} yet")),
                 (Some(since), None) => {
-                    trail::changes_since(&super::aws::in_region(&self.base, region), since, now_ms).await
+                    cloudtrail::changes_since(&super::config::in_region(&self.base, region), since, now_ms).await
                 }
             };
             let mut options = self.options(scope.clone(), deadline, None);

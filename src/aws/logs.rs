@@ -7,15 +7,17 @@
 //! the server to the lines that name a cause or a status; access logs are read whole, since
 //! a filter pattern cannot follow every format a stage may write.
 
-use super::aws::in_region;
+use super::auditor::Auditor;
+use super::config::in_region;
 use super::errors::classify;
-use crate::model::{account_of_role, GapReason, RestApi, Snapshot, Stage};
-use crate::report::{Finding, Report};
+use crate::arn::account_of_role;
+use crate::clock::now_ms_signed;
+use crate::model::{GapReason, RestApi, Snapshot, Stage};
+use crate::report::Finding;
 use crate::scope::Accounts;
-use crate::settings::EvidenceWindow;
 use crate::traffic::{
-    apply_evidence, link_findings, read_plan, stage_worth_reading, AccessLogFormat, ExecutionRequests, LogSource,
-    ReadPlan, StageTraffic, Tally, Window, EXECUTION_LOG_FILTER,
+    link_findings, read_plan, stage_worth_reading, AccessLogFormat, EvidenceRead, EvidenceWindow, ExecutionRequests,
+    LogSource, ReadPlan, StageTraffic, Tally, Window, EXECUTION_LOG_FILTER,
 };
 use aws_sdk_cloudwatchlogs::Client;
 use std::collections::HashMap;
@@ -200,46 +202,42 @@ pub async fn read_snapshot(
     read
 }
 
-/// Reads the logs of the audited stages that have a finding a refusal cause points to and
-/// adds the counts to the report. In a fan-out, each account's logs are read through the
-/// role the audit used there (assumed again: one STS call per account).
-pub async fn add_evidence(
-    base: &aws_config::SdkConfig,
+/// Reads the logs of the audited stages that have a finding a refusal cause points to, for
+/// the window that ends now. In a fan-out, each account's logs are read through the role the
+/// audit used there (assumed again: one STS call per account). `traffic::apply_evidence`
+/// adds what was read to the report.
+pub async fn read_evidence(
+    auditor: &Auditor,
     snapshots: &[Snapshot],
-    report: &mut Report,
+    findings: &[Finding],
     window: &EvidenceWindow,
     accounts: &Accounts,
-    external_id: Option<&str>,
-) {
-    let end_ms = now_ms();
-    let length = i64::try_from(window.length.as_millis()).unwrap_or(i64::MAX / 2);
-    let span = Window::new(end_ms - length, end_ms);
-    let mut notes = Vec::new();
+) -> EvidenceRead {
+    let base = auditor.base();
+    let span = window.ending_at(now_ms_signed());
+    let mut evidence = EvidenceRead::default();
     let mut configs: HashMap<Option<String>, Option<aws_config::SdkConfig>> = HashMap::new();
-    let mut read = Vec::new();
     for snapshot in snapshots {
         let account = snapshot.account.id.clone();
         if !configs.contains_key(&account) {
-            let config = match role_for(accounts, account.as_deref()) {
+            let shown = account.as_deref().unwrap_or("?");
+            let config = match role_for(accounts, account.as_deref(), &snapshot.region) {
                 Role::Own => Some(base.clone()),
                 // STS in the snapshot's own region: it answers there in every partition.
                 Role::Assume(arn) => {
-                    match super::fan_out::assume(&in_region(base, &snapshot.region), &arn, external_id).await {
+                    let from = in_region(base, &snapshot.region);
+                    match super::fan_out::assume(&from, &arn, auditor.external_id()).await {
                         Ok(config) => Some(config),
                         Err(why) => {
-                            notes.push(format!(
-                                "cannot read logs in account {}: {why}",
-                                account.as_deref().unwrap_or("?")
-                            ));
+                            evidence
+                                .notes
+                                .push(format!("cannot read logs in account {shown}: {why}"));
                             None
                         }
                     }
                 }
                 Role::Unknown => {
-                    notes.push(format!(
-                        "no role to read logs in account {}",
-                        account.as_deref().unwrap_or("?")
-                    ));
+                    evidence.notes.push(format!("no role to read logs in account {shown}"));
                     None
                 }
             };
@@ -249,9 +247,10 @@ pub async fn add_evidence(
             continue;
         };
         let client = Client::new(&in_region(config, &snapshot.region));
-        read.extend(read_snapshot(&client, snapshot, &report.findings, span, StagesToRead::WithFindings).await);
+        let read = read_snapshot(&client, snapshot, findings, span, StagesToRead::WithFindings).await;
+        evidence.stages.extend(read);
     }
-    apply_evidence(report, &read, &window.label, notes);
+    evidence
 }
 
 enum Role {
@@ -261,19 +260,14 @@ enum Role {
 }
 
 /// The role the audit reached an account through.
-fn role_for(accounts: &Accounts, account: Option<&str>) -> Role {
+fn role_for(accounts: &Accounts, account: Option<&str>, region: &str) -> Role {
     match (accounts, account) {
         (Accounts::Own, _) => Role::Own,
         (Accounts::Roles(arns), Some(id)) => arns
             .iter()
             .find(|arn| account_of_role(arn).as_deref() == Some(id))
             .map_or(Role::Unknown, |arn| Role::Assume(arn.clone())),
-        (Accounts::Organization { role_name }, Some(id)) => Role::Assume(format!("arn:aws:iam::{id}:role/{role_name}")),
+        (Accounts::Organization { role_name }, Some(id)) => Role::Assume(crate::arn::role(region, id, role_name)),
         (_, None) => Role::Unknown,
     }
-}
-
-/// Milliseconds since the epoch, now, as CloudWatch Logs takes times.
-pub fn now_ms() -> i64 {
-    i64::try_from(super::now_ms()).unwrap_or(i64::MAX)
 }
