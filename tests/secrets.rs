@@ -1,7 +1,8 @@
-//! No API key value on any output: one seeded account with known key values, every way
-//! gatecheck writes (CLI text, JSON and SARIF, debug and trace logs, snapshot files, explain
-//! with and without --lookup-key-value, the function's response, its CloudWatch lines and the
-//! SNS message as a subscriber receives it), and not one value in any of them.
+//! No secret on any output: one seeded account with known key values and a web ACL whose rule
+//! matches a shared origin-verify secret, every way gatecheck writes (CLI text, JSON and
+//! SARIF, debug and trace logs, snapshot files, explain with and without --lookup-key-value,
+//! the function's response, its CloudWatch lines and the SNS message as a subscriber receives
+//! it), and not one value in any of them.
 
 mod support;
 
@@ -37,11 +38,36 @@ async fn no_key_value_on_any_output() {
         .expect("keys");
     let stored: Vec<&str> = keys.items().iter().filter_map(|k| k.value()).collect();
     assert!(DEMO_KEY_VALUES[..3].iter().all(|v| stored.contains(v)), "{stored:?}");
+    let acl = origin_verify_acl(&account, healthy).await;
+    let rules = account
+        .wafv2
+        .get_web_acl()
+        .name("origin-verify")
+        .scope(aws_sdk_wafv2::types::Scope::Regional)
+        .id(acl.rsplit('/').next().unwrap_or_default())
+        .send()
+        .await
+        .expect("the ACL reads back");
+    let search = rules
+        .web_acl()
+        .and_then(|acl| acl.rules().first())
+        .and_then(|rule| rule.statement())
+        .and_then(|statement| statement.byte_match_statement())
+        .map(|m| m.search_string().as_ref().to_vec());
+    assert_eq!(
+        search.as_deref(),
+        Some(ORIGIN_SECRET.as_bytes()),
+        "the match string is really there to leak"
+    );
 
     let mut checked = 0;
     let mut check = |place: &str, text: &str| {
         assert!(!text.is_empty(), "{place} wrote nothing");
         support::assert_no_key_values(place, text);
+        assert!(
+            !text.contains(ORIGIN_SECRET),
+            "the WAF match string leaked into {place}"
+        );
         checked += 1;
     };
 
@@ -125,4 +151,69 @@ async fn no_key_value_on_any_output() {
     );
 
     assert!(checked >= 20, "{checked} outputs checked");
+}
+
+/// A value a CDN sends to prove a request came through it, matched by a WAF rule: a secret.
+const ORIGIN_SECRET: &str = "origin-verify-7f3a9c2e51d84b06";
+
+/// A web ACL on the API's prod stage that allows only requests carrying the origin secret.
+async fn origin_verify_acl(account: &TestAccount, api_id: &str) -> String {
+    use aws_sdk_wafv2::types::*;
+    let visibility = VisibilityConfig::builder()
+        .sampled_requests_enabled(false)
+        .cloud_watch_metrics_enabled(false)
+        .metric_name("origin-verify")
+        .build()
+        .expect("visibility");
+    let statement = Statement::builder()
+        .byte_match_statement(
+            ByteMatchStatement::builder()
+                .search_string(aws_smithy_types::Blob::new(ORIGIN_SECRET))
+                .field_to_match(
+                    FieldToMatch::builder()
+                        .single_header(SingleHeader::builder().name("x-origin-verify").build().expect("name"))
+                        .build(),
+                )
+                .text_transformations(
+                    TextTransformation::builder()
+                        .priority(0)
+                        .r#type(TextTransformationType::None)
+                        .build()
+                        .expect("transformation"),
+                )
+                .positional_constraint(PositionalConstraint::Exactly)
+                .build()
+                .expect("byte match"),
+        )
+        .build();
+    let created = account
+        .wafv2
+        .create_web_acl()
+        .name("origin-verify")
+        .scope(Scope::Regional)
+        .default_action(DefaultAction::builder().block(BlockAction::builder().build()).build())
+        .visibility_config(visibility.clone())
+        .rules(
+            Rule::builder()
+                .name("from-the-cdn")
+                .priority(0)
+                .statement(statement)
+                .action(RuleAction::builder().allow(AllowAction::builder().build()).build())
+                .visibility_config(visibility)
+                .build()
+                .expect("rule"),
+        )
+        .send()
+        .await
+        .expect("web ACL");
+    let arn = created.summary().and_then(|s| s.arn()).unwrap_or_default().to_string();
+    account
+        .wafv2
+        .associate_web_acl()
+        .web_acl_arn(&arn)
+        .resource_arn(gatecheck::arn::stage(&account.region, api_id, "prod"))
+        .send()
+        .await
+        .expect("associated");
+    arn
 }

@@ -111,6 +111,7 @@ fn record_for_stages(reader: &Reader, apis: &[RestApi], acl_arns: &[&str], gap: 
 async fn read_web_acl(reader: &Reader, apis: &[RestApi], arn: &str) -> Option<WebAcl> {
     let unread = |reason: GapReason, message: &str| {
         let gap = CoverageGap {
+            within: None,
             part: Part::WebAcls,
             operation: "GetWebACL".into(),
             api_id: None,
@@ -161,6 +162,7 @@ async fn read_ip_set(reader: &Reader, apis: &[RestApi], acls: &[WebAcl], arn: &s
         .map(|acl| acl.arn.as_str())
         .collect();
     let failed = |reason: GapReason, message: String| CoverageGap {
+        within: None,
         part: Part::IpSets,
         operation: "GetIPSet".into(),
         api_id: None,
@@ -294,18 +296,24 @@ fn statement_from_sdk(s: &sdk::Statement) -> WafStatement {
             arn: group.arn().to_string(),
         }
     } else if let Some(m) = s.byte_match_statement() {
-        let search = String::from_utf8_lossy(m.search_string().as_ref()).into_owned();
+        // The search string is often a shared secret (an origin-verify header's value): it is
+        // never kept, so nothing downstream can show, publish or store it.
         WafStatement::Match {
             field: field_name(m.field_to_match()),
             description: format!(
-                "{} '{search}'",
-                m.positional_constraint().as_str().to_lowercase().replace('_', " ")
+                "{} a {}-byte string",
+                m.positional_constraint().as_str().to_lowercase().replace('_', " "),
+                m.search_string().as_ref().len()
             ),
         }
     } else if let Some(m) = s.regex_match_statement() {
+        // A pattern can spell a secret as well as a search string can.
         WafStatement::Match {
             field: field_name(m.field_to_match()),
-            description: format!("matches /{}/", m.regex_string()),
+            description: format!(
+                "matches a {}-character regular expression",
+                m.regex_string().chars().count()
+            ),
         }
     } else if let Some(m) = s.regex_pattern_set_reference_statement() {
         WafStatement::Match {

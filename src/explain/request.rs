@@ -116,6 +116,9 @@ pub enum RequestError {
 impl Request {
     /// A request for `url` with `method` (GET when None) and `Name: value` headers.
     pub fn new(url: &str, method: Option<&str>, headers: &[String]) -> Result<Request, RequestError> {
+        // Credentials in the URL (`https://user:password@host/...`) decide nothing API
+        // Gateway does, and would be printed with it: they are dropped here.
+        let url = &without_userinfo(url.trim());
         let (host, path, query) = split_url(url)?;
         let headers = headers.iter().map(|h| parse_header(h)).collect::<Result<Vec<_>, _>>()?;
         Ok(Request {
@@ -177,6 +180,21 @@ impl Request {
                 }
             })
             .collect()
+    }
+}
+
+/// The URL without a `user:password@` before its host.
+fn without_userinfo(url: &str) -> String {
+    let (scheme, rest) = match url.split_once("://") {
+        Some((scheme, rest)) => (Some(scheme), rest),
+        None => (None, url),
+    };
+    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let (authority, tail) = rest.split_at(authority_end);
+    let host = authority.rsplit_once('@').map_or(authority, |(_, host)| host);
+    match scheme {
+        Some(scheme) => format!("{scheme}://{host}{tail}"),
+        None => format!("{host}{tail}"),
     }
 }
 
@@ -390,6 +408,25 @@ fn take(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn credentials_in_the_url_are_dropped_before_anything_shows_it() {
+        for url in [
+            "https://user:hunter2pass@abc123.execute-api.eu-west-1.amazonaws.com/prod/a?x=1",
+            "user:hunter2pass@abc123.execute-api.eu-west-1.amazonaws.com/prod/a?x=1",
+        ] {
+            let r = Request::new(url, None, &[]).unwrap();
+            assert!(
+                !r.url.contains("hunter2pass") && !r.shown_url().contains("hunter2pass"),
+                "{r:?}"
+            );
+            assert_eq!(r.host, "abc123.execute-api.eu-west-1.amazonaws.com");
+            assert_eq!(r.path, "/prod/a");
+        }
+        // An @ further on is the path's, not credentials.
+        let r = Request::new("https://h.example.com/prod/a@b", None, &[]).unwrap();
+        assert_eq!(r.path, "/prod/a@b");
+    }
 
     #[test]
     fn url_parts() {
