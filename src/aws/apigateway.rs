@@ -179,6 +179,7 @@ fn to_btree(map: Option<&HashMap<String, String>>) -> BTreeMap<String, String> {
 async fn read_api_details(reader: &Reader, mut api: RestApi) -> RestApi {
     if reader.past_deadline() {
         reader.record_gap(crate::model::CoverageGap {
+            within: None,
             part: Part::ApiDetails,
             operation: "GetResources, GetStages, GetAuthorizers, GetGatewayResponses".into(),
             api_id: Some(api.id.to_string()),
@@ -472,7 +473,15 @@ async fn read_usage_plan_keys(
         Some(kept) => kept,
         None => {
             let pages = every_page!(reader.apigateway.get_usage_plan_keys().usage_plan_id(&id));
-            let unread = Unread::region(Part::UsagePlanKeys, "GetUsagePlanKeys").object(format!("usage plan {id}"));
+            // Unread keys hide what this plan decides: its own stages, no other plan's.
+            let stages = plan
+                .api_stages()
+                .iter()
+                .filter_map(|s| Some((s.api_id()?.to_string(), s.stage()?.to_string())))
+                .collect();
+            let unread = Unread::region(Part::UsagePlanKeys, "GetUsagePlanKeys")
+                .object(format!("usage plan {id}"))
+                .within(stages);
             // GetUsagePlanKeys returns each key's value unasked: keep the id, drop the rest here.
             match reader.read(unread, pages).await {
                 Some(keys) => (

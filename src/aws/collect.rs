@@ -46,6 +46,8 @@ pub(crate) struct Unread<'a> {
     pub api_id: Option<&'a str>,
     /// The usage plan, deployment or domain the read was about.
     pub object_id: Option<String>,
+    /// The only places the part hides (see [`CoverageGap::within`]).
+    pub within: Option<Vec<(String, String)>>,
 }
 
 impl<'a> Unread<'a> {
@@ -56,6 +58,7 @@ impl<'a> Unread<'a> {
             operation,
             api_id: None,
             object_id: None,
+            within: None,
         }
     }
 
@@ -75,8 +78,19 @@ impl<'a> Unread<'a> {
         }
     }
 
+    /// Hiding only these (API, stage) places.
+    pub fn within(self, places: Vec<(String, String)>) -> Self {
+        Unread {
+            within: Some(places),
+            ..self
+        }
+    }
+
     fn gap(self, failure: errors::Failure) -> CoverageGap {
-        failure.into_gap(self.part, self.operation, self.api_id, self.object_id.as_deref())
+        CoverageGap {
+            within: self.within,
+            ..failure.into_gap(self.part, self.operation, self.api_id, self.object_id.as_deref())
+        }
     }
 }
 

@@ -46,6 +46,7 @@ pub(crate) struct Failure {
 impl Failure {
     pub fn into_gap(self, part: Part, operation: &str, api_id: Option<&str>, object_id: Option<&str>) -> CoverageGap {
         CoverageGap {
+            within: None,
             part,
             operation: operation.to_string(),
             api_id: api_id.map(str::to_string),

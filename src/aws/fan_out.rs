@@ -126,6 +126,7 @@ fn unreachable_snapshot(target: &AccountTarget, region: &str, operation: &str, m
         region,
     );
     snapshot.gaps.push(CoverageGap {
+        within: None,
         part: Part::AccountAccess,
         operation: operation.into(),
         api_id: None,

@@ -2,43 +2,11 @@
 //! markdown form, kept current by a test.
 
 use super::{CheckMeta, REGISTRY};
-use serde::Serialize;
 use std::fmt::Write;
 
-#[derive(Serialize)]
-pub struct CheckDoc<'a> {
-    pub id: &'a str,
-    pub name: &'a str,
-    pub severity: &'a str,
-    pub title: &'a str,
-    pub symptom: &'a str,
-    pub why: &'a str,
-    pub fix: &'a str,
-    pub cli: &'a str,
-    pub docs_url: &'a str,
-    pub reads: Vec<&'a str>,
-}
-
-impl<'a> From<&'a CheckMeta> for CheckDoc<'a> {
-    fn from(m: &'a CheckMeta) -> Self {
-        CheckDoc {
-            id: m.id,
-            name: m.name,
-            severity: m.severity.as_str(),
-            title: m.title,
-            symptom: m.symptom,
-            why: m.why,
-            fix: m.fix,
-            cli: m.cli,
-            docs_url: m.docs_url,
-            reads: m.reads.iter().map(|p| p.as_str()).collect(),
-        }
-    }
-}
-
 pub fn json() -> String {
-    let docs: Vec<CheckDoc> = REGISTRY.iter().map(|c| CheckDoc::from(c.meta)).collect();
-    serde_json::to_string_pretty(&docs).expect("check metadata serializes")
+    let metas: Vec<&CheckMeta> = REGISTRY.iter().map(|c| c.meta).collect();
+    serde_json::to_string_pretty(&metas).expect("check metadata serializes")
 }
 
 pub fn text() -> String {

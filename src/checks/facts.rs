@@ -100,6 +100,7 @@ impl<'a> Facts<'a> {
         for (api, policy) in snapshot.rest_apis.iter().zip(&policies) {
             if let Some(Err(err)) = policy {
                 gaps.push(CoverageGap {
+                    within: None,
                     part: Part::ResourcePolicies,
                     operation: "GetRestApis".into(),
                     api_id: Some(api.id.to_string()),

@@ -135,6 +135,7 @@ pub fn ids(findings: &[crate::report::Finding]) -> Vec<&str> {
 
 pub fn gap(part: Part, api_id: Option<&str>) -> CoverageGap {
     CoverageGap {
+        within: None,
         part,
         operation: "GetSomething".into(),
         api_id: api_id.map(Into::into),

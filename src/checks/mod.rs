@@ -66,7 +66,7 @@ pub static REGISTRY: &[Check] = &[
 ];
 
 /// The check that reports what could not be read.
-pub const GAP_CHECK_ID: &str = "GC900";
+pub use crate::report::GAP_CHECK_ID;
 
 pub fn find_check(id: &str) -> Option<&'static Check> {
     REGISTRY.iter().find(|c| c.meta.id.eq_ignore_ascii_case(id))
@@ -95,12 +95,18 @@ pub fn evaluate(snapshot: &Snapshot) -> Evaluation {
         evaluation.not_evaluated.extend(
             (check.not_evaluated)(&facts)
                 .into_iter()
-                .filter(|n| in_scope_of(snapshot, index, n.api_id.as_deref(), n.stage.as_deref())),
+                .filter(|n| in_scope_of(snapshot, index, n.api_id.as_deref(), n.stage.as_deref(), None)),
         );
         let found = (check.run)(&facts);
         evaluation.findings.reserve(found.len());
         for finding in found {
-            let in_scope = in_scope_of(snapshot, index, finding.api_id.as_deref(), finding.stage.as_deref());
+            let in_scope = in_scope_of(
+                snapshot,
+                index,
+                finding.api_id.as_deref(),
+                finding.stage.as_deref(),
+                finding.domain_name.as_deref(),
+            );
             if is_blinded(check.meta, &finding, &facts.gaps) || !in_scope {
                 continue;
             }
@@ -126,13 +132,39 @@ fn is_blinded(meta: &CheckMeta, finding: &Finding, gaps: &[CoverageGap]) -> bool
     })
 }
 
-/// Whether a finding on (api_id, stage) falls inside what `snapshot` was read for.
-pub fn in_scope(snapshot: &Snapshot, api_id: Option<&str>, stage: Option<&str>) -> bool {
-    in_scope_of(snapshot, &Index::new(snapshot), api_id, stage)
+/// Whether a finding falls inside what `snapshot` was read for.
+pub fn in_scope(snapshot: &Snapshot, finding: &Finding) -> bool {
+    in_scope_of(
+        snapshot,
+        &Index::new(snapshot),
+        finding.api_id.as_deref(),
+        finding.stage.as_deref(),
+        finding.domain_name.as_deref(),
+    )
 }
 
-fn in_scope_of(snapshot: &Snapshot, index: &Index, api_id: Option<&str>, stage: Option<&str>) -> bool {
+/// Whether the place (api_id, stage, or a custom domain) falls inside what `snapshot` was
+/// read for. An audit of one API takes in the domains that map or route to it, and no other.
+fn in_scope_of(
+    snapshot: &Snapshot,
+    index: &Index,
+    api_id: Option<&str>,
+    stage: Option<&str>,
+    domain: Option<&str>,
+) -> bool {
     let scope = &snapshot.scope;
+    if let (Some(wanted), None, Some(domain)) = (&scope.api_id, api_id, domain) {
+        let reaches = |d: &crate::model::DomainName| {
+            d.name == domain
+                && (d.mappings.iter().any(|m| m.rest_api_id == *wanted)
+                    || d.routing_rules
+                        .iter()
+                        .any(|r| r.api_id.as_deref() == Some(wanted.as_str())))
+        };
+        if !snapshot.domain_names.iter().any(reaches) {
+            return false;
+        }
+    }
     if scope.account_only && api_id.is_some() {
         return false;
     }

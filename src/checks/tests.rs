@@ -30,7 +30,8 @@ fn gap_on_one_api_leaves_other_apis_checked() {
         .iter()
         .map(|f| (f.check.as_str(), f.api_id.as_deref()))
         .collect();
-    assert_eq!(got, [("GC301", Some("b2")), ("GC900", Some("a1"))]);
+    // The GC900 first: it hides GC301 on a1, so it is as severe.
+    assert_eq!(got, [("GC900", Some("a1")), ("GC301", Some("b2"))]);
 }
 
 #[test]
@@ -226,4 +227,68 @@ fn readme_check_table_follows_the_registry() {
         readme.contains(&table),
         "README.md's check table is stale; it should read:\n{table}"
     );
+}
+
+#[test]
+fn one_unreadable_plans_keys_hide_only_that_plans_stages() {
+    // Plan pa covers a1/prod and its keys could not be read; plan pb covers b2/prod and has
+    // no key at all. pb's GC302 stands: pa's gap says nothing of b2.
+    let mut s = empty();
+    for id in ["a1", "b2"] {
+        let api = with_resource(api(id), "/items", vec![method("GET", true, "NONE")]);
+        s.rest_apis.push(with_stage(api, "prod"));
+    }
+    s.usage_plans.push(plan("pa", &[("a1", "prod")], &[]));
+    s.usage_plans.push(plan("pb", &[("b2", "prod")], &[]));
+    s.gaps.push(CoverageGap {
+        object_id: Some("usage plan pa".into()),
+        within: Some(vec![("a1".into(), "prod".into())]),
+        ..gap(Part::UsagePlanKeys, None)
+    });
+    let evaluation = evaluate(&s);
+    let got: Vec<_> = evaluation
+        .findings
+        .iter()
+        .map(|f| (f.check.as_str(), f.api_id.as_deref()))
+        .collect();
+    assert_eq!(got, [("GC302", Some("b2")), ("GC900", None)]);
+    assert_eq!(
+        evaluation.findings[1].severity,
+        crate::report::Severity::Critical,
+        "a GC900 is as severe as the most severe check it blinds (GC302)"
+    );
+}
+
+#[test]
+fn an_audit_of_one_api_reports_only_the_domains_that_reach_it() {
+    // Two domains route by rules only yet map base paths (GC504): one maps a1, one b2.
+    let mut s = healthy();
+    let other = with_resource(api("b2"), "/x", vec![method("GET", false, "AWS_IAM")]);
+    s.rest_apis.push(with_stage(other, "prod"));
+    for (name, api_id) in [("a.example.com", "a1"), ("b.example.com", "b2")] {
+        let mut d = domain(name, api_id, Some("prod"));
+        d.routing_mode = Some("ROUTING_RULE_ONLY".into());
+        s.domain_names.push(d);
+    }
+    let domains = |s: &Snapshot| -> Vec<String> {
+        evaluate(s)
+            .findings
+            .iter()
+            .filter(|f| f.check == "GC504")
+            .filter_map(|f| f.domain_name.as_deref().map(str::to_string))
+            .collect()
+    };
+    assert_eq!(
+        domains(&s),
+        ["a.example.com", "b.example.com"],
+        "a region's audit: both"
+    );
+    s.scope.api_id = Some("a1".into());
+    assert_eq!(
+        domains(&s),
+        ["a.example.com"],
+        "an audit of a1: only the domain that maps it"
+    );
+    s.scope.api_id = Some("b2".into());
+    assert_eq!(domains(&s), ["b.example.com"]);
 }

@@ -137,11 +137,22 @@ pub struct CoverageGap {
     pub object_id: Option<String>,
     pub reason: GapReason,
     pub message: String,
+    /// The only (API, stage) places the gap hides, when narrower than `api_id` and `stage`
+    /// say: one usage plan's unread keys hide the stages that plan covers, and no other.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub within: Option<Vec<(String, String)>>,
 }
 
 impl CoverageGap {
     /// Whether this gap hides what a finding on (api_id, stage) would say.
     pub fn covers(&self, api_id: Option<&str>, stage: Option<&str>) -> bool {
+        if let Some(places) = &self.within {
+            return api_id.is_some_and(|api| {
+                places
+                    .iter()
+                    .any(|(a, s)| a == api && stage.is_none_or(|stage| stage == s))
+            });
+        }
         // One domain's unread mappings are missing from the snapshot, so no finding is drawn
         // from them; they hide nothing about the region's APIs, whose mappings are unknown.
         if matches!(self.part, Part::BasePathMappings | Part::RoutingRules) && self.api_id.is_none() {
@@ -181,6 +192,7 @@ mod tests {
     #[test]
     fn one_domains_unread_mappings_hide_no_api() {
         let gap = CoverageGap {
+            within: None,
             part: Part::BasePathMappings,
             operation: "GetBasePathMappings".into(),
             api_id: None,
@@ -195,5 +207,30 @@ mod tests {
             ..gap
         };
         assert!(region_wide.covers(Some("a1"), Some("prod")));
+    }
+
+    #[test]
+    fn one_plans_unread_keys_hide_only_its_stages() {
+        let gap = CoverageGap {
+            part: Part::UsagePlanKeys,
+            operation: "GetUsagePlanKeys".into(),
+            api_id: None,
+            stage: None,
+            object_id: Some("usage plan pa".into()),
+            reason: GapReason::AccessDenied,
+            message: String::new(),
+            within: Some(vec![("a1".into(), "prod".into())]),
+        };
+        assert!(gap.covers(Some("a1"), Some("prod")) && gap.covers(Some("a1"), None));
+        assert!(!gap.covers(Some("b2"), Some("prod")) && !gap.covers(Some("a1"), Some("dev")));
+        assert!(!gap.covers(None, None), "a plan's keys say nothing of the account");
+        let empty = CoverageGap {
+            within: Some(Vec::new()),
+            ..gap
+        };
+        assert!(
+            !empty.covers(Some("a1"), Some("prod")),
+            "a plan with no stage hides nothing"
+        );
     }
 }

@@ -7,8 +7,8 @@ use compact_str::CompactString;
 use std::borrow::Cow;
 
 /// What a check is and how to fix what it finds. `gatecheck checks` and `docs/checks.md`
-/// are generated from this.
-#[derive(Debug, PartialEq, Eq)]
+/// are generated from this; `gatecheck checks --format json` is it, serialized.
+#[derive(Debug, PartialEq, Eq, serde::Serialize)]
 pub struct CheckMeta {
     /// Stable id, `GC` and three digits; the first digit is the group.
     pub id: &'static str,
@@ -31,7 +31,13 @@ pub struct CheckMeta {
     pub cli: &'static str,
     pub docs_url: &'static str,
     /// The parts of the snapshot this check relies on: a part that could not be read blinds it.
+    #[serde(serialize_with = "part_names")]
     pub reads: &'static [Part],
+}
+
+/// The parts as the docs name them ("usage plans' keys").
+fn part_names<S: serde::Serializer>(parts: &&'static [Part], serializer: S) -> Result<S::Ok, S::Error> {
+    serializer.collect_seq(parts.iter().map(|p| p.as_str()))
 }
 
 impl CheckMeta {
@@ -57,6 +63,7 @@ impl CheckMeta {
                 detail: String::new(),
                 remediation: String::new(),
                 fingerprint: CompactString::default(),
+                domain_name: None,
                 evidence: None,
                 change: None,
                 first_seen_ms: None,
@@ -82,6 +89,12 @@ impl<'a> FindingBuilder<'a> {
     pub fn api(mut self, api: &RestApi) -> Self {
         self.finding.api_id = Some(api.id.clone());
         self.finding.api_name = Some(api.name.clone());
+        self
+    }
+
+    /// The custom domain the finding is about.
+    pub fn domain(mut self, name: &str) -> Self {
+        self.finding.domain_name = Some(name.into());
         self
     }
 

@@ -87,6 +87,9 @@ pub struct Finding {
     /// Stable across runs for the same check and scope: a key for deduplication and alerts.
     pub fingerprint: CompactString,
     /// With `--evidence`: how many requests this finding's causes refused in the window.
+    /// The custom domain a finding is about (GC502-GC504), when it is about one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub domain_name: Option<CompactString>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub evidence: Option<Evidence>,
     /// With a stored state: whether the previous audit had this finding too.
@@ -311,11 +314,26 @@ impl Report {
         self.findings.iter().map(|f| f.severity).max()
     }
 
-    /// Whether any finding is at or above `threshold`.
+    /// Whether the run fails at `threshold`: a finding at or above it, or any part that
+    /// could not be read. An incomplete audit fails at every threshold, since what it could
+    /// not see may hold a cause of any severity.
     pub fn fails(&self, threshold: Severity) -> bool {
-        self.findings.iter().any(|f| f.severity >= threshold)
+        self.is_incomplete() || self.findings.iter().any(|f| f.severity >= threshold)
+    }
+
+    /// Whether some part could not be read (a GC900 finding stands).
+    pub fn is_incomplete(&self) -> bool {
+        self.unread_parts() > 0
+    }
+
+    /// The GC900 findings: parts that could not be read.
+    pub fn unread_parts(&self) -> usize {
+        self.findings.iter().filter(|f| f.check == GAP_CHECK_ID).count()
     }
 }
+
+/// The check that reports what could not be read.
+pub const GAP_CHECK_ID: &str = "GC900";
 
 /// How the findings moved since the previous audit.
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -398,10 +416,31 @@ mod tests {
             detail: "detail".into(),
             remediation: "remediation".into(),
             fingerprint: CompactString::default(),
+            domain_name: None,
             evidence: None,
             change: None,
             first_seen_ms: None,
         }
+    }
+
+    #[test]
+    fn an_incomplete_audit_fails_at_every_threshold() {
+        let mut gap = finding(GAP_CHECK_ID, None, None);
+        gap.severity = Severity::High;
+        let report = Report {
+            findings: vec![gap],
+            resolved: Vec::new(),
+            summary: Summary::default(),
+        };
+        for threshold in Severity::ALL_DESCENDING {
+            assert!(report.fails(threshold), "{threshold}");
+        }
+        assert!(report.is_incomplete());
+        let complete = Report {
+            findings: vec![finding("GC601", None, None)],
+            ..report
+        };
+        assert!(!complete.fails(Severity::Critical) && complete.fails(Severity::High));
     }
 
     #[test]

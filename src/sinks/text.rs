@@ -135,7 +135,13 @@ pub fn render(report: &Report, fail_on: Severity) -> String {
             );
         }
     }
-    let verdict = if report.fails(fail_on) {
+    let verdict = if report.is_incomplete() {
+        let style = severity_style(Severity::Critical);
+        format!(
+            "{style}FAIL{style:#}: the audit is incomplete: {} part(s) could not be read (GC900), so a cause of 403 there would go unreported",
+            report.unread_parts()
+        )
+    } else if report.fails(fail_on) {
         let style = severity_style(Severity::Critical);
         format!("{style}FAIL{style:#}: findings at or above {fail_on}")
     } else {
@@ -207,6 +213,28 @@ fn group_by_place(findings: &[Finding]) -> Vec<Vec<&Finding>> {
 mod tests {
     use super::*;
     use crate::checks::fixtures;
+
+    #[test]
+    fn an_incomplete_audit_says_so_and_fails() {
+        let mut s = fixtures::healthy();
+        s.rest_apis.clear();
+        s.usage_plans.clear();
+        s.gaps.push(fixtures::gap(crate::model::Part::RestApis, None));
+        let report = crate::audit::report(&[s], std::time::Duration::ZERO);
+        assert_eq!(
+            report.findings[0].severity,
+            Severity::Critical,
+            "GetRestApis hides criticals"
+        );
+        for fail_on in Severity::ALL_DESCENDING {
+            let plain = anstream::adapter::strip_str(&render(&report, fail_on)).to_string();
+            assert!(
+                plain.contains("FAIL: the audit is incomplete: 1 part(s) could not be read (GC900)"),
+                "{plain}"
+            );
+            assert!(!plain.contains("PASS"), "{plain}");
+        }
+    }
 
     #[test]
     fn groups_by_api_and_stage_most_severe_first() {

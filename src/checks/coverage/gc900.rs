@@ -14,7 +14,7 @@ static META: CheckMeta = CheckMeta {
     id: crate::checks::GAP_CHECK_ID,
     name: "audit-incomplete",
     severity: Severity::High,
-    severity_note: "",
+    severity_note: "as severe as the most severe check it blinds; any GC900 fails the run at every --fail-on",
     title: "Part of the configuration could not be read: the checks that need it were not run there",
     symptom: "A cause of 403 in the unread part would go unreported: the audit is blind there, not clean.",
     why: "The audit's role lacks a permission, the endpoint throttled past retries, or the call failed; gatecheck reports what it could not see instead of passing it silently.",
@@ -51,12 +51,21 @@ fn audit_incomplete(facts: &Facts) -> Vec<Finding> {
                 (None, _, None) => format!("the whole of {}", snapshot.region),
             };
             let blinded = blinded_checks(gap);
+            // At least as severe as what it may hide: a denied GetRestApis hides criticals.
+            let severity = blinded
+                .iter()
+                .filter_map(|id| crate::checks::find_check(id))
+                .map(|check| check.meta.severity)
+                .chain([META.severity])
+                .max()
+                .unwrap_or(META.severity);
             let verb = match gap.reason {
                 GapReason::Unparseable => "returned what gatecheck could not parse",
                 GapReason::DeadlineReached => "was not called",
                 _ => "failed",
             };
             builder
+                .severity(severity)
                 .detail(format!(
                     "{} {verb} ({}) for {place}: {} unavailable. Not evaluated there: {}. Cause: {}",
                     gap.operation,

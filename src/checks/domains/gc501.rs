@@ -52,6 +52,7 @@ fn base_path_mapping_to_missing_stage(facts: &Facts) -> Vec<Finding> {
             };
             findings.push(
                 builder
+                    .domain(&domain.name)
                     .var("domain", domain.name.as_str())
                     .var("base_path", mapping.base_path.as_str())
                     .distinguish_by(format!("{}/{}", domain.name, mapping.base_path))

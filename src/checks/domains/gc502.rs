@@ -61,6 +61,7 @@ fn custom_domain_mutual_tls(facts: &Facts) -> Vec<Finding> {
         }
         let builder = META
             .finding(facts.snapshot)
+            .domain(&domain.name)
             .var("domain", domain.name.as_str())
             .distinguish_by(domain.name.clone())
             .detail(detail);

@@ -91,6 +91,7 @@ fn private_domain_unreachable(facts: &Facts) -> Vec<Finding> {
         );
         findings.push(
             META.finding(facts.snapshot)
+                .domain(&domain.name)
                 .var("domain_arn", arn.as_str())
                 .distinguish_by(DomainName::object_id(&domain.name))
                 .detail(format!(

@@ -30,6 +30,7 @@ fn routing_rules_shadow_mappings(facts: &Facts) -> Vec<Finding> {
     for domain in &facts.snapshot.domain_names {
         let finding = |detail: String, distinct: String| {
             META.finding(facts.snapshot)
+                .domain(&domain.name)
                 .var("domain", domain.name.as_str())
                 .distinguish_by(distinct)
                 .detail(detail)
