@@ -30,8 +30,9 @@ const AFTER_HELP: &str = "\
 AWS settings come from the standard chain: environment variables, --profile / AWS_PROFILE,
 SSO, or an assumed role. AWS_ENDPOINT_URL (or --endpoint-url) points gatecheck at an emulator.
 
-Exit codes: 0 ran and found nothing at or above --fail-on, 1 findings at or above it,
-2 could not run (bad arguments, no credentials, unreadable snapshot).
+Exit codes: 0 ran and found nothing at or above --fail-on, 1 findings at or above it or
+the audit was incomplete (a GC900: a part could not be read, at any --fail-on), 2 could not
+run (bad arguments, no credentials, unreadable snapshot).
 
 Examples:
   gatecheck audit --profile prod --region eu-west-1
@@ -322,11 +323,15 @@ fn init_tracing(verbose: u8) {
         1 => "gatecheck=info,warn",
         _ => "gatecheck=debug,info",
     };
+    use tracing_subscriber::layer::SubscriberExt;
+    use tracing_subscriber::util::SubscriberInitExt;
     let filter = crate::log_filter::from_env(default);
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
         .with_ansi(std::io::stderr().is_terminal())
+        .finish()
+        .with(crate::log_filter::guard())
         .try_init();
 }
 
@@ -546,7 +551,7 @@ async fn audit_live(args: &AuditArgs) -> anyhow::Result<Report> {
         format: args.format,
         fail_on: args.fail_on,
     };
-    let outcome = pipeline::run(audit, &edges, &mut printer).await?;
+    let outcome = Box::pin(pipeline::run(audit, &edges, &mut printer)).await?;
     if let Some(why) = &outcome.state_error {
         eprintln!("gatecheck: the stored state was not used ({why}): findings are not marked new or resolved, and no state was saved");
     }

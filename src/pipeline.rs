@@ -1,24 +1,31 @@
 //! The one audit pipeline, for the command line and the function alike:
 //!
 //! read (in full, or only what changed since the stored state) → checks → evidence from the
-//! stages' logs → changes against the stored state → delivery → Security Hub → save the state.
+//! stages' logs → changes against the stored state, claimed → delivery → Security Hub.
 //!
 //! Its callers choose what to audit and where the report goes; nothing else differs between
-//! them. I/O happens at the two ends (reading, then delivering and saving); what lies between
-//! is pure. The state is saved last, so a run that fails before it leaves the previous state
-//! standing and the next run delivers the same changes again rather than lose them.
+//! them. I/O happens at the two ends (reading, then claiming and delivering); what lies
+//! between is pure.
+//!
+//! Each transition (new, resolved) is delivered once, even when two runs overlap: before
+//! delivering, a run writes each account-region's new state over the version it read, and
+//! only over it (an S3 conditional write). A run that finds the state written meanwhile reads
+//! it again and marks anew, so a change the other run claimed is no longer new to it. A
+//! delivery that fails undoes the claim on whatever state then stands, so the next run
+//! delivers those transitions again rather than lose them.
 
 use crate::audit;
 use crate::aws::auditor::Auditor;
-use crate::aws::s3_state::StateStore;
+use crate::aws::s3_state::{StateError, StateStore, Versioned};
 use crate::aws::{self, Progress};
 use crate::clock::now_ms;
 use crate::model::{Scope, Snapshot};
-use crate::report::{ReadSummary, Report};
+use crate::report::{Change, Finding, ReadSummary, Report};
 use crate::scope::{Accounts, Plan, Regions};
 use crate::sinks::security_hub::{self, Imported};
-use crate::state::{mark_changes, State};
+use crate::state::{mark_changes, unclaim, State};
 use crate::traffic::{self, EvidenceWindow};
+use std::collections::BTreeMap;
 use std::future::Future;
 use std::time::{Duration, Instant};
 
@@ -64,7 +71,8 @@ pub trait Deliver {
 #[derive(Debug)]
 pub struct Outcome {
     pub report: Report,
-    /// Account-region states saved: none without a store, or when the state was not used.
+    /// Account-region states written (claimed): none without a store, or when the state was
+    /// not used.
     pub states_saved: usize,
     /// Why the stored state was not used: the findings went out unmarked and nothing was
     /// saved over it.
@@ -81,27 +89,41 @@ pub async fn run(audit: Audit, edges: &Edges<'_>, deliver: &mut impl Deliver) ->
         Read::Plan { plan, .. } => plan.accounts.clone(),
         Read::Snapshots(_) => Accounts::Own,
     };
-    let (snapshots, loaded, reads) = read(audit.read, audit.full_refresh, audit.deadline, edges).await?;
+    // Each step's future on the heap: together they are more than a 2 MiB thread's stack
+    // holds (the function's handler, a test thread).
+    let (snapshots, reads) = Box::pin(read(audit.read, audit.full_refresh, audit.deadline, edges)).await?;
     let mut report = audit::report(&snapshots, started.elapsed());
     report.summary.reads = reads;
     if let Some(window) = &audit.evidence {
-        let read = aws::logs::read_evidence(edges.auditor, &snapshots, &report.findings, window, &accounts).await;
+        let read = Box::pin(aws::logs::read_evidence(
+            edges.auditor,
+            &snapshots,
+            &report.findings,
+            window,
+            &accounts,
+        ))
+        .await;
         traffic::apply_evidence(&mut report, &read.stages, &window.label, read.notes);
     }
     let now_ms = now_ms();
-    let (states, state_error) = match edges.state {
-        None => (None, None),
-        Some(store) => match store.load_missing(&snapshots, loaded).await {
-            Ok(previous) => (Some(mark_changes(&mut report, &snapshots, &previous, now_ms)), None),
+    let (claimed, state_error) = match edges.state {
+        None => (Vec::new(), None),
+        Some(store) => match Box::pin(claim(store, &mut report, &snapshots, now_ms)).await {
+            Ok(claimed) => (claimed, None),
             Err(err) => {
-                tracing::error!("{err}: every finding goes out as it stands, and no state is saved");
-                (None, Some(err.to_string()))
+                tracing::error!("{err}: the findings go out without a stored state to tell what changed");
+                (Vec::new(), Some(err.to_string()))
             }
         },
     };
-    deliver.deliver(&report).await?;
+    if let Err(err) = Box::pin(deliver.deliver(&report)).await {
+        if let Some(store) = edges.state {
+            Box::pin(undo_claims(store, &claimed, &report)).await;
+        }
+        return Err(err);
+    }
     let security_hub = match audit.security_hub {
-        true => Some(security_hub::import(edges.auditor.base(), &report, now_ms).await?),
+        true => Some(Box::pin(security_hub::import(edges.auditor.base(), &report, now_ms)).await?),
         false => None,
     };
     if let Some(imported) = &security_hub {
@@ -111,44 +133,154 @@ pub async fn run(audit: Audit, edges: &Edges<'_>, deliver: &mut impl Deliver) ->
             "imported into Security Hub"
         );
     }
-    let mut states_saved = 0;
-    if let (Some(store), Some(states)) = (edges.state, &states) {
-        store.save_all(states).await?;
-        states_saved = states.len();
-    }
     Ok(Outcome {
         report,
-        states_saved,
+        states_saved: claimed.len(),
         state_error,
         security_hub,
     })
 }
 
-/// The snapshots, the states a quota-light read loaded on the way, and what it read.
+/// How often a run reads a place again after another run wrote it in between.
+const CLAIM_ATTEMPTS: usize = 5;
+
+/// One account-region's state as this run wrote it.
+struct Claimed {
+    state: State,
+    etag: String,
+}
+
+/// Marks the report's changes against each account-region's stored state and writes the new
+/// states over the versions read. A place another run wrote in between is read again and the
+/// report marked anew, the places already written keeping the marks they were written with.
+/// The report stays marked when a write fails for another reason; it is left unmarked when a
+/// state cannot be read or trusted.
+async fn claim(
+    store: &StateStore,
+    report: &mut Report,
+    snapshots: &[Snapshot],
+    now_ms: u64,
+) -> Result<Vec<Claimed>, StateError> {
+    type Place = (Option<String>, String);
+    let mut versions: BTreeMap<Place, Versioned> = BTreeMap::new();
+    for snapshot in snapshots {
+        let place = (snapshot.account.id.clone(), snapshot.region.clone());
+        if let std::collections::btree_map::Entry::Vacant(entry) = versions.entry(place) {
+            let (account, region) = entry.key();
+            let read = store.load_versioned(account.as_deref(), region).await?;
+            entry.insert(read);
+        }
+    }
+    let unmarked = report.clone();
+    let mut written: BTreeMap<Place, Claimed> = BTreeMap::new();
+    for _ in 0..CLAIM_ATTEMPTS {
+        let previous: Vec<State> = versions.values().filter_map(|v| v.state.clone()).collect();
+        *report = unmarked.clone();
+        let states = mark_changes(report, snapshots, &previous, now_ms);
+        let mut conflicts = 0;
+        for state in states {
+            let place = (state.account.clone(), state.region.clone());
+            if written.contains_key(&place) {
+                continue;
+            }
+            let replaces = versions.get(&place).and_then(|v| v.etag.clone());
+            match store.save_if(&state, replaces.as_deref()).await {
+                Ok(etag) => {
+                    written.insert(place, Claimed { state, etag });
+                }
+                Err(err @ StateError::Conflict { .. }) => {
+                    tracing::info!("{err}: reading it again");
+                    let read = store.load_versioned(place.0.as_deref(), &place.1).await?;
+                    versions.insert(place, read);
+                    conflicts += 1;
+                }
+                Err(err) => return Err(err),
+            }
+        }
+        if conflicts == 0 {
+            return Ok(written.into_values().collect());
+        }
+    }
+    Err(StateError::Unwritable {
+        bucket: store.location().bucket.clone(),
+        key: store.location().prefix.clone(),
+        message: format!("other runs kept writing it: gave up after {CLAIM_ATTEMPTS} attempts"),
+    })
+}
+
+/// Undoes this run's transitions in the states it claimed, on whatever each state is now, so
+/// that the next run delivers them again. What cannot be undone is said: those transitions
+/// would otherwise be lost without a word.
+async fn undo_claims(store: &StateStore, claimed: &[Claimed], report: &Report) {
+    for claim in claimed {
+        let here =
+            |f: &&Finding| f.account.as_deref() == claim.state.account.as_deref() && f.region == claim.state.region;
+        let new: Vec<&Finding> = report
+            .findings
+            .iter()
+            .filter(here)
+            .filter(|f| f.change == Some(Change::New))
+            .collect();
+        let resolved: Vec<&Finding> = report.resolved.iter().filter(here).collect();
+        if new.is_empty() && resolved.is_empty() {
+            continue;
+        }
+        let mut current = Versioned {
+            state: Some(claim.state.clone()),
+            etag: Some(claim.etag.clone()),
+        };
+        let mut undone = false;
+        for _ in 0..CLAIM_ATTEMPTS {
+            let Some(state) = current.state.clone() else { break };
+            match store
+                .save_if(&unclaim(&state, &new, &resolved), current.etag.as_deref())
+                .await
+            {
+                Ok(_) => {
+                    undone = true;
+                    break;
+                }
+                Err(StateError::Conflict { .. }) => {
+                    match store.load_versioned(state.account.as_deref(), &state.region).await {
+                        Ok(read) => current = read,
+                        Err(_) => break,
+                    }
+                }
+                Err(_) => break,
+            }
+        }
+        if !undone {
+            tracing::error!(
+                new = new.len(),
+                resolved = resolved.len(),
+                "the delivery failed and the state of {} could not be set back: these changes will not be announced again",
+                claim.state.region
+            );
+        }
+    }
+}
+
+/// The snapshots, and what a quota-light read took from the stored state.
 async fn read(
     read: Read,
     full_refresh: Duration,
     deadline: Option<Instant>,
     edges: &Edges<'_>,
-) -> anyhow::Result<(Vec<Snapshot>, Vec<State>, Option<ReadSummary>)> {
+) -> anyhow::Result<(Vec<Snapshot>, Option<ReadSummary>)> {
     let (plan, read_all) = match read {
-        Read::Snapshots(snapshots) => return Ok((snapshots, Vec::new(), None)),
+        Read::Snapshots(snapshots) => return Ok((snapshots, None)),
         Read::Plan { plan, read_all } => (plan, read_all),
     };
     match (edges.state, &plan.regions) {
         // Only whole regions of the caller's own account can be read from what changed:
         // CloudTrail's history is the account-region's.
         (Some(store), Regions::These(regions)) if !plan.fans_out() && !read_all && plan.scope == Scope::default() => {
-            let (snapshots, states, reads) = edges
+            let (snapshots, reads) = edges
                 .auditor
                 .run_light(regions, &plan.scope, store, full_refresh, deadline)
                 .await?;
-            Ok((snapshots, states, Some(reads)))
+            Ok((snapshots, Some(reads)))
         }
-        _ => Ok((
-            edges.auditor.run(&plan, deadline, edges.progress).await?,
-            Vec::new(),
-            None,
-        )),
+        _ => Ok((edges.auditor.run(&plan, deadline, edges.progress).await?, None)),
     }
 }

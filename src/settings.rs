@@ -423,8 +423,12 @@ pub fn parse_time(value: &str) -> Result<i64, String> {
     use aws_smithy_types::date_time::{DateTime, Format};
     let time = DateTime::from_str(value.trim(), Format::DateTime)
         .map_err(|_| format!("'{}' is not a time: give it as 2026-12-03T09:00:00Z", value.trim()))?;
-    time.to_millis()
-        .map_err(|_| format!("'{}' is out of range", value.trim()))
+    match time.to_millis() {
+        Ok(ms) if ms >= 0 => Ok(ms),
+        // CloudWatch Logs counts from 1970: a time before it would be sent as a negative one.
+        Ok(_) => Err(format!("'{}' is before 1970-01-01T00:00:00Z", value.trim())),
+        Err(_) => Err(format!("'{}' is out of range", value.trim())),
+    }
 }
 
 /// The start of a window: a length back from its end, or a time.
@@ -456,6 +460,14 @@ impl Since {
 mod tests {
     use super::*;
     use std::collections::BTreeMap;
+
+    #[test]
+    fn times_before_1970_are_refused() {
+        assert_eq!(parse_time("2026-12-03T09:00:00Z"), Ok(1_796_288_400_000));
+        let err = parse_time("0001-01-01T00:00:00Z").unwrap_err();
+        assert!(err.contains("before 1970"), "{err}");
+        assert!(parse_since("0001-01-01T00:00:00Z").is_err());
+    }
 
     #[test]
     fn lengths_and_times() {

@@ -434,6 +434,7 @@ async fn call_count_grows_per_api_deployment_acl_set_and_domain_never_per_stage(
                     "s3",
                     "cloudtrail",
                     "securityhub",
+                    "kms",
                 ]
                 .contains(&service)
                     && parts
@@ -448,6 +449,8 @@ async fn call_count_grows_per_api_deployment_acl_set_and_domain_never_per_stage(
     let fan_out = ["sts:AssumeRole", "organizations:ListAccounts", "account:ListRegions"].map(String::from);
     let mut function = reads.clone();
     function.insert("sns:Publish".into());
+    // The topic is encrypted with the stack's key: publishing encrypts with it.
+    function.extend(["kms:GenerateDataKey*", "kms:Decrypt"].map(String::from));
     // With EvidenceWindow: the stages' logs (tests/traffic.rs reads them this way).
     function.insert("logs:FilterLogEvents".into());
     // With KeepState and SecurityHub: the state, the changes and the import (tests/state.rs).

@@ -116,7 +116,11 @@ impl Setup {
             &self.sdk,
             StateLocation::new(&self.bucket, "gatecheck/").expect("location"),
         );
-        store.save(state).await.expect("saved");
+        let stored = store
+            .load_versioned(state.account.as_deref(), &state.region)
+            .await
+            .expect("readable");
+        store.save_if(state, stored.etag.as_deref()).await.expect("saved");
     }
 }
 
@@ -578,4 +582,247 @@ async fn an_audit_after_a_deployment_updates_that_api_in_the_state() {
     let (next, _) = setup.run(&function).await;
     let changes = next.summary.changes.clone().expect("changes");
     assert_eq!((changes.new, changes.resolved), (0, 0), "{:?}", next.findings);
+}
+
+/// What a pipeline run delivered, kept for the test; the first delivery may run another whole
+/// audit inside it, as a CloudTrail-triggered run overlapping a scheduled one would.
+struct Recorder<'a> {
+    delivered: std::sync::Arc<std::sync::Mutex<Vec<Report>>>,
+    nested: Option<&'a (dyn Fn() -> gatecheck::pipeline::Audit + Sync)>,
+    edges: &'a gatecheck::pipeline::Edges<'a>,
+    fail: bool,
+}
+
+impl gatecheck::pipeline::Deliver for Recorder<'_> {
+    async fn deliver(&mut self, report: &Report) -> anyhow::Result<()> {
+        if let Some(audit) = self.nested.take() {
+            let mut inner = Kept(self.delivered.clone());
+            let edges = self.edges;
+            // The whole other run, start to finish, before this delivery goes on.
+            tokio::task::block_in_place(|| {
+                tokio::runtime::Handle::current().block_on(gatecheck::pipeline::run(audit(), edges, &mut inner))
+            })
+            .expect("the overlapping run");
+        }
+        if self.fail {
+            anyhow::bail!("the topic refused the message");
+        }
+        self.delivered.lock().expect("lock").push(report.clone());
+        Ok(())
+    }
+}
+
+/// The overlapping run's delivery: kept with the others.
+struct Kept(std::sync::Arc<std::sync::Mutex<Vec<Report>>>);
+
+impl gatecheck::pipeline::Deliver for Kept {
+    async fn deliver(&mut self, report: &Report) -> anyhow::Result<()> {
+        self.0.lock().expect("lock").push(report.clone());
+        Ok(())
+    }
+}
+
+/// The changes of GC301 on `api` across every report delivered.
+fn announced(delivered: &[Report], api: &str) -> Vec<Change> {
+    delivered
+        .iter()
+        .flat_map(|r| of(r, "GC301", api))
+        .flatten()
+        .filter(|c| *c != Change::Ongoing)
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn overlapping_audits_announce_each_change_once() {
+    use gatecheck::aws::auditor::{Auditor, Throughput};
+    use gatecheck::pipeline::{self, Edges, Read};
+    use gatecheck::scope::{Accounts, Plan, Regions};
+    let setup = Setup::new("ap-south-2").await;
+    let seeder = setup.account.seeder();
+    let (orders, _, key) = seed(&seeder).await;
+    let auditor = Auditor::new(
+        setup.sdk.clone(),
+        Throughput {
+            concurrency: 4,
+            rate_limits: gatecheck::aws::RateLimits::default(),
+            parallel: 1,
+        },
+        None,
+    );
+    let store = StateStore::new(
+        &setup.sdk,
+        StateLocation::new(&setup.bucket, "gatecheck/").expect("location"),
+    );
+    let edges = Edges {
+        auditor: &auditor,
+        state: Some(&store),
+        progress: &|_| None,
+    };
+    let region = setup.region.clone();
+    let audit = move || pipeline::Audit {
+        read: Read::Plan {
+            plan: Plan {
+                accounts: Accounts::Own,
+                regions: Regions::These(vec![region.clone()]),
+                scope: Default::default(),
+            },
+            read_all: true,
+        },
+        evidence: None,
+        security_hub: false,
+        full_refresh: std::time::Duration::from_secs(86_400),
+        deadline: None,
+    };
+    let delivered = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let recorder = |nested: Option<&'static (dyn Fn() -> pipeline::Audit + Sync)>, fail: bool| Recorder {
+        delivered: delivered.clone(),
+        nested,
+        edges: &edges,
+        fail,
+    };
+    let nested: &'static (dyn Fn() -> pipeline::Audit + Sync) = Box::leak(Box::new(audit.clone()));
+    let take = || std::mem::take(&mut *delivered.lock().expect("lock"));
+
+    // A second run starts while the first delivers: the first claimed its news before
+    // delivering, so the second finds GC301 ongoing.
+    pipeline::run(audit(), &edges, &mut recorder(Some(nested), false))
+        .await
+        .expect("the first run");
+    let reports = take();
+    assert_eq!(reports.len(), 2, "both runs delivered");
+    assert_eq!(announced(&reports, &orders.id), [Change::New], "announced new once");
+
+    // The fix, then the same overlap: resolved once.
+    seeder
+        .plan("orders-plan", &[(&orders, "prod")], &[&key])
+        .await
+        .expect("plan");
+    pipeline::run(audit(), &edges, &mut recorder(Some(nested), false))
+        .await
+        .expect("the first run");
+    assert_eq!(announced(&take(), &orders.id), [Change::Resolved], "resolved once");
+
+    // Two runs at once, each reading and writing the state when it gets to it: whichever
+    // writes second finds the state changed, reads it again and has nothing new to say.
+    let broken = seeder.keyed_api("refunds", "/refunds", "POST").await.expect("refunds");
+    let mut first = recorder(None, false);
+    let mut second = recorder(None, false);
+    let (a, b) = tokio::join!(
+        pipeline::run(audit(), &edges, &mut first),
+        pipeline::run(audit(), &edges, &mut second)
+    );
+    let saved = a.expect("one run").states_saved + b.expect("the other").states_saved;
+    assert_eq!(saved, 2, "each run wrote the state, the second over the first");
+    assert_eq!(announced(&take(), &broken.id), [Change::New], "announced new once");
+
+    // A delivery that fails undoes its claim: the next run announces the change again.
+    let later = seeder.keyed_api("returns", "/returns", "POST").await.expect("returns");
+    let failed = pipeline::run(audit(), &edges, &mut recorder(None, true)).await;
+    assert!(failed.is_err(), "the failed delivery is the run's error");
+    pipeline::run(audit(), &edges, &mut recorder(None, false))
+        .await
+        .expect("the next run");
+    assert_eq!(announced(&take(), &later.id), [Change::New], "not lost");
+}
+
+/// The S3 client the tests write state objects with, as another writer would.
+fn s3(sdk: &aws_config::SdkConfig) -> aws_sdk_s3::Client {
+    aws_sdk_s3::Client::from_conf(aws_sdk_s3::config::Builder::from(sdk).force_path_style(true).build())
+}
+
+#[tokio::test]
+async fn a_state_that_cannot_be_used_is_said_and_the_findings_still_print() {
+    let region = "eu-west-2";
+    let setup = Setup::new(region).await;
+    let (orders, _, _) = seed(&setup.account.seeder()).await;
+    let mut env = support::bin::moto_env();
+    env.push(("AWS_REGION", region.to_string()));
+    let state = format!("s3://{}/cli", setup.bucket);
+    let key = format!("cli/{ACCOUNT}/{region}/state.json");
+    let put = |body: String| {
+        let s3 = s3(&setup.sdk);
+        let bucket = setup.bucket.clone();
+        let key = key.clone();
+        async move {
+            s3.put_object()
+                .bucket(bucket)
+                .key(key)
+                .body(body.into_bytes().into())
+                .send()
+                .await
+                .expect("put");
+        }
+    };
+    let audit = || support::bin::run_with(&["audit", "--state", &state, "--format", "json"], &env);
+
+    // Corrupt: the findings print, the reason is said, the exit code is the findings'.
+    put("{\"schema_version\": 1, \"snapshot\": [".into()).await;
+    let run = audit();
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let report: Report = serde_json::from_str(&run.stdout).expect("the findings print");
+    assert_eq!(
+        of(&report, "GC301", &orders.id),
+        [None],
+        "unmarked: nothing known to have changed"
+    );
+    assert!(
+        run.stderr.contains("the stored state was not used") && run.stderr.contains("is not a gatecheck state"),
+        "{}",
+        run.stderr
+    );
+
+    // A good state, then the same object claimed by another account: refused, not
+    // overwritten, nothing announced new on a guess.
+    let good = support::bin::run_with(&["audit", "--state", &state, "--format", "json"], &env);
+    assert!(
+        good.stderr.contains("not used"),
+        "the corrupt one is still there: {}",
+        good.stderr
+    );
+    s3(&setup.sdk)
+        .delete_object()
+        .bucket(&setup.bucket)
+        .key(&key)
+        .send()
+        .await
+        .expect("delete");
+    let first = audit();
+    let first: Report = serde_json::from_str(&first.stdout).expect("json");
+    assert_eq!(of(&first, "GC301", &orders.id), [Some(Change::New)]);
+    let stored = s3(&setup.sdk)
+        .get_object()
+        .bucket(&setup.bucket)
+        .key(&key)
+        .send()
+        .await
+        .expect("the state")
+        .body
+        .collect()
+        .await
+        .expect("body")
+        .into_bytes();
+    let foreign = String::from_utf8_lossy(&stored).replace(ACCOUNT, "999988887777");
+    put(foreign.clone()).await;
+    let run = audit();
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("cannot be trusted") && run.stderr.contains("999988887777"),
+        "{}",
+        run.stderr
+    );
+    let report: Report = serde_json::from_str(&run.stdout).expect("json");
+    assert_eq!(of(&report, "GC301", &orders.id), [None], "not announced new again");
+    let after = s3(&setup.sdk)
+        .get_object()
+        .bucket(&setup.bucket)
+        .key(&key)
+        .send()
+        .await
+        .expect("the state")
+        .body
+        .collect()
+        .await
+        .expect("body")
+        .into_bytes();
+    assert_eq!(String::from_utf8_lossy(&after), foreign, "left as it was");
 }

@@ -7,7 +7,7 @@ use super::{cloudtrail, collect, CollectError, CollectOptions, Progress, RateLim
 use crate::model::{Scope, Snapshot};
 use crate::report::ReadSummary;
 use crate::scope::{Accounts, Plan, Regions};
-use crate::state::{add_reads, read_summary, Reuse, State};
+use crate::state::{add_reads, read_summary, Reuse};
 use aws_config::SdkConfig;
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -127,7 +127,7 @@ impl Auditor {
     /// A quota-light audit of the caller's own account in the plan's regions: each region's
     /// stored state gives what has not changed since (see [`crate::state::Reuse`]). A region
     /// with no state yet, or whose changes CloudTrail cannot tell, is read in full, and the
-    /// summary says why. Returns the snapshots, the states loaded and what was read.
+    /// summary says why. Returns the snapshots and what was read.
     pub async fn run_light(
         &self,
         regions: &[String],
@@ -135,9 +135,8 @@ impl Auditor {
         store: &StateStore,
         full_refresh: Duration,
         deadline: Option<Instant>,
-    ) -> Result<(Vec<Snapshot>, Vec<State>, ReadSummary), CollectError> {
+    ) -> Result<(Vec<Snapshot>, ReadSummary), CollectError> {
         let mut snapshots = Vec::new();
-        let mut states = Vec::new();
         let mut reads = ReadSummary::default();
         for region in regions {
             let configs = self.configs(region);
@@ -191,10 +190,9 @@ impl Auditor {
                     snapshot
                 }
             };
-            states.extend(prior);
             snapshots.push(snapshot);
         }
-        Ok((snapshots, states, reads))
+        Ok((snapshots, reads))
     }
 
     async fn fan_out(&self, plan: &Plan, deadline: Option<Instant>) -> Result<Vec<Snapshot>, CollectError> {

@@ -2,7 +2,6 @@
 //! `s3://{bucket}/{prefix}{account}/{region}/state.json`.
 
 use super::errors::classify;
-use crate::model::Snapshot;
 use crate::state::{parse_state, state_json, State};
 use aws_config::SdkConfig;
 
@@ -71,6 +70,23 @@ pub enum StateError {
     },
     #[error(transparent)]
     Invalid(#[from] crate::state::StateFileError),
+    /// Another run wrote the state since this one read it.
+    #[error("state s3://{bucket}/{key} was written by another run since this one read it")]
+    Conflict { bucket: String, key: String },
+    /// A state this run must neither use nor overwrite: another account's or region's, or
+    /// one stamped in the future.
+    #[error("state s3://{bucket}/{key} cannot be trusted: {why}")]
+    Untrusted { bucket: String, key: String, why: String },
+    #[error("cannot tell which account {region} is in (sts:GetCallerIdentity failed), so no state is used for it")]
+    UnknownAccount { region: String },
+}
+
+/// A state as stored, with the version (ETag) that the next write must replace: None when
+/// there is no object yet.
+#[derive(Debug, Clone, Default)]
+pub struct Versioned {
+    pub state: Option<State>,
+    pub etag: Option<String>,
 }
 
 /// Reads and writes states in S3.
@@ -95,11 +111,21 @@ impl StateStore {
         &self.location
     }
 
-    /// The account-region's state; None when there is none yet (or it is of another
-    /// version). A state that cannot be read is an error: guessing "none" would make every
-    /// standing finding new again.
+    /// The account-region's state; None when there is none yet (or it is of an older
+    /// version). A state that cannot be read or trusted is an error: guessing "none" would
+    /// make every standing finding new again.
     pub async fn load(&self, account: Option<&str>, region: &str) -> Result<Option<State>, StateError> {
-        let key = self.location.key(account, region);
+        Ok(self.load_versioned(account, region).await?.state)
+    }
+
+    /// [`StateStore::load`], with the version (ETag) a conditional write must name.
+    pub async fn load_versioned(&self, account: Option<&str>, region: &str) -> Result<Versioned, StateError> {
+        // Without the account the state would be filed under a guess, and every finding
+        // found new there.
+        let account = account.ok_or_else(|| StateError::UnknownAccount {
+            region: region.to_string(),
+        })?;
+        let key = self.location.key(Some(account), region);
         let unreadable = |message: String| StateError::Unreadable {
             bucket: self.location.bucket.clone(),
             key: key.clone(),
@@ -114,9 +140,10 @@ impl StateStore {
             .await
         {
             Ok(object) => object,
-            Err(err) if err.as_service_error().is_some_and(|e| e.is_no_such_key()) => return Ok(None),
+            Err(err) if err.as_service_error().is_some_and(|e| e.is_no_such_key()) => return Ok(Versioned::default()),
             Err(err) => return Err(unreadable(classify(&err).message)),
         };
+        let etag = object.e_tag().map(str::to_string);
         let bytes = object
             .body
             .collect()
@@ -126,51 +153,54 @@ impl StateStore {
         let text = String::from_utf8_lossy(&bytes);
         let shown = format!("s3://{}/{key}", self.location.bucket);
         let state = parse_state(&text, &shown)?;
-        // A state filed under another account or region is not this one's.
-        Ok(state.filter(|s| s.is_for(account, region) || account.is_none()))
+        if let Some(state) = &state {
+            state
+                .trust(account, region, crate::clock::now_ms())
+                .map_err(|why| StateError::Untrusted {
+                    bucket: self.location.bucket.clone(),
+                    key: key.clone(),
+                    why,
+                })?;
+        }
+        // An older version's object is still the one a write must replace.
+        Ok(Versioned { state, etag })
     }
 
-    pub async fn save(&self, state: &State) -> Result<(), StateError> {
+    /// Writes `state` only over the version `replaces` names (None: only where there is no
+    /// object yet), and returns the new version. A write another run made in between is a
+    /// [`StateError::Conflict`], never overwritten.
+    pub async fn save_if(&self, state: &State, replaces: Option<&str>) -> Result<String, StateError> {
         let key = self.location.key(state.account.as_deref(), &state.region);
-        self.client
+        let request = self
+            .client
             .put_object()
             .bucket(&self.location.bucket)
             .key(&key)
             .content_type("application/json")
-            .body(state_json(state).into_bytes().into())
-            .send()
-            .await
-            .map_err(|err| StateError::Unwritable {
+            .body(state_json(state).into_bytes().into());
+        let request = match replaces {
+            Some(etag) => request.if_match(etag),
+            None => request.if_none_match("*"),
+        };
+        match request.send().await {
+            Ok(out) => Ok(out.e_tag().unwrap_or_default().to_string()),
+            // 412: the condition failed; 409: the write raced another conditional write.
+            Err(err)
+                if err
+                    .raw_response()
+                    .is_some_and(|r| matches!(r.status().as_u16(), 409 | 412)) =>
+            {
+                Err(StateError::Conflict {
+                    bucket: self.location.bucket.clone(),
+                    key,
+                })
+            }
+            Err(err) => Err(StateError::Unwritable {
                 bucket: self.location.bucket.clone(),
                 key,
                 message: classify(&err).message,
-            })?;
-        Ok(())
-    }
-
-    /// The stored states of the snapshots' account-regions, `loaded` (those a quota-light
-    /// read already has) and the rest read now. A state that cannot be read is an error: the
-    /// caller then leaves the report unmarked, so every finding goes out, and saves nothing
-    /// over it.
-    pub async fn load_missing(&self, snapshots: &[Snapshot], mut loaded: Vec<State>) -> Result<Vec<State>, StateError> {
-        let mut read: Vec<(Option<String>, String)> =
-            loaded.iter().map(|s| (s.account.clone(), s.region.clone())).collect();
-        for snapshot in snapshots {
-            let place = (snapshot.account.id.clone(), snapshot.region.clone());
-            if !read.contains(&place) {
-                loaded.extend(self.load(place.0.as_deref(), &place.1).await?);
-                read.push(place);
-            }
+            }),
         }
-        Ok(loaded)
-    }
-
-    /// Saves each state; the first failure stops and is returned.
-    pub async fn save_all(&self, states: &[State]) -> Result<(), StateError> {
-        for state in states {
-            self.save(state).await?;
-        }
-        Ok(())
     }
 }
 

@@ -2,7 +2,7 @@
 //! API's resources, with API Gateway's matching precedence.
 
 use super::request::Request;
-use crate::model::{ApiSummary, DeployedMethod, DomainName, Method, RestApi, RoutingRule};
+use crate::model::{DomainName, Method, RestApi, RoutingRule};
 
 /// How the request's host name reaches API Gateway.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -297,20 +297,6 @@ pub fn current_route<'a>(api: &'a RestApi, path: &str, verb: &str) -> Option<Cur
         verbs: resource.methods.iter().map(|m| m.http_method.as_str()).collect(),
         method,
     })
-}
-
-/// What the request reaches in a deployment's frozen configuration: (resource path, verb, method).
-pub fn deployed_route<'a>(
-    summary: &'a ApiSummary,
-    path: &str,
-    verb: &str,
-) -> Option<(&'a str, Option<(&'a str, &'a DeployedMethod)>)> {
-    let resource_path = best_resource(summary.keys().map(|path| path.as_str()), path)?;
-    let methods = summary.get(resource_path)?;
-    Some((
-        resource_path,
-        pick_method(methods.iter().map(|(k, v)| (k.as_str(), v)), verb),
-    ))
 }
 
 #[cfg(test)]

@@ -141,6 +141,12 @@ pub fn parse_event(event: &Value) -> Result<Work, EventError> {
             let detail: CloudTrailDetail = serde_json::from_value(envelope.detail.clone())
                 .map_err(|e| EventError::BadEnvelope(format!("detail: {e}")))?;
             let region = detail.aws_region.clone().or(envelope.region.clone());
+            // A malformed region would otherwise fall back to the function's own, auditing
+            // the wrong place without a word.
+            if let Some(bad) = region.as_deref().filter(|r| !crate::arn::is_region_name(r)) {
+                let shown: String = bad.chars().take(40).collect();
+                return Err(EventError::BadEnvelope(format!("'{shown}' is not a region name")));
+            }
             Ok(parse_cloudtrail(detail, region, envelope.account.as_deref()))
         }
         (detail_type, _) => Err(EventError::Unsupported {
@@ -224,6 +230,10 @@ fn parse_direct(event: &Value) -> Result<Work, EventError> {
             .parse()
             .map_err(|e: crate::report::UnknownSeverity| EventError::BadDirect(e.to_string()))?,
     };
+    if let Some(bad) = payload.region.as_deref().filter(|r| !crate::arn::is_region_name(r)) {
+        let shown: String = bad.chars().take(40).collect();
+        return Err(EventError::BadDirect(format!("'{shown}' is not a region name")));
+    }
     Ok(Work::Direct {
         region: payload.region,
         api_id: payload.rest_api_id,

@@ -21,7 +21,6 @@ use events::{parse_event, Work};
 use serde::Serialize;
 use serde_json::Value;
 use std::collections::BTreeSet;
-use std::io::Write;
 use std::time::{Duration, Instant};
 
 tokio::task_local! {
@@ -188,7 +187,7 @@ impl Function {
             function: self,
             message_ids: Vec::new(),
         };
-        let outcome = pipeline::run(audit, &edges, &mut publisher).await?;
+        let outcome = Box::pin(pipeline::run(audit, &edges, &mut publisher)).await?;
         Ok(Response::Audit(Box::new(AuditResponse::new(
             outcome,
             fail_on,
@@ -344,14 +343,17 @@ impl Function {
     /// to CloudWatch.
     fn write_cloudwatch_lines(&self, report: &Report) {
         let now = now_ms();
-        let mut out = std::io::stdout().lock();
+        let mut lines = String::new();
         for line in emf::report_lines(report, &self.settings.namespace, now)
             .into_iter()
             .chain(emf::finding_log_lines(report))
         {
-            let _ = writeln!(out, "{line}");
+            lines.push_str(&line);
+            lines.push('\n');
         }
-        let _ = out.flush();
+        // Through print!, which a test harness captures; Lambda's stdout is its log stream
+        // and stays open for the life of the process.
+        print!("{lines}");
     }
 
     /// Publishes what `GATECHECK_NOTIFY` asks for; returns the message ids.
@@ -453,10 +455,13 @@ pub fn init_tracing() {
         .with_env_filter(filter)
         .with_ansi(false)
         .without_time();
+    use tracing_subscriber::layer::SubscriberExt;
+    use tracing_subscriber::util::SubscriberInitExt;
+    let guard = crate::log_filter::guard();
     let _ = if std::env::var("AWS_LAMBDA_LOG_FORMAT").is_ok_and(|f| f.eq_ignore_ascii_case("JSON")) {
-        builder.json().try_init()
+        builder.json().finish().with(guard).try_init()
     } else {
-        builder.try_init()
+        builder.finish().with(guard).try_init()
     };
 }
 

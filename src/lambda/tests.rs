@@ -385,3 +385,16 @@ fn failed_invocations_say_what_kind_of_failure() {
 fn diagnostic_type(err: &anyhow::Error) -> String {
     diagnostic(err).error_type
 }
+
+#[test]
+fn a_malformed_region_is_refused_not_replaced_by_the_default() {
+    let err = parse_event(&json!({"restApiId": "abc", "region": "eu-west"}))
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("'eu-west' is not a region name"), "{err}");
+    let mut event = sample("create-deployment.json");
+    event["detail"]["awsRegion"] = json!("../../etc");
+    let err = parse_event(&event).unwrap_err().to_string();
+    assert!(err.contains("is not a region name"), "{err}");
+    assert!(parse_event(&json!({"restApiId": "abc", "region": "eu-west-1"})).is_ok());
+}

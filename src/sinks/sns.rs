@@ -131,7 +131,8 @@ fn build_message_of(report: &Report, threshold: Severity, kind: &str, change: Op
         .filter(|f| f.severity >= threshold)
         .cloned()
         .collect();
-    let highest = findings.iter().map(|f| f.severity).max()?;
+    // With every finding published, resolved ones alone still make a message.
+    let highest = findings.iter().chain(&report.resolved).map(|f| f.severity).max()?;
     let account = report.summary.account.clone().unwrap_or_else(|| "unknown".into());
     let region = report.summary.regions.join(",");
     let total = findings.len();
@@ -157,34 +158,65 @@ fn build_message_of(report: &Report, threshold: Severity, kind: &str, change: Op
         .map(|a| a.name.len() + a.data_type.len() + a.value.len())
         .sum();
 
-    // Findings arrive most severe first: drop from the end until the message fits.
+    // Both lists arrive most severe first: drop from the end of the longer one until the
+    // message fits, so that a flood of resolved findings cannot make it unpublishable.
+    let mut resolved = report.resolved.clone();
+    let total_resolved = resolved.len();
     loop {
-        let body = render_body(report, &findings, total - findings.len(), threshold);
-        if body.len() + subject.len() + attribute_bytes <= MAX_MESSAGE_BYTES || findings.is_empty() {
+        let left_out = (total - findings.len(), total_resolved - resolved.len());
+        let body = render_body(report, &findings, &resolved, left_out, threshold);
+        let fits = body.len() + subject.len() + attribute_bytes <= MAX_MESSAGE_BYTES;
+        if fits || (findings.is_empty() && resolved.is_empty()) {
+            let room = MAX_MESSAGE_BYTES.saturating_sub(subject.len() + attribute_bytes);
             return Some(SnsMessage {
                 subject,
-                body,
+                body: if fits { body } else { cut_to(body, room) },
                 attributes,
-                left_out: total - findings.len(),
+                left_out: left_out.0 + left_out.1,
             });
         }
-        let keep = findings.len() * 3 / 4;
-        findings.truncate(keep);
+        let longer = if resolved.len() > findings.len() {
+            &mut resolved
+        } else {
+            &mut findings
+        };
+        let keep = longer.len() * 3 / 4;
+        longer.truncate(keep);
     }
 }
 
-fn render_body(report: &Report, findings: &[Finding], left_out: usize, threshold: Severity) -> String {
+/// The body cut at a character boundary to `max` bytes, saying so: the last resort when even
+/// the summary alone is too long.
+fn cut_to(mut body: String, max: usize) -> String {
+    const CUT: &str = "\n[cut to stay under SNS's size limit]\n";
+    let mut end = max.saturating_sub(CUT.len());
+    while !body.is_char_boundary(end) {
+        end -= 1;
+    }
+    body.truncate(end);
+    body + CUT
+}
+
+fn render_body(
+    report: &Report,
+    findings: &[Finding],
+    resolved: &[Finding],
+    (left_out, resolved_left_out): (usize, usize),
+    threshold: Severity,
+) -> String {
     let shown = Report {
         findings: findings.to_vec(),
-        resolved: report.resolved.clone(),
+        resolved: resolved.to_vec(),
         summary: report.summary.clone(),
     };
     let text = anstream::adapter::strip_str(&text::render(&shown, threshold)).to_string();
-    let note = if left_out > 0 {
-        format!("\n{left_out} more finding(s) at or above {threshold} were left out to stay under SNS's size limit; the function's logs have all of them.\n")
-    } else {
-        String::new()
-    };
+    let mut note = String::new();
+    if left_out > 0 {
+        note.push_str(&format!("\n{left_out} more finding(s) at or above {threshold} were left out to stay under SNS's size limit; the function's logs have all of them.\n"));
+    }
+    if resolved_left_out > 0 {
+        note.push_str(&format!("\n{resolved_left_out} more resolved finding(s) were left out to stay under SNS's size limit; the function's logs have all of them.\n"));
+    }
     let json = serde_json::to_string(&shown).expect("a report serializes");
     format!("{text}{note}\n--- JSON ---\n{json}\n")
 }
@@ -378,5 +410,40 @@ mod tests {
             Severity::Critical,
             "the most severe are kept"
         );
+    }
+
+    #[test]
+    fn a_flood_of_resolved_findings_is_trimmed_and_counted_under_the_limit() {
+        // Everything was fixed at once: 3,000 resolved, none standing, every finding published.
+        let mut report = report_with_findings(3000);
+        for finding in &mut report.findings {
+            finding.change = Some(Change::Resolved);
+        }
+        report.resolved = std::mem::take(&mut report.findings);
+        report.summary.changes = Some(crate::report::ChangeSummary {
+            resolved: 3001,
+            ..Default::default()
+        });
+        let messages = build_messages(&report, Severity::Info, Notify::All);
+        assert_eq!(messages.len(), 1, "resolved findings alone are published");
+        let message = &messages[0];
+        let size = message.body.len()
+            + message.subject.len()
+            + message
+                .attributes
+                .iter()
+                .map(|a| a.name.len() + a.data_type.len() + a.value.len())
+                .sum::<usize>();
+        assert!(size <= MAX_MESSAGE_BYTES, "{size} bytes");
+        let json = message.body.split("--- JSON ---\n").nth(1).unwrap();
+        let parsed: Report = serde_json::from_str(json.trim()).unwrap();
+        assert!(!parsed.resolved.is_empty());
+        assert_eq!(parsed.resolved.len() + message.left_out, 3001);
+        assert!(message
+            .body
+            .contains(&format!("{} more resolved finding(s) were left out", message.left_out)));
+        // The changes-only mode trims its resolved message the same way.
+        let changes = build_messages(&report, Severity::Info, Notify::Changes);
+        assert!(changes.iter().all(|m| m.body.len() < MAX_MESSAGE_BYTES));
     }
 }

@@ -32,11 +32,7 @@ pub fn mark_changes(report: &mut Report, snapshots: &[Snapshot], previous: &[Sta
         let before: BTreeMap<&str, &Finding> = original
             .map(|s| s.findings.iter().map(|f| (f.fingerprint.as_str(), f)).collect())
             .unwrap_or_default();
-        let here = |f: &Finding| {
-            f.account.as_deref() == account
-                && f.region == region
-                && in_scope(snapshot, f.api_id.as_deref(), f.stage.as_deref())
-        };
+        let here = |f: &Finding| f.account.as_deref() == account && f.region == region && in_scope(snapshot, f);
         let mut stored: Vec<Finding> = Vec::new();
         for finding in report.findings.iter_mut().filter(|f| here(f)) {
             if finding.change.is_none() {
@@ -56,7 +52,7 @@ pub fn mark_changes(report: &mut Report, snapshots: &[Snapshot], previous: &[Sta
             .filter(|f| !now.contains(f.fingerprint.as_str()));
         let listed = |list: &[Finding], f: &Finding| list.iter().any(|k| k.fingerprint == f.fingerprint);
         for gone in gone {
-            if !in_scope(snapshot, gone.api_id.as_deref(), gone.stage.as_deref()) {
+            if !in_scope(snapshot, gone) {
                 stored.push(gone.clone());
             } else if hidden_by_gap(&snapshot.gaps, gone) {
                 stored.push(gone.clone());
@@ -99,6 +95,26 @@ pub fn mark_changes(report: &mut Report, snapshots: &[Snapshot], previous: &[Sta
     crate::report::sort_findings(&mut report.resolved);
     report.summary.changes = Some(summary);
     states
+}
+
+/// `current` with this run's transitions undone, for when they were claimed in the state but
+/// could not be delivered: its new findings leave the state (so the next run finds them new
+/// again) and its resolved ones return to it (so the next run resolves them again). Applied to
+/// whatever state stands now, so that what a later run wrote meanwhile is kept.
+pub fn unclaim(current: &State, new: &[&Finding], resolved: &[&Finding]) -> State {
+    let mut state = current.clone();
+    state
+        .findings
+        .retain(|f| !new.iter().any(|n| n.fingerprint == f.fingerprint));
+    for gone in resolved {
+        if !state.findings.iter().any(|f| f.fingerprint == gone.fingerprint) {
+            state.findings.push(Finding {
+                change: None,
+                ..(*gone).clone()
+            });
+        }
+    }
+    state
 }
 
 /// A finding as the state keeps it: without this run's change mark or log evidence.

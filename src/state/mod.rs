@@ -7,7 +7,7 @@ mod changes;
 mod refresh;
 
 pub use crate::report::ChangeSummary;
-pub use changes::mark_changes;
+pub use changes::{mark_changes, unclaim};
 pub use refresh::{add_reads, due, named_changes, read_summary, Changed, Reuse};
 
 use crate::model::{Snapshot, SNAPSHOT_SCHEMA_VERSION};
@@ -36,10 +36,34 @@ pub struct State {
     pub snapshot: Snapshot,
 }
 
+/// How far in the future a state's time may be before it is not trusted: clocks of
+/// different hosts disagree by seconds, not by this.
+pub const CLOCK_SKEW_MS: u64 = 5 * 60 * 1000;
+
 impl State {
     /// Whether `other` is this state's account and region.
     pub fn is_for(&self, account: Option<&str>, region: &str) -> bool {
         self.account.as_deref() == account && self.region == region
+    }
+
+    /// Why this state, found where `account` and `region`'s belongs, must not be used: it is
+    /// another account-region's (copied, or a prefix shared by mistake), or stamped in the
+    /// future, which would make the next CloudTrail look-up start after changes it missed.
+    pub fn trust(&self, account: &str, region: &str, now_ms: u64) -> Result<(), String> {
+        if !self.is_for(Some(account), region) {
+            return Err(format!(
+                "it is the state of account {} in {}, not of {account} in {region}",
+                self.account.as_deref().unwrap_or("unknown"),
+                self.region
+            ));
+        }
+        if self.audited_at_ms > now_ms.saturating_add(CLOCK_SKEW_MS) {
+            return Err(format!(
+                "it was written {} s in the future (a clock ahead of this one's): its changes would be missed",
+                (self.audited_at_ms - now_ms) / 1000
+            ));
+        }
+        Ok(())
     }
 }
 
@@ -47,10 +71,17 @@ impl State {
 pub enum StateFileError {
     #[error("state {path} is not a gatecheck state: {source}")]
     Invalid { path: String, source: serde_json::Error },
+    #[error("state {path} was written by a newer gatecheck (schema {found}, this one reads {supported}): upgrade gatecheck; it is neither used nor overwritten")]
+    Newer {
+        path: String,
+        found: String,
+        supported: String,
+    },
 }
 
-/// Reads a state file. One of another schema version is no state at all (`Ok(None)`): the
-/// audit starts afresh and overwrites it, rather than fail every scheduled run.
+/// Reads a state file. One of an older schema version is no state at all (`Ok(None)`): the
+/// audit starts afresh and overwrites it, rather than fail every scheduled run. One of a
+/// newer version is an error: overwriting it would lose what the newer gatecheck knows.
 pub fn parse_state(text: &str, shown: &str) -> Result<Option<State>, StateFileError> {
     #[derive(Deserialize)]
     struct Versions {
@@ -66,6 +97,13 @@ pub fn parse_state(text: &str, shown: &str) -> Result<Option<State>, StateFileEr
         source,
     };
     let versions: Versions = serde_json::from_str(text).map_err(invalid)?;
+    if versions.schema_version > STATE_SCHEMA_VERSION || versions.snapshot.schema_version > SNAPSHOT_SCHEMA_VERSION {
+        return Err(StateFileError::Newer {
+            path: shown.to_string(),
+            found: format!("{}/{}", versions.schema_version, versions.snapshot.schema_version),
+            supported: format!("{STATE_SCHEMA_VERSION}/{SNAPSHOT_SCHEMA_VERSION}"),
+        });
+    }
     if versions.schema_version != STATE_SCHEMA_VERSION || versions.snapshot.schema_version != SNAPSHOT_SCHEMA_VERSION {
         tracing::warn!(
             "state {shown} has schema version {}/{}, not {STATE_SCHEMA_VERSION}/{SNAPSHOT_SCHEMA_VERSION}: starting afresh",

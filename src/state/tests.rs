@@ -307,12 +307,51 @@ fn cloudtrail_write_events_name_what_to_read_again() {
 }
 
 #[test]
-fn state_files_of_another_version_start_afresh_and_broken_ones_are_errors() {
+fn older_states_start_afresh_newer_ones_are_refused_and_broken_ones_are_errors() {
     let (_, states) = audit(&account(), &[], T0);
     let text = state_json(&states[0]);
     assert_eq!(parse_state(&text, "s").expect("reads"), Some(states[0].clone()));
+    let older = text.replacen("\"schema_version\":1", "\"schema_version\":0", 1);
+    assert_eq!(parse_state(&older, "s").expect("reads"), None);
+    // A newer gatecheck's state would be overwritten and every finding announced again.
     let newer = text.replacen("\"schema_version\":1", "\"schema_version\":2", 1);
-    assert_eq!(parse_state(&newer, "s").expect("reads"), None);
+    let err = parse_state(&newer, "s3://b/k").unwrap_err().to_string();
+    assert!(err.contains("newer gatecheck") && err.contains("s3://b/k"), "{err}");
     let err = parse_state("{\"schema_version\": 1, \"snapshot\": [", "s3://b/k").unwrap_err();
     assert!(err.to_string().contains("s3://b/k"), "{err}");
+}
+
+#[test]
+fn a_state_of_another_place_or_from_the_future_is_not_trusted() {
+    let (_, states) = audit(&account(), &[], T0);
+    let state = &states[0];
+    let account = state.account.clone().expect("an account");
+    assert_eq!(state.trust(&account, &state.region, T0), Ok(()));
+    let other_account = state.trust("999988887777", &state.region, T0).unwrap_err();
+    assert!(other_account.contains("not of 999988887777"), "{other_account}");
+    assert!(state.trust(&account, "ap-east-1", T0).is_err(), "another region's");
+    // Minutes of clock skew are tolerated; an hour ahead is not.
+    assert_eq!(state.trust(&account, &state.region, T0 - 60_000), Ok(()));
+    let ahead = state.trust(&account, &state.region, T0 - 3_600_000).unwrap_err();
+    assert!(ahead.contains("in the future"), "{ahead}");
+}
+
+#[test]
+fn undoing_a_claim_forgets_its_new_findings_and_keeps_its_resolved_ones() {
+    let snapshot = account();
+    let (first, states) = audit(&snapshot, &[], T0);
+    let standing = first.findings[0].clone();
+    let mut brand_new = standing.clone();
+    brand_new.fingerprint = "feedfacefeedfaceface".into();
+    let mut claimed = states[0].clone();
+    claimed.findings.retain(|f| f.fingerprint != standing.fingerprint);
+    claimed.findings.push(brand_new.clone());
+    let undone = unclaim(&claimed, &[&brand_new], &[&standing]);
+    let fingerprints: Vec<&str> = undone.findings.iter().map(|f| f.fingerprint.as_str()).collect();
+    assert!(!fingerprints.contains(&"feedfacefeedfaceface"), "new again next run");
+    assert!(
+        fingerprints.contains(&standing.fingerprint.as_str()),
+        "resolved again next run"
+    );
+    assert!(undone.findings.iter().all(|f| f.change.is_none()));
 }
