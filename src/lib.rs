@@ -19,6 +19,7 @@ pub mod log_filter;
 pub mod model;
 pub mod pipeline;
 pub mod policy;
+pub mod printable;
 pub mod report;
 pub mod scope;
 pub mod settings;

@@ -397,6 +397,38 @@ fn reports(response: &serde_json::Value, check: &str) -> bool {
 }
 
 #[tokio::test]
+async fn a_read_still_in_flight_at_the_deadline_is_cut_off_and_reported() {
+    let topic = lambda::topic_with_a_critical_finding().await;
+    // Every GetStages answer takes ten minutes: far past any invocation's time.
+    let proxy = fault_proxy::start(
+        &support::moto().endpoint,
+        vec![Rule::always(
+            "GET /restapis/*/stages",
+            Fault::Slow(std::time::Duration::from_secs(600)),
+        )],
+    );
+    let function = lambda::function(&proxy.endpoint, &topic);
+    let response = function
+        .handle_reading_until(
+            lambda::scheduled(),
+            std::time::Instant::now() + std::time::Duration::from_secs(2),
+        )
+        .await
+        .expect("a report, in time to publish it");
+    let cut: Vec<&str> = response["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .filter(|f| f["check"] == "GC900")
+        .filter_map(|f| f["detail"].as_str())
+        .filter(|d| d.starts_with("GetStages") && d.contains("not read before the function's deadline"))
+        .collect();
+    assert!(!cut.is_empty(), "{response}");
+    assert_eq!(response["passed"], false, "an incomplete audit does not pass");
+    assert!(response["published_message_id"].is_string(), "{response}");
+}
+
+#[tokio::test]
 async fn at_the_deadline_reads_stop_and_the_gap_is_reported_and_published() {
     let topic = lambda::topic_with_a_critical_finding().await;
     let function = lambda::function(&support::moto().endpoint, &topic);

@@ -5,7 +5,7 @@
 use super::retry_partition;
 use super::{account_settings, apigateway, errors, wafv2, CallCounter, CollectError, Progress, ServiceConfigs};
 use crate::clock::now_ms;
-use crate::model::{CoverageGap, Part, Scope, Snapshot};
+use crate::model::{CoverageGap, GapReason, Part, Scope, Snapshot};
 use aws_smithy_runtime_api::client::result::SdkError;
 use std::collections::BTreeSet;
 use std::sync::{Arc, Mutex};
@@ -156,8 +156,23 @@ impl Reader {
         E: aws_sdk_apigateway::error::ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
         R: std::fmt::Debug,
     {
-        let _permit = self.permit().await;
-        call.await.map_err(|err| errors::classify(&err))
+        let call = async {
+            let _permit = self.permit().await;
+            call.await.map_err(|err| errors::classify(&err))
+        };
+        let Some(deadline) = self.deadline else {
+            return call.await;
+        };
+        // A call in flight may take minutes (attempts, retries, backoff): the deadline cuts
+        // it off, so the invocation still has its time to report, publish and claim.
+        match tokio::time::timeout_at(tokio::time::Instant::from_std(deadline), call).await {
+            Ok(result) => result,
+            Err(_) => Err(errors::Failure {
+                reason: GapReason::DeadlineReached,
+                fatal: None,
+                message: "cut off at the function's deadline; the next run reads it".into(),
+            }),
+        }
     }
 
     /// A read whose failure is a gap in `unread`: None then, and the audit goes on.

@@ -1,6 +1,7 @@
 //! The explanation for people: one line per gate, the verdict, and the fix.
 
 use super::{Explanation, Gate, Outcome, Verdict};
+use crate::printable::printable;
 use anstyle::{AnsiColor, Style};
 
 fn paint(style: Style, text: &str) -> String {
@@ -12,17 +13,20 @@ pub fn text(e: &Explanation) -> String {
     let red = AnsiColor::Red.on_default().bold();
     let yellow = AnsiColor::Yellow.on_default();
     let dim = Style::new().dimmed();
-    let mut out = format!("{} {}\n", e.request.method, e.request.url);
+    let mut out = format!("{} {}\n", printable(&e.request.method), printable(&e.request.url));
     let t = &e.target;
     let mut landed = Vec::new();
     if let Some(id) = &t.api_id {
-        landed.push(format!("API {} ({id})", t.api_name.as_deref().unwrap_or("?")));
+        landed.push(format!(
+            "API {} ({id})",
+            printable(t.api_name.as_deref().unwrap_or("?"))
+        ));
     }
     if let Some(stage) = &t.stage {
         landed.push(format!("stage {stage}"));
     }
     if let (Some(path), Some(verb)) = (&t.resource_path, &t.http_method) {
-        landed.push(format!("{verb} {path}"));
+        landed.push(format!("{verb} {}", printable(path)));
     }
     if let Some(region) = &t.region {
         landed.push(region.clone());
@@ -45,10 +49,10 @@ pub fn text(e: &Explanation) -> String {
             "  {mark} {} {:<20} {check}{}\n",
             number + 1,
             step.step.title(),
-            step.evidence
+            printable(&step.evidence)
         ));
         if let Some(fix) = &step.fix {
-            out.push_str(&format!("      fix: {fix}\n"));
+            out.push_str(&format!("      fix: {}\n", printable(fix)));
         }
     }
     for gate in Gate::ALL.iter().filter(|g| !e.steps.iter().any(|s| s.step == **g)) {

@@ -2,6 +2,7 @@
 //! Styled with ANSI codes; `anstream` strips them when stdout is not a terminal or NO_COLOR
 //! is set.
 
+use crate::printable::printable;
 use crate::report::{Change, Finding, ReadSummary, Report, Severity};
 use anstyle::{AnsiColor, Style};
 use std::fmt::Write;
@@ -45,7 +46,7 @@ pub fn render(report: &Report, fail_on: Severity) -> String {
 
     for group in group_by_place(&report.findings) {
         let first = group[0];
-        let _ = writeln!(out, "\n{BOLD}{}{BOLD:#}", place(first));
+        let _ = writeln!(out, "\n{BOLD}{}{BOLD:#}", printable(&place(first)));
         for f in group {
             let style = severity_style(f.severity);
             let sev = f.severity.as_str().to_uppercase();
@@ -56,13 +57,18 @@ pub fn render(report: &Report, fail_on: Severity) -> String {
             let _ = writeln!(
                 out,
                 "  {style}{sev:<8}{style:#} {BOLD}{}{BOLD:#}{mark} {}",
-                f.check, f.title
+                f.check,
+                printable(&f.title)
             );
-            let _ = writeln!(out, "           {}", f.detail);
+            let _ = writeln!(out, "           {}", printable(&f.detail));
             if let Some(evidence) = &f.evidence {
-                let _ = writeln!(out, "           {BOLD}evidence:{BOLD:#} {}", evidence.sentence());
+                let _ = writeln!(
+                    out,
+                    "           {BOLD}evidence:{BOLD:#} {}",
+                    printable(&evidence.sentence())
+                );
             }
-            let _ = writeln!(out, "           {DIM}fix:{DIM:#} {}", f.remediation);
+            let _ = writeln!(out, "           {DIM}fix:{DIM:#} {}", printable(&f.remediation));
         }
     }
 
@@ -74,8 +80,8 @@ pub fn render(report: &Report, fail_on: Severity) -> String {
                 "  {DIM}{:<8}{DIM:#} {BOLD}{}{BOLD:#} {} · {}",
                 "fixed",
                 f.check,
-                f.title,
-                place(f)
+                printable(&f.title),
+                printable(&place(f))
             );
         }
     }
@@ -213,6 +219,17 @@ fn group_by_place(findings: &[Finding]) -> Vec<Vec<&Finding>> {
 mod tests {
     use super::*;
     use crate::checks::fixtures;
+
+    #[test]
+    fn names_with_escape_sequences_cannot_rewrite_the_screen() {
+        let mut s = fixtures::healthy();
+        s.usage_plans.clear();
+        s.rest_apis[0].name = "orders\u{1b}[2J\u{1b}[1;1Hall clear".into();
+        let report = crate::audit::report(&[s], std::time::Duration::ZERO);
+        let text = render(&report, Severity::Critical);
+        assert!(!text.contains("\u{1b}[2J") && !text.contains("\u{1b}[1;1H"), "{text:?}");
+        assert!(text.contains("orders\\u{1b}[2J"), "{text}");
+    }
 
     #[test]
     fn an_incomplete_audit_says_so_and_fails() {

@@ -50,11 +50,48 @@ enum Reader {
     Json(Vec<(Field, String)>),
     /// Anything else: the literal text before the first variable, then each variable with
     /// the literal text that follows it.
-    Text {
-        prefix: String,
-        parts: Vec<(Option<Field>, String)>,
-    },
+    Text { prefix: String, parts: Vec<TextPart> },
 }
+
+/// A variable of a text format and the literal text after it.
+#[derive(Debug, Clone)]
+struct TextPart {
+    field: Option<Field>,
+    /// The caller decides what it holds (a user agent, a path, an error that quotes the
+    /// request): it may contain any literal of the format.
+    free_text: bool,
+    literal: String,
+}
+
+/// Variables whose values the caller cannot shape: ids, numbers, times, codes. Every other
+/// variable is read as free text.
+const CONSTRAINED: &[&str] = &[
+    "context.accountId",
+    "context.apiId",
+    "context.error.responseType",
+    "context.extendedRequestId",
+    "context.httpMethod",
+    "context.identity.accountId",
+    "context.identity.apiKeyId",
+    "context.identity.caller",
+    "context.identity.sourceIp",
+    "context.identity.user",
+    "context.integration.latency",
+    "context.integration.status",
+    "context.integrationLatency",
+    "context.integrationStatus",
+    "context.protocol",
+    "context.requestId",
+    "context.requestTime",
+    "context.requestTimeEpoch",
+    "context.resourceId",
+    "context.resourcePath",
+    "context.responseLatency",
+    "context.responseLength",
+    "context.stage",
+    "context.status",
+    "context.wafResponseCode",
+];
 
 /// One line's fields, borrowed from the line where they can be.
 #[derive(Debug, Default)]
@@ -138,23 +175,10 @@ impl AccessLogFormat {
                 }
             }
             Reader::Text { prefix, parts } => {
-                // Each variable runs to the first occurrence of the literal after it (as a
-                // lazy pattern would), the last one to the format's closing literal: one pass,
-                // no backtracking.
-                let mut rest = line.strip_prefix(prefix.as_str())?;
-                for (index, (field, literal)) in parts.iter().enumerate() {
-                    let (value, after) = if index + 1 == parts.len() {
-                        (rest.strip_suffix(literal.as_str())?, "")
-                    } else if literal.is_empty() {
-                        ("", rest)
-                    } else {
-                        let at = rest.find(literal.as_str())?;
-                        (&rest[..at], &rest[at + literal.len()..])
-                    };
-                    if let Some(field) = field {
-                        fields.set(*field, std::borrow::Cow::Borrowed(value));
+                for (part, value) in parts.iter().zip(split_text(line, prefix, parts)?) {
+                    if let Some(field) = part.field {
+                        fields.set(field, std::borrow::Cow::Borrowed(value));
                     }
-                    rest = after;
                 }
             }
         }
@@ -229,10 +253,64 @@ fn text_reader(format: &str, variables: &Regex) -> Reader {
         .enumerate()
         .map(|(index, m)| {
             let next = matches.get(index + 1).map_or(format.len(), |n| n.start());
-            (Field::of(&m.as_str()[1..]), format[m.end()..next].to_string())
+            let variable = &m.as_str()[1..];
+            TextPart {
+                field: Field::of(variable),
+                free_text: !CONSTRAINED.contains(&variable),
+                literal: format[m.end()..next].to_string(),
+            }
         })
         .collect();
     Reader::Text { prefix, parts }
+}
+
+/// Each variable's value in a text line, or None when the line is not in the format. The
+/// variables before the first free-text one are read from the start, each running to the
+/// first occurrence of the literal after it; those after the last free-text one from the end,
+/// each starting after the last occurrence of the literal before it; so that a caller's user
+/// agent or path cannot carry a literal that shifts the status or the cause into another
+/// field. One pass, no backtracking.
+fn split_text<'a>(line: &'a str, prefix: &str, parts: &[TextPart]) -> Option<Vec<&'a str>> {
+    let mut values = vec![""; parts.len()];
+    let mut rest = line.strip_prefix(prefix)?;
+    let Some(last) = parts.len().checked_sub(1) else {
+        return rest.is_empty().then_some(values);
+    };
+    rest = rest.strip_suffix(parts[last].literal.as_str())?;
+    let first_free = parts.iter().position(|p| p.free_text).unwrap_or(last);
+    let last_free = parts.iter().rposition(|p| p.free_text).unwrap_or(last);
+    // From the start: each value runs to the first occurrence of its literal.
+    for index in 0..first_free {
+        let literal = parts[index].literal.as_str();
+        if literal.is_empty() {
+            continue;
+        }
+        let at = rest.find(literal)?;
+        values[index] = &rest[..at];
+        rest = &rest[at + literal.len()..];
+    }
+    // From the end: each value starts after the last occurrence of the literal before it.
+    for index in (last_free + 1..parts.len()).rev() {
+        let literal = parts[index - 1].literal.as_str();
+        if literal.is_empty() {
+            continue;
+        }
+        let at = rest.rfind(literal)?;
+        values[index] = &rest[at + literal.len()..];
+        rest = &rest[..at];
+    }
+    // Between, from the start again; the last free-text value takes what remains.
+    for index in first_free..last_free {
+        let literal = parts[index].literal.as_str();
+        if literal.is_empty() {
+            continue;
+        }
+        let at = rest.find(literal)?;
+        values[index] = &rest[..at];
+        rest = &rest[at + literal.len()..];
+    }
+    values[last_free] = rest;
+    Some(values)
 }
 
 fn classify_fields(fields: Fields<'_>) -> Line<'_> {

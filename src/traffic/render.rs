@@ -39,7 +39,14 @@ fn minutes(ms: i64) -> String {
     }
 }
 
+/// The counts for people. Request ids, key ids, API names and notes come from logs and from
+/// AWS: the text is written out with their control characters escaped.
 pub fn text(window: Window, stages: &[StageTraffic], shown_time: &dyn Fn(i64) -> String) -> String {
+    let out = text_as_read(window, stages, shown_time);
+    crate::printable::printable_lines(&out).into_owned()
+}
+
+fn text_as_read(window: Window, stages: &[StageTraffic], shown_time: &dyn Fn(i64) -> String) -> String {
     let mut out = String::new();
     let _ = writeln!(
         out,

@@ -98,6 +98,29 @@ fn a_text_format_with_the_error_fields_names_the_cause() {
 }
 
 #[test]
+fn a_callers_user_agent_cannot_shift_the_fields_after_it() {
+    // A custom CLF with the user agent before the status and the cause, as teams often add.
+    let format = AccessLogFormat::parse(
+        "$context.identity.sourceIp [$context.requestTime] \"$context.identity.userAgent\" $context.status $context.error.responseType $context.requestId",
+    );
+    // The agent carries the format's own literal and a forged status and cause.
+    let forged = "198.51.100.7 [03/Dec/2026:08:00:00 +0000] \"curl\" 200 - r-0\" 403 WAF_FILTERED r-1";
+    let refusal = refused(format.classify(forged));
+    assert_eq!(
+        refusal.cause,
+        Cause::WafFiltered,
+        "the status and cause are read from the end"
+    );
+    assert_eq!(refusal.request_id.as_deref(), Some("r-1"));
+    // A forged cause does not turn a served request into a refusal either.
+    let served = "198.51.100.7 [03/Dec/2026:08:00:00 +0000] \"x\" 403 WAF_FILTERED r-0\" 200 - r-2";
+    assert!(matches!(format.classify(served), Line::Served));
+    // And the same format reads a plain line as before.
+    let plain = "198.51.100.7 [03/Dec/2026:08:00:00 +0000] \"curl/8.5\" 403 INVALID_API_KEY r-3";
+    assert_eq!(refused(format.classify(plain)).cause, Cause::InvalidApiKey);
+}
+
+#[test]
 fn execution_log_lines_are_gathered_per_request() {
     let mut requests = ExecutionRequests::default();
     let lines = [
