@@ -155,6 +155,12 @@ fn judge(
     if !retryable && faults > 0 && gc900.is_empty() && clean_set != faulted_set {
         row.silent = true;
     }
+    // An audit that could not read everything must not pass, at any threshold.
+    if !gc900.is_empty() && !faulted.fails(gatecheck::report::Severity::Critical) {
+        row.silent = true;
+        row.problems
+            .push("an incomplete audit passes at --fail-on critical".into());
+    }
     row
 }
 
@@ -193,6 +199,52 @@ fn print_table(rows: &[Row]) {
     );
 }
 
+/// The CLI audits the emulator's default account (it sends no account header) under each
+/// log filter, `-vv` included: no key value may reach stdout or stderr.
+async fn secrets_under_every_log_filter() -> Row {
+    let account = TestAccount::new("123456789012", "il-central-1");
+    seed_demo_account(&account.seeder()).await.expect("seed");
+    let filters = [
+        "trace",
+        "aws=trace",
+        "a=trace",
+        "aws_smithy_runtime=trace",
+        "debug,hyper=trace",
+        "[{x}]=trace",
+    ];
+    let mut row = Row {
+        scenario: format!("secrets under {} log filters (CLI, -vv)", filters.len()),
+        faults: 0,
+        completed: true,
+        identical: None,
+        gc900: 0,
+        panicked: false,
+        leaks: 0,
+        silent: false,
+        problems: Vec::new(),
+    };
+    for filter in filters {
+        let mut env = support::bin::moto_env();
+        env.push(("GATECHECK_LOG", filter.to_string()));
+        let run = support::bin::run_with(&["audit", "--region", "il-central-1", "-vv"], &env);
+        row.completed &= run.code == 1;
+        row.panicked |= run.stderr.contains("panicked");
+        row.leaks += DEMO_KEY_VALUES
+            .iter()
+            .filter(|v| run.stdout.contains(*v) || run.stderr.contains(*v))
+            .count();
+    }
+    if row.leaks > 0 {
+        row.problems
+            .push(format!("{} key values leaked into the logs", row.leaks));
+    }
+    if !row.completed {
+        row.problems
+            .push("an audit did not complete with its findings' exit code".into());
+    }
+    row
+}
+
 /// The reads an audit makes, as the fault proxy matches them.
 const READS: &[(&str, &str)] = &[
     ("GetRestApis", "GET /restapis?"),
@@ -219,7 +271,7 @@ async fn fault_scenarios_lose_nothing_and_leak_nothing() {
     let direct = TestAccount::at_with(moto, ACCOUNT, REGION, support::fast_retries());
     seed_demo_account(&direct.seeder()).await.expect("seed");
     let unlimited = CollectOptions::default;
-    let (_, clean) = audit(&direct, None, unlimited()).await.unwrap().expect("clean audit");
+    let (clean_snapshot, clean) = audit(&direct, None, unlimited()).await.unwrap().expect("clean audit");
     assert!(
         clean.findings.iter().all(|f| f.check != "GC900"),
         "the clean audit sees everything"
@@ -265,6 +317,34 @@ async fn fault_scenarios_lose_nothing_and_leak_nothing() {
         rows.push(row);
     }
 
+    // One usage plan's keys denied: only that plan's stages are blind, every other plan's
+    // findings stand (judge() counts any lost without a gap that covers it).
+    let plan = clean_snapshot
+        .usage_plans
+        .iter()
+        .find(|p| !p.api_stages.is_empty())
+        .expect("a plan with stages");
+    let proxy = fault_proxy::start(
+        moto,
+        vec![Rule::always(&format!("GET /usageplans/{}/keys", plan.id), Fault::Deny)],
+    );
+    let account = TestAccount::at_with(&proxy.endpoint, ACCOUNT, REGION, support::fast_retries());
+    let result = audit(&account, None, unlimited()).await;
+    let mut row = judge(
+        "AccessDenied on one plan's GetUsagePlanKeys",
+        &clean,
+        result,
+        Some(&proxy),
+        false,
+    );
+    if row.gc900 != 1 {
+        row.problems.push(format!("{} GC900s for one plan's keys", row.gc900));
+    }
+    rows.push(row);
+
+    // The CLI's logs under every filter a user might set: no key value in what it prints.
+    rows.push(secrets_under_every_log_filter().await);
+
     // API Gateway's quota enforced as AWS does; no SDK retries to hide a 429. With the
     // default limiter nothing is throttled; without it, the same audit is.
     for (name, limits) in [
@@ -292,16 +372,24 @@ async fn fault_scenarios_lose_nothing_and_leak_nothing() {
         rows.push(row);
     }
 
-    // The deadline has passed before any API is read: every API is a GC900, nothing guessed.
+    // The deadline has passed before the audit starts: no call goes out, not even the
+    // region's lists; each unread part is a GC900 saying so, and nothing is guessed.
     let options = CollectOptions {
         deadline: Some(Instant::now()),
         ..CollectOptions::default()
     };
     let result = audit(&direct, None, options).await;
-    let row = judge("deadline reached before the API reads", &clean, result, None, false);
-    let apis = clean.summary.apis_audited;
-    assert!(row.gc900 >= apis, "a GC900 per unread API: {} < {apis}", row.gc900);
-    rows.push(row);
+    if let Ok(Some((_, report))) = &result {
+        let gc900: Vec<&Finding> = report.findings.iter().filter(|f| f.check == "GC900").collect();
+        assert!(gc900.iter().any(|f| f.detail.starts_with("GetRestApis")), "{gc900:#?}");
+        assert!(
+            gc900
+                .iter()
+                .all(|f| f.detail.contains("not read before the function's deadline")),
+            "{gc900:#?}"
+        );
+    }
+    rows.push(judge("deadline reached before the audit", &clean, result, None, false));
 
     print_table(&rows);
     let problems: Vec<String> = rows
