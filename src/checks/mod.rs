@@ -41,6 +41,7 @@ pub static REGISTRY: &[Check] = &[
     reachability::gc102::CHECK,
     reachability::gc103::CHECK,
     reachability::gc104::CHECK,
+    reachability::gc107::CHECK,
     waf::gc201::CHECK,
     waf::gc202::CHECK,
     api_keys::gc301::CHECK,

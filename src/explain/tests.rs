@@ -119,6 +119,26 @@ fn missing_path_or_method_is_missing_authentication_token() {
 }
 
 #[test]
+fn a_greedy_proxy_never_takes_the_path_it_hangs_from() {
+    // API Gateway: {proxy+} matches one path segment or more, never none.
+    let mut s = empty();
+    s.rest_apis.push(with_stage(
+        with_resource(api("a1"), "/{proxy+}", vec![method("ANY", false, "NONE")]),
+        "prod",
+    ));
+    let s = deployed(s);
+    let get = |path: &str| request(&format!("{HOST}{path}"), "GET", &[]);
+    let (gate, check, status, message) = first_failure(&s, &get("/prod/"));
+    assert_eq!(
+        (gate, check, status, message.as_str()),
+        (Gate::Route, Some("GC107"), Some(403), "Missing Authentication Token")
+    );
+    assert_eq!(explain(&s, &get("/prod/orders/7")).unwrap().verdict, Verdict::Allowed);
+    // The audit says the same of the same stage.
+    assert_eq!(ids(&crate::checks::evaluate(&s).findings), ["GC107"]);
+}
+
+#[test]
 fn key_gate_names_the_cause() {
     let r = keyed_get("/prod/items");
     let mut no_plan = healthy_deployed();

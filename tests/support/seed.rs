@@ -1084,6 +1084,18 @@ async fn seed_reachability_and_waf_causes(
         .await?;
     expect(expectations, &api, "legacy-endpoint-disabled", &["GC101"], &[]);
 
+    // {proxy+} serves every sub-path, but the base path has no method (GC107); its control
+    // answers on / too.
+    let mut api = s.api("gateway-proxy-without-root").await?;
+    s.method(&mut api, "/{proxy+}", "ANY", false, "NONE", None).await?;
+    s.deploy_logged(&api, "prod").await?;
+    expect(expectations, &api, "gateway-proxy-without-root", &["GC107"], &[]);
+    let mut api = s.api("healthy-proxy-with-root").await?;
+    s.method(&mut api, "/{proxy+}", "ANY", false, "NONE", None).await?;
+    s.method(&mut api, "/", "ANY", false, "NONE", None).await?;
+    s.deploy_logged(&api, "prod").await?;
+    expect(expectations, &api, "healthy-proxy-with-root", &[], &[]);
+
     // A private API with no resource policy refuses everything.
     let mut api = s
         .api_full("internal-private-no-policy", EndpointType::Private, None, false)

@@ -4,3 +4,4 @@ pub mod gc101;
 pub mod gc102;
 pub mod gc103;
 pub mod gc104;
+pub mod gc107;

@@ -5,6 +5,7 @@
 
 use super::{api_key, authorization, or_none, Context, ServedRoute};
 use crate::checks::deployment::{gc401, gc402};
+use crate::checks::reachability::gc107;
 use crate::checks::served_by;
 use crate::explain::target::{best_resource, current_route, pick_method};
 use crate::explain::{Gate, Outcome, Refusal, Step};
@@ -86,6 +87,14 @@ pub(super) fn route_gate<'a>(
             fill_placeholders(gc401::CHECK.meta.cli, &vars),
         )
         .check(gc401::CHECK.meta),
+        // The base path under a {proxy+}: every sub-path answers, this one cannot.
+        _ if gc107::unanswered_proxy_parent(served.iter().map(|m| m.path), rest) => Step::fail(
+            Gate::Route,
+            Refusal::missing_token(),
+            format!("{evidence}; {{proxy+}} takes every path below {rest}, never {rest} itself"),
+            fill_placeholders(gc107::CHECK.meta.cli, &vars),
+        )
+        .check(gc107::CHECK.meta),
         _ => Step::fail(
             Gate::Route,
             Refusal::missing_token(),
