@@ -229,6 +229,16 @@ async fn demo_account_reports_every_cause_and_no_key_value() {
         assert_eq!(got, e.checks, "{}", e.api_name);
     }
     assert!(report.findings.iter().any(|f| f.check == "GC602"));
+    // Registration: every check has a scenario in the demo account, and it fires there
+    // (GC900's are the fault scenarios of tests/reliability.rs).
+    let reported: std::collections::BTreeSet<&str> = report.findings.iter().map(|f| f.check.as_str()).collect();
+    for check in gatecheck::checks::REGISTRY {
+        let id = check.meta.id;
+        assert!(
+            id == gatecheck::checks::GAP_CHECK_ID || reported.contains(id),
+            "{id} has no scenario in the demo account (tests/support/seed.rs)"
+        );
+    }
     let mtls = details(&report, "GC502");
     assert!(
         matches!(mtls.as_slice(), [d] if d.contains("partners.example.com") && d.contains("s3://demo-truststore/partners.pem")),

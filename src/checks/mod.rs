@@ -218,6 +218,10 @@ pub struct ServedMethod<'a> {
 }
 
 impl ServedMethod<'_> {
+    pub fn authorization(&self) -> crate::model::AuthorizationType {
+        crate::model::AuthorizationType::of(self.authorization_type)
+    }
+
     pub fn label(&self) -> String {
         format!("{} {}", self.http_method, self.path)
     }

@@ -40,6 +40,30 @@ pub enum Part {
 }
 
 impl Part {
+    /// Every part, in declaration order.
+    pub const ALL: [Part; 20] = [
+        Part::RestApis,
+        Part::Resources,
+        Part::Authorizers,
+        Part::Stages,
+        Part::Deployments,
+        Part::UsagePlans,
+        Part::UsagePlanKeys,
+        Part::ApiKeys,
+        Part::Account,
+        Part::WebAcls,
+        Part::IpSets,
+        Part::DomainNames,
+        Part::BasePathMappings,
+        Part::DomainAccessAssociations,
+        Part::RoutingRules,
+        Part::ResourcePolicies,
+        Part::GatewayResponses,
+        Part::ApiDetails,
+        Part::CallerIdentity,
+        Part::AccountAccess,
+    ];
+
     pub fn as_str(self) -> &'static str {
         match self {
             Part::RestApis => "REST APIs",
@@ -187,6 +211,36 @@ mod tests {
         assert!(
             Part::DomainNames.includes(Part::BasePathMappings) && !Part::BasePathMappings.includes(Part::DomainNames)
         );
+    }
+
+    #[test]
+    fn every_part_is_listed_once() {
+        // Exhaustive: a new part fails to compile here until it has a place in Part::ALL.
+        let place = |part: Part| match part {
+            Part::RestApis => 0,
+            Part::Resources => 1,
+            Part::Authorizers => 2,
+            Part::Stages => 3,
+            Part::Deployments => 4,
+            Part::UsagePlans => 5,
+            Part::UsagePlanKeys => 6,
+            Part::ApiKeys => 7,
+            Part::Account => 8,
+            Part::WebAcls => 9,
+            Part::IpSets => 10,
+            Part::DomainNames => 11,
+            Part::BasePathMappings => 12,
+            Part::DomainAccessAssociations => 13,
+            Part::RoutingRules => 14,
+            Part::ResourcePolicies => 15,
+            Part::GatewayResponses => 16,
+            Part::ApiDetails => 17,
+            Part::CallerIdentity => 18,
+            Part::AccountAccess => 19,
+        };
+        for (index, part) in Part::ALL.into_iter().enumerate() {
+            assert_eq!(place(part), index, "{}", part.as_str());
+        }
     }
 
     #[test]

@@ -196,7 +196,123 @@ pub struct GatewayResponse {
     pub templates: BTreeMap<String, String>,
 }
 
+/// API Gateway's enumerations, read from the wire strings the snapshot keeps as AWS sent them
+/// (a value a newer AWS adds stays in the snapshot, and is `Other` here): the checks and
+/// explain decide on these, never on the strings.
+///
+/// How a method authorizes its callers (`authorizationType`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AuthorizationType {
+    None,
+    AwsIam,
+    /// A Lambda authorizer (TOKEN or REQUEST).
+    Custom,
+    CognitoUserPools,
+    Other,
+}
+
+impl AuthorizationType {
+    pub fn of(text: &str) -> Self {
+        match text {
+            "NONE" => Self::None,
+            "AWS_IAM" => Self::AwsIam,
+            "CUSTOM" => Self::Custom,
+            "COGNITO_USER_POOLS" => Self::CognitoUserPools,
+            _ => Self::Other,
+        }
+    }
+}
+
+/// Where an API or custom domain is served (`endpointConfiguration.types`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EndpointType {
+    Edge,
+    Regional,
+    Private,
+    Other,
+}
+
+impl EndpointType {
+    pub fn of(text: &str) -> Self {
+        match text {
+            "EDGE" => Self::Edge,
+            "REGIONAL" => Self::Regional,
+            "PRIVATE" => Self::Private,
+            _ => Self::Other,
+        }
+    }
+}
+
+/// How a custom domain routes (`routingMode`); absent, as before routing rules existed, it
+/// routes by its base path mappings only.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RoutingMode {
+    BasePathMappingOnly,
+    RoutingRuleOnly,
+    RoutingRuleThenBasePathMapping,
+}
+
+impl RoutingMode {
+    pub fn of(text: Option<&str>) -> Self {
+        match text {
+            Some("ROUTING_RULE_ONLY") => Self::RoutingRuleOnly,
+            Some("ROUTING_RULE_THEN_BASE_PATH_MAPPING") => Self::RoutingRuleThenBasePathMapping,
+            _ => Self::BasePathMappingOnly,
+        }
+    }
+
+    /// Whether routing rules are consulted at all.
+    pub fn uses_rules(self) -> bool {
+        self != Self::BasePathMappingOnly
+    }
+}
+
+/// What kind of authorizer (`type`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AuthorizerType {
+    /// A Lambda authorizer given a bearer token.
+    Token,
+    /// A Lambda authorizer given request parameters.
+    Request,
+    CognitoUserPools,
+    Other,
+}
+
+impl AuthorizerType {
+    pub fn of(text: &str) -> Self {
+        match text {
+            "TOKEN" => Self::Token,
+            "REQUEST" => Self::Request,
+            "COGNITO_USER_POOLS" => Self::CognitoUserPools,
+            _ => Self::Other,
+        }
+    }
+
+    pub fn is_lambda(self) -> bool {
+        matches!(self, Self::Token | Self::Request)
+    }
+}
+
+impl Method {
+    pub fn authorization(&self) -> AuthorizationType {
+        AuthorizationType::of(&self.authorization_type)
+    }
+}
+
+impl Authorizer {
+    pub fn kind(&self) -> AuthorizerType {
+        AuthorizerType::of(&self.authorizer_type)
+    }
+}
+
 impl RestApi {
+    /// Whether the API is served only through interface VPC endpoints.
+    pub fn is_private(&self) -> bool {
+        self.endpoint_types
+            .iter()
+            .any(|t| EndpointType::of(t) == EndpointType::Private)
+    }
+
     pub fn stage(&self, name: &str) -> Option<&Stage> {
         self.stages.iter().find(|stage| stage.name == name)
     }
@@ -549,7 +665,17 @@ pub struct IpSet {
 
 impl DomainName {
     pub fn is_private(&self) -> bool {
-        self.domain_name_id.is_some() || self.endpoint_types.iter().any(|t| t == "PRIVATE")
+        self.domain_name_id.is_some()
+            || self
+                .endpoint_types
+                .iter()
+                .any(|t| EndpointType::of(t) == EndpointType::Private)
+    }
+
+    /// How the domain sends requests on: by its base path mappings, its routing rules, or
+    /// rules first.
+    pub fn routing(&self) -> RoutingMode {
+        RoutingMode::of(self.routing_mode.as_deref())
     }
 
     /// How a coverage gap names this domain.

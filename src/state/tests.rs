@@ -355,3 +355,28 @@ fn undoing_a_claim_forgets_its_new_findings_and_keeps_its_resolved_ones() {
     );
     assert!(undone.findings.iter().all(|f| f.change.is_none()));
 }
+
+#[test]
+fn a_deleted_changed_or_imported_key_rereads_every_plans_keys() {
+    // CloudTrail's DeleteApiKey names only the key; AWS detaches it from its plans.
+    for (name, params) in [
+        ("DeleteApiKey", json!({"apiKey": "k1"})),
+        ("UpdateApiKey", json!({"apiKey": "k1", "patchOperations": []})),
+        ("ImportApiKeys", json!({"format": "csv", "failOnWarnings": false})),
+    ] {
+        let record = json!({"eventSource": "apigateway.amazonaws.com", "eventName": name,
+            "readOnly": false, "requestParameters": params});
+        let changed = named_changes(std::iter::once(&record));
+        assert!(changed.all_plan_keys, "{name}");
+        assert_eq!(changed.events, 1, "{name}");
+    }
+    let plan_key = json!({"eventSource": "apigateway.amazonaws.com", "eventName": "CreateUsagePlanKey",
+        "readOnly": false, "requestParameters": {"usageplanId": "p9", "createUsagePlanKeyInput": {"keyId": "k2"}}});
+    let changed = named_changes(std::iter::once(&plan_key));
+    assert!(!changed.all_plan_keys);
+    assert_eq!(
+        changed.usage_plans,
+        BTreeSet::from(["p9".to_string()]),
+        "the REST reference's spelling"
+    );
+}

@@ -280,15 +280,19 @@ fn split_text<'a>(line: &'a str, prefix: &str, parts: &[TextPart]) -> Option<Vec
     let first_free = parts.iter().position(|p| p.free_text).unwrap_or(last);
     let last_free = parts.iter().rposition(|p| p.free_text).unwrap_or(last);
     // From the start: each value runs to the first occurrence of its literal.
-    for index in 0..first_free {
-        let literal = parts[index].literal.as_str();
-        if literal.is_empty() {
-            continue;
+    let forward = |range: std::ops::Range<usize>, values: &mut [&'a str], mut rest: &'a str| {
+        for index in range {
+            let literal = parts[index].literal.as_str();
+            if literal.is_empty() {
+                continue;
+            }
+            let at = rest.find(literal)?;
+            values[index] = &rest[..at];
+            rest = &rest[at + literal.len()..];
         }
-        let at = rest.find(literal)?;
-        values[index] = &rest[..at];
-        rest = &rest[at + literal.len()..];
-    }
+        Some(rest)
+    };
+    rest = forward(0..first_free, &mut values, rest)?;
     // From the end: each value starts after the last occurrence of the literal before it.
     for index in (last_free + 1..parts.len()).rev() {
         let literal = parts[index - 1].literal.as_str();
@@ -300,16 +304,7 @@ fn split_text<'a>(line: &'a str, prefix: &str, parts: &[TextPart]) -> Option<Vec
         rest = &rest[..at];
     }
     // Between, from the start again; the last free-text value takes what remains.
-    for index in first_free..last_free {
-        let literal = parts[index].literal.as_str();
-        if literal.is_empty() {
-            continue;
-        }
-        let at = rest.find(literal)?;
-        values[index] = &rest[..at];
-        rest = &rest[at + literal.len()..];
-    }
-    values[last_free] = rest;
+    values[last_free] = forward(first_free..last_free, &mut values, rest)?;
     Some(values)
 }
 

@@ -1,6 +1,7 @@
 //! GC304 key-source-authorizer-without-authorizer.
 
 use crate::checks::{always_evaluated, Check, CheckMeta, Facts, StageFacts};
+use crate::model::AuthorizationType;
 use crate::model::{ApiKeySource, Part};
 use crate::report::{Finding, Severity};
 
@@ -32,7 +33,7 @@ fn key_source_authorizer_without_authorizer(facts: &Facts) -> Vec<Finding> {
     for StageFacts { api, stage, served, .. } in authorizer_keyed {
         for m in served
             .iter()
-            .filter(|m| m.api_key_required && m.authorization_type != "CUSTOM")
+            .filter(|m| m.api_key_required && m.authorization() != AuthorizationType::Custom)
         {
             findings.push(
                 META

@@ -1,6 +1,7 @@
 //! GC306 key-not-enforced.
 
 use crate::checks::{always_evaluated, list_methods, Check, CheckMeta, Facts, StageFacts};
+use crate::model::AuthorizationType;
 use crate::model::Part;
 use crate::report::{Finding, Severity};
 
@@ -40,7 +41,9 @@ fn key_not_enforced(facts: &Facts) -> Vec<Finding> {
         }
         let open: Vec<_> = served
             .iter()
-            .filter(|m| m.http_method != "OPTIONS" && !m.api_key_required && m.authorization_type == "NONE")
+            .filter(|m| {
+                m.http_method != "OPTIONS" && !m.api_key_required && m.authorization() == AuthorizationType::None
+            })
             .collect();
         if open.is_empty() {
             continue;

@@ -31,7 +31,7 @@ fn authorizer_cache_narrow_policy(facts: &Facts) -> Vec<Finding> {
     let mut findings = Vec::new();
     for api in &facts.snapshot.rest_apis {
         for authorizer in &api.authorizers {
-            let lambda = matches!(authorizer.authorizer_type.as_str(), "TOKEN" | "REQUEST");
+            let lambda = authorizer.kind().is_lambda();
             let ttl = authorizer.result_ttl_seconds.unwrap_or(DEFAULT_TTL_SECONDS);
             if !lambda || ttl <= 0 {
                 continue;

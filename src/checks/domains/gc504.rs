@@ -2,6 +2,7 @@
 
 use crate::checks::{always_evaluated, Check, CheckMeta, Facts};
 use crate::model::Part;
+use crate::model::RoutingMode;
 use crate::report::{Finding, Severity};
 
 pub static CHECK: Check = Check {
@@ -36,7 +37,7 @@ fn routing_rules_shadow_mappings(facts: &Facts) -> Vec<Finding> {
                 .detail(detail)
                 .build()
         };
-        if domain.routing_mode.as_deref() == Some("ROUTING_RULE_ONLY") && !domain.mappings.is_empty() {
+        if domain.routing() == RoutingMode::RoutingRuleOnly && !domain.mappings.is_empty() {
             let mapped: Vec<String> = domain
                 .mappings
                 .iter()

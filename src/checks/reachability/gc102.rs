@@ -1,7 +1,7 @@
 //! GC102 private-api-without-policy.
 
 use crate::checks::{always_evaluated, Check, CheckMeta, Facts};
-use crate::model::{Part, RestApi};
+use crate::model::Part;
 use crate::report::{Finding, Severity};
 
 pub static CHECK: Check = Check {
@@ -26,7 +26,7 @@ static META: CheckMeta = CheckMeta {
 
 fn private_api_without_policy(facts: &Facts) -> Vec<Finding> {
     let mut findings = Vec::new();
-    for (api, policy) in facts.policies().filter(|(api, _)| is_private(api)) {
+    for (api, policy) in facts.policies().filter(|(api, _)| api.is_private()) {
         let detail = match policy {
             None => format!(
                 "{} ({}) is PRIVATE and has no resource policy: API Gateway refuses every call.",
@@ -44,10 +44,6 @@ fn private_api_without_policy(facts: &Facts) -> Vec<Finding> {
         findings.push(META.finding(facts.snapshot).api(api).detail(detail).build());
     }
     findings
-}
-
-fn is_private(api: &RestApi) -> bool {
-    api.endpoint_types.iter().any(|t| t == "PRIVATE")
 }
 
 #[cfg(test)]

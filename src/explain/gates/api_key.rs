@@ -6,6 +6,7 @@ use super::{or_none, unknown_gap, Context};
 use crate::checks::api_keys::{gc301, gc302, gc303, gc304, gc305, plan_keys, PlanKeys};
 use crate::explain::request::KeyIdentity;
 use crate::explain::{Gate, Refusal, Step};
+use crate::model::AuthorizationType;
 use crate::model::{ApiKeySource, Part};
 
 pub(super) fn api_key_gate(c: &Context) -> Step {
@@ -15,7 +16,7 @@ pub(super) fn api_key_gate(c: &Context) -> Step {
         return Step::pass(Gate::ApiKey, "the method does not require an API key");
     }
     let source_is_authorizer = api.api_key_source == ApiKeySource::Authorizer;
-    if source_is_authorizer && method.authorization_type != "CUSTOM" {
+    if source_is_authorizer && AuthorizationType::of(&method.authorization_type) != AuthorizationType::Custom {
         return Step::fail(
             Gate::ApiKey,
             Refusal::forbidden(),

@@ -10,11 +10,12 @@
 //! - Amazon Cognito: the token is checked first (none: 401), then the policy must allow
 //!   explicitly.
 
-use super::{is_private, unknown_gap, Context};
+use super::{unknown_gap, Context};
 use crate::checks::reachability::gc103;
 use crate::explain::evaluate::{decide_explicit_deny, decide_policy, Caller, NetworkPath, PolicyDecision};
 use crate::explain::target::Host;
 use crate::explain::{Gate, Outcome, Refusal, Step};
+use crate::model::{AuthorizationType, AuthorizerType};
 use crate::model::{Authorizer, Part};
 use crate::policy::Policy;
 
@@ -32,11 +33,11 @@ enum PolicyRule {
 /// The policy and authorization steps, in API Gateway's order for the method, up to the
 /// first that refuses.
 pub(super) fn authorization_flow(c: &Context) -> Vec<Step> {
-    let steps = match c.served.authorization_type.as_str() {
-        "AWS_IAM" => vec![iam_authentication(c), policy_step(c, PolicyRule::WithIam)],
-        "CUSTOM" => vec![policy_step(c, PolicyRule::NoExplicitDeny), lambda_authorizer(c)],
-        "COGNITO_USER_POOLS" => vec![cognito(c), policy_step(c, PolicyRule::ExplicitAllow)],
-        _ => vec![
+    let steps = match AuthorizationType::of(&c.served.authorization_type) {
+        AuthorizationType::AwsIam => vec![iam_authentication(c), policy_step(c, PolicyRule::WithIam)],
+        AuthorizationType::Custom => vec![policy_step(c, PolicyRule::NoExplicitDeny), lambda_authorizer(c)],
+        AuthorizationType::CognitoUserPools => vec![cognito(c), policy_step(c, PolicyRule::ExplicitAllow)],
+        AuthorizationType::None | AuthorizationType::Other => vec![
             policy_step(c, PolicyRule::ExplicitAllow),
             Step::pass(Gate::Authorization, "the method needs no authorization"),
         ],
@@ -88,7 +89,7 @@ fn policy_step(c: &Context, rule: PolicyRule) -> Step {
             (Host::VpcEndpoint { vpce_id, .. } | Host::EndpointAlias { vpce_id, .. }, None) => {
                 NetworkPath::VpcEndpoint(Some(vpce_id))
             }
-            (Host::ExecuteApi { .. }, None) if is_private(c.api) => NetworkPath::VpcEndpoint(None),
+            (Host::ExecuteApi { .. }, None) if c.api.is_private() => NetworkPath::VpcEndpoint(None),
             _ => NetworkPath::Internet,
         },
         signed: c.request.signed(),
@@ -253,7 +254,7 @@ fn lambda_authorizer(c: &Context) -> Step {
     let name = format!("{} ({})", authorizer.name, authorizer.authorizer_type);
     let sources = sources(authorizer.identity_source.as_deref());
     let unauthorized = |why: String, fix: String| Step::fail(Gate::Authorization, Refusal::unauthorized(), why, fix);
-    if authorizer.authorizer_type == "REQUEST" {
+    if authorizer.kind() == AuthorizerType::Request {
         let caching = authorizer.result_ttl_seconds.unwrap_or(300) > 0;
         if caching {
             if let Some(missing) = sources.iter().find(|s| source_value(c, s).is_none()) {

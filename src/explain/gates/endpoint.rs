@@ -1,11 +1,12 @@
 //! Which API and stage the host and path reach, and the private-API conditions.
 
-use super::{is_private, or_none, unknown_gap, unread};
+use super::{or_none, unknown_gap, unread};
 use crate::checks::domains::{gc501, gc502, gc503, gc504};
 use crate::checks::reachability::{gc101, gc102};
 use crate::explain::request::Request;
 use crate::explain::target::{self, Host};
 use crate::explain::{ExplainError, Gate, Refusal, Step};
+use crate::model::RoutingMode;
 use crate::model::{DomainName, Index, Part, RestApi, Snapshot, Stage};
 use crate::policy::Policy;
 use crate::report::fill_placeholders;
@@ -92,9 +93,8 @@ pub(super) fn endpoint_gate<'a>(
             }
         }
         // Routing rules (API Gateway v2) decide first when the routing mode uses them.
-        let mode = domain.routing_mode.as_deref();
-        let rules_only = mode == Some("ROUTING_RULE_ONLY");
-        if rules_only || mode == Some("ROUTING_RULE_THEN_BASE_PATH_MAPPING") {
+        let rules_only = domain.routing() == RoutingMode::RoutingRuleOnly;
+        if domain.routing().uses_rules() {
             let object = DomainName::object_id(name);
             let rules_unread = snapshot
                 .gaps
@@ -286,7 +286,7 @@ pub(super) fn private_gate(snapshot: &Snapshot, request: &Request, host: &Host, 
     let region = &snapshot.region;
     let through_endpoint = matches!(host, Host::VpcEndpoint { .. } | Host::EndpointAlias { .. });
     let types = or_none(&api.endpoint_types);
-    if !is_private(api) {
+    if !api.is_private() {
         if through_endpoint {
             return Step::fail(
                 Gate::Private,

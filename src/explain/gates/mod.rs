@@ -210,7 +210,3 @@ fn or_none<T: AsRef<str>>(items: &[T]) -> String {
         items.iter().map(AsRef::as_ref).collect::<Vec<_>>().join(", ")
     }
 }
-
-fn is_private(api: &RestApi) -> bool {
-    api.endpoint_types.iter().any(|t| t == "PRIVATE")
-}
