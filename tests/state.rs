@@ -388,6 +388,17 @@ async fn a_change_cloudtrail_names_is_read_again_and_matches_a_full_audit() {
         .collect();
     assert_eq!(beta, [("beta", Some(Change::New))]);
 
+    // A web ACL put on quiet-0's stage: WAFv2 records the stage by its `resourceArn`, which
+    // names the API to read again.
+    seeder
+        .web_acl("quiet-acl", false, &[], (&others[0], "prod"))
+        .await
+        .expect("web ACL");
+    let (light, _) = setup.run(&function).await;
+    let reads = light.summary.reads.clone().expect("reads");
+    // Two: quiet-0, and catalog again, whose deployment is still in the look-back's overlap.
+    assert_eq!(reads.apis_changed, 2, "the associated stage's API: {reads:?}");
+
     // The same account read in full gives the same findings.
     let full = setup
         .account
@@ -789,19 +800,12 @@ async fn a_state_that_cannot_be_used_is_said_and_the_findings_still_print() {
     let first = audit();
     let first: Report = serde_json::from_str(&first.stdout).expect("json");
     assert_eq!(of(&first, "GC301", &orders.id), [Some(Change::New)]);
-    let stored = s3(&setup.sdk)
-        .get_object()
-        .bucket(&setup.bucket)
-        .key(&key)
-        .send()
-        .await
-        .expect("the state")
-        .body
-        .collect()
-        .await
-        .expect("body")
-        .into_bytes();
-    let foreign = String::from_utf8_lossy(&stored).replace(ACCOUNT, "999988887777");
+    let stored = || async {
+        let object = s3(&setup.sdk).get_object().bucket(&setup.bucket).key(&key).send();
+        let bytes = object.await.expect("the state").body.collect().await.expect("body");
+        String::from_utf8_lossy(&bytes.into_bytes()).into_owned()
+    };
+    let foreign = stored().await.replace(ACCOUNT, "999988887777");
     put(foreign.clone()).await;
     let run = audit();
     assert_eq!(run.code, 1, "{}", run.stderr);
@@ -812,17 +816,5 @@ async fn a_state_that_cannot_be_used_is_said_and_the_findings_still_print() {
     );
     let report: Report = serde_json::from_str(&run.stdout).expect("json");
     assert_eq!(of(&report, "GC301", &orders.id), [None], "not announced new again");
-    let after = s3(&setup.sdk)
-        .get_object()
-        .bucket(&setup.bucket)
-        .key(&key)
-        .send()
-        .await
-        .expect("the state")
-        .body
-        .collect()
-        .await
-        .expect("body")
-        .into_bytes();
-    assert_eq!(String::from_utf8_lossy(&after), foreign, "left as it was");
+    assert_eq!(stored().await, foreign, "left as it was");
 }

@@ -17,6 +17,14 @@ fn public_iam_api_without_keys_is_quiet() {
     assert!(evaluate(&s).findings.is_empty());
 }
 
+/// (check, API) of each finding, in the report's order.
+fn checks_and_apis(findings: &[crate::report::Finding]) -> Vec<(&str, Option<&str>)> {
+    findings
+        .iter()
+        .map(|f| (f.check.as_str(), f.api_id.as_deref()))
+        .collect()
+}
+
 #[test]
 fn gap_on_one_api_leaves_other_apis_checked() {
     let mut s = healthy();
@@ -25,11 +33,7 @@ fn gap_on_one_api_leaves_other_apis_checked() {
     s.rest_apis[0].stages.clear();
     s.gaps.push(gap(Part::Stages, Some("a1")));
     let evaluation = evaluate(&s);
-    let got: Vec<_> = evaluation
-        .findings
-        .iter()
-        .map(|f| (f.check.as_str(), f.api_id.as_deref()))
-        .collect();
+    let got = checks_and_apis(&evaluation.findings);
     // The GC900 first: it hides GC301 on a1, so it is as severe.
     assert_eq!(got, [("GC900", Some("a1")), ("GC301", Some("b2"))]);
 }
@@ -246,11 +250,7 @@ fn one_unreadable_plans_keys_hide_only_that_plans_stages() {
         ..gap(Part::UsagePlanKeys, None)
     });
     let evaluation = evaluate(&s);
-    let got: Vec<_> = evaluation
-        .findings
-        .iter()
-        .map(|f| (f.check.as_str(), f.api_id.as_deref()))
-        .collect();
+    let got = checks_and_apis(&evaluation.findings);
     assert_eq!(got, [("GC302", Some("b2")), ("GC900", None)]);
     assert_eq!(
         evaluation.findings[1].severity,

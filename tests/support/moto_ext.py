@@ -33,7 +33,14 @@ shapes (botocore's apigateway service model is the reference):
    `requestParameters` with the ids in the request's path and its JSON body, `responseElements`
    with a created object's `id`), and LookupEvents answers from that history in CloudTrail's
    wire shape (`Events[].CloudTrailEvent` is the record as a JSON string; pages of at most 50;
-   one lookup attribute: ReadOnly, EventSource or EventName), which moto lacks.
+   one lookup attribute: ReadOnly, EventSource or EventName), which moto lacks. The records
+   are shaped as AWS's: API Gateway's `requestParameters` hold the request path's ids and its
+   body, TagResource and UntagResource name the resource by `resourceArn`, and API Gateway
+   v2's calls (routing rules) are recorded under `apigateway.amazonaws.com` too; WAFv2's hold
+   its JSON request with each key's first letter lowered (`name`, `scope`, `id`,
+   `resourceArn`, `webACLArn`), as the example entries of the AWS WAF Developer Guide's
+   "Logging API calls with AWS CloudTrail" show. A request with more than one lookup
+   attribute is refused with a 400 InvalidLookupAttributesException, as CloudTrail does.
     `POST /moto-api/cloudtrail/age?seconds=N&region=R` moves a region's history N seconds
     into the past, so that a test can put changes before an audit's look-back.
 11. Security Hub's BatchUpdateFindings (`PATCH /findings/batchupdate`): sets `Workflow` and
@@ -55,6 +62,7 @@ from moto.apigateway import exceptions, models, responses, urls
 from moto.apigatewayv2 import responses as v2_responses
 from moto.cloudtrail import responses as cloudtrail_responses
 from moto.core import responses as core_responses
+from moto.core.exceptions import JsonRESTError
 from moto.moto_api._internal import urls as moto_api_urls
 from moto.securityhub import responses as securityhub_responses
 from moto.securityhub import urls as securityhub_urls
@@ -314,14 +322,25 @@ PATH_IDS = {
     "domainnames": "domainName",
     "apikeys": "apiKey",
     "deployments": "deploymentId",
+    "routingrules": "routingRuleId",
 }
+RECORDED = ("apigateway", "apigatewayv2", "wafv2")
+
+
+def lowered_keys(value):
+    """WAFv2's JSON request as CloudTrail records it: each key's first letter lowered."""
+    if isinstance(value, dict):
+        return {key[:1].lower() + key[1:]: lowered_keys(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [lowered_keys(item) for item in value]
+    return value
 READ_PREFIXES = ("Get", "List", "Describe", "Check", "Lookup")
 
 
 def trail_record(self, action, status, body):
     """The management event CloudTrail would record for a successful write call."""
     service = getattr(self, "service_name", "")
-    if service not in ("apigateway", "wafv2") or action.startswith(READ_PREFIXES) or int(status) >= 300:
+    if service not in RECORDED or action.startswith(READ_PREFIXES) or int(status) >= 300:
         return
     try:
         request = json.loads(self.body or "{}") if self.body else {}
@@ -329,11 +348,20 @@ def trail_record(self, action, status, body):
         request = {}
     if not isinstance(request, dict):
         request = {}
-    if service == "apigateway":
-        parts = [p for p in self.path.split("?")[0].split("/") if p]
-        for key, value in zip(parts, parts[1:]):
-            if key in PATH_IDS:
-                request[PATH_IDS[key]] = value
+    if service == "wafv2":
+        request = lowered_keys(request)
+    else:
+        from urllib.parse import unquote
+
+        path = self.path.split("?")[0]
+        if path.startswith("/tags/"):
+            # The tagged resource's ARN is the rest of the path, escaped.
+            request["resourceArn"] = unquote(path[len("/tags/"):])
+        else:
+            parts = [unquote(p) for p in path.split("/") if p]
+            for key, value in zip(parts, parts[1:]):
+                if key in PATH_IDS:
+                    request[PATH_IDS[key]] = value
     response = None
     if action.startswith(("Create", "Import")):
         try:
@@ -345,7 +373,8 @@ def trail_record(self, action, status, body):
     record = {
         "eventVersion": "1.09",
         "eventTime": now.strftime("%Y-%m-%dT%H:%M:%SZ"),
-        "eventSource": f"{service}.amazonaws.com",
+        # API Gateway's v1 and v2 calls share one event source.
+        "eventSource": "wafv2.amazonaws.com" if service == "wafv2" else "apigateway.amazonaws.com",
         "eventName": action,
         "awsRegion": self.region,
         "readOnly": False,
@@ -372,7 +401,7 @@ def lookup_events(self):
     body = json.loads(self.body or "{}")
     attributes = body.get("LookupAttributes") or []
     if len(attributes) > 1:
-        return 400, {}, json.dumps({"__type": "InvalidLookupAttributesException", "message": "You cannot make more than one lookup attribute per request."})
+        raise JsonRESTError("InvalidLookupAttributesException", "You cannot make more than one lookup attribute per request.")
     start = float(body.get("StartTime") or 0)
     end = float(body.get("EndTime") or 1e12)
     limit = min(int(body.get("MaxResults") or 50), 50)
