@@ -74,7 +74,8 @@ pub enum Command {
     /// each cause to the audit's finding
     #[command(after_help = LOGS_HELP)]
     Logs(LogsArgs),
-    /// List the checks gatecheck runs, with their ids, severities and fixes
+    /// List the checks gatecheck runs: id, severity, name and title (--format markdown or json
+    /// add each one's symptom, cause, fix and AWS CLI command)
     Checks(ChecksArgs),
 }
 

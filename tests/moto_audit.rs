@@ -198,6 +198,17 @@ async fn gc900_access_denied_names_scope_blinds_checks_and_keeps_the_rest() {
         "{}",
         gc900.detail
     );
+    // The cause in one readable sentence: AWS's code and message, no Rust debug dump.
+    assert!(
+        gc900.detail.contains("Cause: AccessDeniedException: "),
+        "{}",
+        gc900.detail
+    );
+    assert!(
+        !gc900.detail.contains("Error {") && !gc900.detail.contains("Unhandled"),
+        "{}",
+        gc900.detail
+    );
     assert_eq!(report.summary.incomplete_scopes, 1);
 }
 

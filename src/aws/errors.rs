@@ -65,7 +65,7 @@ where
     E: ProvideErrorMetadata + StdError + Send + Sync + 'static,
     R: std::fmt::Debug,
 {
-    let mut message = DisplayErrorContext(err).to_string();
+    let mut message = readable(err);
     if message.len() > MAX_MESSAGE {
         let cut = (0..=MAX_MESSAGE)
             .rev()
@@ -86,6 +86,29 @@ where
         _ => (GapReason::Other, None),
     };
     Failure { reason, fatal, message }
+}
+
+/// One sentence a person can act on: the service's code and message for an error AWS
+/// answered (`AccessDeniedException: User: … is not authorized to perform: apigateway:GET
+/// on resource: …`), and the SDK's own account of the rest (no connection, a timeout).
+fn readable<E, R>(err: &SdkError<E, R>) -> String
+where
+    E: ProvideErrorMetadata + StdError + Send + Sync + 'static,
+    R: std::fmt::Debug,
+{
+    match err {
+        SdkError::ServiceError(service) => match (service.err().code(), service.err().message()) {
+            (Some(code), Some(text)) if !text.is_empty() => format!("{code}: {text}"),
+            (Some(code), _) => code.to_string(),
+            (None, _) => DisplayErrorContext(err).to_string(),
+        },
+        SdkError::TimeoutError(_) => "the call timed out".to_string(),
+        SdkError::DispatchFailure(failure) if failure.is_timeout() => "the call timed out".to_string(),
+        SdkError::DispatchFailure(failure) if failure.is_io() => {
+            "the endpoint could not be reached (connection refused, reset or closed)".to_string()
+        }
+        _ => DisplayErrorContext(err).to_string(),
+    }
 }
 
 fn reason_for_code(code: &str) -> GapReason {

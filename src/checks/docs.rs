@@ -13,7 +13,8 @@ pub fn text() -> String {
     let mut out = String::new();
     for check in REGISTRY {
         let m = check.meta;
-        let _ = writeln!(out, "{}  {:<8}  {:<40}  {}", m.id, m.severity, m.name, m.title);
+        // as_str: Severity's Display writes the word alone and would not pad.
+        let _ = writeln!(out, "{}  {:<8}  {:<40}  {}", m.id, m.severity.as_str(), m.name, m.title);
     }
     out
 }
@@ -89,4 +90,20 @@ pub fn markdown() -> String {
         );
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_text_listing_keeps_its_columns() {
+        let text = text();
+        let title_columns: std::collections::BTreeSet<usize> = REGISTRY
+            .iter()
+            .zip(text.lines())
+            .map(|(check, line)| line.find(check.meta.title).expect("the title"))
+            .collect();
+        assert_eq!(title_columns.len(), 1, "{text}");
+    }
 }

@@ -239,6 +239,11 @@ fn split_url(url: &str) -> Result<SplitUrl, RequestError> {
         return Err(RequestError::NotAUrl(text.to_string()));
     }
     let host = match parsed.host() {
+        // Given without a scheme, a word with no dot is not a host API Gateway serves (each
+        // execute-api and custom domain host has one): say it is not a URL.
+        Some(url::Host::Domain(name)) if !text.contains("://") && !name.contains('.') => {
+            return Err(RequestError::NotAUrl(text.to_string()))
+        }
         Some(url::Host::Domain(name)) => name.to_ascii_lowercase(),
         Some(url::Host::Ipv4(ip)) => ip.to_string(),
         Some(url::Host::Ipv6(ip)) => format!("[{ip}]"),
@@ -408,6 +413,16 @@ fn take(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_bare_word_is_not_a_url() {
+        let err = Request::new("notaurl", None, &[]).unwrap_err();
+        assert!(matches!(err, RequestError::NotAUrl(_)), "{err}");
+        assert!(
+            Request::new("api.example.com/prod/x", None, &[]).is_ok(),
+            "a custom domain"
+        );
+    }
 
     #[test]
     fn credentials_in_the_url_are_dropped_before_anything_shows_it() {
