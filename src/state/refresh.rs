@@ -101,8 +101,10 @@ pub fn named_changes<'a>(records: impl Iterator<Item = &'a Value>) -> Changed {
         match event.effect {
             Effect::WebAcl | Effect::IpSet | Effect::WebAclAssociation => changed.web_acls = true,
             // A deleted or changed key leaves or changes the plans that held it, and the
-            // record names only the key; imported keys name their plans only in the CSV.
-            Effect::ApiKey | Effect::Region => changed.all_plan_keys = true,
+            // record names only the key.
+            Effect::ApiKey => changed.all_plan_keys = true,
+            // Imported keys name their plans only in the CSV, which the record does not hold.
+            Effect::Region if event.name == "ImportApiKeys" => changed.all_plan_keys = true,
             _ => {}
         }
     }

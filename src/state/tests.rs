@@ -374,6 +374,10 @@ fn a_deleted_changed_or_imported_key_rereads_every_plans_keys() {
         "readOnly": false, "requestParameters": {"usageplanId": "p9", "createUsagePlanKeyInput": {"keyId": "k2"}}});
     let changed = named_changes(std::iter::once(&plan_key));
     assert!(!changed.all_plan_keys);
+    // A deleted API changes no plan's keys: the plans' lists are read every time anyway.
+    let deleted = json!({"eventSource": "apigateway.amazonaws.com", "eventName": "DeleteRestApi",
+        "readOnly": false, "requestParameters": {"restApiId": "a1b2c3d4e5"}});
+    assert!(!named_changes(std::iter::once(&deleted)).all_plan_keys);
     assert_eq!(
         changed.usage_plans,
         BTreeSet::from(["p9".to_string()]),
