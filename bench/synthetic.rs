@@ -6,7 +6,6 @@
 
 use compact_str::CompactString;
 use gatecheck::model::*;
-use std::collections::BTreeMap;
 
 pub fn snapshot(apis: usize) -> Snapshot {
     let mut s = Snapshot::new(
@@ -28,40 +27,36 @@ pub fn snapshot(apis: usize) -> Snapshot {
             arn: format!("arn:aws:wafv2:eu-west-1:111122223333:regional/webacl/edge-{a}/id-{a}"),
             name: format!("edge-{a}"),
             default_action: if a % 2 == 0 { WafAction::Block } else { WafAction::Allow },
-            default_block_status: None,
             rules: vec![
-                WafRule {
-                    name: "office".into(),
-                    priority: 0,
-                    action: WafAction::Allow,
-                    block_status: None,
-                    statement: WafStatement::IpSet {
+                rule(
+                    "office",
+                    0,
+                    WafAction::Allow,
+                    WafStatement::IpSet {
                         arn: set.arn.clone(),
                         forwarded_header: None,
                     },
-                },
-                WafRule {
-                    name: "rate".into(),
-                    priority: 1,
-                    action: WafAction::Block,
-                    block_status: None,
-                    statement: WafStatement::RateBased {
+                ),
+                rule(
+                    "rate",
+                    1,
+                    WafAction::Block,
+                    WafStatement::RateBased {
                         limit: 1000,
                         scope_down: None,
                     },
-                },
-                WafRule {
-                    name: "managed".into(),
-                    priority: 2,
-                    action: WafAction::UseGroupActions,
-                    block_status: None,
-                    statement: WafStatement::ManagedRuleGroup {
+                ),
+                rule(
+                    "managed",
+                    2,
+                    WafAction::UseGroupActions,
+                    WafStatement::ManagedRuleGroup {
                         vendor: "AWS".into(),
                         name: "AWSManagedRulesCommonRuleSet".into(),
                     },
-                },
+                ),
             ],
-            read_at_ms: None,
+            ..WebAcl::default()
         });
         s.ip_sets.push(set);
     }
@@ -76,7 +71,7 @@ pub fn snapshot(apis: usize) -> Snapshot {
                 ["prod", "staging"].map(|stage| PlanApiStage {
                     api_id: api_id(i),
                     stage: stage.into(),
-                    throttle: BTreeMap::new(),
+                    ..PlanApiStage::default()
                 })
             })
             .collect();
@@ -85,20 +80,20 @@ pub fn snapshot(apis: usize) -> Snapshot {
             id: key_ids[0].clone(),
             name: key_ids[0].clone(),
             enabled: true,
-            stage_keys: Vec::new(),
+            ..ApiKey::default()
         });
         s.api_keys.push(ApiKey {
             id: key_ids[1].clone(),
             name: key_ids[1].clone(),
             enabled: p % 7 != 0,
-            stage_keys: Vec::new(),
+            ..ApiKey::default()
         });
         s.usage_plans.push(UsagePlan {
             id: format!("plan-{p}"),
             name: format!("plan-{p}"),
             api_stages,
             key_ids,
-            read_at_ms: None,
+            ..UsagePlan::default()
         });
     }
     for d in 0..apis.div_ceil(100) {
@@ -118,6 +113,17 @@ pub fn snapshot(apis: usize) -> Snapshot {
     s
 }
 
+/// A WAF rule; the synthetic ACLs use AWS's default block answer.
+fn rule(name: &str, priority: i32, action: WafAction, statement: WafStatement) -> WafRule {
+    WafRule {
+        name: name.into(),
+        priority,
+        action,
+        block_status: None,
+        statement,
+    }
+}
+
 fn api_id(i: usize) -> CompactString {
     format!("api{i:07}").into()
 }
@@ -127,7 +133,7 @@ fn api(i: usize, acls: &[WebAcl]) -> RestApi {
         http_method: verb.into(),
         api_key_required: true,
         authorization_type: "NONE".into(),
-        authorizer_id: None,
+        ..Method::default()
     };
     // CORS preflight open, as it should be, but on every tenth API (GC305).
     let preflight = Method {
@@ -165,9 +171,7 @@ fn api(i: usize, acls: &[WebAcl]) -> RestApi {
             .into_iter()
             .collect(),
             web_acl_arn: acl.clone(),
-            tags: BTreeMap::new(),
-            canary: None,
-            access_log: None,
+            ..Stage::default()
         })
         .to_vec();
     let mut api = RestApi {
@@ -179,18 +183,12 @@ fn api(i: usize, acls: &[WebAcl]) -> RestApi {
             ApiKeySource::Header
         },
         endpoint_types: vec!["REGIONAL".into()],
-        ip_address_type: None,
         policy: (i % 5 == 0).then(|| {
             r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":"execute-api:Invoke","Resource":"execute-api:/*","Condition":{"IpAddress":{"aws:SourceIp":["203.0.113.0/24"]}}}]}"#.to_string()
         }),
-        disable_execute_api_endpoint: false,
-        tags: BTreeMap::new(),
         resources,
-        authorizers: Vec::new(),
         stages,
-        deployments: Vec::new(),
-        gateway_responses: Vec::new(),
-        read_at_ms: None,
+        ..RestApi::default()
     };
     let mut summary = api.current_summary();
     if i % 10 == 5 {

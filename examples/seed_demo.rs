@@ -2,6 +2,8 @@
 //! Reads the standard AWS settings; point AWS_ENDPOINT_URL at the emulator. Refuses to run
 //! without an endpoint override, so it never writes to a real account.
 
+#[path = "../tests/scenarios/mod.rs"]
+mod scenarios;
 #[path = "../tests/support/seed.rs"]
 mod seed;
 #[path = "../tests/support/traffic.rs"]
@@ -18,7 +20,7 @@ async fn main() -> std::process::ExitCode {
     }
     let sdk = aws_config::defaults(BehaviorVersion::latest()).load().await;
     let seeder = seed::Seeder::from_sdk_config(&sdk);
-    let seeded = match seed::seed_demo_account(&seeder).await {
+    let seeded = match scenarios::seed_demo_account(&seeder).await {
         Ok(expectations) => seed_traffic(&sdk, &seeder, &expectations)
             .await
             .map(|t| (expectations, t)),
@@ -54,7 +56,7 @@ async fn main() -> std::process::ExitCode {
 async fn seed_traffic(
     sdk: &aws_config::SdkConfig,
     seeder: &seed::Seeder,
-    expectations: &[seed::Expectation],
+    expectations: &[scenarios::Expectation],
 ) -> seed::Result<traffic::DemoTraffic> {
     let id_of = |name: &str| {
         expectations
@@ -69,7 +71,7 @@ async fn seed_traffic(
         &id_of("orders-no-usage-plan")?,
         &seed::Seeder::access_log_group("admin-waf-default-block"),
         &key_id,
-        seed::DEMO_KEY_VALUES[0],
+        scenarios::DEMO_KEY_VALUES[0],
     )
     .await
 }

@@ -167,7 +167,7 @@ async fn json_output_is_the_documented_contract_and_exit_codes_follow_fail_on() 
 async fn snapshot_file_audits_offline_with_the_same_findings() {
     let region = "ca-central-1";
     let account = TestAccount::new(DEFAULT_ACCOUNT, region);
-    let expectations = support::seed::seed_demo_account(&account.seeder()).await.unwrap();
+    let expectations = support::scenarios::seed_demo_account(&account.seeder()).await.unwrap();
     assert!(!expectations.is_empty());
 
     let env = with_moto(&[]);

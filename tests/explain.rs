@@ -7,7 +7,7 @@ mod support;
 use serde_json::Value;
 use std::collections::HashMap;
 use support::bin::{assert_one_line_error, moto_env, run_with, Run};
-use support::seed::DEMO_KEY_VALUES;
+use support::scenarios::DEMO_KEY_VALUES;
 use support::TestAccount;
 
 /// Its own region of moto's default account (the CLI sends no account header).
@@ -15,7 +15,7 @@ const REGION: &str = "ap-northeast-2";
 const DEFAULT_ACCOUNT: &str = "123456789012";
 
 struct Seeded {
-    api: HashMap<&'static str, String>,
+    api: HashMap<String, String>,
     key: HashMap<String, String>,
 }
 
@@ -25,10 +25,13 @@ async fn seed() -> &'static Seeded {
         .get_or_init(|| async {
             let account = TestAccount::new(DEFAULT_ACCOUNT, REGION);
             let s = account.seeder();
-            let expectations = support::seed::seed_demo_account(&s).await.expect("seed");
+            let expectations = support::scenarios::seed_demo_account(&s).await.expect("seed");
             let keys = s.client.get_api_keys().send().await.expect("keys");
             Seeded {
-                api: expectations.iter().map(|e| (e.api_name, e.api_id.clone())).collect(),
+                api: expectations
+                    .iter()
+                    .map(|e| (e.api_name.clone(), e.api_id.clone()))
+                    .collect(),
                 key: keys
                     .items()
                     .iter()

@@ -14,7 +14,7 @@ use std::net::TcpStream;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
-use support::seed::seed_demo_account;
+use support::scenarios::seed_demo_account;
 use support::TestAccount;
 
 /// moto's default account: the function sends no account header.

@@ -12,7 +12,8 @@ use gatecheck::model::{GapReason, Part, Scope, Snapshot};
 use gatecheck::report::{Finding, Report};
 use std::collections::BTreeSet;
 use std::time::Duration;
-use support::seed::{self as seed, seed_demo_account, WafRuleAction};
+use support::scenarios::seed_demo_account;
+use support::seed::{self as seed, WafRuleAction};
 use support::TestAccount;
 
 async fn snapshot_of(account: &TestAccount, scope: Scope) -> Snapshot {
@@ -222,6 +223,42 @@ fn details<'r>(report: &'r Report, check: &str) -> Vec<&'r str> {
         .collect()
 }
 
+/// Registration: every check but GC900 (the fault scenarios of tests/reliability.rs) is shown
+/// by exactly one scenario, in a file named after it, and no scenario names an unknown check.
+#[test]
+fn every_check_has_one_scenario_file() {
+    use support::scenarios::SCENARIOS;
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/scenarios");
+    for check in gatecheck::checks::REGISTRY {
+        let id = check.meta.id;
+        let showing: Vec<_> = SCENARIOS.iter().filter(|s| s.checks.contains(&id)).collect();
+        if id == gatecheck::checks::GAP_CHECK_ID {
+            assert!(showing.is_empty(), "{id} is shown by the fault scenarios, not the demo");
+            continue;
+        }
+        assert_eq!(
+            showing.len(),
+            1,
+            "{id} must be shown by exactly one scenario in tests/scenarios/"
+        );
+    }
+    for scenario in SCENARIOS.iter().filter(|s| !s.checks.is_empty()) {
+        for id in scenario.checks {
+            assert!(
+                gatecheck::checks::REGISTRY.iter().any(|c| c.meta.id == *id),
+                "unknown check {id}"
+            );
+        }
+        let file = dir.join(format!("{}.rs", scenario.checks[0].to_lowercase()));
+        assert!(
+            file.is_file(),
+            "{} has no scenario file {}",
+            scenario.checks[0],
+            file.display()
+        );
+    }
+}
+
 #[tokio::test]
 async fn demo_account_reports_every_cause_and_no_key_value() {
     let account = TestAccount::new("000000000042", "eu-west-1");
@@ -247,7 +284,7 @@ async fn demo_account_reports_every_cause_and_no_key_value() {
         let id = check.meta.id;
         assert!(
             id == gatecheck::checks::GAP_CHECK_ID || reported.contains(id),
-            "{id} has no scenario in the demo account (tests/support/seed.rs)"
+            "{id} does not fire in the demo account (tests/scenarios/)"
         );
     }
     let mtls = details(&report, "GC502");

@@ -12,7 +12,8 @@ use gatecheck::report::{Finding, Report};
 use std::collections::BTreeSet;
 use std::sync::atomic::Ordering;
 use support::fault_proxy::{self, Fault, Rule};
-use support::seed::{seed_demo_account, Seeder, VPCE_POLICY};
+use support::scenarios::seed_demo_account;
+use support::seed::{Seeder, VPCE_POLICY};
 use support::TestAccount;
 
 const REGION: &str = "eu-central-1";
@@ -74,7 +75,7 @@ async fn console_shaped_apis_audit_like_tidy_ones() {
 
     // What the console-shaped scenarios must say, broken and healthy alike.
     for e in &expectations {
-        let found = checks_on(&console_report, e.api_name);
+        let found = checks_on(&console_report, &e.api_name);
         for check in &e.checks {
             assert!(found.contains(check), "{}: {check} missing from {found:?}", e.api_name);
         }

@@ -14,7 +14,7 @@ use gatecheck::report::{Finding, Report};
 use std::collections::BTreeSet;
 use std::time::{Duration, Instant};
 use support::fault_proxy::{self, Fault, FaultProxy, Rule};
-use support::seed::{seed_demo_account, DEMO_KEY_VALUES};
+use support::scenarios::{seed_demo_account, DEMO_KEY_VALUES};
 use support::TestAccount;
 
 const ACCOUNT: &str = "000000000600";

@@ -12,7 +12,7 @@ use gatecheck::lambda::{Function, Settings};
 use gatecheck::sinks::{emf, sns};
 use std::time::Duration;
 use support::bin::{moto_env, run_with};
-use support::seed::{seed_demo_account, DEMO_KEY_VALUES};
+use support::scenarios::{seed_demo_account, DEMO_KEY_VALUES};
 use support::TestAccount;
 
 /// moto's default account, which the CLI and the function use; a region of its own.

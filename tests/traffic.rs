@@ -10,7 +10,8 @@ use gatecheck::traffic::{render, Cause, LogSource, StageTraffic, Window};
 use serde_json::Value;
 use support::bin::{moto_env, run_with};
 use support::fault_proxy::{self, Fault, Rule};
-use support::seed::{Seeder, DEMO_KEY_VALUES};
+use support::scenarios::DEMO_KEY_VALUES;
+use support::seed::Seeder;
 use support::traffic::{
     clf_line, no_plan_refusal, now_ms, put_lines, served_request, JsonRequest, CLF_ACCESS_LOG_FORMAT,
     JSON_ACCESS_LOG_FORMAT,

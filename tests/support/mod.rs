@@ -6,6 +6,8 @@
 
 pub mod bin;
 pub mod fault_proxy;
+#[path = "../scenarios/mod.rs"]
+pub mod scenarios;
 pub mod seed;
 pub mod traffic;
 pub mod trail;
@@ -297,7 +299,7 @@ impl TestAccount {
 
 /// Fails when `text` (what gatecheck wrote to `place`) holds any seeded API key value.
 pub fn assert_no_key_values(place: &str, text: &str) {
-    for value in seed::DEMO_KEY_VALUES {
+    for value in scenarios::DEMO_KEY_VALUES {
         assert!(!text.contains(value), "a key value leaked into {place}");
     }
 }
