@@ -420,6 +420,56 @@ async fn a_change_cloudtrail_names_is_read_again_and_matches_a_full_audit() {
     );
 }
 
+/// A busy account: other services' writes fill CloudTrail's history between two audits. The
+/// light audit still finds the one change that matters, without reading everything, and its
+/// lookups do not grow with the others' writes.
+#[tokio::test]
+async fn other_services_writes_do_not_make_the_light_audit_read_everything() {
+    let setup = Setup::new("me-central-1").await;
+    let seeder = setup.account.seeder();
+    let (_, catalog, _) = seed(&seeder).await;
+    let endpoint = &support::moto().endpoint;
+    support::trail::age_trail(endpoint, &setup.region, 3 * 3_600);
+    let function = setup.function(&[]);
+    setup.run(&function).await;
+
+    let lookups_with = |others: usize| {
+        let setup = &setup;
+        let seeder = &seeder;
+        let catalog = &catalog;
+        let function = &function;
+        async move {
+            support::trail::other_writes(endpoint, ACCOUNT, &setup.region, others);
+            seeder.deploy(catalog, &format!("beta{others}")).await.expect("deploy");
+            let (light, _) = setup.run(function).await;
+            let reads = light.summary.reads.clone().expect("reads");
+            assert_eq!(reads.full_read_because, None, "{reads:?}");
+            assert!(reads.apis_changed >= 1 && reads.apis_read < 5, "{reads:?}");
+            let stage = format!("beta{others}");
+            assert!(
+                light.findings.iter().any(|f| f.check == "GC301"
+                    && f.stage.as_deref() == Some(stage.as_str())
+                    && f.change == Some(Change::New)),
+                "the new stage's GC301 is announced"
+            );
+            light.summary.api_calls_by_operation["LookupEvents"]
+        }
+    };
+    // More than WRITE_PAGES pages of other services' writes, then four times as many: the
+    // lookups are one per event name either way (with a page more for SNS's TagResource,
+    // which shares a name with API Gateway's).
+    let busy = lookups_with(600).await;
+    let busier = lookups_with(2_400).await;
+    let names = gatecheck::cloudtrail::EVENTS
+        .iter()
+        .map(|e| e.name)
+        .collect::<std::collections::BTreeSet<_>>()
+        .len() as u64;
+    let write_pages = gatecheck::aws::cloudtrail::WRITE_PAGES;
+    assert!(busy >= write_pages + names && busy <= write_pages + names + 4, "{busy}");
+    assert!(busier <= busy + 10, "{busy} lookups, then {busier}");
+}
+
 #[tokio::test]
 async fn the_rotation_reads_every_api_within_the_period() {
     let setup = Setup::new("ap-northeast-3").await;

@@ -152,9 +152,10 @@ impl Auditor {
                 Err(err) => (None, Some(err.to_string())),
             };
             let since = prior.as_ref().and_then(|p| p.region_audited_at_ms);
+            let failed = |why: String| cloudtrail::LookupFailed { why, calls: 0 };
             let changed = match (since, load_error) {
-                (_, Some(error)) => Err(error),
-                (None, None) => Err(format!("no stored state of the whole of {region} yet")),
+                (_, Some(error)) => Err(failed(error)),
+                (None, None) => Err(failed(format!("no stored state of the whole of {region} yet"))),
                 (Some(since), None) => {
                     cloudtrail::changes_since(&super::config::in_region(&self.base, region), since, now_ms).await
                 }
@@ -176,8 +177,15 @@ impl Auditor {
                     snapshot
                 }
                 (_, _, changed) => {
-                    let why = changed.err().unwrap_or_default();
-                    let snapshot = collect(&configs, &options).await?;
+                    let (why, calls) = match changed {
+                        Err(failed) => (failed.why, failed.calls),
+                        Ok((_, calls)) => (String::new(), calls),
+                    };
+                    let mut snapshot = collect(&configs, &options).await?;
+                    // The lookups that found the changes could not be told count too.
+                    if calls > 0 {
+                        *snapshot.api_calls.entry("LookupEvents".into()).or_default() += calls;
+                    }
                     add_reads(
                         &mut reads,
                         ReadSummary {

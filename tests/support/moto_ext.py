@@ -43,6 +43,9 @@ shapes (botocore's apigateway service model is the reference):
    attribute is refused with a 400 InvalidLookupAttributesException, as CloudTrail does.
     `POST /moto-api/cloudtrail/age?seconds=N&region=R` moves a region's history N seconds
     into the past, so that a test can put changes before an audit's look-back.
+    `POST /moto-api/cloudtrail/other-writes?count=N&account=A&region=R` records N write
+    events of other services (EC2, S3, Lambda, DynamoDB, SNS), as a busy account's history
+    holds them between API Gateway's.
 11. Security Hub's BatchUpdateFindings (`PATCH /findings/batchupdate`): sets `Workflow` and
     `Note` on imported findings, answering `ProcessedFindings` and `UnprocessedFindings`,
     which moto lacks.
@@ -476,7 +479,46 @@ def age_events(request, full_url, headers):
     return 200, {}, json.dumps({"aged": sum(len(r) for r in TRAIL.values())})
 
 
+# Other services' writes, as a busy account's history holds them (eventSource, eventName).
+OTHER_WRITES = [
+    ("ec2.amazonaws.com", "CreateTags"),
+    ("s3.amazonaws.com", "PutBucketTagging"),
+    ("lambda.amazonaws.com", "UpdateFunctionConfiguration20150331v2"),
+    ("dynamodb.amazonaws.com", "UpdateTable"),
+    ("sns.amazonaws.com", "TagResource"),
+]
+
+
+def other_writes(request, full_url, headers):
+    from urllib.parse import parse_qs, urlparse
+
+    query = parse_qs(urlparse(full_url).query)
+    count = int(query.get("count", ["0"])[0])
+    region = query["region"][0]
+    account = query["account"][0]
+    now = datetime.datetime.now(datetime.timezone.utc)
+    history = TRAIL.setdefault((account, region), [])
+    for i in range(count):
+        source, name = OTHER_WRITES[i % len(OTHER_WRITES)]
+        history.append((now.timestamp(), {
+            "eventVersion": "1.09",
+            "eventTime": now.strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "eventSource": source,
+            "eventName": name,
+            "awsRegion": region,
+            "readOnly": False,
+            "requestParameters": {},
+            "responseElements": None,
+            "eventID": str(uuid.uuid4()),
+            "eventType": "AwsApiCall",
+            "managementEvent": True,
+            "recipientAccountId": account,
+        }))
+    return 200, {}, json.dumps({"recorded": count})
+
+
 core_responses.BaseResponse.call_action = call_action
+moto_api_urls.url_paths["{0}/moto-api/cloudtrail/other-writes"] = other_writes
 moto_api_urls.url_paths["{0}/moto-api/cloudtrail/age"] = age_events
 cloudtrail_responses.CloudTrailResponse.lookup_events = lookup_events
 securityhub_responses.SecurityHubResponse.batch_update_findings = batch_update_findings
