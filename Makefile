@@ -17,8 +17,10 @@ demo: venv
 test: venv lint
 	cargo test --all-targets
 
-## reliability: audits under injected faults, denied reads, the request quota and a deadline;
-## prints the table of scenarios, faults, completed audits, GC900s, panics and leaked values
+## reliability: audits under injected faults, denied reads, the request quota and a deadline,
+## and the function's state between runs (corrupt, foreign, concurrent, a flood of resolutions,
+## Security Hub failing); prints the tables of scenarios, faults, completed audits, GC900s,
+## panics and leaked values
 reliability: venv
 	cargo test --test reliability fault_scenarios -- --nocapture
 

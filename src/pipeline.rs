@@ -23,7 +23,7 @@ use crate::model::{Scope, Snapshot};
 use crate::report::{Change, Finding, ReadSummary, Report};
 use crate::scope::{Accounts, Plan, Regions};
 use crate::sinks::security_hub::{self, Imported};
-use crate::state::{mark_changes, unclaim, State};
+use crate::state::{clear_for_security_hub, mark_changes, pend_for_security_hub, unclaim, State};
 use crate::traffic::{self, EvidenceWindow};
 use std::collections::BTreeMap;
 use std::future::Future;
@@ -123,7 +123,7 @@ pub async fn run(audit: Audit, edges: &Edges<'_>, deliver: &mut impl Deliver) ->
         return Err(err);
     }
     let security_hub = match audit.security_hub {
-        true => Some(Box::pin(security_hub::import(edges.auditor.base(), &report, now_ms)).await?),
+        true => Some(Box::pin(import_into_security_hub(edges, &report, &claimed, now_ms)).await?),
         false => None,
     };
     if let Some(imported) = &security_hub {
@@ -148,6 +148,16 @@ const CLAIM_ATTEMPTS: usize = 5;
 struct Claimed {
     state: State,
     etag: String,
+}
+
+impl Claimed {
+    /// Those of `findings` in this state's account and region.
+    fn here<'f>(&self, findings: &'f [Finding]) -> Vec<&'f Finding> {
+        findings
+            .iter()
+            .filter(|f| f.account.as_deref() == self.state.account.as_deref() && f.region == self.state.region)
+            .collect()
+    }
 }
 
 /// Marks the report's changes against each account-region's stored state and writes the new
@@ -213,43 +223,16 @@ async fn claim(
 /// would otherwise be lost without a word.
 async fn undo_claims(store: &StateStore, claimed: &[Claimed], report: &Report) {
     for claim in claimed {
-        let here =
-            |f: &&Finding| f.account.as_deref() == claim.state.account.as_deref() && f.region == claim.state.region;
-        let new: Vec<&Finding> = report
-            .findings
-            .iter()
-            .filter(here)
+        let new: Vec<&Finding> = claim
+            .here(&report.findings)
+            .into_iter()
             .filter(|f| f.change == Some(Change::New))
             .collect();
-        let resolved: Vec<&Finding> = report.resolved.iter().filter(here).collect();
+        let resolved = claim.here(&report.resolved);
         if new.is_empty() && resolved.is_empty() {
             continue;
         }
-        let mut current = Versioned {
-            state: Some(claim.state.clone()),
-            etag: Some(claim.etag.clone()),
-        };
-        let mut undone = false;
-        for _ in 0..CLAIM_ATTEMPTS {
-            let Some(state) = current.state.clone() else { break };
-            match store
-                .save_if(&unclaim(&state, &new, &resolved), current.etag.as_deref())
-                .await
-            {
-                Ok(_) => {
-                    undone = true;
-                    break;
-                }
-                Err(StateError::Conflict { .. }) => {
-                    match store.load_versioned(state.account.as_deref(), &state.region).await {
-                        Ok(read) => current = read,
-                        Err(_) => break,
-                    }
-                }
-                Err(_) => break,
-            }
-        }
-        if !undone {
+        if !rewrite(store, claim, |state| unclaim(state, &new, &resolved)).await {
             tracing::error!(
                 new = new.len(),
                 resolved = resolved.len(),
@@ -258,6 +241,95 @@ async fn undo_claims(store: &StateStore, claimed: &[Claimed], report: &Report) {
             );
         }
     }
+}
+
+/// Imports the findings and this run's resolutions into Security Hub, with the resolutions an
+/// earlier run announced but could not deliver there. The claimed states keep whatever
+/// Security Hub did not take, so that its failure after the other sinks delivered loses no
+/// resolution: the next run resolves it there.
+async fn import_into_security_hub(
+    edges: &Edges<'_>,
+    report: &Report,
+    claimed: &[Claimed],
+    now_ms: u64,
+) -> anyhow::Result<Imported> {
+    let pending: Vec<Finding> = claimed
+        .iter()
+        .flat_map(|claim| &claim.state.security_hub_pending)
+        .filter(|p| !report.resolved.iter().any(|r| r.fingerprint == p.fingerprint))
+        .map(|p| Finding {
+            change: Some(Change::Resolved),
+            ..p.clone()
+        })
+        .collect();
+    let with_pending;
+    let to_import = match pending.is_empty() {
+        true => report,
+        false => {
+            let mut copy = report.clone();
+            copy.resolved.extend(pending.iter().cloned());
+            with_pending = copy;
+            &with_pending
+        }
+    };
+    let imported = Box::pin(security_hub::import(edges.auditor.base(), to_import, now_ms)).await;
+    let Some(store) = edges.state else {
+        return Ok(imported?);
+    };
+    match imported {
+        Ok(imported) => {
+            for claim in claimed.iter().filter(|c| !c.state.security_hub_pending.is_empty()) {
+                let taken = claim.here(&pending);
+                if !rewrite(store, claim, |state| clear_for_security_hub(state, &taken)).await {
+                    tracing::warn!(
+                        "Security Hub took {} earlier resolution(s), but the state of {} still lists them: the next run sends them again",
+                        taken.len(),
+                        claim.state.region
+                    );
+                }
+            }
+            Ok(imported)
+        }
+        Err(err) => {
+            for claim in claimed {
+                let resolved = claim.here(&report.resolved);
+                if !resolved.is_empty() && !rewrite(store, claim, |state| pend_for_security_hub(state, &resolved)).await
+                {
+                    tracing::error!(
+                        resolved = resolved.len(),
+                        "Security Hub failed and the state of {} could not keep its resolutions: they stay ACTIVE there",
+                        claim.state.region
+                    );
+                }
+            }
+            Err(err.into())
+        }
+    }
+}
+
+/// Writes `change` of the state this run claimed, or of whatever another run wrote over it
+/// since. False when it could not be written.
+async fn rewrite(store: &StateStore, claim: &Claimed, change: impl Fn(&State) -> State) -> bool {
+    let mut current = Versioned {
+        state: Some(claim.state.clone()),
+        etag: Some(claim.etag.clone()),
+    };
+    for _ in 0..CLAIM_ATTEMPTS {
+        let Some(state) = current.state.clone() else {
+            return false;
+        };
+        match store.save_if(&change(&state), current.etag.as_deref()).await {
+            Ok(_) => return true,
+            Err(StateError::Conflict { .. }) => {
+                match store.load_versioned(state.account.as_deref(), &state.region).await {
+                    Ok(read) => current = read,
+                    Err(_) => return false,
+                }
+            }
+            Err(_) => return false,
+        }
+    }
+    false
 }
 
 /// The snapshots, and what a quota-light read took from the stored state.

@@ -563,3 +563,301 @@ async fn at_the_deadline_reads_stop_and_the_gap_is_reported_and_published() {
         .expect("a report");
     assert!(reports(&response, "GC301"), "{response}");
 }
+
+/// A row for one of the state's scenarios, judged by the problems it found.
+fn state_row(scenario: &str, completed: bool, problems: Vec<String>) -> Row {
+    Row {
+        scenario: scenario.to_string(),
+        faults: 0,
+        completed,
+        identical: None,
+        gc900: 0,
+        panicked: false,
+        leaks: 0,
+        silent: !problems.is_empty(),
+        problems,
+    }
+}
+
+/// `problem` when `ok` is false.
+fn unless(ok: bool, problem: &str, problems: &mut Vec<String>) {
+    if !ok {
+        problems.push(problem.to_string());
+    }
+}
+
+/// The state between audits: corrupt, foreign, two writers at once, a flood of resolutions,
+/// and Security Hub failing after the topic took the news. The function's scheduled runs with
+/// a state bucket and a topic, each scenario in its own region of the emulator's default
+/// account, with a keyed API no plan lists (GC301). A table of its own, printed by
+/// `make reliability` after the faults'.
+#[tokio::test]
+async fn fault_scenarios_of_the_state_lose_no_news() {
+    let rows = state_scenarios().await;
+    print_table(&rows);
+    let problems: Vec<String> = rows
+        .iter()
+        .flat_map(|r| r.problems.iter().map(move |p| format!("{}: {p}", r.scenario)))
+        .collect();
+    assert!(problems.is_empty(), "{problems:#?}");
+}
+
+async fn state_scenarios() -> Vec<Row> {
+    use gatecheck::report::Change;
+    use support::function::{scheduled, Setup, ACCOUNT};
+    let change_of = |report: &Report, api: &str| -> Vec<Option<Change>> {
+        report
+            .findings
+            .iter()
+            .chain(&report.resolved)
+            .filter(|f| f.check == "GC301" && f.api_id.as_deref() == Some(api))
+            .map(|f| f.change)
+            .collect()
+    };
+    let s3 = |sdk: &aws_config::SdkConfig| {
+        aws_sdk_s3::Client::from_conf(aws_sdk_s3::config::Builder::from(sdk).force_path_style(true).build())
+    };
+    let mut rows = Vec::new();
+
+    rows.push(
+        Box::pin(async {
+            // Corrupt: the findings still go out, the state is said unusable and left for a person.
+            let setup = Setup::new("us-west-1").await;
+            let orders = setup
+                .account
+                .seeder()
+                .keyed_api("orders", "/orders", "POST")
+                .await
+                .expect("api");
+            let key = format!("gatecheck/{ACCOUNT}/{}/state.json", setup.region);
+            let garbage = "{\"schema_version\": 1, \"snapshot\": [";
+            s3(&setup.sdk)
+                .put_object()
+                .bucket(&setup.bucket)
+                .key(&key)
+                .body(garbage.as_bytes().to_vec().into())
+                .send()
+                .await
+                .expect("put");
+            let mut problems = Vec::new();
+            let (report, response) = Box::pin(setup.run(&setup.function(&[]))).await;
+            unless(
+                response["state_error"].is_string(),
+                "the unusable state was not said",
+                &mut problems,
+            );
+            unless(
+                change_of(&report, &orders.id) == [None],
+                "a change was guessed without a state",
+                &mut problems,
+            );
+            let published = setup.published().await;
+            unless(
+                published.iter().any(|(_, body)| body.contains("GC301")),
+                "the findings did not go out",
+                &mut problems,
+            );
+            state_row("corrupt state object", true, problems)
+        })
+        .await,
+    );
+    rows.push(
+        Box::pin(async {
+            // Another account's state where this one's belongs: refused and left as it was; nothing
+            // announced new on a guess.
+            let setup = Setup::new("us-west-2").await;
+            let orders = setup
+                .account
+                .seeder()
+                .keyed_api("orders", "/orders", "POST")
+                .await
+                .expect("api");
+            Box::pin(setup.run(&setup.function(&[]))).await;
+            setup.published().await;
+            let mut foreign = setup.state().await;
+            foreign.account = Some("999988887777".into());
+            let foreign_json = gatecheck::state::state_json(&foreign);
+            s3(&setup.sdk)
+                .put_object()
+                .bucket(&setup.bucket)
+                .key(format!("gatecheck/{ACCOUNT}/{}/state.json", setup.region))
+                .body(foreign_json.as_bytes().to_vec().into())
+                .send()
+                .await
+                .expect("put");
+            let mut problems = Vec::new();
+            let (report, response) = Box::pin(setup.run(&setup.function(&[]))).await;
+            unless(
+                response["state_error"]
+                    .as_str()
+                    .is_some_and(|e| e.contains("999988887777")),
+                "the foreign state was not named",
+                &mut problems,
+            );
+            unless(
+                change_of(&report, &orders.id) != [Some(Change::New)],
+                "announced new again",
+                &mut problems,
+            );
+            unless(
+                {
+                    let object = s3(&setup.sdk)
+                        .get_object()
+                        .bucket(&setup.bucket)
+                        .key(format!("gatecheck/{ACCOUNT}/{}/state.json", setup.region))
+                        .send()
+                        .await
+                        .expect("the state");
+                    object.body.collect().await.expect("body").into_bytes() == foreign_json.as_bytes()
+                },
+                "the foreign state was overwritten",
+                &mut problems,
+            );
+            state_row("state of another account", true, problems)
+        })
+        .await,
+    );
+    rows.push(
+        Box::pin(async {
+            // Two runs at once after a fix and a break: each change announced once in all.
+            let setup = Setup::new("us-east-2").await;
+            let seeder = setup.account.seeder();
+            let orders = seeder.keyed_api("orders", "/orders", "POST").await.expect("api");
+            let key = seeder
+                .key("reliability-key", true, DEMO_KEY_VALUES[3])
+                .await
+                .expect("key");
+            Box::pin(setup.run(&setup.function(&[("GATECHECK_NOTIFY", "all")]))).await;
+            setup.published().await;
+            seeder
+                .plan("orders-plan", &[(&orders, "prod")], &[&key])
+                .await
+                .expect("plan");
+            let later = seeder.keyed_api("later", "/later", "GET").await.expect("api");
+            let (one, two) = (
+                setup.function(&[("GATECHECK_NOTIFY", "all")]),
+                setup.function(&[("GATECHECK_NOTIFY", "all")]),
+            );
+            let (a, b) = Box::pin(async { tokio::join!(one.handle(scheduled()), two.handle(scheduled())) }).await;
+            let mut problems = Vec::new();
+            unless(a.is_ok() && b.is_ok(), "a run failed", &mut problems);
+            let published = setup.published().await;
+            // Each message is one run's news: a change told twice is in two messages.
+            let count = |api: &str, change: &str| {
+                published
+                    .iter()
+                    .filter(|(c, body)| c.contains(change) && body.contains(api))
+                    .count()
+            };
+            unless(
+                count(&later.id, "new") == 1,
+                "the new finding was not announced exactly once",
+                &mut problems,
+            );
+            unless(
+                count(&orders.id, "resolved") == 1,
+                "the resolution was not announced exactly once",
+                &mut problems,
+            );
+            state_row(
+                "two runs at once (concurrent writers)",
+                a.is_ok() && b.is_ok(),
+                problems,
+            )
+        })
+        .await,
+    );
+    rows.push(
+        Box::pin(async {
+            // 160 findings resolved at once with GATECHECK_NOTIFY=all: the message is trimmed to
+            // SNS's limit, says how many it left out, and the state is saved.
+            let setup = Setup::new("sa-east-1").await;
+            setup
+                .account
+                .seeder()
+                .keyed_api("orders", "/orders", "POST")
+                .await
+                .expect("api");
+            Box::pin(setup.run(&setup.function(&[]))).await;
+            setup.published().await;
+            let mut flooded = setup.state().await;
+            let template = flooded
+                .findings
+                .iter()
+                .find(|f| f.check == "GC301")
+                .expect("GC301")
+                .clone();
+            for i in 0..160 {
+                flooded.findings.push(gatecheck::report::Finding {
+                    fingerprint: format!("flood{i:015}").into(),
+                    api_id: Some(format!("gone{i:06}").into()),
+                    detail: format!("{} {}", template.detail, "x".repeat(1_500)),
+                    ..template.clone()
+                });
+            }
+            setup.save(&flooded).await;
+            let mut problems = Vec::new();
+            let (report, response) = Box::pin(setup.run(&setup.function(&[("GATECHECK_NOTIFY", "all")]))).await;
+            unless(report.resolved.len() >= 160, "the flood did not resolve", &mut problems);
+            unless(response["states_saved"] == 1, "the state was not saved", &mut problems);
+            let published = setup.published().await;
+            unless(
+                published
+                    .iter()
+                    .any(|(_, body)| body.contains("more resolved finding(s) were left out")),
+                "no message said what it left out",
+                &mut problems,
+            );
+            unless(
+                setup.state().await.findings.len() < 10,
+                "the resolutions stayed in the state",
+                &mut problems,
+            );
+            state_row("160 resolved at once, notify=all", true, problems)
+        })
+        .await,
+    );
+    rows.push(
+        Box::pin(async {
+            // Security Hub refuses the import after the topic took a resolution: the state keeps it
+            // for Security Hub, and the next run resolves it there.
+            let setup = Setup::new("ap-southeast-4").await;
+            let seeder = setup.account.seeder();
+            let orders = seeder.keyed_api("orders", "/orders", "POST").await.expect("api");
+            let key = seeder.key("hub-key", true, DEMO_KEY_VALUES[3]).await.expect("key");
+            let hub = [("GATECHECK_SECURITY_HUB", "true")];
+            Box::pin(setup.run(&setup.function(&hub))).await;
+            seeder
+                .plan("orders-plan", &[(&orders, "prod")], &[&key])
+                .await
+                .expect("plan");
+            let proxy = fault_proxy::start(
+                &support::moto().endpoint,
+                vec![Rule::always("POST /findings/import", Fault::Deny)],
+            );
+            let refused = setup.function_at(&support::sdk_config(&proxy.endpoint, &setup.region), &hub);
+            let mut problems = Vec::new();
+            unless(
+                Box::pin(refused.handle(scheduled())).await.is_err(),
+                "the failed import passed",
+                &mut problems,
+            );
+            unless(
+                !setup.state().await.security_hub_pending.is_empty(),
+                "the resolution was not kept for Security Hub",
+                &mut problems,
+            );
+            let (_, response) = Box::pin(setup.run(&setup.function(&hub))).await;
+            unless(
+                response["security_hub"]["resolved"] == 1,
+                "the next run did not resolve it in Security Hub",
+                &mut problems,
+            );
+            let mut row = state_row("Security Hub refused after the topic", true, problems);
+            row.faults = proxy.stats.injected_total();
+            row
+        })
+        .await,
+    );
+    rows
+}

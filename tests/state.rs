@@ -7,122 +7,13 @@
 mod support;
 
 use gatecheck::aws::s3_state::{StateLocation, StateStore};
-use gatecheck::lambda::{Function, Settings};
 use gatecheck::report::{Change, Report};
 use serde_json::{json, Value};
 use support::fault_proxy::{self, Fault, Rule};
+use support::function::{scheduled, Setup, ACCOUNT};
 use support::seed::{Api, Seeder};
-use support::{Subscribed, TestAccount};
 
-const ACCOUNT: &str = "123456789012";
 const KEY_VALUE: &str = "state-test-key-value-0001";
-
-fn scheduled() -> Value {
-    serde_json::from_str(include_str!("../events/scheduled.json")).expect("the sample event")
-}
-
-/// A region of moto's default account with a topic, a queue on it and a state bucket.
-struct Setup {
-    region: String,
-    sdk: aws_config::SdkConfig,
-    subscribed: Subscribed,
-    bucket: String,
-    account: TestAccount,
-}
-
-impl Setup {
-    async fn new(region: &str) -> Setup {
-        let sdk = support::sdk_config(&support::moto().endpoint, region);
-        let bucket = format!("gatecheck-state-{region}");
-        let s3 = aws_sdk_s3::Client::from_conf(aws_sdk_s3::config::Builder::from(&sdk).force_path_style(true).build());
-        let location = aws_sdk_s3::types::BucketLocationConstraint::from(region);
-        s3.create_bucket()
-            .bucket(&bucket)
-            .create_bucket_configuration(
-                aws_sdk_s3::types::CreateBucketConfiguration::builder()
-                    .location_constraint(location)
-                    .build(),
-            )
-            .send()
-            .await
-            .expect("bucket");
-        Setup {
-            region: region.to_string(),
-            subscribed: Subscribed::new(&sdk, &format!("findings-{region}")).await,
-            sdk,
-            bucket,
-            account: TestAccount::new(ACCOUNT, region),
-        }
-    }
-
-    fn function_at(&self, sdk: &aws_config::SdkConfig, extra: &[(&str, &str)]) -> Function {
-        let topic = self.subscribed.topic.clone();
-        let settings = Settings::from_lookup(|name| {
-            if let Some((_, value)) = extra.iter().find(|(k, _)| *k == name) {
-                return Some(value.to_string());
-            }
-            match name {
-                "GATECHECK_REGIONS" => Some(self.region.clone()),
-                "GATECHECK_TOPIC_ARN" => Some(topic.clone()),
-                "GATECHECK_STATE_BUCKET" => Some(self.bucket.clone()),
-                "GATECHECK_PUBLISH_SEVERITY" => Some("high".into()),
-                "GATECHECK_MAX_RPS" => Some("100".into()),
-                _ => None,
-            }
-        })
-        .expect("settings");
-        Function::with_sdk_config(settings, sdk.clone())
-    }
-
-    fn function(&self, extra: &[(&str, &str)]) -> Function {
-        self.function_at(&self.sdk, extra)
-    }
-
-    async fn run(&self, function: &Function) -> (Report, Value) {
-        let response = function.handle(scheduled()).await.expect("invocation");
-        (serde_json::from_value(response.clone()).expect("a report"), response)
-    }
-
-    /// The `change` attribute of each message the queue received, with its body.
-    async fn published(&self) -> Vec<(String, String)> {
-        let mut out = Vec::new();
-        for body in self.subscribed.bodies().await {
-            let envelope: Value = serde_json::from_str(&body).expect("an SNS envelope");
-            let change = envelope["MessageAttributes"]["change"]["Value"]
-                .as_str()
-                .unwrap_or_default();
-            out.push((
-                change.to_string(),
-                envelope["Message"].as_str().unwrap_or_default().to_string(),
-            ));
-        }
-        out
-    }
-
-    async fn state(&self) -> gatecheck::state::State {
-        let store = StateStore::new(
-            &self.sdk,
-            StateLocation::new(&self.bucket, "gatecheck/").expect("location"),
-        );
-        store
-            .load(Some(ACCOUNT), &self.region)
-            .await
-            .expect("readable")
-            .expect("a state")
-    }
-
-    async fn save(&self, state: &gatecheck::state::State) {
-        let store = StateStore::new(
-            &self.sdk,
-            StateLocation::new(&self.bucket, "gatecheck/").expect("location"),
-        );
-        let stored = store
-            .load_versioned(state.account.as_deref(), &state.region)
-            .await
-            .expect("readable");
-        store.save_if(state, stored.etag.as_deref()).await.expect("saved");
-    }
-}
 
 /// `orders` with a keyed method no plan lists (GC301), `catalog` listed by a plan with an
 /// enabled key: returns (orders, catalog, key id).
@@ -292,6 +183,75 @@ async fn scheduled_audits_publish_changes_and_keep_security_hub_current() {
         !format!("{published:?}{fourth:?}").contains(KEY_VALUE),
         "a key value leaked"
     );
+}
+
+/// Security Hub fails after the topic announced a resolution: the state keeps the resolution
+/// for Security Hub, and the next run archives the finding there, announcing nothing twice.
+#[tokio::test]
+async fn a_resolution_security_hub_missed_is_sent_there_by_the_next_run() {
+    let setup = Setup::new("af-south-1").await;
+    let seeder = setup.account.seeder();
+    let (orders, _, key) = seed(&seeder).await;
+    let hub = [("GATECHECK_SECURITY_HUB", "true"), ("GATECHECK_NOTIFY", "all")];
+    let (first, _) = setup.run(&setup.function(&hub)).await;
+    let gc301 = first
+        .findings
+        .iter()
+        .find(|f| f.check == "GC301" && f.api_id.as_deref() == Some(orders.id.as_str()))
+        .expect("GC301")
+        .clone();
+    setup.published().await;
+
+    // Fixed; this run's Security Hub import is refused after the topic took the news.
+    seeder
+        .plan("orders-plan", &[(&orders, "prod")], &[&key])
+        .await
+        .expect("plan");
+    let proxy = fault_proxy::start(
+        &support::moto().endpoint,
+        vec![Rule::always("POST /findings/import", Fault::Deny)],
+    );
+    let refused = setup.function_at(&support::sdk_config(&proxy.endpoint, &setup.region), &hub);
+    let failed = refused.handle(scheduled()).await;
+    assert!(
+        failed.is_err(),
+        "a failed Security Hub import fails the run: {failed:?}"
+    );
+    let published = setup.published().await;
+    assert!(
+        published
+            .iter()
+            .any(|(change, body)| change.contains("resolved") && body.contains("GC301")),
+        "{published:?}"
+    );
+    let pending = setup.state().await.security_hub_pending;
+    assert!(
+        pending.iter().any(|p| p.fingerprint == gc301.fingerprint),
+        "the state keeps the resolution for Security Hub: {pending:?}"
+    );
+    let still_active = security_hub_findings(&setup.sdk).await;
+    let in_hub = still_active
+        .iter()
+        .find(|f| f.id() == Some(gc301.fingerprint.as_str()))
+        .expect("imported by the first run");
+    assert_eq!(in_hub.record_state().map(|s| s.as_str()), Some("ACTIVE"));
+
+    // The next run, with Security Hub back: archived there, nothing announced again.
+    let (third, response) = setup.run(&setup.function(&hub)).await;
+    assert!(of(&third, "GC301", &orders.id).is_empty(), "{:?}", third.resolved);
+    assert!(response["security_hub"]["resolved"].as_u64() >= Some(1), "{response}");
+    let resolved = security_hub_findings(&setup.sdk).await;
+    let in_hub = resolved
+        .iter()
+        .find(|f| f.id() == Some(gc301.fingerprint.as_str()))
+        .expect("still there");
+    assert_eq!(in_hub.record_state().map(|s| s.as_str()), Some("ARCHIVED"));
+    assert_eq!(
+        in_hub.workflow().and_then(|w| w.status()).map(|s| s.as_str()),
+        Some("RESOLVED")
+    );
+    assert!(setup.published().await.is_empty(), "nothing is announced twice");
+    assert!(setup.state().await.security_hub_pending.is_empty());
 }
 
 #[tokio::test]

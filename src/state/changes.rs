@@ -78,6 +78,12 @@ pub fn mark_changes(report: &mut Report, snapshots: &[Snapshot], previous: &[Sta
                 true => Some(now_ms),
                 false => base.and_then(|s| s.region_audited_at_ms),
             },
+            security_hub_pending: base
+                .map(|s| s.security_hub_pending.clone())
+                .unwrap_or_default()
+                .into_iter()
+                .filter(|pending| !now.contains(pending.fingerprint.as_str()))
+                .collect(),
             findings: stored,
             snapshot: stored_snapshot(base.map(|s| &s.snapshot), snapshot),
         };
@@ -114,6 +120,30 @@ pub fn unclaim(current: &State, new: &[&Finding], resolved: &[&Finding]) -> Stat
             });
         }
     }
+    state
+}
+
+/// `current` with `resolved` waiting for Security Hub, once each.
+pub fn pend_for_security_hub(current: &State, resolved: &[&Finding]) -> State {
+    let mut state = current.clone();
+    for gone in resolved {
+        if !state
+            .security_hub_pending
+            .iter()
+            .any(|p| p.fingerprint == gone.fingerprint)
+        {
+            state.security_hub_pending.push(for_state(gone));
+        }
+    }
+    state
+}
+
+/// `current` without the pending resolutions Security Hub has now taken.
+pub fn clear_for_security_hub(current: &State, taken: &[&Finding]) -> State {
+    let mut state = current.clone();
+    state
+        .security_hub_pending
+        .retain(|p| !taken.iter().any(|t| t.fingerprint == p.fingerprint));
     state
 }
 

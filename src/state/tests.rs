@@ -384,3 +384,31 @@ fn a_deleted_changed_or_imported_key_rereads_every_plans_keys() {
         "the REST reference's spelling"
     );
 }
+
+#[test]
+fn a_resolution_security_hub_missed_waits_in_the_state_until_it_takes_it() {
+    let (_, states) = audit(&account(), &[], T0);
+    let mut fixed = account();
+    fixed.usage_plans[0].api_stages.push(crate::model::PlanApiStage {
+        api_id: "b2".into(),
+        stage: "prod".into(),
+        ..Default::default()
+    });
+    let (report, states) = audit(&fixed, &states, T0 + HOUR);
+    let resolved: Vec<&Finding> = report.resolved.iter().collect();
+    assert_eq!(resolved.len(), 1);
+    let pending = pend_for_security_hub(&states[0], &resolved);
+    let twice = pend_for_security_hub(&pending, &resolved);
+    assert_eq!(twice.security_hub_pending.len(), 1, "once each");
+    assert!(twice.security_hub_pending.iter().all(|f| f.change.is_none()));
+
+    // Carried by the next audit, until Security Hub takes it.
+    let (_, carried) = audit(&fixed, &[twice], T0 + 2 * HOUR);
+    assert_eq!(carried[0].security_hub_pending.len(), 1);
+    let taken = clear_for_security_hub(&carried[0], &resolved);
+    assert!(taken.security_hub_pending.is_empty());
+
+    // Broken again before Security Hub took it: the finding stands, nothing is pending.
+    let (_, states) = audit(&account(), &carried, T0 + 3 * HOUR);
+    assert!(states[0].security_hub_pending.is_empty());
+}

@@ -6,6 +6,7 @@
 
 pub mod bin;
 pub mod fault_proxy;
+pub mod function;
 #[path = "../scenarios/mod.rs"]
 pub mod scenarios;
 pub mod seed;
