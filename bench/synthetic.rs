@@ -35,6 +35,7 @@ pub fn snapshot(apis: usize) -> Snapshot {
                     WafStatement::IpSet {
                         arn: set.arn.clone(),
                         forwarded_header: None,
+                        fallback_match: false,
                     },
                 ),
                 rule(

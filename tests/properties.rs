@@ -142,9 +142,14 @@ fn waf_statement() -> impl Strategy<Value = WafStatement> {
     let leaf = prop_oneof![
         prop_oneof![Just("arn:ipset:known".to_string()), ".{0,8}"].prop_map(|arn| WafStatement::IpSet {
             arn,
-            forwarded_header: None
+            forwarded_header: None,
+            fallback_match: false,
         }),
-        proptest::collection::vec("[A-Z]{2}", 0..3).prop_map(|country_codes| WafStatement::Geo { country_codes }),
+        proptest::collection::vec("[A-Z]{2}", 0..3).prop_map(|country_codes| WafStatement::Geo {
+            country_codes,
+            forwarded_header: None,
+            fallback_match: false,
+        }),
         any::<i64>().prop_map(|limit| WafStatement::RateBased {
             limit,
             scope_down: None

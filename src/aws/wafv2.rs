@@ -274,10 +274,20 @@ fn statement_from_sdk(s: &sdk::Statement) -> WafStatement {
                 .ip_set_forwarded_ip_config()
                 .map(|c| c.header_name().to_string())
                 .filter(|h| !h.is_empty()),
+            fallback_match: ip
+                .ip_set_forwarded_ip_config()
+                .is_some_and(|c| c.fallback_behavior() == &sdk::FallbackBehavior::Match),
         }
     } else if let Some(geo) = s.geo_match_statement() {
         WafStatement::Geo {
             country_codes: geo.country_codes().iter().map(|c| c.as_str().to_string()).collect(),
+            forwarded_header: geo
+                .forwarded_ip_config()
+                .map(|c| c.header_name().to_string())
+                .filter(|h| !h.is_empty()),
+            fallback_match: geo
+                .forwarded_ip_config()
+                .is_some_and(|c| c.fallback_behavior() == &sdk::FallbackBehavior::Match),
         }
     } else if let Some(rate) = s.rate_based_statement() {
         WafStatement::RateBased {

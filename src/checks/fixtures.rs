@@ -182,6 +182,7 @@ pub fn office_rule(s: &mut Snapshot, action: WafAction, addresses: &[&str]) -> W
     let statement = WafStatement::IpSet {
         arn: set.arn.clone(),
         forwarded_header: None,
+        fallback_match: false,
     };
     s.ip_sets.push(set);
     rule("office", action, statement)

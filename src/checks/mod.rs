@@ -1,6 +1,13 @@
 //! The check engine: every check is a pure function of a [`Snapshot`] with its metadata
 //! beside it. The engine runs them all, drops what a coverage gap makes guesswork, keeps to
 //! the audit's scope and applies `gatecheck:ignore` tags.
+//!
+//! Every check file has the same shape, by design: its `CheckMeta` literal, one function that
+//! loops over [`Facts`] (its stages, plans, domains or web ACLs) and pushes findings through
+//! [`FindingBuilder`], and its tests (fixture in, findings out). What two checks decide alike
+//! lives in `facts.rs` or the group's module (`stages_requiring_keys`, `plan_keys`,
+//! `methods_requiring_a_key`, `differences`); the lines left alike between files are that
+//! shape, not shared logic.
 
 pub(crate) mod api_keys;
 pub(crate) mod coverage;

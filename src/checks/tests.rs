@@ -178,6 +178,7 @@ fn ip_set_arns_are_found_at_any_depth() {
     let ip = |arn: &str| WafStatement::IpSet {
         arn: arn.into(),
         forwarded_header: None,
+        fallback_match: false,
     };
     let nested = WafStatement::And {
         statements: vec![

@@ -258,26 +258,20 @@ pub struct WafCaller<'a> {
 fn statement_matches(statement: &WafStatement, index: &Index, caller: WafCaller) -> Tri {
     match statement {
         // With IPSetForwardedIPConfig the set is matched against the header's first address,
-        // not the source IP (AWS WAF developer guide, "Using forwarded IP addresses").
+        // not the source IP; a header that holds no valid address takes FallbackBehavior (a
+        // request without the header never gets here: see `skipped_for_missing_header`).
+        // AWS WAF developer guide, "Using forwarded IP addresses".
         WafStatement::IpSet {
             arn,
             forwarded_header: Some(header),
+            fallback_match,
         } => match (index.ip_set(arn), (caller.header)(header)) {
             (None, _) => Tri::Maybe(format!("IP set {arn} could not be read")),
-            (Some(_), None) => Tri::Maybe(format!(
-                "the web ACL matches IP set {arn} on the {header} header: pass -H '{header}: <address>'"
-            )),
-            (Some(set), Some(value)) => {
-                match value
-                    .split(',')
-                    .next()
-                    .map(str::trim)
-                    .and_then(|a| a.parse::<IpAddr>().ok())
-                {
-                    Some(ip) => Tri::from_bool(ip_in(ip, &set.addresses)),
-                    None => Tri::Maybe(format!("the {header} header holds no IP address")),
-                }
-            }
+            (Some(_), None) => Tri::No,
+            (Some(set), Some(value)) => match first_forwarded_address(&value) {
+                Some(ip) => Tri::from_bool(ip_in(ip, &set.addresses)),
+                None => Tri::from_bool(*fallback_match),
+            },
         },
         WafStatement::IpSet { arn, .. } => match (index.ip_set(arn), caller.source_ip) {
             (None, _) => Tri::Maybe(format!("IP set {arn} could not be read")),
@@ -286,7 +280,14 @@ fn statement_matches(statement: &WafStatement, index: &Index, caller: WafCaller)
         },
         // One request does not exceed a rate limit.
         WafStatement::RateBased { .. } => Tri::No,
-        WafStatement::Geo { country_codes } => Tri::Maybe(format!(
+        WafStatement::Geo {
+            forwarded_header: Some(header),
+            fallback_match,
+            ..
+        } if (caller.header)(header).is_some_and(|value| first_forwarded_address(&value).is_none()) => {
+            Tri::from_bool(*fallback_match)
+        }
+        WafStatement::Geo { country_codes, .. } => Tri::Maybe(format!(
             "a geo match on {} depends on where the caller is",
             country_codes.join(", ")
         )),
@@ -318,6 +319,36 @@ pub enum WafDecision {
     Unknown(String),
 }
 
+/// The first address of a forwarded-IP header (`X-Forwarded-For: client, proxy`), if it is one.
+fn first_forwarded_address(value: &str) -> Option<IpAddr> {
+    value.split(',').next().map(str::trim).and_then(|a| a.parse().ok())
+}
+
+/// The forwarded-IP header a statement inspects and the request lacks: AWS WAF does not apply
+/// such a rule to the request at all, whatever else it says (AWS WAF developer guide, "Using
+/// forwarded IP addresses").
+fn skipped_for_missing_header(statement: &WafStatement, caller: WafCaller) -> Option<String> {
+    match statement {
+        WafStatement::IpSet {
+            forwarded_header: Some(header),
+            ..
+        }
+        | WafStatement::Geo {
+            forwarded_header: Some(header),
+            ..
+        } => (caller.header)(header).is_none().then(|| header.clone()),
+        WafStatement::And { statements } | WafStatement::Or { statements } => {
+            statements.iter().find_map(|s| skipped_for_missing_header(s, caller))
+        }
+        WafStatement::Not { statement } => skipped_for_missing_header(statement, caller),
+        WafStatement::RateBased {
+            scope_down: Some(statement),
+            ..
+        } => skipped_for_missing_header(statement, caller),
+        _ => None,
+    }
+}
+
 pub fn decide_waf(acl: &WebAcl, index: &Index, caller: WafCaller) -> WafDecision {
     let mut rules: Vec<_> = acl.rules.iter().collect();
     rules.sort_by_key(|r| r.priority);
@@ -325,7 +356,7 @@ pub fn decide_waf(acl: &WebAcl, index: &Index, caller: WafCaller) -> WafDecision
     let mut undecided: Vec<(WafAction, String)> = Vec::new();
     let mut decision = (acl.default_action, None, acl.default_block_status);
     for rule in rules {
-        if rule.action == WafAction::Count {
+        if rule.action == WafAction::Count || skipped_for_missing_header(&rule.statement, caller).is_some() {
             continue;
         }
         match statement_matches(&rule.statement, index, caller) {
@@ -497,6 +528,7 @@ mod tests {
         let set = || WafStatement::IpSet {
             arn: "arn:set".into(),
             forwarded_header: None,
+            fallback_match: false,
         };
         let acl = acl(WafAction::Block, vec![("office", WafAction::Allow, set())]);
         let ip = |s: &str| Some(s.parse().unwrap());
@@ -527,9 +559,12 @@ mod tests {
         let set = || WafStatement::IpSet {
             arn: "arn:set".into(),
             forwarded_header: None,
+            fallback_match: false,
         };
         let geo = || WafStatement::Geo {
             country_codes: vec!["KP".into()],
+            forwarded_header: None,
+            fallback_match: false,
         };
         let blocklist = acl(
             WafAction::Allow,
@@ -597,6 +632,7 @@ mod tests {
         let set = || WafStatement::IpSet {
             arn: "arn:set".into(),
             forwarded_header: None,
+            fallback_match: false,
         };
         let ip = by_ip(Some("198.51.100.1".parse().unwrap()));
         let status = |action: WafAction, block_status: Option<u16>| {
@@ -631,14 +667,20 @@ mod tests {
         let forwarded = WafStatement::IpSet {
             arn: "arn:set".into(),
             forwarded_header: Some("X-Forwarded-For".into()),
+            fallback_match: false,
         };
         let acl = acl(WafAction::Block, vec![("office", WafAction::Allow, forwarded)]);
         let index = Index::new(&snapshot);
-        // The source IP is in the set, but it is not what the rule reads.
+        // The source IP is in the set, but it is not what the rule reads; without the header
+        // the rule is not applied at all, and the default Block refuses.
         let office_source = Some("198.51.100.1".parse().unwrap());
         assert!(matches!(
             decide_waf(&acl, &index, by_ip(office_source)),
-            WafDecision::Unknown(why) if why.contains("X-Forwarded-For")
+            WafDecision::Refused {
+                rule: None,
+                status: 403,
+                ..
+            }
         ));
         let outside = |name: &str| (name == "X-Forwarded-For").then(|| "192.0.2.9, 198.51.100.1".to_string());
         let caller = WafCaller {
@@ -658,5 +700,56 @@ mod tests {
             decide_waf(&acl, &index, caller),
             WafDecision::Allowed(Some("office".into()))
         );
+    }
+
+    /// AWS WAF developer guide, "Using forwarded IP addresses": a request without the header
+    /// is not inspected by the rule at all; one whose header holds no valid address gets the
+    /// rule's FallbackBehavior, MATCH or NO_MATCH.
+    #[test]
+    fn waf_forwarded_ip_rules_skip_requests_without_the_header_and_fall_back_on_invalid_ones() {
+        let snapshot = snapshot_with_set();
+        let index = Index::new(&snapshot);
+        let rule = |fallback_match: bool, action: WafAction| {
+            let statement = WafStatement::IpSet {
+                arn: "arn:set".into(),
+                forwarded_header: Some("X-Forwarded-For".into()),
+                fallback_match,
+            };
+            acl(WafAction::Allow, vec![("forwarded", action, statement)])
+        };
+        let garbage = |name: &str| (name == "X-Forwarded-For").then(|| "unknown".to_string());
+        let with_garbage = WafCaller {
+            source_ip: None,
+            header: &garbage,
+        };
+        assert!(matches!(
+            decide_waf(&rule(true, WafAction::Block), &index, with_garbage),
+            WafDecision::Refused {
+                rule: Some(_),
+                status: 403,
+                ..
+            }
+        ));
+        assert_eq!(
+            decide_waf(&rule(false, WafAction::Block), &index, with_garbage),
+            WafDecision::Allowed(None)
+        );
+        // No header: the Block rule does not apply, whatever its fallback.
+        assert_eq!(
+            decide_waf(&rule(true, WafAction::Block), &index, by_ip(None)),
+            WafDecision::Allowed(None)
+        );
+        // A geo match on the forwarded address falls back the same way.
+        let geo = WafStatement::Geo {
+            country_codes: vec!["FR".into()],
+            forwarded_header: Some("X-Forwarded-For".into()),
+            fallback_match: true,
+        };
+        let geo_acl = acl(WafAction::Allow, vec![("geo", WafAction::Block, geo)]);
+        assert!(matches!(
+            decide_waf(&geo_acl, &index, with_garbage),
+            WafDecision::Refused { .. }
+        ));
+        assert_eq!(decide_waf(&geo_acl, &index, by_ip(None)), WafDecision::Allowed(None));
     }
 }

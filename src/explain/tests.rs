@@ -270,6 +270,7 @@ fn waf_by_source_ip() {
     let statement = WafStatement::IpSet {
         arn: office.arn.clone(),
         forwarded_header: None,
+        fallback_match: false,
     };
     let mut default_block = with_acl(
         healthy_deployed(),
@@ -563,6 +564,7 @@ fn waf_captcha_answers_405_with_a_page() {
     let statement = WafStatement::IpSet {
         arn: office.arn.clone(),
         forwarded_header: None,
+        fallback_match: false,
     };
     let mut s = with_acl(
         healthy_deployed(),
@@ -766,15 +768,53 @@ fn a_mutual_tls_domain_is_unknown_without_a_client_certificate() {
     assert_eq!(explain(&s, &r).unwrap().verdict, Verdict::Allowed);
 }
 
+/// Developer guide, "IP address types for REST APIs": a dual-stack API takes IPv6 calls, and
+/// aws:SourceIp is then an IPv6 address that no IPv4 range matches. The refusal is GC104's, as
+/// the audit reports it; an IPv4 caller outside the list is GC103's.
 #[test]
-fn an_ipv6_caller_meets_an_ipv4_allow_list() {
+fn a_dualstack_apis_ipv4_allow_list_refuses_ipv6_callers_at_gc104() {
     let mut s = healthy_deployed();
     s.rest_apis[0].ip_address_type = Some("dualstack".into());
     s.rest_apis[0].policy = Some(IP_POLICY.into());
+    let audit = crate::audit::report(std::slice::from_ref(&s), std::time::Duration::ZERO);
+    assert!(audit.findings.iter().any(|f| f.check == "GC104"));
     let mut r = keyed_get("/prod/items");
     r.source_ip = Some("2001:db8::7".parse().unwrap());
     let (gate, check, status, _) = first_failure(&s, &r);
-    assert_eq!((gate, check, status), (Gate::ResourcePolicy, Some("GC103"), Some(403)));
+    assert_eq!((gate, check, status), (Gate::ResourcePolicy, Some("GC104"), Some(403)));
+    let step = explain(&s, &r)
+        .unwrap()
+        .steps
+        .into_iter()
+        .find(|s| s.step == Gate::ResourcePolicy)
+        .unwrap();
+    assert!(
+        step.fix.as_deref().unwrap_or_default().contains("get-rest-api"),
+        "{:?}",
+        step.fix
+    );
+    r.source_ip = Some("192.0.2.1".parse().unwrap());
+    assert_eq!(first_failure(&s, &r).1, Some("GC103"));
+}
+
+/// Developer guide, "Private REST APIs in API Gateway": a private API's policy must let VPC or
+/// VPC endpoint traffic in; aws:SourceIp never matches it. The audit reports GC102 for an
+/// IP-only policy, and the refusal is GC102's.
+#[test]
+fn a_private_apis_ip_only_policy_refuses_vpc_traffic_at_gc102() {
+    let mut s = healthy_deployed();
+    s.rest_apis[0].endpoint_types = vec!["PRIVATE".into()];
+    s.rest_apis[0].policy = Some(IP_POLICY.into());
+    let audit = crate::audit::report(std::slice::from_ref(&s), std::time::Duration::ZERO);
+    assert!(audit.findings.iter().any(|f| f.check == "GC102"));
+    let mut r = request(
+        "https://vpce-0abc-1234.execute-api.eu-west-1.vpce.amazonaws.com/prod/items",
+        "GET",
+        &["x-apigw-api-id: a1", "x-api-key: v"],
+    );
+    r.key = KeyIdentity::Given("k1".into());
+    let (gate, check, ..) = first_failure(&s, &r);
+    assert_eq!((gate, check), (Gate::ResourcePolicy, Some("GC102")));
 }
 
 /// Developer guide, "Routing rules to connect API stages to a custom domain name for REST
@@ -860,4 +900,14 @@ fn a_private_domain_is_walked_through_its_associated_endpoints() {
     assert_eq!((gate, check), (Gate::Endpoint, Some("GC503")));
     let (gate, check, ..) = first_failure(&snapshot(&["vpce-0abc"], "vpce-9999"), &r);
     assert_eq!((gate, check), (Gate::Private, Some("GC503")));
+
+    // A domain policy that does not parse is not evaluated by the audit: explain does not
+    // guess either.
+    let mut unparseable = snapshot(&["vpce-0abc"], "vpce-0abc");
+    unparseable.domain_names[0].policy = Some("{not a policy".into());
+    let audit = crate::audit::report(std::slice::from_ref(&unparseable), std::time::Duration::ZERO);
+    assert!(audit.findings.iter().all(|f| f.check != "GC503"));
+    let e = explain(&unparseable, &r).unwrap();
+    assert_eq!(e.verdict, Verdict::Unknown, "{}", text(&e));
+    assert!(e.steps.iter().all(|s| s.check_id() != Some("GC503")), "{}", text(&e));
 }

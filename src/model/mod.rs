@@ -589,9 +589,18 @@ pub enum WafStatement {
         /// the source IP (e.g. `X-Forwarded-For`).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         forwarded_header: Option<String>,
+        /// With a forwarded header that holds no valid address: whether the statement
+        /// matches (`FallbackBehavior` MATCH) or not (NO_MATCH).
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        fallback_match: bool,
     },
     Geo {
         country_codes: Vec<String>,
+        /// With `ForwardedIPConfig`, the header whose address is located.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        forwarded_header: Option<String>,
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        fallback_match: bool,
     },
     RateBased {
         limit: i64,

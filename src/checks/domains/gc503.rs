@@ -33,34 +33,65 @@ fn private_domains<'a>(facts: &'a Facts) -> impl Iterator<Item = &'a DomainName>
         .filter(|d| d.domain_name_id.is_some())
 }
 
+/// Which of a private domain's associated VPC endpoints may invoke through it: the audit's
+/// GC503 and explain's endpoint gate decide on this one answer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DomainAdmission<'a> {
+    /// No VPC endpoint is associated with the domain.
+    NoEndpoint,
+    /// The domain has no policy: nothing may invoke through it.
+    NoPolicy,
+    /// The domain's policy does not parse: not evaluated (the error).
+    Unparseable(String),
+    /// The associated endpoints the policy lets invoke (none: the policy, described).
+    Admitted(Vec<&'a str>, String),
+}
+
+pub fn domain_admission(domain: &DomainName) -> DomainAdmission<'_> {
+    if domain.access_associations.is_empty() {
+        return DomainAdmission::NoEndpoint;
+    }
+    match domain.policy.as_deref().map(Policy::parse) {
+        None => DomainAdmission::NoPolicy,
+        Some(Err(err)) => DomainAdmission::Unparseable(err.to_string()),
+        Some(Ok(policy)) => DomainAdmission::Admitted(
+            domain
+                .access_associations
+                .iter()
+                .map(String::as_str)
+                .filter(|vpce| policy.admits_endpoint(vpce))
+                .collect(),
+            policy.describe(),
+        ),
+    }
+}
+
 fn private_domain_unreachable(facts: &Facts) -> Vec<Finding> {
     let mut findings = Vec::new();
     for domain in private_domains(facts) {
         let endpoints = &domain.access_associations;
         let mut causes = Vec::new();
-        let mut admitted: Vec<&str> = endpoints.iter().map(String::as_str).collect();
-        if endpoints.is_empty() {
-            causes.push("no VPC endpoint is associated with it".to_string());
-        } else {
-            match domain.policy.as_deref().map(Policy::parse) {
-                None => {
-                    causes.push("it has no policy, so nothing may invoke through it".into());
-                    admitted.clear();
-                }
-                Some(Ok(policy)) => {
-                    admitted.retain(|vpce| policy.admits_endpoint(vpce));
-                    if admitted.is_empty() {
-                        causes.push(format!(
-                            "its policy lets none of its VPC endpoints ({}) invoke: {}",
-                            endpoints.join(", "),
-                            policy.describe()
-                        ));
-                    }
-                }
-                // Said by not_evaluated: no guess here.
-                Some(Err(_)) => continue,
+        let admitted = match domain_admission(domain) {
+            DomainAdmission::NoEndpoint => {
+                causes.push("no VPC endpoint is associated with it".to_string());
+                Vec::new()
             }
-        }
+            DomainAdmission::NoPolicy => {
+                causes.push("it has no policy, so nothing may invoke through it".into());
+                Vec::new()
+            }
+            // Said by not_evaluated: no guess here.
+            DomainAdmission::Unparseable(_) => continue,
+            DomainAdmission::Admitted(admitted, policy) => {
+                if admitted.is_empty() {
+                    causes.push(format!(
+                        "its policy lets none of its VPC endpoints ({}) invoke: {policy}",
+                        endpoints.join(", "),
+                    ));
+                }
+                admitted
+            }
+        };
         if !admitted.is_empty() {
             for mapping in &domain.mappings {
                 let Some(api) = facts.index.rest_api(&mapping.rest_api_id) else {

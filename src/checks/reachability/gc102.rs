@@ -1,7 +1,8 @@
 //! GC102 private-api-without-policy.
 
 use crate::checks::{always_evaluated, Check, CheckMeta, Facts};
-use crate::model::Part;
+use crate::model::{Part, RestApi};
+use crate::policy::Policy;
 use crate::report::{Finding, Severity};
 
 pub static CHECK: Check = Check {
@@ -24,6 +25,12 @@ static META: CheckMeta = CheckMeta {
     reads: &[Part::RestApis, Part::ResourcePolicies],
 };
 
+/// Whether `api` is PRIVATE and `policy` lets no VPC or VPC endpoint traffic in: the place of
+/// this check, for explain's resource-policy gate as for the audit.
+pub fn refuses_all_vpc_traffic(api: &RestApi, policy: &Policy) -> bool {
+    api.is_private() && !policy.admits_vpc_traffic()
+}
+
 fn private_api_without_policy(facts: &Facts) -> Vec<Finding> {
     let mut findings = Vec::new();
     for (api, policy) in facts.policies().filter(|(api, _)| api.is_private()) {
@@ -32,7 +39,7 @@ fn private_api_without_policy(facts: &Facts) -> Vec<Finding> {
                 "{} ({}) is PRIVATE and has no resource policy: API Gateway refuses every call.",
                 api.name, api.id
             ),
-            Some(Ok(policy)) if !policy.admits_vpc_traffic() => format!(
+            Some(Ok(policy)) if refuses_all_vpc_traffic(api, policy) => format!(
                 "{} ({}) is PRIVATE, but its resource policy lets no VPC or VPC endpoint traffic in ({}).",
                 api.name,
                 api.id,

@@ -1,7 +1,7 @@
 //! GC104 dualstack-policy-ipv4-only.
 
 use crate::checks::{always_evaluated, Check, CheckMeta, Facts};
-use crate::model::Part;
+use crate::model::{Part, RestApi};
 use crate::policy::{Effect, Policy};
 use crate::report::{Finding, Severity};
 use ipnet::IpNet;
@@ -64,14 +64,22 @@ fn ipv4_only(policy: &Policy) -> Option<(Vec<&str>, Vec<&str>)> {
     (ipv4 && all.count() > 0).then_some((admits, refuses))
 }
 
+fn is_dualstack(api: &RestApi) -> bool {
+    api.ip_address_type
+        .as_deref()
+        .is_some_and(|t| t.eq_ignore_ascii_case("dualstack"))
+}
+
+/// Whether `api` takes IPv6 calls while `policy` names only IPv4 ranges: the place of this
+/// check, for explain's resource-policy gate as for the audit.
+pub fn ipv4_only_on_dualstack(api: &RestApi, policy: &Policy) -> bool {
+    is_dualstack(api) && ipv4_only(policy).is_some()
+}
+
 fn dualstack_policy_ipv4_only(facts: &Facts) -> Vec<Finding> {
     facts
         .policies()
-        .filter(|(api, _)| {
-            api.ip_address_type
-                .as_deref()
-                .is_some_and(|t| t.eq_ignore_ascii_case("dualstack"))
-        })
+        .filter(|(api, _)| is_dualstack(api))
         .filter_map(|(api, policy)| {
             let policy = policy?.as_ref().ok()?;
             let (admits, refuses) = ipv4_only(policy)?;

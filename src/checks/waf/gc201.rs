@@ -120,6 +120,8 @@ mod tests {
                     allow.statement.clone(),
                     WafStatement::Geo {
                         country_codes: vec!["US".into()],
+                        forwarded_header: None,
+                        fallback_match: false,
                     },
                 ],
             },
@@ -138,6 +140,8 @@ mod tests {
                     allow.statement.clone(),
                     WafStatement::Geo {
                         country_codes: vec!["US".into()],
+                        forwarded_header: None,
+                        fallback_match: false,
                     },
                 ],
             },

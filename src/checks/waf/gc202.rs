@@ -93,6 +93,8 @@ mod tests {
             WafStatement::Not {
                 statement: Box::new(WafStatement::Geo {
                     country_codes: vec!["US".into()],
+                    forwarded_header: None,
+                    fallback_match: false,
                 }),
             },
         );

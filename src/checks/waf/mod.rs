@@ -19,7 +19,7 @@ pub(super) fn stages_with_acl<'f, 'a>(
 pub(super) fn can_match(statement: &WafStatement, index: &Index) -> bool {
     match statement {
         WafStatement::IpSet { arn, .. } => index.ip_set(arn).is_none_or(|set| !set.addresses.is_empty()),
-        WafStatement::Geo { country_codes } => !country_codes.is_empty(),
+        WafStatement::Geo { country_codes, .. } => !country_codes.is_empty(),
         WafStatement::RateBased {
             scope_down: Some(inner),
             ..
@@ -46,7 +46,7 @@ pub(super) fn describe(statement: &WafStatement, index: &Index) -> String {
             ),
             None => format!("IP set {} (unread)", arn.rsplit('/').nth(1).unwrap_or(arn)),
         },
-        WafStatement::Geo { country_codes } => format!("geo {}", country_codes.join(", ")),
+        WafStatement::Geo { country_codes, .. } => format!("geo {}", country_codes.join(", ")),
         WafStatement::RateBased { limit, scope_down } => match scope_down {
             Some(inner) => format!("rate over {limit} per window where {}", describe(inner, index)),
             None => format!("rate over {limit} per window"),

@@ -11,7 +11,7 @@
 //!   explicitly.
 
 use super::{unknown_gap, Context};
-use crate::checks::reachability::gc103;
+use crate::checks::reachability::{gc102, gc103, gc104};
 use crate::explain::evaluate::{decide_explicit_deny, decide_policy, Caller, NetworkPath, PolicyDecision};
 use crate::explain::target::Host;
 use crate::explain::{Gate, Outcome, Refusal, Step};
@@ -97,11 +97,22 @@ fn policy_step(c: &Context, rule: PolicyRule) -> Step {
     };
     // A policy changed since the last deployment applies only once the API is deployed.
     const CURRENT: &str = "the current policy (a change applies at the next deployment)";
-    let fix = format!(
-        "call from where the policy lets callers in ({}), or change the policy and redeploy; read it with: {}",
-        policy.describe(),
-        c.fix(gc103::CHECK.meta, &[])
-    );
+    // The check whose condition refuses, as the audit names it for this API.
+    let ipv6_caller = caller.source_ip.is_some_and(|ip| ip.is_ipv6());
+    let (named, fix) = if gc102::refuses_all_vpc_traffic(c.api, &policy) {
+        (gc102::CHECK.meta, c.fix(gc102::CHECK.meta, &[]))
+    } else if ipv6_caller && gc104::ipv4_only_on_dualstack(c.api, &policy) {
+        (gc104::CHECK.meta, c.fix(gc104::CHECK.meta, &[]))
+    } else {
+        (
+            gc103::CHECK.meta,
+            format!(
+                "call from where the policy lets callers in ({}), or change the policy and redeploy; read it with: {}",
+                policy.describe(),
+                c.fix(gc103::CHECK.meta, &[])
+            ),
+        )
+    };
     let who = if rule == PolicyRule::WithIam {
         "<the signer's ARN>"
     } else {
@@ -127,7 +138,7 @@ fn policy_step(c: &Context, rule: PolicyRule) -> Step {
             format!("{CURRENT} denies it: {statement}"),
             fix,
         )
-        .check(gc103::CHECK.meta),
+        .check(named),
         (PolicyDecision::Allowed(statement), PolicyRule::WithIam) => Step::pass(
             Gate::ResourcePolicy,
             format!("{CURRENT} allows it: {statement}; an explicit Deny in the signer's IAM policies would still refuse"),
@@ -152,7 +163,7 @@ fn policy_step(c: &Context, rule: PolicyRule) -> Step {
             ),
             fix,
         )
-        .check(gc103::CHECK.meta),
+        .check(named),
         (PolicyDecision::Unknown(why), _) => Step::unknown(Gate::ResourcePolicy, why),
     }
 }

@@ -75,9 +75,16 @@ pub(super) fn endpoint_gate<'a>(
                 )
                 .check(gc503::CHECK.meta)]));
             }
-            let admitted = match domain.policy.as_deref().map(Policy::parse) {
-                Some(Ok(policy)) => endpoints.iter().any(|v| policy.admits_endpoint(v)),
-                Some(Err(_)) | None => false,
+            let admitted = match gc503::domain_admission(domain) {
+                gc503::DomainAdmission::Admitted(admitted, _) => !admitted.is_empty(),
+                // As the audit: a policy that does not parse is not evaluated, not a refusal.
+                gc503::DomainAdmission::Unparseable(err) => {
+                    return Ok(Err(vec![Step::unknown(
+                        Gate::Endpoint,
+                        format!("the policy of private domain {name} does not parse ({err}), so which VPC endpoints may invoke through it is not evaluated"),
+                    )]));
+                }
+                gc503::DomainAdmission::NoEndpoint | gc503::DomainAdmission::NoPolicy => false,
             };
             if !admitted {
                 return Ok(Err(vec![Step::fail(
@@ -341,7 +348,15 @@ pub(super) fn private_gate(snapshot: &Snapshot, request: &Request, host: &Host, 
                         .filter(|v| policy.admits_endpoint(v))
                         .map(String::as_str)
                         .collect(),
-                    _ => Vec::new(),
+                    // Without a policy the step above refused it (GC102).
+                    None => Vec::new(),
+                    // As the audit: a policy that does not parse is not evaluated.
+                    Some(Err(err)) => {
+                        return Step::unknown(
+                            Gate::Private,
+                            format!("the resource policy of API {} does not parse ({err}): not evaluated", api.id),
+                        )
+                    }
                 };
                 if admitted.is_empty() {
                     Step::fail(
