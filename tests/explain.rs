@@ -217,6 +217,16 @@ async fn healthy_controls_are_allowed() {
         ]
         .concat(),
     );
+    // Developer guide, "Routing rules to connect API stages to a custom domain name for REST
+    // APIs": the rule that takes /current invokes the live stage with the base path stripped,
+    // so /current/items reaches the API's /items; the API the rule names is read for the walk.
+    assert_allowed(
+        &[
+            &["https://rules.example.com/current/items", "--region", REGION][..],
+            &common,
+        ]
+        .concat(),
+    );
     // Two plans cover the stage; the key in the second is enabled.
     assert_allowed(&[
         url(&s.api["healthy-two-plans"], "/prod/quotes").as_str(),

@@ -3,7 +3,7 @@
 
 use super::errors;
 use super::{CollectError, CollectOptions, ServiceConfigs};
-use crate::explain::target::map_custom_domain;
+use crate::explain::target::api_reached;
 use crate::explain::{Host, KeyIdentity, Needs, Request};
 use crate::model::{Scope, Snapshot};
 
@@ -74,10 +74,10 @@ pub async fn read_for_explain(
     };
     let api_id = match (&needs.host, &needs.api_id) {
         (_, Some(api_id)) => Some(api_id.clone()),
+        // The API a routing rule invokes, or a base path maps to: the one the walk needs.
         (Host::CustomDomain { name }, None) => bare(domains.clone())
             .custom_domain(name)
-            .and_then(|d| map_custom_domain(d, &request.path))
-            .map(|m| m.api_id),
+            .and_then(|d| api_reached(d, request)),
         _ => None,
     };
     let Some(api_id) = api_id else {

@@ -178,6 +178,20 @@ pub enum RuleMatch<'d> {
     NoRule,
 }
 
+/// The API a request to `domain` reaches, as the endpoint gate walks it: the routing rule
+/// that takes it when the domain routes by rules, else the longest base path mapping. None
+/// when nothing takes it.
+pub fn api_reached(domain: &DomainName, request: &Request) -> Option<String> {
+    if domain.routing().uses_rules() {
+        match route_by_rules(domain, request) {
+            RuleMatch::Taken { rule, .. } => return rule.api_id.clone(),
+            RuleMatch::NoRule if domain.routing() == crate::model::RoutingMode::RoutingRuleOnly => return None,
+            RuleMatch::NoRule => {}
+        }
+    }
+    map_custom_domain(domain, &request.path).map(|m| m.api_id)
+}
+
 /// The lowest-priority rule whose conditions all hold: a base path that begins the path
 /// (segment by segment), and a header whose value matches its glob (developer guide,
 /// "Routing rules to connect API stages to a custom domain name for REST APIs").
