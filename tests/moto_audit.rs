@@ -126,6 +126,8 @@ async fn gc305_preflight_and_gc306_open_methods() {
     s.keyed(&mut api, "/a", "OPTIONS").await.unwrap();
     s.method(&mut api, "/b", "POST", false, "NONE", None).await.unwrap();
     s.method(&mut api, "/b", "OPTIONS", false, "NONE", None).await.unwrap();
+    // Refusals a browser can read (else GC605 too).
+    s.cors_gateway_responses(&api).await.unwrap();
     s.deploy(&api, "prod").await.unwrap();
     s.plan("p", &[(&api, "prod")], &[&key]).await.unwrap();
 
@@ -389,6 +391,13 @@ async fn call_count_grows_per_api_deployment_acl_set_and_domain_never_per_stage(
     for name in ["one", "two"] {
         let mut api = s.api(name).await.unwrap();
         s.keyed(&mut api, "/x", "GET").await.unwrap();
+        if name == "two" {
+            // Only an API whose methods name an authorizer has its authorizers read.
+            let authorizer = s.token_authorizer(&api, "tokens").await.unwrap();
+            s.method(&mut api, "/y", "GET", false, "CUSTOM", Some(&authorizer))
+                .await
+                .unwrap();
+        }
         s.deploy(&api, "prod").await.unwrap();
         s.deploy(&api, "dev").await.unwrap();
         apis.push(api);
@@ -425,9 +434,11 @@ async fn call_count_grows_per_api_deployment_acl_set_and_domain_never_per_stage(
             count("GetAuthorizers"),
             count("GetGatewayResponses")
         ),
-        (2, 2, 2, 2),
-        "four per API"
+        (2, 2, 1, 2),
+        "three per API, and GetAuthorizers for the one whose methods name an authorizer"
     );
+    let two = snapshot.rest_apis.iter().find(|a| a.name == "two").unwrap();
+    assert_eq!(two.authorizers.len(), 1, "its authorizer is read");
     assert_eq!(count("GetDeployment"), 4, "one per distinct deployment");
     assert_eq!(
         (count("GetUsagePlans"), count("GetUsagePlanKeys"), count("GetApiKeys")),
@@ -444,11 +455,11 @@ async fn call_count_grows_per_api_deployment_acl_set_and_domain_never_per_stage(
         "one per domain"
     );
     assert_eq!((count("GetAccount"), count("GetCallerIdentity")), (1, 1));
-    assert_eq!(snapshot.total_api_calls(), 23);
+    assert_eq!(snapshot.total_api_calls(), 22);
     assert_eq!(snapshot.web_acls.len(), 1);
     assert_eq!(snapshot.ip_sets[0].addresses, ["192.0.2.0/24"]);
     let report = report(&[snapshot], Duration::ZERO);
-    assert_eq!(report.summary.api_calls, 23);
+    assert_eq!(report.summary.api_calls, 22);
     assert_eq!(
         report.findings.iter().filter(|f| f.check == "GC202").count(),
         4,

@@ -4,9 +4,9 @@
 use super::errors::CollectError;
 use super::{CollectOptions, Reader, Unread};
 use crate::model::{
-    AccessLog, ApiKey, ApiKeySource, ApiSummary, Authorizer, BasePathMapping, Canary, DeployedMethod, Deployment,
-    DomainName, GatewayResponse, Method, MethodSetting, MutualTls, Part, PlanApiStage, Resource, RestApi, RoutingRule,
-    Stage, ThrottleSetting, UsagePlan,
+    AccessLog, ApiKey, ApiKeySource, ApiSummary, AuthorizationType, Authorizer, BasePathMapping, Canary,
+    DeployedMethod, Deployment, DomainName, GatewayResponse, Method, MethodSetting, MutualTls, Part, PlanApiStage,
+    Resource, RestApi, RoutingRule, Stage, ThrottleSetting, UsagePlan,
 };
 use aws_sdk_apigateway::types as sdk;
 use futures::StreamExt;
@@ -174,8 +174,9 @@ fn to_btree(map: Option<&HashMap<String, String>>) -> BTreeMap<String, String> {
         .unwrap_or_default()
 }
 
-/// Resources (with methods), authorizers, stages, customized gateway responses and the
-/// deployments stages serve: four calls per API, plus one per distinct deployment.
+/// Resources (with methods), stages, customized gateway responses, the deployments stages
+/// serve and, where a method names one, the authorizers: three calls per API, a fourth for an
+/// API with authorizers, plus one per distinct deployment.
 async fn read_api_details(reader: &Reader, mut api: RestApi) -> RestApi {
     if reader.past_deadline() {
         reader.record_gap(crate::model::CoverageGap {
@@ -190,14 +191,24 @@ async fn read_api_details(reader: &Reader, mut api: RestApi) -> RestApi {
         });
         return api;
     }
-    let (resources, authorizers, stages, gateway_responses) = tokio::join!(
+    let (resources, stages, gateway_responses) = tokio::join!(
         read_resources(reader, &api.id),
-        read_authorizers(reader, &api.id),
         read_stages(reader, &api.id),
         read_gateway_responses(reader, &api.id)
     );
+    // Authorizers matter only to the methods that name one (GC309, explain's authorizer
+    // step): an API none of whose methods does, most of them, costs no GetAuthorizers.
+    let names_an_authorizer = resources.iter().flat_map(|r| &r.methods).any(|m| {
+        m.authorizer_id.is_some()
+            || matches!(
+                m.authorization(),
+                AuthorizationType::Custom | AuthorizationType::CognitoUserPools
+            )
+    });
+    if names_an_authorizer {
+        api.authorizers = read_authorizers(reader, &api.id).await;
+    }
     api.resources = resources;
-    api.authorizers = authorizers;
     api.stages = stages;
     api.gateway_responses = gateway_responses;
     api.read_at_ms = Some(reader.now_ms);
@@ -332,6 +343,13 @@ async fn read_gateway_responses(reader: &Reader, api_id: &str) -> Vec<GatewayRes
             response_type: r.response_type().map(|t| t.as_str().to_string()).unwrap_or_default(),
             status_code: r.status_code().filter(|s| !s.is_empty()).map(str::to_string),
             templates: to_btree(r.response_templates()),
+            header_names: r
+                .response_parameters()
+                .into_iter()
+                .flat_map(|parameters| parameters.keys())
+                .filter_map(|key| key.strip_prefix("gatewayresponse.header."))
+                .map(str::to_string)
+                .collect(),
         })
         .collect();
     responses.sort_by(|a, b| a.response_type.cmp(&b.response_type));

@@ -70,6 +70,7 @@ pub static REGISTRY: &[Check] = &[
     logging::gc602::CHECK,
     logging::gc603::CHECK,
     logging::gc604::CHECK,
+    logging::gc605::CHECK,
     coverage::gc900::CHECK,
 ];
 

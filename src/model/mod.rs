@@ -194,6 +194,17 @@ pub struct GatewayResponse {
     /// Body templates by content type.
     #[serde(default)]
     pub templates: BTreeMap<String, String>,
+    /// The names of the headers it sets (`gatewayresponse.header.<name>`); their values are
+    /// never kept.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub header_names: Vec<String>,
+}
+
+impl GatewayResponse {
+    /// Whether it sets `name` (header names are case-insensitive).
+    pub fn sets_header(&self, name: &str) -> bool {
+        self.header_names.iter().any(|h| h.eq_ignore_ascii_case(name))
+    }
 }
 
 /// API Gateway's enumerations, read from the wire strings the snapshot keeps as AWS sent them

@@ -7,10 +7,12 @@ pub fn seed<'a>(s: &'a Seeder, keys: &'a DemoKeys) -> Seeding<'a> {
     Box::pin(async move {
         let mut out = Vec::new();
 
-        // Keyed, with an unkeyed preflight, a custom domain and a web ACL that only counts.
+        // Keyed, with an unkeyed preflight and refusals a browser can read, a custom domain
+        // and a web ACL that only counts.
         let mut api = s.api("healthy-keyed").await?;
         s.keyed(&mut api, "/items", "GET").await?;
         s.method(&mut api, "/items", "OPTIONS", false, "NONE", None).await?;
+        s.cors_gateway_responses(&api).await?;
         s.deploy_logged(&api, "prod").await?;
         s.plan("healthy-plan", &[(&api, "prod")], &[&keys.enabled]).await?;
         s.domain("items.example.com", &[("items", &api.id, Some("prod"))])

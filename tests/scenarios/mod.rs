@@ -31,6 +31,7 @@ mod gc504;
 mod gc601;
 mod gc603;
 mod gc604;
+mod gc605;
 mod healthy;
 
 pub use super::seed::{openapi_definition, Api, Result, Seeder, WafRuleAction, IP_ALLOWLIST_POLICY, VPCE_POLICY};
@@ -147,6 +148,10 @@ pub const SCENARIOS: &[Scenario] = &[
     Scenario {
         checks: &["GC604"],
         seed: gc604::seed,
+    },
+    Scenario {
+        checks: &["GC605"],
+        seed: gc605::seed,
     },
     Scenario {
         checks: &[],

@@ -13,8 +13,9 @@ shapes (botocore's apigateway service model is the reference):
    NotFoundException unless the request names that `domainNameId`.
 5. ImportRestApi / PutRestApi apply what an OpenAPI definition says of API keys: a method
    whose `security` names an apiKey scheme on the `x-api-key` header requires a key, and
-   `x-amazon-apigateway-api-key-source` sets the key source; `info.description` is optional,
-   and so are a MOCK integration's `uri` and `httpMethod`.
+   `x-amazon-apigateway-api-key-source` sets the key source, and
+   `x-amazon-apigateway-gateway-responses` the gateway responses; `info.description` is
+   optional, and so are a MOCK integration's `uri` and `httpMethod`.
 
 6. Stages carry `canarySettings` ({deploymentId, percentTraffic, useStageCache}): UpdateStage
    applies `replace` on /canarySettings/deploymentId and /canarySettings/percentTraffic and
@@ -285,6 +286,13 @@ def put_rest_api(self, function_id, api_doc, fail_on_warnings, mode="merge"):
     source = api_doc.get("x-amazon-apigateway-api-key-source")
     if source:
         api.api_key_source = source
+    for response_type, response in (api_doc.get("x-amazon-apigateway-gateway-responses") or {}).items():
+        api.put_gateway_response(
+            response_type=response_type,
+            status_code=response.get("statusCode"),
+            response_parameters=response.get("responseParameters") or {},
+            response_templates=response.get("responseTemplates") or {},
+        )
     return api
 
 

@@ -222,6 +222,26 @@ impl Seeder {
         Ok(())
     }
 
+    /// DEFAULT_4XX and DEFAULT_5XX with the CORS headers, as the console's Enable CORS puts them
+    /// when its Default 4XX and Default 5XX boxes are ticked: refusals a browser can read.
+    pub async fn cors_gateway_responses(&self, api: &Api) -> Result<()> {
+        for response_type in ["DEFAULT_4XX", "DEFAULT_5XX"] {
+            self.client
+                .put_gateway_response()
+                .rest_api_id(&api.id)
+                .response_type(aws_sdk_apigateway::types::GatewayResponseType::from(response_type))
+                .response_parameters("gatewayresponse.header.Access-Control-Allow-Origin", "'*'")
+                .response_parameters(
+                    "gatewayresponse.header.Access-Control-Allow-Headers",
+                    "'Content-Type,X-Amz-Date,Authorization,X-Api-Key,X-Amz-Security-Token'",
+                )
+                .send()
+                .await
+                .map_err(err)?;
+        }
+        Ok(())
+    }
+
     /// The log group `access_log` sends a stage's access logs to.
     pub fn access_log_group(api_name: &str) -> String {
         format!("access-{api_name}")
@@ -669,7 +689,9 @@ impl Seeder {
             ("Access-Control-Allow-Methods", methods.as_str()),
             ("Access-Control-Allow-Origin", "'*'"),
         ];
-        self.console_responses(&api.id, &resource_id, "OPTIONS", &headers).await
+        self.console_responses(&api.id, &resource_id, "OPTIONS", &headers)
+            .await?;
+        self.cors_gateway_responses(api).await
     }
 
     /// A Lambda proxy integration, as the console makes it: AWS_PROXY, invoked with POST,
@@ -903,7 +925,8 @@ impl Seeder {
 }
 
 /// An OpenAPI 3 definition as API Gateway exports it and teams import it: a key-required GET
-/// with a MOCK integration whose response template is empty, and the CORS preflight.
+/// with a MOCK integration whose response template is empty, the CORS preflight, and a
+/// DEFAULT_4XX gateway response with the CORS headers.
 pub fn openapi_definition(title: &str) -> String {
     serde_json::json!({
         "openapi": "3.0.1",
@@ -939,6 +962,12 @@ pub fn openapi_definition(title: &str) -> String {
                 }
             }
         }},
+        // As API Gateway exports an API whose console CORS set the Default 4XX headers.
+        "x-amazon-apigateway-gateway-responses": {
+            "DEFAULT_4XX": {"responseParameters": {
+                "gatewayresponse.header.Access-Control-Allow-Origin": "'*'",
+                "gatewayresponse.header.Access-Control-Allow-Headers": "'Content-Type,X-Api-Key'"}}
+        },
         "components": {
             "securitySchemes": {"api_key": {"type": "apiKey", "name": "x-api-key", "in": "header"}},
             "schemas": {"Empty": {"type": "object", "title": "Empty Schema"}}

@@ -98,6 +98,7 @@ mod tests {
             response_type: response_type.into(),
             status_code: status.map(str::to_string),
             templates: [("application/json".to_string(), template.to_string())].into(),
+            ..GatewayResponse::default()
         });
         s
     }

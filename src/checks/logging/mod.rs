@@ -4,3 +4,4 @@ pub mod gc601;
 pub mod gc602;
 pub mod gc603;
 pub mod gc604;
+pub mod gc605;
