@@ -54,6 +54,7 @@ pub fn snapshot(apis: usize) -> Snapshot {
                     WafStatement::ManagedRuleGroup {
                         vendor: "AWS".into(),
                         name: "AWSManagedRulesCommonRuleSet".into(),
+                        counted_rules: Vec::new(),
                     },
                 ),
             ],
@@ -122,6 +123,8 @@ fn rule(name: &str, priority: i32, action: WafAction, statement: WafStatement) -
         action,
         block_status: None,
         statement,
+        oversize_matches: false,
+        firewall_manager: false,
     }
 }
 

@@ -840,3 +840,54 @@ async fn deployment_api_summary_is_read_from_aws_wire_shape() {
         gc401.detail
     );
 }
+
+/// AWS WAF developer guide, "Web ACL rule and rule group evaluation": Firewall Manager's
+/// pre-process rule groups run before the ACL's rules and its post-process ones after. moto's
+/// GetWebACL returns neither them nor a managed group's rule overrides, so this canned body is
+/// the shape AWS answers with for a web ACL that Firewall Manager manages (botocore's wafv2
+/// model: `PreProcessFirewallManagerRuleGroups`, `RuleActionOverrides`).
+#[tokio::test]
+async fn firewall_manager_rule_groups_are_the_acls_rules_and_managed_overrides_are_read() {
+    let account = TestAccount::new("000000000203", "us-east-1");
+    let s = account.seeder();
+    let api = s.keyed_api("api", "/a", "GET").await.unwrap();
+    let acl_arn = s.web_acl("fms-acl", true, &[], (&api, "prod")).await.unwrap();
+    let id = acl_arn.rsplit('/').next().unwrap();
+    let visibility = r#"{"SampledRequestsEnabled":true,"CloudWatchMetricsEnabled":true,"MetricName":"m"}"#;
+    let canned = format!(
+        r#"{{"WebACL":{{"Name":"fms-acl","Id":"{id}","ARN":"{acl_arn}","DefaultAction":{{"Block":{{}}}},"Capacity":700,"ManagedByFirewallManager":true,"VisibilityConfig":{visibility},
+        "Rules":[{{"Name":"aws-common","Priority":0,"OverrideAction":{{"None":{{}}}},"VisibilityConfig":{visibility},"Statement":{{"ManagedRuleGroupStatement":{{"VendorName":"AWS","Name":"AWSManagedRulesCommonRuleSet","RuleActionOverrides":[{{"Name":"SizeRestrictions_BODY","ActionToUse":{{"Count":{{}}}}}}]}}}}}}],
+        "PreProcessFirewallManagerRuleGroups":[{{"Name":"partners-allow","Priority":1,"OverrideAction":{{"None":{{}}}},"VisibilityConfig":{visibility},"FirewallManagerStatement":{{"RuleGroupReferenceStatement":{{"ARN":"arn:aws:wafv2:us-east-1:000000000203:regional/rulegroup/partners/rg-1"}}}}}}],
+        "PostProcessFirewallManagerRuleGroups":[{{"Name":"anonymous","Priority":1,"OverrideAction":{{"None":{{}}}},"VisibilityConfig":{visibility},"FirewallManagerStatement":{{"ManagedRuleGroupStatement":{{"VendorName":"AWS","Name":"AWSManagedRulesAnonymousIpList"}}}}}}]}},"LockToken":"0123"}}"#
+    );
+    let proxy = support::fault_proxy::start(
+        &support::moto().endpoint,
+        vec![Rule::always(
+            "x-amz-target: AWSWAF_20190729.GetWebACL",
+            Fault::Canned(canned),
+        )],
+    );
+    let proxied = TestAccount::at(&proxy.endpoint, &account.id, &account.region);
+    let snapshot = snapshot_of(&proxied, Scope::default()).await;
+    let names: Vec<&str> = snapshot.web_acls[0].rules.iter().map(|r| r.name.as_str()).collect();
+    assert_eq!(
+        names,
+        [
+            "partners-allow (Firewall Manager)",
+            "aws-common",
+            "anonymous (Firewall Manager)"
+        ],
+        "pre-process, the ACL's own, post-process"
+    );
+    let report = report(&[snapshot], Duration::ZERO);
+    let gc201 = report.findings.iter().find(|f| f.check == "GC201").expect("GC201");
+    assert_eq!(gc201.severity, gatecheck::report::Severity::High, "{}", gc201.detail);
+    let gc203 = report.findings.iter().find(|f| f.check == "GC203").expect("GC203");
+    assert!(
+        gc203.detail.contains("NoUserAgent_HEADER")
+            && gc203.detail.contains("HostingProviderIPList")
+            && !gc203.detail.contains("SizeRestrictions_BODY"),
+        "{}",
+        gc203.detail
+    );
+}

@@ -154,7 +154,11 @@ fn waf_statement() -> impl Strategy<Value = WafStatement> {
             limit,
             scope_down: None
         }),
-        (".{0,6}", ".{0,6}").prop_map(|(vendor, name)| WafStatement::ManagedRuleGroup { vendor, name }),
+        (".{0,6}", ".{0,6}").prop_map(|(vendor, name)| WafStatement::ManagedRuleGroup {
+            vendor,
+            name,
+            counted_rules: Vec::new()
+        }),
         ".{0,6}".prop_map(|arn| WafStatement::RuleGroup { arn }),
         (".{0,6}", ".{0,6}").prop_map(|(field, description)| WafStatement::Match { field, description }),
         ".{0,6}".prop_map(|kind| WafStatement::Other { kind }),
@@ -261,7 +265,7 @@ proptest! {
             rules: rules
                 .into_iter()
                 .enumerate()
-                .map(|(i, (action, statement, priority))| WafRule { name: format!("r{i}"), priority, action, block_status: None, statement })
+                .map(|(i, (action, statement, priority))| WafRule { name: format!("r{i}"), priority, action, block_status: None, statement, oversize_matches: false, firewall_manager: false })
                 .collect(),
             read_at_ms: None,
         });

@@ -206,8 +206,16 @@ fn web_acl_from_sdk(arn: &str, acl: &sdk::WebAcl) -> WebAcl {
         Some(_) => WafAction::Block,
         None => WafAction::Allow,
     };
-    let mut rules: Vec<WafRule> = acl.rules().iter().map(rule_from_sdk).collect();
-    rules.sort_by_key(|r| r.priority);
+    let mut own: Vec<WafRule> = acl.rules().iter().map(rule_from_sdk).collect();
+    own.sort_by_key(|r| r.priority);
+    // Firewall Manager's rule groups run before (pre-process) and after (post-process) the
+    // ACL's own rules; their priorities are renumbered around the ACL's to keep that order.
+    let mut rules = firewall_manager_rules(acl.pre_process_firewall_manager_rule_groups(), i32::MIN / 2);
+    rules.extend(own);
+    rules.extend(firewall_manager_rules(
+        acl.post_process_firewall_manager_rule_groups(),
+        i32::MAX / 2,
+    ));
     WebAcl {
         arn: arn.to_string(),
         name: acl.name().to_string(),
@@ -216,6 +224,88 @@ fn web_acl_from_sdk(arn: &str, acl: &sdk::WebAcl) -> WebAcl {
         rules,
         read_at_ms: None,
     }
+}
+
+/// Firewall Manager's rule groups as rules of the ACL, in their priority order from `base`.
+fn firewall_manager_rules(groups: &[sdk::FirewallManagerRuleGroup], base: i32) -> Vec<WafRule> {
+    let mut groups: Vec<&sdk::FirewallManagerRuleGroup> = groups.iter().collect();
+    groups.sort_by_key(|g| g.priority());
+    groups
+        .into_iter()
+        .zip(0..)
+        .map(|(group, i)| {
+            let statement = group.firewall_manager_statement();
+            WafRule {
+                name: format!("{} (Firewall Manager)", group.name()),
+                priority: base.saturating_add(i),
+                action: match group.override_action().and_then(|o| o.count()) {
+                    Some(_) => WafAction::Count,
+                    None => WafAction::UseGroupActions,
+                },
+                block_status: None,
+                statement: match (
+                    statement.and_then(|s| s.managed_rule_group_statement()),
+                    statement.and_then(|s| s.rule_group_reference_statement()),
+                ) {
+                    (Some(managed), _) => managed_rule_group(managed),
+                    (None, Some(group)) => WafStatement::RuleGroup {
+                        arn: group.arn().to_string(),
+                    },
+                    (None, None) => WafStatement::Other { kind: "empty".into() },
+                },
+                oversize_matches: false,
+                firewall_manager: true,
+            }
+        })
+        .collect()
+}
+
+/// A managed rule group, with the rules its owner overrode to Count.
+fn managed_rule_group(group: &sdk::ManagedRuleGroupStatement) -> WafStatement {
+    let overridden = group
+        .rule_action_overrides()
+        .iter()
+        .filter(|o| o.action_to_use().is_some_and(|a| a.count().is_some()))
+        .map(|o| o.name().to_string());
+    let excluded = group.excluded_rules().iter().map(|r| r.name().to_string());
+    WafStatement::ManagedRuleGroup {
+        vendor: group.vendor_name().to_string(),
+        name: group.name().to_string(),
+        counted_rules: overridden.chain(excluded).collect(),
+    }
+}
+
+/// Whether a statement inspects a body, JSON body, headers or cookies with OversizeHandling
+/// MATCH, at any depth.
+fn oversize_matches(s: &sdk::Statement) -> bool {
+    let field = [
+        s.byte_match_statement().and_then(|m| m.field_to_match()),
+        s.regex_match_statement().and_then(|m| m.field_to_match()),
+        s.regex_pattern_set_reference_statement()
+            .and_then(|m| m.field_to_match()),
+        s.sqli_match_statement().and_then(|m| m.field_to_match()),
+        s.xss_match_statement().and_then(|m| m.field_to_match()),
+        s.size_constraint_statement().and_then(|m| m.field_to_match()),
+    ]
+    .into_iter()
+    .flatten()
+    .any(|f| {
+        let matches = |h: Option<&sdk::OversizeHandling>| h == Some(&sdk::OversizeHandling::Match);
+        matches(f.body().and_then(|b| b.oversize_handling()))
+            || matches(f.json_body().and_then(|b| b.oversize_handling()))
+            || matches(f.headers().map(|h| h.oversize_handling()))
+            || matches(f.cookies().map(|c| c.oversize_handling()))
+    });
+    let nested = s
+        .and_statement()
+        .map(|a| a.statements())
+        .or_else(|| s.or_statement().map(|o| o.statements()))
+        .unwrap_or_default()
+        .iter()
+        .chain(s.not_statement().and_then(|n| n.statement()))
+        .chain(s.rate_based_statement().and_then(|r| r.scope_down_statement()))
+        .any(oversize_matches);
+    field || nested
 }
 
 fn rule_from_sdk(rule: &sdk::Rule) -> WafRule {
@@ -237,6 +327,8 @@ fn rule_from_sdk(rule: &sdk::Rule) -> WafRule {
             .statement()
             .map(statement_from_sdk)
             .unwrap_or(WafStatement::Other { kind: "empty".into() }),
+        oversize_matches: rule.statement().is_some_and(oversize_matches),
+        firewall_manager: false,
     }
 }
 
@@ -297,10 +389,7 @@ fn statement_from_sdk(s: &sdk::Statement) -> WafStatement {
                 .map(|inner| Box::new(statement_from_sdk(inner))),
         }
     } else if let Some(group) = s.managed_rule_group_statement() {
-        WafStatement::ManagedRuleGroup {
-            vendor: group.vendor_name().to_string(),
-            name: group.name().to_string(),
-        }
+        managed_rule_group(group)
     } else if let Some(group) = s.rule_group_reference_statement() {
         WafStatement::RuleGroup {
             arn: group.arn().to_string(),

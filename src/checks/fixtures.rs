@@ -111,6 +111,8 @@ pub fn rule(name: &str, action: WafAction, statement: WafStatement) -> WafRule {
         action,
         block_status: None,
         statement,
+        oversize_matches: false,
+        firewall_manager: false,
     }
 }
 
@@ -209,6 +211,7 @@ pub fn counting_acl() -> Snapshot {
         WafStatement::ManagedRuleGroup {
             vendor: "AWS".into(),
             name: "AWSManagedRulesCommonRuleSet".into(),
+            counted_rules: Vec::new(),
         },
     );
     with_acl(s, WafAction::Allow, vec![counting, overridden])

@@ -51,6 +51,7 @@ pub static REGISTRY: &[Check] = &[
     reachability::gc107::CHECK,
     waf::gc201::CHECK,
     waf::gc202::CHECK,
+    waf::gc203::CHECK,
     api_keys::gc301::CHECK,
     api_keys::gc302::CHECK,
     api_keys::gc303::CHECK,

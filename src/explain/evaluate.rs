@@ -291,7 +291,7 @@ fn statement_matches(statement: &WafStatement, index: &Index, caller: WafCaller)
             "a geo match on {} depends on where the caller is",
             country_codes.join(", ")
         )),
-        WafStatement::ManagedRuleGroup { vendor, name } => Tri::Maybe(format!(
+        WafStatement::ManagedRuleGroup { vendor, name, .. } => Tri::Maybe(format!(
             "managed rule group {vendor}/{name} inspects the request's content"
         )),
         WafStatement::RuleGroup { arn } => Tri::Maybe(format!("rule group {arn} is not evaluated")),
@@ -496,6 +496,8 @@ mod tests {
                     action,
                     block_status: None,
                     statement,
+                    oversize_matches: false,
+                    firewall_manager: false,
                 })
                 .collect(),
         }

@@ -588,6 +588,14 @@ pub struct WafRule {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub block_status: Option<u16>,
     pub statement: WafStatement,
+    /// It inspects a body or headers with `OversizeHandling` MATCH: a request whose body is
+    /// over what WAF inspects (8 KB for API Gateway by default) matches, whatever it holds.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub oversize_matches: bool,
+    /// Put in the ACL by AWS Firewall Manager (its pre- or post-process rule groups), not by
+    /// the ACL's owner.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub firewall_manager: bool,
 }
 
 /// A rule statement, kept to what decides who is let in or refused.
@@ -620,6 +628,10 @@ pub enum WafStatement {
     ManagedRuleGroup {
         vendor: String,
         name: String,
+        /// The group's rules overridden to Count (`RuleActionOverrides`, or the older
+        /// `ExcludedRules`): they refuse nothing.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        counted_rules: Vec<String>,
     },
     RuleGroup {
         arn: String,

@@ -14,6 +14,7 @@ mod gc104;
 mod gc107;
 mod gc201;
 mod gc202;
+mod gc203;
 mod gc301;
 mod gc302;
 mod gc303;
@@ -80,6 +81,10 @@ pub const SCENARIOS: &[Scenario] = &[
     Scenario {
         checks: &["GC202"],
         seed: gc202::seed,
+    },
+    Scenario {
+        checks: &["GC203"],
+        seed: gc203::seed,
     },
     Scenario {
         checks: &["GC301"],

@@ -379,6 +379,67 @@ impl Seeder {
         Ok(arn)
     }
 
+    /// An allow-by-default web ACL on a stage whose one rule is AWS managed rule group `group`,
+    /// applying its own actions but for the rules in `counted`, overridden to Count, as the
+    /// console's "Add managed rule groups" makes it.
+    pub async fn managed_rules_acl(
+        &self,
+        name: &str,
+        group: &str,
+        counted: &[&str],
+        stage: (&Api, &str),
+    ) -> Result<String> {
+        use aws_sdk_wafv2::types::{ManagedRuleGroupStatement, NoneAction, OverrideAction, RuleActionOverride};
+        let visibility = VisibilityConfig::builder()
+            .sampled_requests_enabled(true)
+            .cloud_watch_metrics_enabled(true)
+            .metric_name(name)
+            .build()
+            .expect("visibility config has its required fields");
+        let overrides = counted
+            .iter()
+            .map(|rule| {
+                RuleActionOverride::builder()
+                    .name(*rule)
+                    .action_to_use(RuleAction::builder().count(CountAction::builder().build()).build())
+                    .build()
+                    .expect("override has its required fields")
+            })
+            .collect();
+        let statement = Statement::builder()
+            .managed_rule_group_statement(
+                ManagedRuleGroupStatement::builder()
+                    .vendor_name("AWS")
+                    .name(group)
+                    .set_rule_action_overrides(Some(overrides))
+                    .build()
+                    .expect("group has its required fields"),
+            )
+            .build();
+        let rule = Rule::builder()
+            .name(group)
+            .priority(0)
+            .statement(statement)
+            .override_action(OverrideAction::builder().none(NoneAction::builder().build()).build())
+            .visibility_config(visibility.clone())
+            .build()
+            .expect("rule has its required fields");
+        let created = self
+            .waf
+            .create_web_acl()
+            .name(name)
+            .scope(WafScope::Regional)
+            .default_action(DefaultAction::builder().allow(AllowAction::builder().build()).build())
+            .visibility_config(visibility)
+            .rules(rule)
+            .send()
+            .await
+            .map_err(err)?;
+        let arn = created.summary().and_then(|s| s.arn()).unwrap_or_default().to_string();
+        self.associate(&arn, stage.0, stage.1).await?;
+        Ok(arn)
+    }
+
     /// Puts a web ACL on a stage, as AssociateWebACL with the stage's ARN.
     pub async fn associate(&self, acl_arn: &str, api: &Api, stage: &str) -> Result<()> {
         let stage_arn = format!(

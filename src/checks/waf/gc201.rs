@@ -2,7 +2,7 @@
 
 use super::{acl_vars, can_match, rule_line, stages_with_acl};
 use crate::checks::{always_evaluated, Check, CheckMeta, Facts};
-use crate::model::{Index, Part, WafAction, WafRule, WebAcl};
+use crate::model::{Index, Part, WafAction, WafRule, WafStatement, WebAcl};
 use crate::report::{Finding, Severity};
 use std::collections::HashMap;
 
@@ -61,8 +61,18 @@ enum AllowedBy {
     Nothing(String),
 }
 
+/// Whether a rule may let a request through: an Allow rule, or a rule group of the owner's (or
+/// Firewall Manager's) applying its own rules' actions, which may Allow. AWS managed rule
+/// groups only block, count or label.
+fn may_allow(rule: &WafRule) -> bool {
+    matches!(
+        (rule.action, &rule.statement),
+        (WafAction::Allow, _) | (WafAction::UseGroupActions, WafStatement::RuleGroup { .. })
+    )
+}
+
 fn allowed_by(acl: &WebAcl, index: &Index) -> AllowedBy {
-    let allows: Vec<&WafRule> = acl.rules.iter().filter(|r| r.action == WafAction::Allow).collect();
+    let allows: Vec<&WafRule> = acl.rules.iter().filter(|r| may_allow(r)).collect();
     let matching: Vec<String> = allows
         .iter()
         .filter(|r| can_match(&r.statement, index))
@@ -83,6 +93,41 @@ mod tests {
     use super::*;
     use crate::checks::fixtures::*;
     use crate::model::*;
+
+    /// AWS WAF developer guide, "Web ACL rule and rule group evaluation": Firewall Manager's
+    /// pre- and post-process rule groups are evaluated with the ACL's rules, and a rule group
+    /// applying its own actions may Allow. Such an ACL is not one that refuses everything.
+    #[test]
+    fn gc201_counts_a_firewall_manager_rule_group_as_a_possible_allow() {
+        let mut group = rule(
+            "partners (Firewall Manager)",
+            WafAction::UseGroupActions,
+            WafStatement::RuleGroup {
+                arn: "arn:aws:wafv2:eu-west-1:111122223333:regional/rulegroup/partners/rg-1".into(),
+            },
+        );
+        group.firewall_manager = true;
+        let findings = run(&CHECK, &with_acl(healthy(), WafAction::Block, vec![group]));
+        assert_eq!(ids(&findings), ["GC201"]);
+        assert_eq!(findings[0].severity, Severity::High, "{}", findings[0].detail);
+        assert!(
+            findings[0].detail.contains("rule group partners"),
+            "{}",
+            findings[0].detail
+        );
+        // An AWS managed group only blocks or counts: with it alone, nothing gets through.
+        let managed = rule(
+            "aws-common",
+            WafAction::UseGroupActions,
+            WafStatement::ManagedRuleGroup {
+                vendor: "AWS".into(),
+                name: "AWSManagedRulesCommonRuleSet".into(),
+                counted_rules: Vec::new(),
+            },
+        );
+        let findings = run(&CHECK, &with_acl(healthy(), WafAction::Block, vec![managed]));
+        assert_eq!(findings[0].severity, Severity::Critical);
+    }
 
     #[test]
     fn gc201_default_block_names_who_gets_through() {

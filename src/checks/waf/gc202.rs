@@ -77,6 +77,7 @@ mod tests {
             WafStatement::ManagedRuleGroup {
                 vendor: "AWS".into(),
                 name: "AWSManagedRulesCommonRuleSet".into(),
+                counted_rules: Vec::new(),
             },
         );
         let rate = rule(

@@ -1,9 +1,10 @@
-//! WAFv2 web ACLs on stages: who they let through and what they refuse. GC201, GC202.
+//! WAFv2 web ACLs on stages: who they let through and what they refuse. GC201, GC202, GC203.
 //! WAF answers a blocked request with 403 `{"message":"Forbidden"}`, the same body as a key
 //! problem. What its checks share.
 
 pub mod gc201;
 pub mod gc202;
+pub mod gc203;
 
 use super::Facts;
 use crate::model::{Index, RestApi, Stage, WafRule, WafStatement, WebAcl};
@@ -51,7 +52,7 @@ pub(super) fn describe(statement: &WafStatement, index: &Index) -> String {
             Some(inner) => format!("rate over {limit} per window where {}", describe(inner, index)),
             None => format!("rate over {limit} per window"),
         },
-        WafStatement::ManagedRuleGroup { vendor, name } => {
+        WafStatement::ManagedRuleGroup { vendor, name, .. } => {
             format!("managed rule group {vendor}/{name}")
         }
         WafStatement::RuleGroup { arn } => {
