@@ -136,6 +136,14 @@ impl<'a> Facts<'a> {
     }
 
     /// Every API with its resource policy, parsed, where it has one.
+    /// Whether a gap hides `part` of the place (`api_id`, `stage`): what the snapshot lacks
+    /// there is unknown, not absent.
+    pub fn unread(&self, part: Part, api_id: &str, stage: Option<&str>) -> bool {
+        self.gaps
+            .iter()
+            .any(|gap| gap.part.includes(part) && gap.covers(Some(api_id), stage))
+    }
+
     pub fn policies(&self) -> impl Iterator<Item = (&'a RestApi, Option<&Result<Policy, PolicyError>>)> + '_ {
         self.snapshot
             .rest_apis

@@ -61,6 +61,10 @@ fn routing_rules_shadow_mappings(facts: &Facts) -> Vec<Finding> {
             if scoped_api.is_some_and(|id| id != api_id) {
                 continue;
             }
+            // Stages that could not be read are unknown, not missing.
+            if facts.unread(Part::Stages, api_id, rule.stage.as_deref()) {
+                continue;
+            }
             let missing = match (facts.index.rest_api(api_id), rule.stage.as_deref()) {
                 (None, _) => format!("API {api_id}, which does not exist"),
                 (Some(api), Some(stage)) if api.stage(stage).is_none() => {
@@ -129,6 +133,10 @@ mod tests {
             findings[0].detail
         );
         s.domain_names[0].routing_rules = vec![rule("prod")];
+        assert!(run(&CHECK, &s).is_empty());
+        // The target's stages could not be read: unknown, not missing.
+        s.domain_names[0].routing_rules = vec![rule("old")];
+        s.gaps.push(gap(Part::Stages, Some("a1")));
         assert!(run(&CHECK, &s).is_empty());
     }
 
