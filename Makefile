@@ -7,7 +7,7 @@ export GATECHECK_PYTHON := $(abspath $(VENV))/bin/python
 # cargo-lambda and cfn-lint come from the venv.
 export PATH := $(abspath $(VENV))/bin:$(PATH)
 
-.PHONY: demo test lint fmt docs venv clean build invoke reliability fuzz-smoke bench
+.PHONY: demo test lint fmt docs venv clean build deploy invoke reliability fuzz-smoke bench
 
 ## demo: seed a local emulated account with broken and healthy APIs and audit it
 demo: venv
@@ -40,9 +40,17 @@ lint: venv
 	cargo clippy --all-targets -- -D warnings
 	cfn-lint template.yaml templates/member-role.yaml
 
-## build: the Lambda bootstrap for deploys (arm64, release), into target/lambda/bootstrap/
+## build: the Lambda bootstrap (arm64, release) into target/lambda/bootstrap/, to look at it;
+## deploying does not need it (sam build builds what is deployed)
 build: venv
 	cargo lambda build --release --arm64 --bin bootstrap
+
+## deploy: sam build (cargo-lambda, from the template) then sam deploy --guided; needs the AWS
+## SAM CLI on PATH and credentials for the target account
+deploy: venv
+	@command -v sam >/dev/null || { echo "make deploy needs the AWS SAM CLI: https://docs.aws.amazon.com/serverless-application-model/latest/developerguide/install-sam-cli.html"; exit 2; }
+	sam build
+	sam deploy --guided
 
 ## invoke: run the real bootstrap under cargo-lambda's emulator against a seeded local moto
 EVENT ?= events/scheduled.json

@@ -224,6 +224,84 @@ mod tests {
         assert!(lines.iter().any(|l| l.contains(r#""AuditDurationMs":42"#)));
     }
 
+    /// The (metric, dimension names) pairs `lines` define.
+    fn defined(lines: &[String]) -> std::collections::BTreeSet<(String, Vec<String>)> {
+        let mut out = std::collections::BTreeSet::new();
+        for line in lines {
+            let line: Value = serde_json::from_str(line).unwrap();
+            for directive in line["_aws"]["CloudWatchMetrics"].as_array().unwrap() {
+                let dimensions: Vec<String> = directive["Dimensions"][0]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|d| d.as_str().unwrap().to_string())
+                    .collect();
+                for metric in directive["Metrics"].as_array().unwrap() {
+                    out.insert((metric["Name"].as_str().unwrap().to_string(), dimensions.clone()));
+                }
+            }
+        }
+        out
+    }
+
+    /// The (metric, dimension names) pairs the template's dashboard draws: metric rows
+    /// (`[namespace, name, dimension, value, ...]`) and SEARCH expressions
+    /// (`{namespace,Dimension} MetricName="name"`).
+    fn drawn() -> std::collections::BTreeSet<(String, Vec<String>)> {
+        let template = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/template.yaml")).unwrap();
+        let body: Vec<&str> = template
+            .lines()
+            .skip_while(|l| !l.trim_start().starts_with("DashboardBody:"))
+            .skip(1)
+            .take_while(|l| l.starts_with("        ") || l.trim().is_empty())
+            .collect();
+        let body = body
+            .join("\n")
+            .replace("${MetricNamespace}", DEFAULT_NAMESPACE)
+            .replace("${AWS::Region}", "eu-west-1");
+        let dashboard: Value = serde_json::from_str(&body).expect("the dashboard body is JSON");
+        let mut out = std::collections::BTreeSet::new();
+        for widget in dashboard["widgets"].as_array().expect("widgets") {
+            for row in widget["properties"]["metrics"].as_array().expect("metrics") {
+                let row = row.as_array().unwrap();
+                if let Some(namespace) = row[0].as_str() {
+                    assert_eq!(namespace, DEFAULT_NAMESPACE);
+                    let dimensions = row[2..].iter().filter_map(Value::as_str).step_by(2).map(String::from);
+                    out.insert((row[1].as_str().unwrap().to_string(), dimensions.collect()));
+                    continue;
+                }
+                let expression = row[0]["expression"].as_str().expect("an expression row");
+                let Some(search) = expression.split("SEARCH('{").nth(1) else {
+                    continue;
+                };
+                let (schema, rest) = search.split_once('}').unwrap();
+                let name = rest.split("MetricName=\"").nth(1).unwrap().split('"').next().unwrap();
+                let dimensions = schema.split(',').skip(1).map(|d| d.trim().to_string());
+                out.insert((name.to_string(), dimensions.collect()));
+            }
+        }
+        out
+    }
+
+    /// The dashboard draws exactly the metrics the function emits, with their dimensions: a
+    /// renamed metric fails here instead of leaving an empty widget, and a new one needs a
+    /// widget.
+    #[test]
+    fn the_dashboard_draws_exactly_the_metrics_the_function_emits() {
+        let mut s = fixtures::healthy();
+        s.usage_plans.clear();
+        let mut report = crate::audit::report(&[s], std::time::Duration::ZERO);
+        // Everything a run can emit: changes from a stored state, evidence from the logs.
+        report.summary.changes = Some(Default::default());
+        report.findings[0].evidence = Some(crate::report::Evidence {
+            window: "1h".into(),
+            refused_requests: 3,
+            causes: vec!["INVALID_API_KEY".into()],
+        });
+        let emitted = defined(&report_lines(&report, DEFAULT_NAMESPACE, 1));
+        assert_eq!(drawn(), emitted);
+    }
+
     #[test]
     fn lines_split_at_100_metrics() {
         let names: Vec<String> = (0..250).map(|i| format!("M{i}")).collect();
