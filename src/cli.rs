@@ -493,7 +493,7 @@ async fn read_for_explain(args: &ExplainArgs, request: &mut Request) -> anyhow::
     if !is_region_name(&region) {
         bail!("'{region}' is not an AWS region name (expected something like eu-west-1)");
     }
-    config::check_credentials(&base).await?;
+    config::check_credentials(&base, &args.connection.connection()).await?;
     let configs = ServiceConfigs::from_sdk_config(&config::load(&args.connection.connection(), Some(&region)).await);
     aws::read_for_explain(&configs, request, &needs, args.lookup_key_value).await
 }
@@ -601,7 +601,7 @@ async fn plan_from(
         (false, true, Some(region)) => Regions::These(vec![region.to_string()]),
         (false, true, None) => bail!("no AWS region: pass --region or set AWS_REGION (or a region in your profile)"),
     };
-    config::check_credentials(&base).await?;
+    config::check_credentials(&base, &aws.connection.connection()).await?;
     let plan = Plan {
         accounts: accounts.accounts(),
         regions,

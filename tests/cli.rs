@@ -48,6 +48,29 @@ fn missing_credentials_exit_2() {
 }
 
 #[test]
+fn an_unknown_profile_is_named_as_unknown() {
+    let run = gatecheck(&["audit", "--profile", "nosuch", "--region", "us-east-1"], &[]);
+    assert_one_line_error(&run, "AWS profile 'nosuch' is not defined in");
+    let run = gatecheck(&["audit", "--region", "us-east-1"], &[("AWS_PROFILE", "nosuch")]);
+    assert_one_line_error(&run, "AWS profile 'nosuch' is not defined in");
+    // A profile that exists gets past the check (and on to the credentials it lacks).
+    let dir = std::env::temp_dir().join(format!("gatecheck-profile-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let config = dir.join("config");
+    std::fs::write(
+        &config,
+        "[default]\nregion = us-east-1\n\n[profile dev]\nregion = eu-west-1\n",
+    )
+    .unwrap();
+    let config = config.to_str().unwrap();
+    let run = gatecheck(
+        &["audit", "--profile", "dev", "--region", "us-east-1"],
+        &[("AWS_CONFIG_FILE", config)],
+    );
+    assert_one_line_error(&run, "no AWS credentials");
+}
+
+#[test]
 fn missing_region_exit_2() {
     let run = gatecheck(
         &["audit"],

@@ -97,7 +97,7 @@ pub enum RequestError {
     NotAUrl(String),
     #[error("'{0}' still holds placeholders: put in the API's id, region or endpoint")]
     Placeholder(String),
-    #[error("header '{0}' is not 'Name: value'")]
+    #[error("a header given with -H must be 'Name: value'; the one that starts '{0} ...' has no colon after its name (the rest is not shown: it may hold a secret)")]
     BadHeader(String),
     #[error("the curl command has no URL")]
     NoUrl,
@@ -471,6 +471,7 @@ mod tests {
     fn bad_header_error_names_only_the_name() {
         let err = Request::new("https://h/p", None, &["x-api-key secretvalue".into()]).unwrap_err();
         assert!(!err.to_string().contains("secretvalue"), "{err}");
+        assert!(err.to_string().contains("starts 'x-api-key ...' has no colon"), "{err}");
     }
 
     #[test]

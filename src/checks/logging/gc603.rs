@@ -59,10 +59,13 @@ fn gateway_response_hides_cause(facts: &Facts) -> Vec<Finding> {
                 .map(|(content_type, _)| content_type.as_str())
                 .collect();
             if !silent.is_empty() {
-                lost.push(format!(
-                    "its {} template leaves out $context.error.message",
-                    silent.join(", ")
-                ));
+                let types = silent.join(", ");
+                let article = if types.starts_with(['a', 'e', 'i', 'o', 'u']) {
+                    "an"
+                } else {
+                    "a"
+                };
+                lost.push(format!("has {article} {types} template without $context.error.message"));
             }
             if lost.is_empty() {
                 continue;
@@ -122,6 +125,13 @@ mod tests {
             &with_response("DEFAULT_4XX", None, r#"{"error":"request refused"}"#),
         );
         assert_eq!(ids(&silent), ["GC603"]);
+        assert!(
+            silent[0].detail.starts_with(
+                "The DEFAULT_4XX gateway response of a1-name (a1) has an application/json template without $context.error.message:"
+            ),
+            "{}",
+            silent[0].detail
+        );
     }
 
     #[test]
