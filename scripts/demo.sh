@@ -9,8 +9,8 @@ region=us-east-1
 if [[ -t 1 && -z "${NO_COLOR:-}" ]]; then bold=$'\033[1m' plain=$'\033[0m'; else bold='' plain=''; fi
 step() { printf '\n%s==> %s%s\n' "$bold" "$*" "$plain"; }
 
-step "Building gatecheck and the demo seeder"
-cargo build --quiet --bin gatecheck --example seed_demo
+step "Building gatecheck and the demo seeder (the first build compiles the AWS SDK: a few minutes)"
+cargo build --bin gatecheck --example seed_demo
 
 step "Starting the AWS emulator (moto, with tests/support/moto_ext.py) on a free loopback port"
 port=$("$venv/bin/python" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')

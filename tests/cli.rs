@@ -131,6 +131,26 @@ async fn json_output_is_the_documented_contract_and_exit_codes_follow_fail_on() 
     s.plan("p", &[(&api, "prod")], &[&key]).await.unwrap();
 
     let env = moto_env();
+    // -v shows each API as its reads finish, and -vv each read, one line each, also when
+    // stderr is not a terminal (as here).
+    let verbose = run_with(&["audit", "--region", region, "--format", "json", "-v"], &env);
+    assert!(
+        verbose
+            .stderr
+            .lines()
+            .any(|l| l.contains("API read (1 of 1)") && l.contains(api.id.as_str())),
+        "{}",
+        verbose.stderr
+    );
+    let debug = run_with(&["audit", "--region", region, "--format", "json", "-vv"], &env);
+    assert!(
+        debug
+            .stderr
+            .lines()
+            .any(|l| l.contains("read") && l.contains("operation=\"GetStages\"")),
+        "{}",
+        debug.stderr
+    );
     let run = run_with(&["audit", "--region", region, "--format", "json"], &env);
     assert_eq!(
         run.code, 0,

@@ -70,6 +70,8 @@ pub(crate) async fn read_rest_apis(reader: &Reader, options: &CollectOptions) ->
         .map(|api| async {
             let api = read_api_details(reader, api).await;
             let finished = done.fetch_add(1, Ordering::Relaxed) + 1;
+            // -v: each API as its reads finish, one line a log can hold.
+            tracing::info!(region = %reader.region, api = %api.id, name = %crate::printable::printable(&api.name), "API read ({finished} of {total})");
             if let Some(progress) = &options.progress {
                 progress(finished, total);
             }

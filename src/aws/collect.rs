@@ -186,7 +186,17 @@ impl Reader {
         R: std::fmt::Debug,
     {
         match self.attempt(call).await {
-            Ok(value) => Some(value),
+            Ok(value) => {
+                // -vv: each read as it finishes.
+                tracing::debug!(
+                    region = %self.region,
+                    operation = unread.operation,
+                    api = unread.api_id.unwrap_or("-"),
+                    object = unread.object_id.as_deref().unwrap_or("-"),
+                    "read"
+                );
+                Some(value)
+            }
             Err(failure) => {
                 self.record_gap(unread.gap(failure));
                 None

@@ -116,10 +116,17 @@ fn text_as_read(window: Window, stages: &[StageTraffic], shown_time: &dyn Fn(i64
                     finding.check, finding.severity, finding.title, finding.fingerprint
                 );
             }
-            if cause.findings.is_empty() && !cause.cause.checks().is_empty() {
+            let keyless = cause.cause == super::Cause::InvalidApiKey && cause.top_key_ids.is_empty();
+            if cause.findings.is_empty() && keyless {
+                // No key id was logged: the callers sent no key, which no configuration fixes.
                 let _ = writeln!(
                     out,
-                    "      ← no finding of {} explains it now",
+                    "      ← the callers sent no API key (no key id was logged): the stage's configuration is not the cause; they must send x-api-key"
+                );
+            } else if cause.findings.is_empty() && !cause.cause.checks().is_empty() {
+                let _ = writeln!(
+                    out,
+                    "      ← no finding of {} on this stage explains it: the configuration read now does not refuse such requests, so the callers (or a change since) are the cause",
                     cause.cause.checks().join(", ")
                 );
             }

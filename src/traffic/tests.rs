@@ -336,3 +336,19 @@ fn evidence_goes_only_to_findings_on_the_stages_read() {
     assert_eq!(gc301_on(&findings, "a1").map(|e| e.refused_requests), Some(1));
     assert_eq!(gc301_on(&findings, "a2"), None, "a2's logs were not read");
 }
+
+#[test]
+fn keyless_refusals_say_the_callers_sent_no_key() {
+    let window = Window::new(0, 60 * 60_000);
+    let format = AccessLogFormat::parse(JSON_FORMAT);
+    let mut tally = Tally::new(window);
+    for i in 0..3 {
+        let line = json_line(&format!("r{i}"), 403, "INVALID_API_KEY", "Forbidden", "-", "-");
+        tally.add(i * 60_000, format.classify(&line));
+    }
+    let snapshot = no_usage_plan();
+    let traffic = tally.finish(&snapshot.rest_apis[0], "prod", None);
+    let text = render::text(window, std::slice::from_ref(&traffic), &|ms| ms.to_string());
+    assert!(text.contains("the callers sent no API key"), "{text}");
+    assert!(!text.contains("explains it now"), "{text}");
+}

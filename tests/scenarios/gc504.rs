@@ -14,6 +14,7 @@ pub fn seed<'a>(s: &'a Seeder, keys: &'a DemoKeys) -> Seeding<'a> {
         // Its other rule sends /current to the live stage, stripping the base path: healthy.
         s.routing_rule("rules.example.com", 20, "current", &api.id, "prod")
             .await?;
-        Ok(vec![Expectation::healthy(&api)])
+        // The rule's finding is placed on the stage it invokes.
+        Ok(vec![Expectation::reports(&api, &["GC504"])])
     })
 }

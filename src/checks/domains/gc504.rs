@@ -81,13 +81,27 @@ fn routing_rules_shadow_mappings(facts: &Facts) -> Vec<Finding> {
                     .collect::<Vec<_>>()
                     .join(", ")
             };
-            findings.push(finding(
-                format!(
-                    "{}'s routing rule of priority {} sends {matches} to {missing}: those requests are refused.",
-                    domain.name, rule.priority
-                ),
-                format!("{} rule {}", domain.name, rule.priority),
-            ));
+            // Placed on the API and stage the rule invokes, as GC501 places a mapping's: what
+            // hides that stage (an unread part) hides this finding too.
+            let target = match facts.index.rest_api(api_id) {
+                Some(api) => META.finding(facts.snapshot).api(api),
+                None => META.finding(facts.snapshot).api_id(api_id),
+            };
+            let target = match rule.stage.as_deref() {
+                Some(stage) => target.stage(stage),
+                None => target,
+            };
+            findings.push(
+                target
+                    .domain(&domain.name)
+                    .var("domain", domain.name.as_str())
+                    .distinguish_by(format!("{} rule {}", domain.name, rule.priority))
+                    .detail(format!(
+                        "{}'s routing rule of priority {} sends {matches} to {missing}: those requests are refused.",
+                        domain.name, rule.priority
+                    ))
+                    .build(),
+            );
         }
     }
     findings
