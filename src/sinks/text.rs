@@ -123,7 +123,22 @@ pub fn render(report: &Report, fail_on: Severity) -> String {
             "Evidence: {} refused request(s) in the last {} on {} stage(s) read, {} CloudWatch Logs call(s)",
             evidence.refused_requests, evidence.window, evidence.stages_read, evidence.log_calls
         );
-        for note in &evidence.notes {
+        // Stages with no log group yet are common (logging just turned on, no traffic yet):
+        // said once, not a line each.
+        const NOT_YET: &str = ": log group ";
+        let (silent, others): (Vec<&String>, Vec<&String>) = evidence.notes.iter().partition(|n| {
+            n.contains(NOT_YET) && n.ends_with("the stage has not written to it yet, or it was deleted")
+        });
+        if !silent.is_empty() {
+            let stages: Vec<&str> = silent.iter().filter_map(|n| n.split(NOT_YET).next()).collect();
+            let _ = writeln!(
+                out,
+                "{DIM}  ! {} stage(s) have no log group yet (not written to since logging was turned on, or deleted), so nothing was counted there: {}{DIM:#}",
+                silent.len(),
+                stages.join(", ")
+            );
+        }
+        for note in others {
             let _ = writeln!(out, "{DIM}  ! {note}{DIM:#}");
         }
     }
@@ -219,6 +234,32 @@ fn group_by_place(findings: &[Finding]) -> Vec<Vec<&Finding>> {
 mod tests {
     use super::*;
     use crate::checks::fixtures;
+
+    #[test]
+    fn stages_without_a_log_group_yet_are_said_once() {
+        let mut report = crate::audit::report(&[fixtures::healthy()], std::time::Duration::ZERO);
+        let not_yet = |stage: &str| {
+            format!("a1 stage {stage}: log group API-Gateway-Execution-Logs_a1/{stage} does not exist: the stage has not written to it yet, or it was deleted")
+        };
+        report.summary.evidence = Some(crate::report::EvidenceSummary {
+            window: "1h".into(),
+            stages_read: 0,
+            refused_requests: 0,
+            log_calls: 3,
+            notes: vec![
+                not_yet("prod"),
+                not_yet("dev"),
+                "a1 stage qa: cannot read log group x: access denied (allow logs:FilterLogEvents on it)".into(),
+            ],
+        });
+        let text = render(&report, Severity::Critical);
+        assert_eq!(text.matches("have no log group yet").count(), 1, "{text}");
+        assert!(
+            text.contains("2 stage(s) have no log group yet") && text.contains("a1 stage prod, a1 stage dev"),
+            "{text}"
+        );
+        assert!(text.contains("access denied"), "{text}");
+    }
 
     #[test]
     fn names_with_escape_sequences_cannot_rewrite_the_screen() {

@@ -64,7 +64,7 @@ fn audit_incomplete(facts: &Facts) -> Vec<Finding> {
                 GapReason::DeadlineReached => "was not called",
                 _ => "failed",
             };
-            builder
+            let mut finding = builder
                 .severity(severity)
                 .detail(format!(
                     "{} {verb} ({}) for {place}: {} unavailable. Not evaluated there: {}. Cause: {}",
@@ -79,9 +79,38 @@ fn audit_incomplete(facts: &Facts) -> Vec<Finding> {
                     gap.message
                 ))
                 .distinguish_by(format!("{}:{}", gap.operation, gap.object_id.as_deref().unwrap_or("")))
-                .build()
+                .build();
+            if let Some(fix) = fix_for(gap, &snapshot.region) {
+                finding.remediation = fix;
+            }
+            finding
         })
         .collect()
+}
+
+/// The fix for the operation that failed, where it is not an API Gateway read (the catalogue's
+/// fix), or where the cause is not a permission.
+fn fix_for(gap: &CoverageGap, region: &str) -> Option<String> {
+    let operation = gap.operation.as_str();
+    if gap.reason == GapReason::DeadlineReached {
+        return Some("The function's time ran out before this was read; the next run reads it. To read everything in one run, raise the function's Timeout or audit fewer regions per invocation.".into());
+    }
+    if gap.reason == GapReason::Throttled {
+        return Some(format!("AWS kept throttling the reads: retry when the account is less busy, or lower the function's GATECHECK_MAX_RPS so that gatecheck leaves room for other callers. CLI: aws apigateway get-rest-apis --region {region} --max-items 1"));
+    }
+    if operation.contains("AssumeRole") {
+        return Some("Let the function's role into the member account: deploy templates/member-role.yaml there, trusting the function's role (its FunctionRoleArn output) with the stack's external id, and check the role name (--role-name). CLI: aws sts assume-role --role-arn arn:aws:iam::<member_account>:role/<role_name> --role-session-name gatecheck-check --external-id <external_id>".into());
+    }
+    if operation.contains("GetCallerIdentity") {
+        return Some("sts:GetCallerIdentity needs no permission: the credentials themselves were refused (expired, or for another partition). CLI: aws sts get-caller-identity".into());
+    }
+    if operation.contains("WebACL") || operation.contains("IPSet") {
+        return Some(format!("Grant the audit role wafv2:GetWebACL, wafv2:GetWebACLForResource and wafv2:GetIPSet. CLI: aws wafv2 list-web-acls --scope REGIONAL --region {region}"));
+    }
+    if operation.contains("FilterLogEvents") {
+        return Some("Grant the audit role logs:FilterLogEvents on the stages' log groups (the template's AccessLogGroups parameter).".into());
+    }
+    None
 }
 
 /// The ids of the checks that rely on what `gap` could not read.
@@ -114,5 +143,28 @@ mod tests {
         }
         assert!(detail.contains("the whole of eu-west-1"), "{detail}");
         assert!(run(&CHECK, &healthy()).is_empty());
+    }
+
+    #[test]
+    fn gc900_fixes_the_operation_that_failed() {
+        let fix_of = |operation: &str, reason: GapReason| {
+            let mut s = healthy();
+            let mut denied = gap(Part::RestApis, None);
+            denied.operation = operation.into();
+            denied.reason = reason;
+            s.gaps.push(denied);
+            run(&CHECK, &s)[0].remediation.clone()
+        };
+        let assume = fix_of("sts:AssumeRole", GapReason::AccessDenied);
+        assert!(
+            assume.contains("member-role.yaml") && !assume.contains("apigateway:GET"),
+            "{assume}"
+        );
+        let waf = fix_of("GetWebACL", GapReason::AccessDenied);
+        assert!(waf.contains("wafv2:GetWebACL"), "{waf}");
+        let late = fix_of("GetStages", GapReason::DeadlineReached);
+        assert!(late.contains("the next run reads it"), "{late}");
+        let denied = fix_of("GetRestApis", GapReason::AccessDenied);
+        assert!(denied.contains("apigateway:GET"), "{denied}");
     }
 }
