@@ -84,8 +84,16 @@ for f in report["findings"]:
         e = f["evidence"]
         print(f"  {f['check']} {f['api_name']}/{f['stage'] or '*'}: {e['refused_requests']} refused in the last {e['window']} ({', '.join(e['causes'])})")
 s = report["summary"]["evidence"]
-print(f"{s['stages_read']} stages' logs read with {s['log_calls']} CloudWatch Logs calls; {len(s['notes'])} note(s) on logs that could not be read")
+not_yet = [n for n in s["notes"] if "the stage has not written to it yet" in n]
+other = len(s["notes"]) - len(not_yet)
+print(f"{s['stages_read']} stages' logs read with {s['log_calls']} CloudWatch Logs calls; "
+      f"{len(not_yet)} stage(s) have no log group yet (no traffic since logging was turned on)"
+      + (f"; {other} other note(s) in the JSON" if other else ""))
 PY
+
+step "The same report as one page to pass around: gatecheck audit --evidence 1h --format html"
+target/debug/gatecheck audit --region "$region" --evidence 1h --format html >.demo/report.html || true
+echo "open .demo/report.html in a browser (self-contained: no script, nothing loaded from anywhere)"
 
 state=s3://gatecheck-demo-state/audits
 step "Alerting on change: gatecheck audit --state $state (the first run: every finding is new)"

@@ -270,6 +270,9 @@ pub enum AuditFormat {
     Asff,
     /// OCSF 1.1 Compliance Finding events (class 2003), a JSON array
     Ocsf,
+    /// One self-contained HTML page (inline styles and chart, no script): findings by API,
+    /// stage and custom domain, most severe first, with fixes and console links
+    Html,
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
@@ -504,6 +507,7 @@ fn print_report(report: &Report, format: AuditFormat, fail_on: Severity) -> anyh
         AuditFormat::Sarif => write_stdout(&(sinks::sarif::render(report) + "\n")),
         AuditFormat::Asff => write_stdout(&(sinks::asff::render(report, now_ms()) + "\n")),
         AuditFormat::Ocsf => write_stdout(&(sinks::ocsf::render(report, now_ms()) + "\n")),
+        AuditFormat::Html => write_stdout(&(sinks::html::render(report) + "\n")),
         AuditFormat::Text => {
             let mut out = anstream::stdout();
             out.write_all(sinks::text::render(report, fail_on).as_bytes())

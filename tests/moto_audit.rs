@@ -311,11 +311,21 @@ async fn demo_account_reports_every_cause_and_no_key_value() {
     let suppressed: usize = expectations.iter().map(|e| e.suppressed.len()).sum();
     assert_eq!(report.summary.suppressed, suppressed);
 
+    // The HTML page holds every finding.
+    let html = gatecheck::sinks::html::render(&report);
+    for finding in &report.findings {
+        assert!(
+            html.contains(finding.fingerprint.as_str()),
+            "{} missing from the HTML page",
+            finding.check
+        );
+    }
     // No output path may carry a key value.
     let outputs = [
         gatecheck::sinks::json(&report),
         gatecheck::sinks::text::render(&report, gatecheck::report::Severity::Critical),
         snapshot_json(&snapshot),
+        html,
     ];
     for output in &outputs {
         support::assert_no_key_values("the audit's outputs", output);

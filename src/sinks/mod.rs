@@ -2,6 +2,7 @@
 
 pub mod asff;
 pub mod emf;
+pub mod html;
 pub mod ocsf;
 pub mod sarif;
 pub mod security_hub;
