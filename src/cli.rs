@@ -223,6 +223,11 @@ pub struct AuditArgs {
     /// Exit 1 when a finding is at or above this severity: critical, high, medium, low or info
     #[arg(long, value_name = "SEVERITY", default_value = "critical", value_parser = parse_severity)]
     pub fail_on: Severity,
+    /// With --format sarif: locate every result in this repository file (the template or
+    /// OpenAPI definition that makes the APIs), at the line that names the API, for GitHub code
+    /// scanning, which takes only repository paths; the ARN stays the logical location
+    #[arg(long, value_name = "FILE")]
+    pub sarif_file: Option<PathBuf>,
     /// Audit a snapshot file written by `gatecheck snapshot` instead of reading AWS
     #[arg(long, value_name = "FILE", conflicts_with_all = ["profile", "endpoint_url", "api_id"])]
     pub snapshot: Option<PathBuf>,
@@ -353,13 +358,14 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Audit(args) => {
             let started = Instant::now();
+            let output = Output::of(&args)?;
             let report = match &args.snapshot {
                 Some(path) => {
                     let report = audit::report(&[load_snapshot(path)?], started.elapsed());
-                    print_report(&report, args.format, args.fail_on)?;
+                    print_report(&report, &output)?;
                     report
                 }
-                None => runtime()?.block_on(audit_live(&args))?,
+                None => runtime()?.block_on(audit_live(&args, output))?,
             };
             Ok(if report.fails(args.fail_on) {
                 ExitCode::from(1)
@@ -501,10 +507,46 @@ async fn read_for_explain(args: &ExplainArgs, request: &mut Request) -> anyhow::
     aws::read_for_explain(&configs, request, &needs, args.lookup_key_value).await
 }
 
-fn print_report(report: &Report, format: AuditFormat, fail_on: Severity) -> anyhow::Result<()> {
+/// How `audit` prints its report.
+struct Output {
+    format: AuditFormat,
+    fail_on: Severity,
+    /// --sarif-file: the path as given, and the file's text.
+    sarif_file: Option<(String, String)>,
+}
+
+impl Output {
+    /// The flags' output settings, with the --sarif-file read now: a file that cannot be read
+    /// stops the command before the audit.
+    fn of(args: &AuditArgs) -> anyhow::Result<Output> {
+        let sarif_file = match &args.sarif_file {
+            None => None,
+            Some(_) if args.format != AuditFormat::Sarif => bail!("--sarif-file goes with --format sarif"),
+            Some(path) => {
+                let text = std::fs::read_to_string(path)
+                    .with_context(|| format!("cannot read --sarif-file {}", path.display()))?;
+                Some((path.to_string_lossy().into_owned(), text))
+            }
+        };
+        Ok(Output {
+            format: args.format,
+            fail_on: args.fail_on,
+            sarif_file,
+        })
+    }
+}
+
+fn print_report(report: &Report, output: &Output) -> anyhow::Result<()> {
+    let (format, fail_on) = (output.format, output.fail_on);
     match format {
         AuditFormat::Json => write_stdout(&(sinks::json(report) + "\n")),
-        AuditFormat::Sarif => write_stdout(&(sinks::sarif::render(report) + "\n")),
+        AuditFormat::Sarif => {
+            let artifact = output
+                .sarif_file
+                .as_ref()
+                .map(|(uri, text)| sinks::sarif::Artifact { uri, text });
+            write_stdout(&(sinks::sarif::render_in(report, artifact.as_ref()) + "\n"))
+        }
         AuditFormat::Asff => write_stdout(&(sinks::asff::render(report, now_ms()) + "\n")),
         AuditFormat::Ocsf => write_stdout(&(sinks::ocsf::render(report, now_ms()) + "\n")),
         AuditFormat::Html => write_stdout(&(sinks::html::render(report) + "\n")),
@@ -534,7 +576,7 @@ fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
 /// A live audit, through the pipeline: printed in the chosen format, then imported into
 /// Security Hub and the state saved. A state that cannot be used is said on stderr; the
 /// findings are printed all the same, and decide the exit code.
-async fn audit_live(args: &AuditArgs) -> anyhow::Result<Report> {
+async fn audit_live(args: &AuditArgs, output: Output) -> anyhow::Result<Report> {
     let (auditor, plan) = plan_from(&args.aws, &args.accounts, &args.regions, args.all_regions).await?;
     let store = args.state.clone().map(|at| StateStore::new(auditor.base(), at));
     let audit = pipeline::Audit {
@@ -552,10 +594,7 @@ async fn audit_live(args: &AuditArgs) -> anyhow::Result<Report> {
         state: store.as_ref(),
         progress: &progress_bar,
     };
-    let mut printer = Printer {
-        format: args.format,
-        fail_on: args.fail_on,
-    };
+    let mut printer = Printer { output };
     let outcome = Box::pin(pipeline::run(audit, &edges, &mut printer)).await?;
     if let Some(why) = &outcome.state_error {
         eprintln!("gatecheck: the stored state was not used ({why}): findings are not marked new or resolved, and no state was saved");
@@ -565,13 +604,12 @@ async fn audit_live(args: &AuditArgs) -> anyhow::Result<Report> {
 
 /// The command line's delivery: the report on stdout.
 struct Printer {
-    format: AuditFormat,
-    fail_on: Severity,
+    output: Output,
 }
 
 impl Deliver for Printer {
     async fn deliver(&mut self, report: &Report) -> anyhow::Result<()> {
-        print_report(report, self.format, self.fail_on)
+        print_report(report, &self.output)
     }
 }
 

@@ -71,6 +71,17 @@ fn an_unknown_profile_is_named_as_unknown() {
 }
 
 #[test]
+fn sarif_file_goes_with_sarif_and_must_be_readable() {
+    let run = gatecheck(&["audit", "--format", "json", "--sarif-file", "template.yaml"], &[]);
+    assert_one_line_error(&run, "--sarif-file goes with --format sarif");
+    let run = gatecheck(
+        &["audit", "--format", "sarif", "--sarif-file", "/nonexistent/t.yaml"],
+        &[],
+    );
+    assert_one_line_error(&run, "cannot read --sarif-file /nonexistent/t.yaml");
+}
+
+#[test]
 fn missing_region_exit_2() {
     let run = gatecheck(
         &["audit"],

@@ -1,5 +1,6 @@
 //! SARIF 2.1.0 for code-scanning UIs: one rule per check with its metadata, one result per
-//! finding located at the stage's (or API's) ARN.
+//! finding located at the stage's (or API's) ARN, or, for GitHub code scanning (which takes
+//! only repository paths), in a file the user names, at the line that names the API.
 
 use crate::arn;
 use crate::checks::REGISTRY;
@@ -117,6 +118,36 @@ struct LogicalLocation {
 #[serde(rename_all = "camelCase")]
 struct PhysicalLocation {
     artifact_location: ArtifactLocation,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    region: Option<Region>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Region {
+    start_line: usize,
+}
+
+/// A file of the repository the results are located in, for code scanning, which accepts only
+/// repository paths as locations (not ARNs): the template or definition that makes the APIs.
+pub struct Artifact<'a> {
+    /// The path as code scanning should show it, relative to the repository's root.
+    pub uri: &'a str,
+    /// The file's text, where each result's line is looked for.
+    pub text: &'a str,
+}
+
+impl Artifact<'_> {
+    /// The first line that names the finding's API (by id or name) or custom domain; else 1.
+    fn line_of(&self, f: &Finding) -> usize {
+        let needles = [f.api_id.as_deref(), f.api_name.as_deref(), f.domain_name.as_deref()];
+        needles
+            .into_iter()
+            .flatten()
+            .filter(|n| !n.is_empty())
+            .find_map(|needle| self.text.lines().position(|line| line.contains(needle)))
+            .map_or(1, |index| index + 1)
+    }
 }
 
 #[derive(Serialize)]
@@ -138,6 +169,12 @@ struct ResultProperties {
 }
 
 pub fn render(report: &Report) -> String {
+    render_in(report, None)
+}
+
+/// SARIF whose results are located in `artifact` (with the ARN as the logical location), for
+/// GitHub code scanning; without one, at the ARN.
+pub fn render_in(report: &Report, artifact: Option<&Artifact>) -> String {
     let rules = REGISTRY
         .iter()
         .map(|c| {
@@ -183,8 +220,19 @@ pub fn render(report: &Report) -> String {
                         fully_qualified_name: arn.clone(),
                         kind: "resource",
                     }],
-                    physical_location: PhysicalLocation {
-                        artifact_location: ArtifactLocation { uri: arn },
+                    physical_location: match artifact {
+                        Some(artifact) => PhysicalLocation {
+                            artifact_location: ArtifactLocation {
+                                uri: artifact.uri.trim_start_matches("./").to_string(),
+                            },
+                            region: Some(Region {
+                                start_line: artifact.line_of(f),
+                            }),
+                        },
+                        None => PhysicalLocation {
+                            artifact_location: ArtifactLocation { uri: arn },
+                            region: None,
+                        },
                     },
                 }],
                 message: Text {
@@ -287,6 +335,42 @@ mod tests {
             results[1]["locations"][0]["logicalLocations"][0]["fullyQualifiedName"],
             "arn:aws:apigateway:eu-west-1::/account"
         );
+    }
+
+    #[test]
+    fn results_can_be_located_in_a_repository_file_for_code_scanning() {
+        let mut s = fixtures::healthy();
+        s.usage_plans.clear();
+        s.account.cloudwatch_role_arn = None;
+        let report = crate::audit::report(&[s], std::time::Duration::ZERO);
+        let template =
+            "Resources:\n  Orders:\n    Type: AWS::ApiGateway::RestApi\n    Properties:\n      Name: a1-name\n";
+        let artifact = Artifact {
+            uri: "./infra/template.yaml",
+            text: template,
+        };
+        let sarif: Value = serde_json::from_str(&render_in(&report, Some(&artifact))).unwrap();
+        assert_schema_required_fields(&sarif);
+        let results = sarif["runs"][0]["results"].as_array().unwrap();
+        let gc301 = results.iter().find(|r| r["ruleId"] == "GC301").unwrap();
+        let location = &gc301["locations"][0];
+        assert_eq!(
+            location["physicalLocation"]["artifactLocation"]["uri"],
+            "infra/template.yaml"
+        );
+        assert_eq!(
+            location["physicalLocation"]["region"]["startLine"], 5,
+            "the line naming the API"
+        );
+        assert!(location["logicalLocations"][0]["fullyQualifiedName"]
+            .as_str()
+            .unwrap()
+            .starts_with("arn:aws:apigateway:"));
+        // An account-wide finding names no API: the file's first line.
+        let gc602 = results.iter().find(|r| r["ruleId"] == "GC602").unwrap();
+        assert_eq!(gc602["locations"][0]["physicalLocation"]["region"]["startLine"], 1);
+        // Without a file, nothing changes: the ARN is the location.
+        assert_eq!(render_in(&report, None), render(&report));
     }
 
     #[test]
