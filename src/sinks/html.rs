@@ -38,7 +38,11 @@ fn colour(severity: Severity) -> &'static str {
 /// Where a finding belongs on the page.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 enum Place {
-    Api { id: String, name: String },
+    /// By name, then id (the derived order follows the fields).
+    Api {
+        name: String,
+        id: String,
+    },
     Domain(String),
     Account,
 }
@@ -46,8 +50,8 @@ enum Place {
 fn place_of(finding: &Finding) -> Place {
     match (&finding.api_id, &finding.domain_name) {
         (Some(id), _) => Place::Api {
-            id: id.to_string(),
             name: finding.api_name.as_deref().unwrap_or(id).to_string(),
+            id: id.to_string(),
         },
         (None, Some(domain)) => Place::Domain(domain.to_string()),
         (None, None) => Place::Account,
@@ -184,7 +188,7 @@ pub fn render(report: &Report) -> String {
                 }
                 @for (place, findings) in &groups {
                     @match place {
-                        Place::Api { id, name } => h2 { "REST API " (name) " " code { (id) } },
+                        Place::Api { name, id } => h2 { "REST API " (name) " " code { (id) } },
                         Place::Domain(domain) => h2 { "Custom domain " (domain) },
                         Place::Account => h2 { "Account and region settings" },
                     }
