@@ -346,4 +346,37 @@ mod tests {
             Some(Effect::IpSet)
         );
     }
+
+    /// The shapes of console-made records as LookupEvents returns them (a public repository's
+    /// sample of an account's history, 2024-04-17): the body's fields are nested under
+    /// `createStageInput` / `createDeploymentInput`, a deployment to no stage names it as "",
+    /// and the response repeats the stage under several keys.
+    #[test]
+    fn console_records_name_the_stage_inside_the_request_body() {
+        let create_stage = json!({
+            "eventSource": "apigateway.amazonaws.com", "eventName": "CreateStage", "readOnly": false,
+            "requestParameters": {"restApiId": "67ge356u6d", "createStageInput": {"cacheClusterSize": "0.5", "deploymentId": "6gejpe", "description": "", "cacheClusterEnabled": false, "tracingEnabled": false, "stageName": "new"}, "template": false},
+            "responseElements": {"stageUpdate": {"restApiId": "67ge356u6d", "stageName": "new", "template": false}, "stageName": "new", "deploymentId": "6gejpe", "self": {"restApiId": "67ge356u6d", "stageName": "new", "template": false}}
+        });
+        let fields = RecordFields::of(&create_stage);
+        assert_eq!(
+            fields.api_ids("CreateStage"),
+            BTreeSet::from(["67ge356u6d".to_string()])
+        );
+        assert_eq!(fields.one_stage().as_deref(), Some("new"));
+        let deploy_to_test = json!({
+            "requestParameters": {"restApiId": "67ge356u6d", "createDeploymentInput": {"description": "", "stageName": "test"}, "template": false},
+            "responseElements": {"id": "udvyux", "self": {"deploymentId": "udvyux", "restApiId": "67ge356u6d", "template": false}}
+        });
+        assert_eq!(RecordFields::of(&deploy_to_test).one_stage().as_deref(), Some("test"));
+        let deploy_only = json!({
+            "requestParameters": {"restApiId": "67ge356u6d", "createDeploymentInput": {"description": "", "stageName": ""}, "template": false},
+            "responseElements": {"id": "3f9ic5"}
+        });
+        assert_eq!(
+            RecordFields::of(&deploy_only).one_stage(),
+            None,
+            "an empty stage name is no stage"
+        );
+    }
 }
