@@ -217,7 +217,7 @@ pub struct AuditArgs {
     #[command(flatten)]
     pub aws: AwsArgs,
     /// Output format: text for people, json for scripts, sarif for code-scanning UIs, asff for
-    /// Security Hub, ocsf for security lakes
+    /// Security Hub, ocsf for security lakes, html for a page to pass around
     #[arg(long, value_enum, default_value_t = AuditFormat::Text)]
     pub format: AuditFormat,
     /// Exit 1 when a finding is at or above this severity: critical, high, medium, low or info
