@@ -172,7 +172,39 @@ impl Step {
         }
     }
 
+    /// A refusal whose cause a catalogue check finds: the step names the check and its fix is
+    /// the check's own command for this place, so the two cannot disagree. A refusal no check
+    /// owns (a request-specific mistake) is a plain `fail` with advice.
+    fn refused(
+        step: Gate,
+        refusal: Refusal,
+        evidence: impl Into<String>,
+        meta: &'static CheckMeta,
+        vars: &[(&str, &str)],
+    ) -> Self {
+        Step {
+            check: Some(meta),
+            ..Step::fail(step, refusal, evidence, meta.command(vars))
+        }
+    }
+
+    /// A warning about the cause `meta` finds, with the check's command as its fix.
+    fn warned(step: Gate, evidence: impl Into<String>, meta: &'static CheckMeta, vars: &[(&str, &str)]) -> Self {
+        Step {
+            check: Some(meta),
+            fix: Some(meta.command(vars)),
+            ..Step::warning(step, evidence)
+        }
+    }
+
+    /// Names the check behind a step that does not refuse (an unknown or a warning); a
+    /// refusal names its check through `refused`, which sets the fix with it.
     fn check(mut self, meta: &'static CheckMeta) -> Self {
+        debug_assert_ne!(
+            self.outcome,
+            Outcome::Fail,
+            "a refusal names its check with Step::refused"
+        );
         self.check = Some(meta);
         self
     }

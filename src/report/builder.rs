@@ -71,6 +71,12 @@ impl CheckMeta {
         }
     }
 
+    /// The check's CLI fix with its `{name}` placeholders filled from `vars`; what is not
+    /// given shows as `<name>`. Findings and explain's steps both render their fix here.
+    pub fn command(&self, vars: &[(&str, &str)]) -> String {
+        fill_placeholders(self.cli, vars)
+    }
+
     /// Starts a finding of this check on one stage of an API.
     pub fn stage_finding<'a>(&'static self, snapshot: &Snapshot, api: &RestApi, stage: &str) -> FindingBuilder<'a> {
         self.finding(snapshot).api(api).stage(stage)

@@ -20,7 +20,7 @@ static META: CheckMeta = CheckMeta {
     symptom: "Every request to a key-required method gets 403 {\"message\":\"Forbidden\"}, with or without a valid x-api-key header.",
     why: "API Gateway accepts a key only through a usage plan that lists the API stage; a key that exists but is not in a plan for this stage is refused.",
     fix: "Add the stage to a usage plan that holds the callers' keys (API Gateway console > Usage plans > plan > Associated stages > Add API stage).",
-    cli: "aws apigateway update-usage-plan --region {region} --usage-plan-id <plan_id> --patch-operations op=add,path=/apiStages,value={api_id}:{stage}",
+    cli: "aws apigateway update-usage-plan --region {region} --usage-plan-id {plan_id} --patch-operations op=add,path=/apiStages,value={api_id}:{stage}",
     docs_url: USAGE_PLANS_DOC,
     reads: &[Part::RestApis, Part::Resources, Part::Stages, Part::Deployments, Part::UsagePlans],
 };

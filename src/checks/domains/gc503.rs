@@ -1,7 +1,7 @@
 //! GC503 private-domain-unreachable.
 
 use crate::checks::{Check, CheckMeta, Facts, NotEvaluated};
-use crate::model::{DomainName, Part};
+use crate::model::{DomainName, Part, Snapshot};
 use crate::policy::Policy;
 use crate::report::{Finding, Severity};
 
@@ -114,12 +114,7 @@ fn private_domain_unreachable(facts: &Facts) -> Vec<Finding> {
         if causes.is_empty() {
             continue;
         }
-        let arn = crate::arn::private_domain(
-            &facts.snapshot.region,
-            facts.snapshot.account.id.as_deref().unwrap_or("<account>"),
-            &domain.name,
-            domain.domain_name_id.as_deref().unwrap_or_default(),
-        );
+        let arn = domain_arn(facts.snapshot, domain);
         findings.push(
             META.finding(facts.snapshot)
                 .domain(&domain.name)
@@ -148,6 +143,16 @@ fn unparseable_domain_policies(facts: &Facts) -> Vec<NotEvaluated> {
             })
         })
         .collect()
+}
+
+/// The private domain's ARN, as its fix's command names it.
+pub fn domain_arn(snapshot: &Snapshot, domain: &DomainName) -> String {
+    crate::arn::private_domain(
+        &snapshot.region,
+        snapshot.account.id.as_deref().unwrap_or("<account>"),
+        &domain.name,
+        domain.domain_name_id.as_deref().unwrap_or_default(),
+    )
 }
 
 #[cfg(test)]

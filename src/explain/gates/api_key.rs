@@ -17,23 +17,23 @@ pub(super) fn api_key_gate(c: &Context) -> Step {
     }
     let source_is_authorizer = api.api_key_source == ApiKeySource::Authorizer;
     if source_is_authorizer && AuthorizationType::of(&method.authorization_type) != AuthorizationType::Custom {
-        return Step::fail(
+        return c.refused(
             Gate::ApiKey,
             Refusal::forbidden(),
             format!("API {} takes keys from a Lambda authorizer (apiKeySource AUTHORIZER), but the method uses {}: no key reaches API Gateway, and the x-api-key header is ignored", api.id, method.authorization_type),
-            c.fix(gc304::CHECK.meta, &[]),
-        )
-        .check(gc304::CHECK.meta);
+            gc304::CHECK.meta,
+            &[],
+        );
     }
     if !source_is_authorizer && c.request.header("x-api-key").is_none_or(|h| h.value().is_empty()) {
         if method.verb == "OPTIONS" {
-            return Step::fail(
+            return c.refused(
                 Gate::ApiKey,
                 Refusal::forbidden(),
                 "the method requires an API key and the request has no x-api-key header (a browser's CORS preflight never has one)",
-                c.fix(gc305::CHECK.meta, &[]),
-            )
-            .check(gc305::CHECK.meta);
+                gc305::CHECK.meta,
+                &[],
+            );
         }
         return Step::fail(
             Gate::ApiKey,
@@ -61,24 +61,16 @@ pub(super) fn api_key_gate(c: &Context) -> Step {
                         .find(|p| p.key_ids.iter().any(|id| id == k))
                 })
                 .map_or("", |p| p.id.as_str());
-            let fix = c.fix(gc301::CHECK.meta, &[]).replace(
-                "<plan_id>",
-                if plan_of_key.is_empty() {
-                    "<plan_id>"
-                } else {
-                    plan_of_key
-                },
-            );
-            return Step::fail(
+            return c.refused(
                 Gate::ApiKey,
                 Refusal::forbidden(),
                 format!("the method requires an API key, and no usage plan lists stage {}:{stage}: API Gateway accepts no key there", api.id),
-                fix,
-            )
-            .check(gc301::CHECK.meta);
+                gc301::CHECK.meta,
+                &[("plan_id", plan_of_key)],
+            );
         }
         PlanKeys::NoKeys => {
-            return Step::fail(
+            return c.refused(
                 Gate::ApiKey,
                 Refusal::forbidden(),
                 format!(
@@ -86,12 +78,12 @@ pub(super) fn api_key_gate(c: &Context) -> Step {
                     api.id,
                     plan_names.join(", ")
                 ),
-                c.fix(gc302::CHECK.meta, &[("plan_id", plans[0].id.as_str())]),
-            )
-            .check(gc302::CHECK.meta);
+                gc302::CHECK.meta,
+                &[("plan_id", plans[0].id.as_str())],
+            );
         }
         PlanKeys::AllDisabled(keys) => {
-            return Step::fail(
+            return c.refused(
                 Gate::ApiKey,
                 Refusal::forbidden(),
                 format!(
@@ -99,9 +91,9 @@ pub(super) fn api_key_gate(c: &Context) -> Step {
                     api.id,
                     plan_names.join(", ")
                 ),
-                c.fix(gc303::CHECK.meta, &[("key_id", keys[0].id.as_str())]),
-            )
-            .check(gc303::CHECK.meta);
+                gc303::CHECK.meta,
+                &[("key_id", keys[0].id.as_str())],
+            );
         }
         PlanKeys::Unknown(missing) if known_key.is_none() => {
             return Step::unknown(
@@ -162,11 +154,12 @@ pub(super) fn api_key_gate(c: &Context) -> Step {
         );
     };
     if !key.enabled {
-        return Step::fail(
+        return c.refused(
             Gate::ApiKey,
             Refusal::forbidden(),
             format!("API key {} ({}) is disabled", key.name, key.id),
-            c.fix(gc303::CHECK.meta, &[("key_id", key.id.as_str())]),
+            gc303::CHECK.meta,
+            &[("key_id", key.id.as_str())],
         );
     }
     match plans.iter().find(|p| p.key_ids.contains(&key.id)) {

@@ -99,19 +99,12 @@ fn policy_step(c: &Context, rule: PolicyRule) -> Step {
     const CURRENT: &str = "the current policy (a change applies at the next deployment)";
     // The check whose condition refuses, as the audit names it for this API.
     let ipv6_caller = caller.source_ip.is_some_and(|ip| ip.is_ipv6());
-    let (named, fix) = if gc102::refuses_all_vpc_traffic(c.api, &policy) {
-        (gc102::CHECK.meta, c.fix(gc102::CHECK.meta, &[]))
+    let named = if gc102::refuses_all_vpc_traffic(c.api, &policy) {
+        gc102::CHECK.meta
     } else if ipv6_caller && gc104::ipv4_only_on_dualstack(c.api, &policy) {
-        (gc104::CHECK.meta, c.fix(gc104::CHECK.meta, &[]))
+        gc104::CHECK.meta
     } else {
-        (
-            gc103::CHECK.meta,
-            format!(
-                "call from where the policy lets callers in ({}), or change the policy and redeploy; read it with: {}",
-                policy.describe(),
-                c.fix(gc103::CHECK.meta, &[])
-            ),
-        )
+        gc103::CHECK.meta
     };
     let who = if rule == PolicyRule::WithIam {
         "<the signer's ARN>"
@@ -132,13 +125,13 @@ fn policy_step(c: &Context, rule: PolicyRule) -> Step {
         _ => decide_policy(&policy, &caller),
     };
     match (decision, rule) {
-        (PolicyDecision::ExplicitDeny(statement), _) => Step::fail(
+        (PolicyDecision::ExplicitDeny(statement), _) => c.refused(
             Gate::ResourcePolicy,
             refusal(" with an explicit deny"),
             format!("{CURRENT} denies it: {statement}"),
-            fix,
-        )
-        .check(named),
+            named,
+            &[],
+        ),
         (PolicyDecision::Allowed(statement), PolicyRule::WithIam) => Step::pass(
             Gate::ResourcePolicy,
             format!("{CURRENT} allows it: {statement}; an explicit Deny in the signer's IAM policies would still refuse"),
@@ -154,16 +147,16 @@ fn policy_step(c: &Context, rule: PolicyRule) -> Step {
             Gate::ResourcePolicy,
             format!("{CURRENT} has no statement that allows this caller: a signer in the API's own account is let in by an IAM policy that allows execute-api:Invoke; one in another account is refused"),
         ),
-        (PolicyDecision::ImplicitDeny, PolicyRule::ExplicitAllow) => Step::fail(
+        (PolicyDecision::ImplicitDeny, PolicyRule::ExplicitAllow) => c.refused(
             Gate::ResourcePolicy,
             refusal(""),
             format!(
-                "{CURRENT} has no statement that allows this caller, and this method's authorization needs an explicit Allow; the policy: {}",
+                "{CURRENT} has no statement that allows this caller, and this method's authorization needs an explicit Allow; the policy lets in: {}",
                 policy.describe()
             ),
-            fix,
-        )
-        .check(named),
+            named,
+            &[],
+        ),
         (PolicyDecision::Unknown(why), _) => Step::unknown(Gate::ResourcePolicy, why),
     }
 }

@@ -9,7 +9,6 @@ use crate::explain::{ExplainError, Gate, Refusal, Step};
 use crate::model::RoutingMode;
 use crate::model::{DomainName, Index, Part, RestApi, Snapshot, Stage};
 use crate::policy::Policy;
-use crate::report::fill_placeholders;
 
 /// Where the endpoint gate leads: the API, the stage the URL or mapping names (and whether
 /// the mapping named it), the path below the stage, and the gate's passing step.
@@ -57,7 +56,8 @@ pub(super) fn endpoint_gate<'a>(
         // for private APIs in API Gateway").
         let private_endpoints = domain.is_private().then(|| domain.access_associations.clone());
         if let Some(endpoints) = &private_endpoints {
-            let fix = fill_placeholders(gc503::CHECK.meta.cli, &[("region", region.as_str())]);
+            let arn = gc503::domain_arn(snapshot, domain);
+            let gc503_vars = [("region", region.as_str()), ("domain_arn", arn.as_str())];
             if endpoints.is_empty() {
                 if let Some(why) = unread(snapshot, &[Part::DomainAccessAssociations], None, None) {
                     return Ok(Err(vec![unknown_gap(
@@ -65,15 +65,15 @@ pub(super) fn endpoint_gate<'a>(
                         format!("the VPC endpoints associated with {name}: {why}"),
                     )]));
                 }
-                return Ok(Err(vec![Step::fail(
+                return Ok(Err(vec![Step::refused(
                     Gate::Endpoint,
                     Refusal::forbidden(),
                     format!(
                         "{name} is a private custom domain with no VPC endpoint associated: no request can reach it"
                     ),
-                    fix,
-                )
-                .check(gc503::CHECK.meta)]));
+                    gc503::CHECK.meta,
+                    &gc503_vars,
+                )]));
             }
             let admitted = match gc503::domain_admission(domain) {
                 gc503::DomainAdmission::Admitted(admitted, _) => !admitted.is_empty(),
@@ -87,16 +87,16 @@ pub(super) fn endpoint_gate<'a>(
                 gc503::DomainAdmission::NoEndpoint | gc503::DomainAdmission::NoPolicy => false,
             };
             if !admitted {
-                return Ok(Err(vec![Step::fail(
+                return Ok(Err(vec![Step::refused(
                     Gate::Endpoint,
                     Refusal::forbidden(),
                     format!(
                         "{name}'s policy lets none of its associated VPC endpoints ({}) invoke",
                         endpoints.join(", ")
                     ),
-                    fix,
-                )
-                .check(gc503::CHECK.meta)]));
+                    gc503::CHECK.meta,
+                    &gc503_vars,
+                )]));
             }
         }
         // Routing rules (API Gateway v2) decide first when the routing mode uses them.
@@ -115,14 +115,10 @@ pub(super) fn endpoint_gate<'a>(
             }
             match target::route_by_rules(domain, request) {
                 target::RuleMatch::Taken { rule, base_path, rest } => {
-                    let fix = fill_placeholders(
-                        gc504::CHECK.meta.cli,
-                        &[("region", region.as_str()), ("domain", name.as_str())],
-                    );
                     let invoked = rule.api_id.as_deref().and_then(|id| index.rest_api(id));
                     let stage = rule.stage.clone().unwrap_or_default();
                     let Some(api) = invoked.filter(|api| api.stage(&stage).is_some()) else {
-                        return Ok(Err(vec![Step::fail(
+                        return Ok(Err(vec![Step::refused(
                             Gate::Endpoint,
                             Refusal::forbidden(),
                             format!(
@@ -130,9 +126,9 @@ pub(super) fn endpoint_gate<'a>(
                                 rule.priority,
                                 rule.api_id.as_deref().unwrap_or("(none)")
                             ),
-                            fix,
-                        )
-                        .check(gc504::CHECK.meta)]));
+                            gc504::CHECK.meta,
+                            &[("region", region.as_str()), ("domain", name.as_str())],
+                        )]));
                     };
                     let step = Step::pass(
                         Gate::Endpoint,
@@ -183,16 +179,16 @@ pub(super) fn endpoint_gate<'a>(
                 ("domain", name.as_str()),
                 ("base_path", mapped.base_path.as_str()),
             ];
-            return Ok(Err(vec![Step::fail(
+            return Ok(Err(vec![Step::refused(
                 Gate::Endpoint,
                 Refusal::forbidden(),
                 format!(
                     "{name}'s base path /{} maps to REST API {}, which does not exist",
                     mapped.base_path, mapped.api_id
                 ),
-                fill_placeholders(gc501::CHECK.meta.cli, &vars),
-            )
-            .check(gc501::CHECK.meta)]));
+                gc501::CHECK.meta,
+                &vars,
+            )]));
         };
         let reached = format!(
             "custom domain {name}, base path /{} (the longest that begins the path) → API {} ({})",
@@ -246,21 +242,21 @@ pub(super) fn endpoint_gate<'a>(
             .mappings_to(&api.id)
             .map(|(d, m)| format!("https://{}/{}", d.name, m.base_path.replace("(none)", "")))
             .collect();
-        let fix = if domains.is_empty() {
-            fill_placeholders(gc101::CHECK.meta.cli, &[("region", region), ("api_id", &api.id)]) + " (then redeploy)"
+        let through = if domains.is_empty() {
+            "no custom domain maps it".to_string()
         } else {
-            format!("call the API through its custom domain: {}", domains.join(", "))
+            format!("call it through its custom domain instead: {}", domains.join(", "))
         };
-        let step = Step::fail(
+        let step = Step::refused(
             Gate::Endpoint,
             Refusal::forbidden(),
             format!(
-                "API {} ({}) has disableExecuteApiEndpoint set: only custom domains reach it. The setting applies from the deployment after it changed; gatecheck reads the current value, not the deployed one",
+                "API {} ({}) has disableExecuteApiEndpoint set: only custom domains reach it ({through}). The setting applies from the deployment after it changed; gatecheck reads the current value, not the deployed one",
                 api.name, api.id
             ),
-            fix,
-        )
-        .check(gc101::CHECK.meta);
+            gc101::CHECK.meta,
+            &[("region", region), ("api_id", &api.id)],
+        );
         return Ok(Ok(Reached {
             api,
             stage: None,
@@ -319,16 +315,16 @@ pub(super) fn private_gate(snapshot: &Snapshot, request: &Request, host: &Host, 
         return Step::pass(Gate::Private, format!("{types} API: no private-API conditions"));
     }
     if api.policy.is_none() {
-        return Step::fail(
+        return Step::refused(
             Gate::Private,
             Refusal::forbidden(),
             format!(
                 "API {} is PRIVATE and has no resource policy: API Gateway refuses every call (a policy added since the last deployment applies only once deployed)",
                 api.id
             ),
-            fill_placeholders(gc102::CHECK.meta.cli, &[("region", region), ("api_id", &api.id)]),
-        )
-        .check(gc102::CHECK.meta);
+            gc102::CHECK.meta,
+            &[("region", region), ("api_id", &api.id)],
+        );
     }
     match host {
         Host::VpcEndpoint { vpce_id, .. } | Host::EndpointAlias { vpce_id, .. } => Step::pass(
@@ -359,7 +355,11 @@ pub(super) fn private_gate(snapshot: &Snapshot, request: &Request, host: &Host, 
                     }
                 };
                 if admitted.is_empty() {
-                    Step::fail(
+                    let domain_arn = snapshot
+                        .custom_domain(name)
+                        .map(|d| gc503::domain_arn(snapshot, d))
+                        .unwrap_or_default();
+                    Step::refused(
                         Gate::Private,
                         Refusal::forbidden(),
                         format!(
@@ -367,9 +367,9 @@ pub(super) fn private_gate(snapshot: &Snapshot, request: &Request, host: &Host, 
                             api.id,
                             endpoints.join(", ")
                         ),
-                        fill_placeholders(gc503::CHECK.meta.cli, &[("region", region.as_str())]),
+                        gc503::CHECK.meta,
+                        &[("region", region.as_str()), ("domain_arn", domain_arn.as_str())],
                     )
-                    .check(gc503::CHECK.meta)
                 } else {
                     Step::pass(
                         Gate::Private,
@@ -443,13 +443,13 @@ pub(super) fn stage_gate<'a>(
             ("domain", domain.as_str()),
             ("base_path", base_path.as_str()),
         ];
-        return Err(Step::fail(
+        return Err(Step::refused(
             Gate::Stage,
             Refusal::forbidden(),
             evidence,
-            fill_placeholders(gc501::CHECK.meta.cli, &vars),
-        )
-        .check(gc501::CHECK.meta));
+            gc501::CHECK.meta,
+            &vars,
+        ));
     }
     let example = if stage_names.is_empty() {
         String::new()

@@ -16,10 +16,10 @@ mod waf;
 
 use super::request::Request;
 use super::target::Host;
-use super::{ExplainError, Gate, Outcome, Step, Target};
+use super::{ExplainError, Gate, Outcome, Refusal, Step, Target};
 use crate::checks::coverage::gc900;
 use crate::model::{Index, Method, Part, RestApi, Snapshot, Stage};
-use crate::report::{fill_placeholders, CheckMeta};
+use crate::report::CheckMeta;
 
 /// Everything the gates after the route know about the request's target.
 struct Context<'a> {
@@ -53,15 +53,33 @@ struct ServedRoute<'a> {
 }
 
 impl Context<'_> {
-    /// `{name}` values for a check's command: the API, stage and region of this request.
-    fn fix(&self, meta: &CheckMeta, vars: &[(&str, &str)]) -> String {
+    /// A refusal for the cause `meta` finds, its fix filled for this request's API, stage
+    /// and region, and `vars`.
+    fn refused(
+        &self,
+        gate: Gate,
+        refusal: Refusal,
+        evidence: impl Into<String>,
+        meta: &'static CheckMeta,
+        vars: &[(&str, &str)],
+    ) -> Step {
         let mut all = vec![
             ("region", self.snapshot.region.as_str()),
             ("api_id", self.api.id.as_str()),
             ("stage", self.stage.name.as_str()),
         ];
         all.extend_from_slice(vars);
-        fill_placeholders(meta.cli, &all)
+        Step::refused(gate, refusal, evidence, meta, &all)
+    }
+
+    /// A warning about the cause `meta` finds, its fix filled for this API, stage and region.
+    fn warned(&self, gate: Gate, evidence: impl Into<String>, meta: &'static CheckMeta) -> Step {
+        let vars = [
+            ("region", self.snapshot.region.as_str()),
+            ("api_id", self.api.id.as_str()),
+            ("stage", self.stage.name.as_str()),
+        ];
+        Step::warned(gate, evidence, meta, &vars)
     }
 
     /// Why `parts` are unknown for this API and stage, when a gap hides them.

@@ -10,7 +10,6 @@ use crate::checks::served_by;
 use crate::explain::target::{best_resource, current_route, pick_method};
 use crate::explain::{Gate, Outcome, Refusal, Step};
 use crate::model::{RestApi, Snapshot, Stage};
-use crate::report::fill_placeholders;
 
 pub(super) fn route_gate<'a>(
     snapshot: &Snapshot,
@@ -77,32 +76,29 @@ pub(super) fn route_gate<'a>(
         current.as_ref().and_then(|c| c.method.map(|m| (c.resource_path, m))),
     ) {
         // Added since the deployment: it answers once deployed.
-        (Some(d), Some((path, m))) => Step::fail(
+        (Some(d), Some((path, m))) => Step::refused(
             Gate::Route,
             Refusal::missing_token(),
             format!(
                 "{evidence}; the current configuration has {} {path}, added after deployment {}",
                 m.http_method, d.id
             ),
-            fill_placeholders(gc401::CHECK.meta.cli, &vars),
-        )
-        .check(gc401::CHECK.meta),
+            gc401::CHECK.meta,
+            &vars,
+        ),
         // The base path under a {proxy+}: every sub-path answers, this one cannot.
-        _ if gc107::unanswered_proxy_parent(served.iter().map(|m| m.path), rest) => Step::fail(
+        _ if gc107::unanswered_proxy_parent(served.iter().map(|m| m.path), rest) => Step::refused(
             Gate::Route,
             Refusal::missing_token(),
             format!("{evidence}; {{proxy+}} takes every path below {rest}, never {rest} itself"),
-            fill_placeholders(gc107::CHECK.meta.cli, &vars),
-        )
-        .check(gc107::CHECK.meta),
+            gc107::CHECK.meta,
+            &vars,
+        ),
         _ => Step::fail(
             Gate::Route,
             Refusal::missing_token(),
             evidence,
-            format!(
-                "check the path and method; a resource or method added since the last deployment needs one: {}",
-                fill_placeholders(gc401::CHECK.meta.cli, &vars)
-            ),
+            "check the path and method against the resources the stage serves (listed above)",
         ),
     };
     (step, None)
@@ -188,7 +184,6 @@ fn current_against_served(c: &Context) -> Step {
             "the endpoint did not return the deployment's apiSummary: the verdict rests on the current configuration, which the stage serves only if it was deployed since it last changed",
         );
     };
-    let redeploy = c.fix(gc401::CHECK.meta, &[]);
     let served = &c.served;
     let Some(current) = served.current else {
         return Step::warning(
@@ -233,18 +228,15 @@ fn current_against_served(c: &Context) -> Step {
         .chain(std::iter::once(api_key::api_key_gate(&next)))
         .find(|s| s.outcome == Outcome::Fail);
     match refused {
-        Some(step) => Step {
-            fix: Some(format!("deploy only once callers are ready for it: {redeploy}")),
-            ..Step::warning(
-                Gate::Deployment,
-                format!(
-                    "{differences}: after the next deployment this request will be refused ({}: {})",
-                    step.step.title(),
-                    step.evidence
-                ),
-            )
-        }
-        .check(gc401::CHECK.meta),
+        Some(step) => c.warned(
+            Gate::Deployment,
+            format!(
+                "{differences}: after the next deployment this request will be refused ({}: {}); deploy only once callers are ready for it",
+                step.step.title(),
+                step.evidence
+            ),
+            gc401::CHECK.meta,
+        ),
         None => Step::warning(
             Gate::Deployment,
             format!("{differences}; the next deployment changes that, and still admits this request"),

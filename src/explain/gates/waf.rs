@@ -9,7 +9,6 @@ use crate::explain::evaluate::{decide_waf, WafCaller, WafDecision};
 use crate::explain::request::Request;
 use crate::explain::{Gate, Refusal, Step};
 use crate::model::{Index, Part, RestApi, Snapshot, Stage, WafAction};
-use crate::report::fill_placeholders;
 
 pub(super) fn waf_gate(snapshot: &Snapshot, index: &Index, request: &Request, api: &RestApi, stage: &Stage) -> Step {
     let Some(arn) = &stage.web_acl_arn else {
@@ -72,7 +71,7 @@ pub(super) fn waf_gate(snapshot: &Snapshot, index: &Index, request: &Request, ap
                     gc201::CHECK.meta,
                 ),
             };
-            Step::fail(Gate::Waf, refusal, evidence, fill_placeholders(meta.cli, &vars)).check(meta)
+            Step::refused(Gate::Waf, refusal, evidence, meta, &vars)
         }
         WafDecision::Unknown(why) => Step::unknown(Gate::Waf, format!("web ACL {}: {why}", acl.name)),
     }
