@@ -26,3 +26,4 @@ pub mod settings;
 pub mod sinks;
 pub mod state;
 pub mod traffic;
+pub mod tri;

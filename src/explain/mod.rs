@@ -2,7 +2,6 @@
 //! Gateway applies them, stopping at the first that refuses it. Pure over a [`Snapshot`],
 //! like the checks; where a gate matches a catalogue check, the step names its id.
 
-mod evaluate;
 mod gates;
 mod render;
 pub mod request;

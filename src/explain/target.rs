@@ -217,7 +217,7 @@ pub fn route_by_rules<'d>(domain: &'d DomainName, request: &Request) -> RuleMatc
                 let (name, pattern) = condition.split_once(": ").unwrap_or((condition, "*"));
                 request
                     .header(name)
-                    .is_some_and(|h| super::evaluate::glob(pattern, h.value()))
+                    .is_some_and(|h| crate::policy::decide::glob(pattern, h.value()))
             });
         if !headers_hold {
             continue;

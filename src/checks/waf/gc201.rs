@@ -1,6 +1,7 @@
 //! GC201 waf-default-block.
 
-use super::{acl_vars, can_match, rule_line, stages_with_acl};
+use super::decide::can_match;
+use super::{acl_vars, rule_line, stages_with_acl};
 use crate::checks::{always_evaluated, Check, CheckMeta, Facts};
 use crate::model::{Index, Part, WafAction, WafRule, WafStatement, WebAcl};
 use crate::report::{Finding, Severity};

@@ -2,6 +2,7 @@
 //! WAF answers a blocked request with 403 `{"message":"Forbidden"}`, the same body as a key
 //! problem. What its checks share.
 
+pub mod decide;
 pub mod gc201;
 pub mod gc202;
 pub mod gc203;
@@ -14,21 +15,6 @@ pub(super) fn stages_with_acl<'f, 'a>(
     facts: &'f Facts<'a>,
 ) -> impl Iterator<Item = (&'a RestApi, &'a Stage, &'a WebAcl)> + 'f {
     facts.stages().filter_map(|s| Some((s.api, s.stage, s.web_acl?)))
-}
-
-/// Whether a statement can match some request, as far as the snapshot shows.
-pub(super) fn can_match(statement: &WafStatement, index: &Index) -> bool {
-    match statement {
-        WafStatement::IpSet { arn, .. } => index.ip_set(arn).is_none_or(|set| !set.addresses.is_empty()),
-        WafStatement::Geo { country_codes, .. } => !country_codes.is_empty(),
-        WafStatement::RateBased {
-            scope_down: Some(inner),
-            ..
-        } => can_match(inner, index),
-        WafStatement::And { statements } => statements.iter().all(|s| can_match(s, index)),
-        WafStatement::Or { statements } => statements.iter().any(|s| can_match(s, index)),
-        _ => true,
-    }
 }
 
 /// "IP set office (3 CIDRs)", "geo US, CA", "NOT (…)".

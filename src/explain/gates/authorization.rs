@@ -12,11 +12,11 @@
 
 use super::{unknown_gap, Context};
 use crate::checks::reachability::{gc102, gc103, gc104};
-use crate::explain::evaluate::{decide_explicit_deny, decide_policy, Caller, NetworkPath, PolicyDecision};
 use crate::explain::target::Host;
 use crate::explain::{Gate, Outcome, Refusal, Step};
 use crate::model::{AuthorizationType, AuthorizerType};
 use crate::model::{Authorizer, Part};
+use crate::policy::decide::{decide_explicit_deny, decide_policy, Caller, NetworkPath, PolicyDecision};
 use crate::policy::Policy;
 
 /// What the policy must do for the request to go on.
@@ -93,7 +93,7 @@ fn policy_step(c: &Context, rule: PolicyRule) -> Step {
             _ => NetworkPath::Internet,
         },
         signed: c.request.signed(),
-        resource: format!("{}/{}{}", c.stage.name, c.request.method, c.rest),
+        resource: Some(format!("{}/{}{}", c.stage.name, c.request.method, c.rest)),
     };
     // A policy changed since the last deployment applies only once the API is deployed.
     const CURRENT: &str = "the current policy (a change applies at the next deployment)";

@@ -4,8 +4,8 @@
 //! a path that does not exist.
 
 use super::{unknown_gap, unread};
+use crate::checks::waf::decide::{decide_waf, WafCaller, WafDecision};
 use crate::checks::waf::{gc201, gc202};
-use crate::explain::evaluate::{decide_waf, WafCaller, WafDecision};
 use crate::explain::request::Request;
 use crate::explain::{Gate, Refusal, Step};
 use crate::model::{Index, Part, RestApi, Snapshot, Stage, WafAction};
@@ -27,7 +27,7 @@ pub(super) fn waf_gate(snapshot: &Snapshot, index: &Index, request: &Request, ap
     let header = |name: &str| request.header(name).map(|h| h.value().to_string());
     let caller = WafCaller {
         source_ip: request.source_ip,
-        header: &header,
+        headers: Some(&header),
     };
     let from = request.source_ip.map(|ip| format!(" from {ip}")).unwrap_or_default();
     let vars = [

@@ -1,258 +1,40 @@
-//! Deciding one request against a resource policy and a web ACL, with three answers: yes,
-//! no, or "can't tell" with the reason (a condition gatecheck cannot see, an IP not given).
+//! Deciding one request against a web ACL, in AWS WAF's order, with three answers. GC201 and
+//! GC202 ask it of any request (can a rule match at all?); explain's WAF gate asks it of one.
 
 use crate::model::{Index, WafAction, WafStatement, WebAcl};
-use crate::policy::{Effect, Policy, Statement};
-use ipnet::IpNet;
+use crate::policy::decide::ip_in;
+use crate::tri::Tri;
 use std::net::IpAddr;
 
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Tri {
-    Yes,
-    No,
-    /// Can't tell, and why.
-    Maybe(String),
-}
-
-impl Tri {
-    fn from_bool(b: bool) -> Tri {
-        if b {
-            Tri::Yes
-        } else {
-            Tri::No
-        }
-    }
-
-    /// All must hold: a No decides; else a Maybe; else Yes.
-    fn all(items: impl IntoIterator<Item = Tri>) -> Tri {
-        let mut maybe = None;
-        for item in items {
-            match item {
-                Tri::No => return Tri::No,
-                Tri::Maybe(why) => maybe = maybe.or(Some(why)),
-                Tri::Yes => {}
-            }
-        }
-        maybe.map_or(Tri::Yes, Tri::Maybe)
-    }
-
-    /// One must hold: a Yes decides; else a Maybe; else No.
-    fn any(items: impl IntoIterator<Item = Tri>) -> Tri {
-        let mut maybe = None;
-        for item in items {
-            match item {
-                Tri::Yes => return Tri::Yes,
-                Tri::Maybe(why) => maybe = maybe.or(Some(why)),
-                Tri::No => {}
-            }
-        }
-        maybe.map_or(Tri::No, Tri::Maybe)
-    }
-
-    fn not(self) -> Tri {
-        match self {
-            Tri::Yes => Tri::No,
-            Tri::No => Tri::Yes,
-            maybe => maybe,
-        }
-    }
-}
-
-/// Whether `ip` is in any of `cidrs` (a bare address counts as a /32 or /128).
-pub fn ip_in(ip: IpAddr, cidrs: &[String]) -> bool {
-    cidrs.iter().any(|c| {
-        c.trim().parse::<IpNet>().map(|net| net.contains(&ip)).unwrap_or(false)
-            || c.trim().parse::<IpAddr>().map(|a| a == ip).unwrap_or(false)
-    })
-}
-
-/// How the request reaches API Gateway, which decides the condition keys it carries.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum NetworkPath<'a> {
-    /// Over the internet: `aws:SourceIp` is set, `aws:SourceVpc(e)` are absent.
-    Internet,
-    /// Through a VPC interface endpoint (its id, when the host names it): `aws:SourceIp` is
-    /// absent.
-    VpcEndpoint(Option<&'a str>),
-}
-
-/// What a policy condition can know about the caller.
-#[derive(Debug, Clone)]
-pub struct Caller<'a> {
-    pub source_ip: Option<IpAddr>,
-    pub path: NetworkPath<'a>,
-    /// Whether it carries a SigV4 signature (an IAM principal) rather than being anonymous.
-    pub signed: bool,
-    /// `{stage}/{VERB}{path}`, as execute-api resource ARNs end.
-    pub resource: String,
-}
-
-/// A `*`/`?` wildcard match, as IAM matches resource patterns.
-pub(crate) fn glob(pattern: &str, text: &str) -> bool {
-    let (p, t): (Vec<char>, Vec<char>) = (pattern.chars().collect(), text.chars().collect());
-    let (mut pi, mut ti, mut star, mut mark) = (0, 0, None, 0);
-    while ti < t.len() {
-        if pi < p.len() && (p[pi] == '?' || p[pi] == t[ti]) {
-            pi += 1;
-            ti += 1;
-        } else if pi < p.len() && p[pi] == '*' {
-            star = Some(pi);
-            mark = ti;
-            pi += 1;
-        } else if let Some(s) = star {
-            pi = s + 1;
-            mark += 1;
-            ti = mark;
-        } else {
-            return false;
-        }
-    }
-    p[pi..].iter().all(|c| *c == '*')
-}
-
-/// `execute-api:/prod/GET/*` or `arn:aws:execute-api:r:acct:api/prod/GET/*` → `prod/GET/*`.
-fn resource_tail(pattern: &str) -> String {
-    if pattern == "*" {
-        return "*".into();
-    }
-    if let Some(tail) = pattern.strip_prefix("execute-api:/") {
-        return tail.to_string();
-    }
-    let last = pattern.rsplit(':').next().unwrap_or(pattern);
-    match last.split_once('/') {
-        Some((_api, tail)) => tail.to_string(),
-        None => last.to_string(),
-    }
-}
-
-fn statement_applies(s: &Statement, caller: &Caller) -> Tri {
-    if !s.covers_invoke {
-        return Tri::No;
-    }
-    let principal = if s.principals.iter().any(|p| p == "*") {
-        Tri::Yes
-    } else if s.principals.iter().any(|p| p.starts_with("not:")) || caller.signed {
-        Tri::Maybe("the statement names principals; gatecheck cannot tell who signed the request".into())
-    } else {
-        Tri::No
-    };
-    let resource = if s.resources.is_empty() {
-        Tri::Yes
-    } else {
-        Tri::from_bool(s.resources.iter().any(|r| glob(&resource_tail(r), &caller.resource)))
-    };
-    // Through a VPC endpoint there is no aws:SourceIp and no public path has aws:SourceVpce.
-    // A condition on an absent key is false, and a negated one is true.
-    let ip = |cidrs: &[String], negated: bool| -> Tri {
-        if cidrs.is_empty() {
-            return Tri::Yes;
-        }
-        if let NetworkPath::VpcEndpoint(_) = caller.path {
-            return Tri::from_bool(negated);
-        }
-        match caller.source_ip {
-            Some(ip) => Tri::from_bool(ip_in(ip, cidrs) != negated),
-            None => Tri::Maybe("the policy has aws:SourceIp conditions: pass --source-ip".into()),
-        }
-    };
-    let vpce = |ids: &[String], negated: bool| -> Tri {
-        if ids.is_empty() {
-            return Tri::Yes;
-        }
-        match caller.path {
-            NetworkPath::VpcEndpoint(Some(id)) => Tri::from_bool(ids.iter().any(|v| v == id) != negated),
-            NetworkPath::VpcEndpoint(None) => Tri::Maybe(
-                "the policy has aws:SourceVpce conditions: call through the endpoint's DNS name so gatecheck knows which endpoint".into(),
-            ),
-            NetworkPath::Internet => Tri::from_bool(negated),
-        }
-    };
-    let vpc = |ids: &[String], negated: bool| -> Tri {
-        if ids.is_empty() {
-            return Tri::Yes;
-        }
-        match caller.path {
-            NetworkPath::VpcEndpoint(_) => {
-                Tri::Maybe("the policy has aws:SourceVpc conditions; gatecheck cannot see the caller's VPC".into())
-            }
-            NetworkPath::Internet => Tri::from_bool(negated),
-        }
-    };
-    let other = if s.other_conditions.is_empty() {
-        Tri::Yes
-    } else {
-        Tri::Maybe(format!(
-            "the policy has conditions gatecheck does not evaluate: {}",
-            s.other_conditions.join(", ")
-        ))
-    };
-    Tri::all([
-        principal,
-        resource,
-        ip(&s.source_ips, false),
-        ip(&s.not_source_ips, true),
-        vpce(&s.source_vpces, false),
-        vpce(&s.not_source_vpces, true),
-        vpc(&s.source_vpcs, false),
-        vpc(&s.not_source_vpcs, true),
-        other,
-    ])
-}
-
-/// A resource policy's answer to one request.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum PolicyDecision {
-    /// An Allow statement matches (the description of the first).
-    Allowed(String),
-    /// A Deny statement matches.
-    ExplicitDeny(String),
-    /// No Allow matches.
-    ImplicitDeny,
-    Unknown(String),
-}
-
-/// Only the policy's Deny statements: what a Lambda authorizer's pre-authorization check
-/// looks for. ImplicitDeny here means no Deny statement matches.
-pub fn decide_explicit_deny(policy: &Policy, caller: &Caller) -> PolicyDecision {
-    let mut unknown = None;
-    for s in policy.statements.iter().filter(|s| s.effect == Some(Effect::Deny)) {
-        match statement_applies(s, caller) {
-            Tri::Yes => return PolicyDecision::ExplicitDeny(s.describe()),
-            Tri::Maybe(why) => unknown = unknown.or(Some(why)),
-            Tri::No => {}
-        }
-    }
-    unknown.map_or(PolicyDecision::ImplicitDeny, PolicyDecision::Unknown)
-}
-
-pub fn decide_policy(policy: &Policy, caller: &Caller) -> PolicyDecision {
-    let of = |effect| policy.statements.iter().filter(move |s| s.effect == Some(effect));
-    let mut unknown = None;
-    for s in of(Effect::Deny) {
-        match statement_applies(s, caller) {
-            Tri::Yes => return PolicyDecision::ExplicitDeny(s.describe()),
-            Tri::Maybe(why) => unknown = unknown.or(Some(why)),
-            Tri::No => {}
-        }
-    }
-    let allow = Tri::any(of(Effect::Allow).map(|s| statement_applies(s, caller)));
-    match (allow, unknown) {
-        (_, Some(why)) => PolicyDecision::Unknown(why),
-        (Tri::Yes, None) => {
-            let first = of(Effect::Allow).find(|s| statement_applies(s, caller) == Tri::Yes);
-            PolicyDecision::Allowed(first.map(Statement::describe).unwrap_or_default())
-        }
-        (Tri::Maybe(why), None) => PolicyDecision::Unknown(why),
-        (Tri::No, None) => PolicyDecision::ImplicitDeny,
-    }
-}
+/// A request's header value by name.
+pub type HeaderLookup<'a> = &'a dyn Fn(&str) -> Option<String>;
 
 /// What a web ACL can see of a request: the source address and the headers.
 #[derive(Clone, Copy)]
 pub struct WafCaller<'a> {
     pub source_ip: Option<IpAddr>,
-    /// A header's value by name (for IP sets matched on a forwarded-IP header).
-    pub header: &'a dyn Fn(&str) -> Option<String>,
+    /// A header's value by name (for IP sets matched on a forwarded-IP header); None when the
+    /// headers are unknown, as they are for `ANY`.
+    pub headers: Option<HeaderLookup<'a>>,
+}
+
+impl WafCaller<'_> {
+    /// Any request at all: what the checks ask of a web ACL (can this rule match someone?).
+    pub const ANY: WafCaller<'static> = WafCaller {
+        source_ip: None,
+        headers: None,
+    };
+
+    /// The header's value: Some(None) when the request lacks it, None when it is unknown.
+    fn header(&self, name: &str) -> Option<Option<String>> {
+        self.headers.map(|lookup| lookup(name))
+    }
+}
+
+/// Whether some request can match `statement`, decided as one request is: a rule no request
+/// can match (an empty IP set, a geo match on no country) lets no one through.
+pub fn can_match(statement: &WafStatement, index: &Index) -> bool {
+    statement_matches(statement, index, WafCaller::ANY) != Tri::No
 }
 
 fn statement_matches(statement: &WafStatement, index: &Index, caller: WafCaller) -> Tri {
@@ -265,28 +47,45 @@ fn statement_matches(statement: &WafStatement, index: &Index, caller: WafCaller)
             arn,
             forwarded_header: Some(header),
             fallback_match,
-        } => match (index.ip_set(arn), (caller.header)(header)) {
+        } => match (index.ip_set(arn), caller.header(header)) {
             (None, _) => Tri::Maybe(format!("IP set {arn} could not be read")),
-            (Some(_), None) => Tri::No,
-            (Some(set), Some(value)) => match first_forwarded_address(&value) {
+            (Some(_), Some(None)) => Tri::No,
+            (Some(set), Some(Some(value))) => match first_forwarded_address(&value) {
                 Some(ip) => Tri::from_bool(ip_in(ip, &set.addresses)),
                 None => Tri::from_bool(*fallback_match),
             },
+            (Some(set), None) if set.addresses.is_empty() && !fallback_match => Tri::No,
+            (Some(_), None) => Tri::Maybe(format!("the web ACL matches the {header} header on IP sets")),
         },
         WafStatement::IpSet { arn, .. } => match (index.ip_set(arn), caller.source_ip) {
             (None, _) => Tri::Maybe(format!("IP set {arn} could not be read")),
+            // No address is in an empty set.
+            (Some(set), _) if set.addresses.is_empty() => Tri::No,
             (Some(_), None) => Tri::Maybe("the web ACL matches on IP sets: pass --source-ip".into()),
             (Some(set), Some(ip)) => Tri::from_bool(ip_in(ip, &set.addresses)),
         },
-        // One request does not exceed a rate limit.
-        WafStatement::RateBased { .. } => Tri::No,
+        // One request does not exceed a rate limit; many requests may, where the scope-down
+        // statement lets them be counted.
+        WafStatement::RateBased { scope_down, .. } => match (caller.headers, scope_down) {
+            (Some(_), _) => Tri::No,
+            (None, Some(inner)) if statement_matches(inner, index, caller) == Tri::No => Tri::No,
+            (None, _) => Tri::Maybe("a rate-based rule matches callers over its rate".into()),
+        },
         WafStatement::Geo {
             forwarded_header: Some(header),
             fallback_match,
             ..
-        } if (caller.header)(header).is_some_and(|value| first_forwarded_address(&value).is_none()) => {
+        } if caller
+            .header(header)
+            .is_some_and(|value| value.is_some_and(|value| first_forwarded_address(&value).is_none())) =>
+        {
             Tri::from_bool(*fallback_match)
         }
+        WafStatement::Geo {
+            country_codes,
+            fallback_match,
+            forwarded_header,
+        } if country_codes.is_empty() && !(forwarded_header.is_some() && *fallback_match) => Tri::No,
         WafStatement::Geo { country_codes, .. } => Tri::Maybe(format!(
             "a geo match on {} depends on where the caller is",
             country_codes.join(", ")
@@ -299,7 +98,7 @@ fn statement_matches(statement: &WafStatement, index: &Index, caller: WafCaller)
         WafStatement::Other { kind } => Tri::Maybe(format!("a {kind} statement is not evaluated")),
         WafStatement::And { statements } => Tri::all(statements.iter().map(|s| statement_matches(s, index, caller))),
         WafStatement::Or { statements } => Tri::any(statements.iter().map(|s| statement_matches(s, index, caller))),
-        WafStatement::Not { statement } => statement_matches(statement, index, caller).not(),
+        WafStatement::Not { statement } => !statement_matches(statement, index, caller),
     }
 }
 
@@ -336,7 +135,7 @@ fn skipped_for_missing_header(statement: &WafStatement, caller: WafCaller) -> Op
         | WafStatement::Geo {
             forwarded_header: Some(header),
             ..
-        } => (caller.header)(header).is_none().then(|| header.clone()),
+        } => (caller.header(header) == Some(None)).then(|| header.clone()),
         WafStatement::And { statements } | WafStatement::Or { statements } => {
             statements.iter().find_map(|s| skipped_for_missing_header(s, caller))
         }
@@ -404,82 +203,6 @@ mod tests {
     use super::*;
     use crate::model::{IpSet, Snapshot, WafRule};
 
-    fn caller(ip: Option<&str>, vpce: Option<&'static str>) -> Caller<'static> {
-        Caller {
-            source_ip: ip.map(|i| i.parse().unwrap()),
-            path: match vpce {
-                Some(id) => NetworkPath::VpcEndpoint(Some(id)),
-                None => NetworkPath::Internet,
-            },
-            signed: false,
-            resource: "prod/GET/orders".into(),
-        }
-    }
-
-    #[test]
-    fn globs() {
-        assert!(glob("*", "prod/GET/a"));
-        assert!(glob("prod/GET/*", "prod/GET/a/b"));
-        assert!(glob("prod/*/orders", "prod/POST/orders"));
-        assert!(!glob("prod/GET/*", "dev/GET/a"));
-        assert!(glob("prod/?ET/a", "prod/GET/a"));
-        assert_eq!(
-            resource_tail("arn:aws:execute-api:eu-west-1:1:abc/prod/GET/*"),
-            "prod/GET/*"
-        );
-        assert_eq!(resource_tail("execute-api:/*"), "*");
-    }
-
-    #[test]
-    fn ip_allowlist_policy() {
-        let policy = Policy::parse(r#"{"Statement":[{"Effect":"Allow","Principal":"*","Action":"execute-api:Invoke","Resource":"execute-api:/*","Condition":{"IpAddress":{"aws:SourceIp":["203.0.113.0/24"]}}}]}"#).unwrap();
-        assert!(matches!(
-            decide_policy(&policy, &caller(Some("203.0.113.9"), None)),
-            PolicyDecision::Allowed(_)
-        ));
-        assert_eq!(
-            decide_policy(&policy, &caller(Some("192.0.2.1"), None)),
-            PolicyDecision::ImplicitDeny
-        );
-        assert!(
-            matches!(decide_policy(&policy, &caller(None, None)), PolicyDecision::Unknown(w) if w.contains("--source-ip"))
-        );
-    }
-
-    #[test]
-    fn vpce_policy() {
-        let policy = Policy::parse(r#"{"Statement":[{"Effect":"Allow","Principal":"*","Action":"execute-api:Invoke","Resource":"execute-api:/*"},{"Effect":"Deny","Principal":"*","Action":"execute-api:Invoke","Resource":"execute-api:/*","Condition":{"StringNotEquals":{"aws:SourceVpce":"vpce-1"}}}]}"#).unwrap();
-        assert!(matches!(
-            decide_policy(&policy, &caller(None, Some("vpce-1"))),
-            PolicyDecision::Allowed(_)
-        ));
-        assert!(matches!(
-            decide_policy(&policy, &caller(None, Some("vpce-2"))),
-            PolicyDecision::ExplicitDeny(_)
-        ));
-        // From the internet the key is absent: StringNotEquals holds, so the Deny applies.
-        assert!(matches!(
-            decide_policy(&policy, &caller(Some("192.0.2.1"), None)),
-            PolicyDecision::ExplicitDeny(_)
-        ));
-    }
-
-    #[test]
-    fn resource_scoped_policy() {
-        let policy = Policy::parse(r#"{"Statement":[{"Effect":"Allow","Principal":"*","Action":"execute-api:Invoke","Resource":"execute-api:/prod/POST/*"}]}"#).unwrap();
-        assert_eq!(
-            decide_policy(&policy, &caller(None, None)),
-            PolicyDecision::ImplicitDeny
-        );
-        let named = Policy::parse(r#"{"Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::1:root"},"Action":"execute-api:Invoke","Resource":"*"}]}"#).unwrap();
-        assert_eq!(decide_policy(&named, &caller(None, None)), PolicyDecision::ImplicitDeny);
-        let signed = Caller {
-            signed: true,
-            ..caller(None, None)
-        };
-        assert!(matches!(decide_policy(&named, &signed), PolicyDecision::Unknown(_)));
-    }
-
     fn acl(default: WafAction, rules: Vec<(&str, WafAction, WafStatement)>) -> WebAcl {
         WebAcl {
             arn: "arn:acl".into(),
@@ -510,7 +233,7 @@ mod tests {
     fn by_ip(source_ip: Option<IpAddr>) -> WafCaller<'static> {
         WafCaller {
             source_ip,
-            header: &no_headers,
+            headers: Some(&no_headers),
         }
     }
 
@@ -522,6 +245,39 @@ mod tests {
             addresses: vec!["198.51.100.0/24".into(), "2001:db8::/32".into()],
         });
         s
+    }
+
+    /// The checks' question (can any request match?) is the same decision with nothing known
+    /// of the request: an empty set or country list matches no one, unless a forwarded-IP
+    /// rule's fallback is MATCH (AWS WAF developer guide, "Using forwarded IP addresses").
+    #[test]
+    fn can_match_is_the_decision_for_any_request() {
+        let mut s = snapshot_with_set();
+        let index = Index::new(&s);
+        let set = |forwarded: Option<&str>, fallback_match| WafStatement::IpSet {
+            arn: "arn:set".into(),
+            forwarded_header: forwarded.map(Into::into),
+            fallback_match,
+        };
+        assert!(can_match(&set(None, false), &index));
+        assert!(can_match(&set(Some("X-Forwarded-For"), false), &index));
+        drop(index);
+        s.ip_sets[0].addresses.clear();
+        let index = Index::new(&s);
+        assert!(!can_match(&set(None, false), &index));
+        assert!(!can_match(&set(Some("X-Forwarded-For"), false), &index));
+        assert!(can_match(&set(Some("X-Forwarded-For"), true), &index));
+        let rate = |inner| WafStatement::RateBased {
+            limit: 100,
+            scope_down: Some(Box::new(inner)),
+        };
+        assert!(!can_match(&rate(set(None, false)), &index));
+        assert!(can_match(
+            &WafStatement::Not {
+                statement: Box::new(set(None, false))
+            },
+            &index
+        ));
     }
 
     #[test]
@@ -687,7 +443,7 @@ mod tests {
         let outside = |name: &str| (name == "X-Forwarded-For").then(|| "192.0.2.9, 198.51.100.1".to_string());
         let caller = WafCaller {
             source_ip: office_source,
-            header: &outside,
+            headers: Some(&outside),
         };
         assert!(matches!(
             decide_waf(&acl, &index, caller),
@@ -696,7 +452,7 @@ mod tests {
         let inside = |name: &str| (name == "X-Forwarded-For").then(|| "198.51.100.7".to_string());
         let caller = WafCaller {
             source_ip: None,
-            header: &inside,
+            headers: Some(&inside),
         };
         assert_eq!(
             decide_waf(&acl, &index, caller),
@@ -722,7 +478,7 @@ mod tests {
         let garbage = |name: &str| (name == "X-Forwarded-For").then(|| "unknown".to_string());
         let with_garbage = WafCaller {
             source_ip: None,
-            header: &garbage,
+            headers: Some(&garbage),
         };
         assert!(matches!(
             decide_waf(&rule(true, WafAction::Block), &index, with_garbage),

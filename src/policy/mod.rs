@@ -2,6 +2,8 @@
 //! Pure parsing, shared by the checks; AWS returns the policy as a JSON document inside a
 //! string, sometimes with its quotes still escaped.
 
+pub mod decide;
+
 use serde::de::{Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 use std::borrow::Cow;
 
@@ -135,39 +137,17 @@ impl Policy {
             .any(|s| s.everyone() && s.all_resources() && !s.has_conditions())
     }
 
-    /// Whether requests arriving through a VPC endpoint can be allowed: an Allow with no
-    /// source-IP condition (aws:SourceIp never matches VPC endpoint traffic), and no blanket Deny.
+    /// Whether some request arriving through a VPC endpoint may be allowed: decided as one
+    /// request is (`decide`), for any endpoint, principal and resource. A condition on
+    /// aws:SourceIp, which endpoint traffic never carries, is false (true when negated).
     pub fn admits_vpc_traffic(&self) -> bool {
-        !self.denies_everyone()
-            && self
-                .invoking(Effect::Allow)
-                .any(|s| s.source_ips.is_empty() && s.not_source_ips.is_empty())
+        decide::decide_policy(self, &decide::Caller::any_through_endpoint(None)).may_admit()
     }
 
-    /// Whether a request through VPC endpoint `vpce` can be allowed: some Allow statement
-    /// could admit it (no aws:SourceIp condition, which endpoint traffic never meets, and its
-    /// aws:SourceVpce conditions let this endpoint in), and no unconditional or
-    /// endpoint-only Deny for everyone keeps it out. Conditions on other keys count as
-    /// possibly met, so `false` is certain.
+    /// Whether some request through VPC endpoint `vpce` may be allowed, decided the same way.
+    /// Conditions gatecheck cannot see count as possibly met, so `false` is certain.
     pub fn admits_endpoint(&self, vpce: &str) -> bool {
-        let named = |list: &[String]| list.iter().any(|v| v == vpce);
-        let denied = self.invoking(Effect::Deny).any(|s| {
-            let only_endpoint_conditions = s.source_ips.is_empty()
-                && s.not_source_ips.is_empty()
-                && s.source_vpcs.is_empty()
-                && s.not_source_vpcs.is_empty()
-                && s.other_conditions.is_empty();
-            let applies = (s.source_vpces.is_empty() || named(&s.source_vpces))
-                && (s.not_source_vpces.is_empty() || !named(&s.not_source_vpces));
-            s.everyone() && s.all_resources() && only_endpoint_conditions && applies
-        });
-        let allowed = self.invoking(Effect::Allow).any(|s| {
-            s.source_ips.is_empty()
-                && s.not_source_ips.is_empty()
-                && (s.source_vpces.is_empty() || named(&s.source_vpces))
-                && !named(&s.not_source_vpces)
-        });
-        allowed && !denied
+        decide::decide_policy(self, &decide::Caller::any_through_endpoint(Some(vpce))).may_admit()
     }
 
     /// "Allow: any principal through VPC endpoints vpce-1; Deny: ...".
@@ -403,6 +383,21 @@ mod tests {
         assert!(!policy.denies_everyone());
         let deny_all = Policy::parse(r#"{"Statement":[{"Effect":"Allow","Principal":"*","Action":"*"},{"Effect":"Deny","Principal":"*","Action":"execute-api:Invoke","Resource":"execute-api:/*"}]}"#).unwrap();
         assert!(deny_all.denies_everyone() && !deny_all.admits_vpc_traffic());
+    }
+
+    /// IAM: a negated condition operator on a key the request does not carry is true. Traffic
+    /// through a VPC endpoint carries no aws:SourceIp, so a Deny on NotIpAddress refuses all of
+    /// it; an Allow on NotIpAddress admits it.
+    #[test]
+    fn a_negated_condition_on_source_ip_is_true_for_vpc_endpoint_traffic() {
+        let deny_outside = Policy::parse(r#"{"Statement":[{"Effect":"Allow","Principal":"*","Action":"*","Resource":"*"},{"Effect":"Deny","Principal":"*","Action":"execute-api:*","Resource":"*","Condition":{"NotIpAddress":{"aws:SourceIp":"10.0.0.0/8"}}}]}"#).unwrap();
+        assert!(!deny_outside.admits_vpc_traffic());
+        assert!(!deny_outside.admits_endpoint("vpce-1"));
+        let allow_outside = Policy::parse(r#"{"Statement":{"Effect":"Allow","Principal":"*","Action":"execute-api:Invoke","Resource":"execute-api:/*","Condition":{"NotIpAddress":{"aws:SourceIp":"10.0.0.0/8"}}}}"#).unwrap();
+        assert!(allow_outside.admits_vpc_traffic());
+        // A statement limited to some resources may admit some request: not a certain refusal.
+        let one_path = Policy::parse(r#"{"Statement":{"Effect":"Allow","Principal":"*","Action":"execute-api:Invoke","Resource":"execute-api:/prod/GET/health"}}"#).unwrap();
+        assert!(one_path.admits_endpoint("vpce-1"));
     }
 
     #[test]
