@@ -2,7 +2,7 @@
 
 use crate::checks::{always_evaluated, Check, CheckMeta, Facts, StageFacts};
 use crate::model::AuthorizationType;
-use crate::model::{ApiKeySource, Part};
+use crate::model::{ApiKeySource, Part, RestApi};
 use crate::report::{Finding, Severity};
 
 pub static CHECK: Check = Check {
@@ -25,15 +25,19 @@ static META: CheckMeta = CheckMeta {
     reads: &[Part::RestApis, Part::Resources, Part::Stages, Part::Deployments],
 };
 
+/// Whether a method of `api` that requires a key never gets one: the API takes keys from a
+/// Lambda authorizer and the method has none. The place of this check, for the audit's
+/// served methods and for explain's key gate.
+pub fn key_never_arrives(api: &RestApi, authorization: AuthorizationType) -> bool {
+    api.api_key_source == ApiKeySource::Authorizer && authorization != AuthorizationType::Custom
+}
+
 fn key_source_authorizer_without_authorizer(facts: &Facts) -> Vec<Finding> {
     let mut findings = Vec::new();
-    let authorizer_keyed = facts
-        .stages()
-        .filter(|s| s.api.api_key_source == ApiKeySource::Authorizer);
-    for StageFacts { api, stage, served, .. } in authorizer_keyed {
+    for StageFacts { api, stage, served, .. } in facts.stages() {
         for m in served
             .iter()
-            .filter(|m| m.api_key_required && m.authorization() != AuthorizationType::Custom)
+            .filter(|m| m.api_key_required && key_never_arrives(api, m.authorization()))
         {
             findings.push(
                 META

@@ -24,12 +24,18 @@ static META: CheckMeta = CheckMeta {
     reads: &[Part::RestApis, Part::Resources, Part::Stages, Part::Deployments],
 };
 
+/// Whether a method refuses every browser's CORS preflight: an OPTIONS method that requires
+/// an API key, which a preflight never carries. The place of this check.
+pub fn preflight_needs_key(http_method: &str, api_key_required: bool) -> bool {
+    http_method == "OPTIONS" && api_key_required
+}
+
 fn preflight_requires_key(facts: &Facts) -> Vec<Finding> {
     let mut findings = Vec::new();
     for StageFacts { api, stage, served, .. } in facts.stages() {
         for m in served
             .iter()
-            .filter(|m| m.http_method == "OPTIONS" && m.api_key_required)
+            .filter(|m| preflight_needs_key(m.http_method, m.api_key_required))
         {
             findings.push(
                 META

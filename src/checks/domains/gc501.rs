@@ -1,5 +1,6 @@
 //! GC501 base-path-mapping-to-missing-stage.
 
+use super::{invoked, Invoked};
 use crate::checks::{always_evaluated, Check, CheckMeta, Facts};
 use crate::model::Part;
 use crate::report::{Finding, Severity};
@@ -35,12 +36,10 @@ fn base_path_mapping_to_missing_stage(facts: &Facts) -> Vec<Finding> {
                 continue;
             }
             let api = index.rest_api(&mapping.rest_api_id);
-            let missing = match (api, &mapping.stage) {
-                (None, _) => format!("API {} does not exist", mapping.rest_api_id),
-                (Some(api), Some(stage)) if api.stage(stage).is_none() => {
-                    format!("API {} ({}) has no stage '{stage}'", api.name, api.id)
-                }
-                _ => continue,
+            let missing = match invoked(index, Some(&mapping.rest_api_id), mapping.stage.as_deref()) {
+                Invoked::NoApi => format!("API {} does not exist", mapping.rest_api_id),
+                Invoked::NoStage(api, stage) => format!("API {} ({}) has no stage '{stage}'", api.name, api.id),
+                Invoked::Found(_) => continue,
             };
             let builder = match api {
                 Some(api) => META.finding(snapshot).api(api),

@@ -1,5 +1,6 @@
 //! GC504 routing-rules-shadow-mappings.
 
+use super::{invoked, Invoked};
 use crate::checks::{always_evaluated, Check, CheckMeta, Facts};
 use crate::model::Part;
 use crate::model::RoutingMode;
@@ -54,9 +55,7 @@ fn routing_rules_shadow_mappings(facts: &Facts) -> Vec<Finding> {
             ));
         }
         for rule in &domain.routing_rules {
-            let Some(api_id) = rule.api_id.as_deref() else {
-                continue;
-            };
+            let api_id = rule.api_id.as_deref().unwrap_or_default();
             // An API-scoped snapshot holds only that API: others are not known to be gone.
             if scoped_api.is_some_and(|id| id != api_id) {
                 continue;
@@ -65,12 +64,13 @@ fn routing_rules_shadow_mappings(facts: &Facts) -> Vec<Finding> {
             if facts.unread(Part::Stages, api_id, rule.stage.as_deref()) {
                 continue;
             }
-            let missing = match (facts.index.rest_api(api_id), rule.stage.as_deref()) {
-                (None, _) => format!("API {api_id}, which does not exist"),
-                (Some(api), Some(stage)) if api.stage(stage).is_none() => {
+            let missing = match invoked(&facts.index, rule.api_id.as_deref(), rule.stage.as_deref()) {
+                Invoked::NoApi if api_id.is_empty() => "no API (the rule names none)".to_string(),
+                Invoked::NoApi => format!("API {api_id}, which does not exist"),
+                Invoked::NoStage(api, stage) => {
                     format!("stage '{stage}' of API {} ({}), which does not exist", api.name, api.id)
                 }
-                _ => continue,
+                Invoked::Found(_) => continue,
             };
             let matches = if rule.base_paths.is_empty() {
                 "every base path".to_string()

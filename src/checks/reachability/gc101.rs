@@ -1,7 +1,7 @@
 //! GC101 execute-api-endpoint-disabled.
 
 use crate::checks::{always_evaluated, Check, CheckMeta, Facts};
-use crate::model::Part;
+use crate::model::{Part, RestApi};
 use crate::report::{Finding, Severity};
 
 pub static CHECK: Check = Check {
@@ -24,13 +24,19 @@ static META: CheckMeta = CheckMeta {
     reads: &[Part::RestApis, Part::DomainNames, Part::BasePathMappings],
 };
 
+/// Whether calls to `api`'s execute-api URL are refused: its default endpoint is disabled.
+/// The place of this check, for the audit and explain's endpoint gate.
+pub fn refuses_execute_api(api: &RestApi) -> bool {
+    api.disable_execute_api_endpoint
+}
+
 fn execute_api_endpoint_disabled(facts: &Facts) -> Vec<Finding> {
     let snapshot = facts.snapshot;
     let unread_domains = facts.gaps.iter().filter(|g| g.part == Part::BasePathMappings).count();
     snapshot
         .rest_apis
         .iter()
-        .filter(|api| api.disable_execute_api_endpoint)
+        .filter(|api| refuses_execute_api(api))
         .map(|api| {
             let domains: Vec<String> =
                 snapshot.mappings_to(&api.id).map(|(domain, m)| format!("{}/{}", domain.name, base_path(&m.base_path))).collect();

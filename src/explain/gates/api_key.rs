@@ -16,7 +16,7 @@ pub(super) fn api_key_gate(c: &Context) -> Step {
         return Step::pass(Gate::ApiKey, "the method does not require an API key");
     }
     let source_is_authorizer = api.api_key_source == ApiKeySource::Authorizer;
-    if source_is_authorizer && AuthorizationType::of(&method.authorization_type) != AuthorizationType::Custom {
+    if gc304::key_never_arrives(api, AuthorizationType::of(&method.authorization_type)) {
         return c.refused(
             Gate::ApiKey,
             Refusal::forbidden(),
@@ -26,7 +26,7 @@ pub(super) fn api_key_gate(c: &Context) -> Step {
         );
     }
     if !source_is_authorizer && c.request.header("x-api-key").is_none_or(|h| h.value().is_empty()) {
-        if method.verb == "OPTIONS" {
+        if gc305::preflight_needs_key(&method.verb, method.api_key_required) {
             return c.refused(
                 Gate::ApiKey,
                 Refusal::forbidden(),

@@ -1,7 +1,7 @@
 //! Which API and stage the host and path reach, and the private-API conditions.
 
 use super::{or_none, unknown_gap, unread};
-use crate::checks::domains::{gc501, gc502, gc503, gc504};
+use crate::checks::domains::{self, gc501, gc502, gc503, gc504};
 use crate::checks::reachability::{gc101, gc102};
 use crate::explain::request::Request;
 use crate::explain::target::{self, Host};
@@ -115,20 +115,35 @@ pub(super) fn endpoint_gate<'a>(
             }
             match target::route_by_rules(domain, request) {
                 target::RuleMatch::Taken { rule, base_path, rest } => {
-                    let invoked = rule.api_id.as_deref().and_then(|id| index.rest_api(id));
                     let stage = rule.stage.clone().unwrap_or_default();
-                    let Some(api) = invoked.filter(|api| api.stage(&stage).is_some()) else {
-                        return Ok(Err(vec![Step::refused(
+                    let api_id = rule.api_id.as_deref();
+                    // As GC504: stages that could not be read are unknown, not missing.
+                    if let Some(why) = unread(snapshot, &[Part::RestApis, Part::Stages], api_id, rule.stage.as_deref())
+                    {
+                        return Ok(Err(vec![unknown_gap(
                             Gate::Endpoint,
-                            Refusal::forbidden(),
                             format!(
-                                "{name}'s routing rule of priority {} takes the request and invokes API {} stage '{stage}', which does not exist",
+                                "{name}'s routing rule of priority {} invokes API {} stage '{stage}': {why}",
                                 rule.priority,
-                                rule.api_id.as_deref().unwrap_or("(none)")
+                                api_id.unwrap_or("(none)")
                             ),
-                            gc504::CHECK.meta,
-                            &[("region", region.as_str()), ("domain", name.as_str())],
                         )]));
+                    }
+                    let api = match domains::invoked(index, api_id, rule.stage.as_deref()) {
+                        domains::Invoked::Found(api) => api,
+                        domains::Invoked::NoApi | domains::Invoked::NoStage(..) => {
+                            return Ok(Err(vec![Step::refused(
+                                Gate::Endpoint,
+                                Refusal::forbidden(),
+                                format!(
+                                    "{name}'s routing rule of priority {} takes the request and invokes API {} stage '{stage}', which does not exist",
+                                    rule.priority,
+                                    api_id.unwrap_or("(none)")
+                                ),
+                                gc504::CHECK.meta,
+                                &[("region", region.as_str()), ("domain", name.as_str())],
+                            )]))
+                        }
                     };
                     let step = Step::pass(
                         Gate::Endpoint,
@@ -139,7 +154,7 @@ pub(super) fn endpoint_gate<'a>(
                     );
                     return Ok(Ok(Reached {
                         api,
-                        stage: Some((stage, true)),
+                        stage: rule.stage.clone().map(|stage| (stage, true)),
                         rest,
                         step,
                         mapping: Some((name.clone(), base_path)),
@@ -173,7 +188,8 @@ pub(super) fn endpoint_gate<'a>(
                 format!("call one of the mapped base paths, or map this one: aws apigateway create-base-path-mapping --region {region} --domain-name {name} --base-path <base_path> --rest-api-id <api_id> --stage <stage>"),
             )]));
         };
-        let Some(api) = index.rest_api(&mapped.api_id) else {
+        // The stage a mapping names is judged at the stage gate, once the path has said its own.
+        let domains::Invoked::Found(api) = domains::invoked(index, Some(&mapped.api_id), None) else {
             let vars = [
                 ("region", region.as_str()),
                 ("domain", name.as_str()),
@@ -237,7 +253,7 @@ pub(super) fn endpoint_gate<'a>(
         api_id: api_id.clone(),
         region: region.clone(),
     })?;
-    if api.disable_execute_api_endpoint {
+    if gc101::refuses_execute_api(api) {
         let domains: Vec<String> = snapshot
             .mappings_to(&api.id)
             .map(|(d, m)| format!("https://{}/{}", d.name, m.base_path.replace("(none)", "")))
