@@ -347,4 +347,6 @@ pub fn explain(snapshot: &Snapshot, request: &Request) -> Result<Explanation, Ex
 }
 
 #[cfg(test)]
+mod fixtures;
+#[cfg(test)]
 mod tests;

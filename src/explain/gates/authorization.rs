@@ -349,3 +349,6 @@ fn cognito(c: &Context) -> Step {
         ),
     )
 }
+
+#[cfg(test)]
+mod tests;

@@ -244,3 +244,6 @@ fn current_against_served(c: &Context) -> Step {
         .check(gc401::CHECK.meta),
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -76,3 +76,6 @@ pub(super) fn waf_gate(snapshot: &Snapshot, index: &Index, request: &Request, ap
         WafDecision::Unknown(why) => Step::unknown(Gate::Waf, format!("web ACL {}: {why}", acl.name)),
     }
 }
+
+#[cfg(test)]
+mod tests;
