@@ -1,31 +1,142 @@
-//! The audit and explain give one answer. Random one-API snapshots, each a mix of the causes
-//! explain can meet on its way (endpoint off, private API without policy, a web ACL, no usage
-//! plan, a plan without keys, disabled keys, the key source, the CORS preflight, a method not
-//! yet deployed); for each, a request that carries everything a caller should send. A stage
-//! with an audit finding of one of these checks is refused at a gate that names one of the
-//! stage's findings, and explain never names a check the audit does not find there.
+//! The audit and explain give one answer. Random one-API accounts, each a mix of the causes a
+//! request can meet on its way: the endpoint, private APIs and their policies (IP, VPC
+//! endpoint, principal, Deny-only, negated, unparseable), public and private custom domains
+//! with base path mappings, routing rules and mutual TLS, web ACLs with forwarded-IP rules,
+//! usage plans and keys, the key source, the CORS preflight, a method not yet deployed, a
+//! greedy proxy and a canary. For each, the request a caller who sends everything would make.
+//!
+//! - explain never refuses at a check the audit does not find at that place;
+//! - where the audit finds a cause that refuses every such request (CERTAIN), explain refuses,
+//!   naming one of the checks the audit found there;
+//! - a step that names a check gives that check's own command as its fix.
 
-use gatecheck::checks::evaluate;
-use gatecheck::explain::{explain, KeyIdentity, Request, Verdict};
+use gatecheck::checks::{evaluate, REGISTRY};
+use gatecheck::explain::{explain, KeyIdentity, Outcome, Request, Verdict};
 use gatecheck::model::{
-    Account, ApiKey, ApiKeySource, Authorizer, Deployment, Method, PlanApiStage, Resource, RestApi, Snapshot, Stage,
-    UsagePlan, WafAction, WebAcl,
+    Account, ApiKey, ApiKeySource, Authorizer, BasePathMapping, Canary, Deployment, DomainName, IpSet, Method,
+    MutualTls, PlanApiStage, Resource, RestApi, RoutingRule, Snapshot, Stage, UsagePlan, WafAction, WafRule,
+    WafStatement, WebAcl,
 };
+use gatecheck::report::Finding;
 use proptest::prelude::*;
 use std::collections::BTreeSet;
 
-/// The checks whose cause sits on a request's path through the gates.
-const ON_THE_PATH: &[&str] = &[
-    "GC101", "GC102", "GC201", "GC202", "GC301", "GC302", "GC303", "GC304", "GC305", "GC401",
+/// Checks whose finding at a place refuses every request the case makes there.
+const CERTAIN: &[&str] = &[
+    "GC101", "GC102", "GC107", "GC301", "GC302", "GC303", "GC304", "GC305", "GC401", "GC501", "GC503", "GC504",
 ];
+/// Checks whose finding refuses some requests only (an allow-list, a WAF rule, a client
+/// certificate, a canary's share): explain may let this request through, but names no
+/// other check when it refuses for their cause.
+const CONDITIONAL: &[&str] = &["GC103", "GC104", "GC201", "GC202", "GC402", "GC502"];
+
+const REGION: &str = "eu-west-1";
+const ACCOUNT: &str = "111122223333";
+const DOMAIN: &str = "api.example.com";
+const VPCE: &str = "vpce-0abc1234";
+const ACL_ARN: &str = "arn:aws:wafv2:eu-west-1:111122223333:regional/webacl/edge/e1";
+const SET_ARN: &str = "arn:aws:wafv2:eu-west-1:111122223333:regional/ipset/office/s1";
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum PolicyKind {
+    None,
+    Open,
+    IpAllow,
+    VpceAllow,
+    PrincipalOnly,
+    DenyOnly,
+    NotIpDeny,
+    Unparseable,
+}
+
+fn policy_text(kind: PolicyKind) -> Option<String> {
+    let allow = r#"{"Effect":"Allow","Principal":"*","Action":"execute-api:Invoke","Resource":"execute-api:/*""#;
+    let text = match kind {
+        PolicyKind::None => return None,
+        PolicyKind::Open => format!(r#"{{"Statement":[{allow}}}]}}"#),
+        PolicyKind::IpAllow => {
+            format!(r#"{{"Statement":[{allow},"Condition":{{"IpAddress":{{"aws:SourceIp":["203.0.113.0/24"]}}}}}}]}}"#)
+        }
+        PolicyKind::VpceAllow => {
+            format!(r#"{{"Statement":[{allow},"Condition":{{"StringEquals":{{"aws:SourceVpce":"{VPCE}"}}}}}}]}}"#)
+        }
+        PolicyKind::PrincipalOnly => format!(
+            r#"{{"Statement":[{{"Effect":"Allow","Principal":{{"AWS":"arn:aws:iam::{ACCOUNT}:root"}},"Action":"execute-api:Invoke","Resource":"execute-api:/*"}}]}}"#
+        ),
+        PolicyKind::DenyOnly => r#"{"Statement":[{"Effect":"Deny","Principal":"*","Action":"execute-api:Invoke","Resource":"execute-api:/*/DELETE/*"}]}"#.to_string(),
+        PolicyKind::NotIpDeny => format!(
+            r#"{{"Statement":[{allow}}},{{"Effect":"Deny","Principal":"*","Action":"execute-api:Invoke","Resource":"execute-api:/*","Condition":{{"NotIpAddress":{{"aws:SourceIp":"203.0.113.0/24"}}}}}}]}}"#
+        ),
+        PolicyKind::Unparseable => "{\"Statement\": 7".to_string(),
+    };
+    Some(text)
+}
+
+/// What a mapping or a routing rule invokes.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Target {
+    Served,
+    NoStage,
+    NoApi,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Routing {
+    /// One base path mapping, `/v1`.
+    Mapping(Target),
+    /// One routing rule on `/v1`; with `then_mappings`, ROUTING_RULE_THEN_BASE_PATH_MAPPING,
+    /// else ROUTING_RULE_ONLY with a mapping it ignores.
+    Rule { target: Target, then_mappings: bool },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum DomainPolicy {
+    AdmitsTheEndpoint,
+    AdmitsAnother,
+    Unparseable,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Domain {
+    routing: Routing,
+    mutual_tls: bool,
+    /// For a private API: the domain is private, with the endpoint associated or not.
+    associated: bool,
+    policy: DomainPolicy,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Waf {
+    default: WafAction,
+    /// A rule on an IP set (the caller's range, or an empty set), on the source address or on
+    /// X-Forwarded-For with a fallback.
+    rule: Option<(WafAction, bool, bool, bool)>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Caller {
+    Inside,
+    Outside,
+    Ipv6,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Forwarded {
+    Absent,
+    Inside,
+    Garbage,
+}
 
 #[derive(Debug, Clone)]
 struct Case {
     private: bool,
-    with_policy: bool,
+    dualstack: bool,
+    policy: PolicyKind,
     endpoint_disabled: bool,
-    /// None: no web ACL; Some(default action).
-    waf_default: Option<WafAction>,
+    domain: Option<Domain>,
+    waf: Option<Waf>,
+    caller: Caller,
+    forwarded: Forwarded,
     key_required: bool,
     authorizer: bool,
     key_source_authorizer: bool,
@@ -35,31 +146,110 @@ struct Case {
     preflight: bool,
     /// The method was added after the stage's deployment.
     undeployed: bool,
+    /// The resource is `/{proxy+}` and the request calls the stage's root.
+    proxy_root: bool,
+    /// A canary takes 10% of the calls to a deployment where the method needs no key.
+    keyless_canary: bool,
+    /// The caller presents a client certificate (to a mutual TLS domain).
+    client_certificate: bool,
+}
+
+fn target() -> impl Strategy<Value = Target> {
+    prop_oneof![6 => Just(Target::Served), 1 => Just(Target::NoStage), 1 => Just(Target::NoApi)]
+}
+
+fn domain() -> impl Strategy<Value = Domain> {
+    let routing = prop_oneof![
+        target().prop_map(Routing::Mapping),
+        (target(), any::<bool>()).prop_map(|(target, then_mappings)| Routing::Rule { target, then_mappings }),
+    ];
+    (
+        routing,
+        prop::bool::weighted(0.15),
+        prop::bool::weighted(0.85),
+        prop_oneof![
+            6 => Just(DomainPolicy::AdmitsTheEndpoint),
+            1 => Just(DomainPolicy::AdmitsAnother),
+            1 => Just(DomainPolicy::Unparseable)
+        ],
+    )
+        .prop_map(|(routing, mutual_tls, associated, policy)| Domain {
+            routing,
+            mutual_tls,
+            associated,
+            policy,
+        })
+}
+
+fn waf() -> impl Strategy<Value = Waf> {
+    let action = prop_oneof![Just(WafAction::Allow), Just(WafAction::Block)];
+    (
+        prop_oneof![Just(WafAction::Allow), Just(WafAction::Block)],
+        prop::option::of((action, any::<bool>(), any::<bool>(), prop::bool::weighted(0.2))),
+    )
+        .prop_map(|(default, rule)| Waf { default, rule })
 }
 
 fn case() -> impl Strategy<Value = Case> {
+    let policy = prop_oneof![
+        Just(PolicyKind::None),
+        Just(PolicyKind::Open),
+        Just(PolicyKind::IpAllow),
+        Just(PolicyKind::VpceAllow),
+        Just(PolicyKind::PrincipalOnly),
+        Just(PolicyKind::DenyOnly),
+        Just(PolicyKind::NotIpDeny),
+        Just(PolicyKind::Unparseable),
+    ];
     (
-        (any::<bool>(), any::<bool>(), prop::bool::weighted(0.15)),
-        prop_oneof![Just(None), Just(Some(WafAction::Block)), Just(Some(WafAction::Allow))],
+        (
+            any::<bool>(),
+            prop::bool::weighted(0.3),
+            policy,
+            prop::bool::weighted(0.15),
+        ),
+        (
+            prop::option::weighted(0.4, domain()),
+            prop::option::weighted(0.4, waf()),
+        ),
+        (
+            prop_oneof![Just(Caller::Inside), Just(Caller::Outside), Just(Caller::Ipv6)],
+            prop_oneof![
+                Just(Forwarded::Absent),
+                Just(Forwarded::Inside),
+                Just(Forwarded::Garbage)
+            ],
+        ),
         (any::<bool>(), prop::bool::weighted(0.3), prop::bool::weighted(0.2)),
         (
             0u8..3,
-            any::<bool>(),
+            prop::bool::weighted(0.8),
             prop::bool::weighted(0.2),
             prop::bool::weighted(0.2),
+        ),
+        (
+            prop::bool::weighted(0.15),
+            prop::bool::weighted(0.15),
+            prop::bool::weighted(0.7),
         ),
     )
         .prop_map(
             |(
-                (private, with_policy, endpoint_disabled),
-                waf_default,
+                (private, dualstack, policy, endpoint_disabled),
+                (domain, waf),
+                (caller, forwarded),
                 (key_required, authorizer, key_source_authorizer),
                 (plans, key_enabled, preflight, undeployed),
+                (proxy_root, keyless_canary, client_certificate),
             )| Case {
                 private,
-                with_policy,
+                dualstack: dualstack && !private,
+                policy,
                 endpoint_disabled,
-                waf_default,
+                domain,
+                waf,
+                caller,
+                forwarded,
                 key_required,
                 authorizer,
                 key_source_authorizer,
@@ -67,29 +257,150 @@ fn case() -> impl Strategy<Value = Case> {
                 key_enabled,
                 preflight,
                 undeployed,
+                // A root the proxy never answers, under a method not yet deployed, is a path
+                // no deployment serves: a caller's mistake, not a place's cause.
+                proxy_root: proxy_root && !undeployed,
+                keyless_canary,
+                client_certificate,
             },
         )
 }
 
-const OPEN_POLICY: &str =
-    r#"{"Statement":[{"Effect":"Allow","Principal":"*","Action":"execute-api:Invoke","Resource":"execute-api:/*"}]}"#;
+fn stage_of(target: Target) -> (String, Option<String>) {
+    match target {
+        Target::Served => ("a1".into(), Some("prod".into())),
+        Target::NoStage => ("a1".into(), Some("gone".into())),
+        Target::NoApi => ("a9".into(), Some("prod".into())),
+    }
+}
+
+fn custom_domain(case: &Case, d: &Domain) -> DomainName {
+    let (mappings, routing_mode, routing_rules) = match d.routing {
+        Routing::Mapping(target) => {
+            let (api, stage) = stage_of(target);
+            (
+                vec![BasePathMapping {
+                    base_path: "v1".into(),
+                    rest_api_id: api,
+                    stage,
+                }],
+                None,
+                Vec::new(),
+            )
+        }
+        Routing::Rule { target, then_mappings } => {
+            let (api, stage) = stage_of(target);
+            let rule = RoutingRule {
+                priority: 50,
+                base_paths: vec!["v1".into()],
+                api_id: Some(api),
+                stage,
+                strip_base_path: true,
+                ..RoutingRule::default()
+            };
+            let (mode, mappings) = if then_mappings {
+                ("ROUTING_RULE_THEN_BASE_PATH_MAPPING", Vec::new())
+            } else {
+                // The mapping a rules-only domain ignores: GC504 on the domain, not on the way.
+                (
+                    "ROUTING_RULE_ONLY",
+                    vec![BasePathMapping {
+                        base_path: "old".into(),
+                        rest_api_id: "a1".into(),
+                        stage: Some("prod".into()),
+                    }],
+                )
+            };
+            (mappings, Some(mode.to_string()), vec![rule])
+        }
+    };
+    let domain_policy = match d.policy {
+        DomainPolicy::AdmitsTheEndpoint => policy_text(PolicyKind::VpceAllow),
+        DomainPolicy::AdmitsAnother => Some(
+            policy_text(PolicyKind::VpceAllow)
+                .unwrap_or_default()
+                .replace(VPCE, "vpce-0other"),
+        ),
+        DomainPolicy::Unparseable => policy_text(PolicyKind::Unparseable),
+    };
+    DomainName {
+        name: DOMAIN.into(),
+        domain_name_id: case.private.then(|| "abc123".into()),
+        endpoint_types: vec![if case.private { "PRIVATE" } else { "REGIONAL" }.into()],
+        mappings,
+        mutual_tls: (d.mutual_tls && !case.private).then(|| MutualTls {
+            truststore_uri: "s3://trust/bundle.pem".into(),
+            ..MutualTls::default()
+        }),
+        routing_mode,
+        routing_rules,
+        policy: case.private.then_some(domain_policy).flatten(),
+        access_associations: if case.private && d.associated {
+            vec![VPCE.into()]
+        } else {
+            Vec::new()
+        },
+        read_at_ms: None,
+    }
+}
+
+fn web_acl(waf: &Waf) -> (WebAcl, IpSet) {
+    let rules = waf
+        .rule
+        .map(|(action, forwarded, fallback_match, _)| {
+            vec![WafRule {
+                name: "office".into(),
+                priority: 1,
+                action,
+                block_status: None,
+                statement: WafStatement::IpSet {
+                    arn: SET_ARN.into(),
+                    forwarded_header: forwarded.then(|| "X-Forwarded-For".into()),
+                    fallback_match,
+                },
+                oversize_matches: false,
+                firewall_manager: false,
+            }]
+        })
+        .unwrap_or_default();
+    let empty = waf.rule.is_some_and(|(_, _, _, empty)| empty);
+    (
+        WebAcl {
+            arn: ACL_ARN.into(),
+            name: "edge".into(),
+            default_action: waf.default,
+            rules,
+            ..WebAcl::default()
+        },
+        IpSet {
+            arn: SET_ARN.into(),
+            name: "office".into(),
+            addresses: if empty {
+                Vec::new()
+            } else {
+                vec!["203.0.113.0/24".into(), "2001:db8::/32".into()]
+            },
+        },
+    )
+}
 
 fn snapshot(case: &Case) -> Snapshot {
     let mut s = Snapshot::new(
         Account {
-            id: Some("111122223333".into()),
-            cloudwatch_role_arn: Some("arn:aws:iam::111122223333:role/logs".into()),
+            id: Some(ACCOUNT.into()),
+            cloudwatch_role_arn: Some(format!("arn:aws:iam::{ACCOUNT}:role/logs")),
             ..Account::default()
         },
-        "eu-west-1",
+        REGION,
     );
     let verb = if case.preflight { "OPTIONS" } else { "GET" };
-    let method = Method {
+    let method = |key_required: bool| Method {
         http_method: verb.into(),
-        api_key_required: case.key_required,
+        api_key_required: key_required,
         authorization_type: if case.authorizer { "CUSTOM" } else { "NONE" }.into(),
         authorizer_id: case.authorizer.then(|| "au1".into()),
     };
+    let path = if case.proxy_root { "/{proxy+}" } else { "/items" };
     let mut api = RestApi {
         id: "a1".into(),
         name: "orders".into(),
@@ -99,25 +410,29 @@ fn snapshot(case: &Case) -> Snapshot {
             ApiKeySource::Header
         },
         endpoint_types: vec![if case.private { "PRIVATE" } else { "REGIONAL" }.into()],
+        ip_address_type: case.dualstack.then(|| "dualstack".into()),
         disable_execute_api_endpoint: case.endpoint_disabled,
-        policy: case.with_policy.then(|| OPEN_POLICY.to_string()),
+        policy: policy_text(case.policy),
         resources: vec![Resource {
             id: "r1".into(),
-            path: "/items".into(),
-            methods: vec![method],
+            path: path.into(),
+            methods: vec![method(case.key_required)],
         }],
         authorizers: vec![Authorizer {
             id: "au1".into(),
             name: "gate".into(),
             authorizer_type: "TOKEN".into(),
+            identity_source: Some("method.request.header.Authorization".into()),
             ..Authorizer::default()
         }],
         stages: vec![Stage {
             name: "prod".into(),
             deployment_id: Some("d1".into()),
-            web_acl_arn: case
-                .waf_default
-                .map(|_| "arn:aws:wafv2:eu-west-1:111122223333:regional/webacl/edge/e1".into()),
+            web_acl_arn: case.waf.map(|_| ACL_ARN.into()),
+            canary: case.keyless_canary.then(|| Canary {
+                deployment_id: Some("d2".into()),
+                percent_traffic: 10.0,
+            }),
             ..Stage::default()
         }],
         ..RestApi::default()
@@ -131,14 +446,22 @@ fn snapshot(case: &Case) -> Snapshot {
         id: "d1".into(),
         api_summary: Some(summary),
     });
-    s.rest_apis.push(api);
-    if let Some(default_action) = case.waf_default {
-        s.web_acls.push(WebAcl {
-            arn: "arn:aws:wafv2:eu-west-1:111122223333:regional/webacl/edge/e1".into(),
-            name: "edge".into(),
-            default_action,
-            ..WebAcl::default()
+    if case.keyless_canary {
+        let mut keyless = api.clone();
+        keyless.resources[0].methods[0] = method(false);
+        api.deployments.push(Deployment {
+            id: "d2".into(),
+            api_summary: Some(keyless.current_summary()),
         });
+    }
+    s.rest_apis.push(api);
+    if let Some(d) = &case.domain {
+        s.domain_names.push(custom_domain(case, d));
+    }
+    if let Some(waf) = &case.waf {
+        let (acl, set) = web_acl(waf);
+        s.web_acls.push(acl);
+        s.ip_sets.push(set);
     }
     s.api_keys.push(ApiKey {
         id: "k1".into(),
@@ -162,53 +485,145 @@ fn snapshot(case: &Case) -> Snapshot {
     s
 }
 
-/// Everything a caller should send: the key and its id, a token, an address.
+/// Everything a caller should send: the key and its id, a token, an address; through the
+/// custom domain when there is one, else through a VPC endpoint for a private API.
 fn request(case: &Case) -> Request {
-    let (url, mut headers) = if case.private {
-        (
-            "https://vpce-0abc-1234.execute-api.eu-west-1.vpce.amazonaws.com/prod/items".to_string(),
+    let below_stage = if case.proxy_root { "/" } else { "/items" };
+    let (url, mut headers) = match (&case.domain, case.private) {
+        (Some(_), _) => (format!("https://{DOMAIN}/v1{below_stage}"), Vec::new()),
+        (None, true) => (
+            format!("https://{VPCE}-5678.execute-api.{REGION}.vpce.amazonaws.com/prod{below_stage}"),
             vec!["x-apigw-api-id: a1".to_string()],
-        )
-    } else {
-        (
-            "https://a1.execute-api.eu-west-1.amazonaws.com/prod/items".to_string(),
+        ),
+        (None, false) => (
+            format!("https://a1.execute-api.{REGION}.amazonaws.com/prod{below_stage}"),
             Vec::new(),
-        )
+        ),
     };
+    // A browser's CORS preflight carries neither the key nor the token.
     if !case.preflight {
         headers.push("x-api-key: some-key-value".into());
+        headers.push("Authorization: Bearer token".into());
     }
-    headers.push("Authorization: Bearer token".into());
+    match case.forwarded {
+        Forwarded::Absent => {}
+        Forwarded::Inside => headers.push("X-Forwarded-For: 203.0.113.9, 10.0.0.1".into()),
+        Forwarded::Garbage => headers.push("X-Forwarded-For: unknown".into()),
+    }
     let verb = if case.preflight { "OPTIONS" } else { "GET" };
     let mut r = Request::new(&url, Some(verb), &headers).expect("a request");
-    r.source_ip = Some("192.0.2.1".parse().expect("an address"));
+    r.source_ip = Some(
+        match case.caller {
+            Caller::Inside => "203.0.113.7",
+            Caller::Outside => "192.0.2.1",
+            Caller::Ipv6 => "2001:db8::1",
+        }
+        .parse()
+        .expect("an address"),
+    );
     r.key = KeyIdentity::Given("k1".into());
+    r.client_certificate = case.client_certificate;
     r
 }
 
+/// Whether a finding is about the place this case's request goes: API a1's stage prod (or
+/// the whole API), or the custom domain it comes through.
+fn at_the_place(f: &Finding) -> bool {
+    let on_stage = f.api_id.as_deref().is_none_or(|a| a == "a1") && f.stage.as_deref().is_none_or(|st| st == "prod");
+    f.domain_name.as_deref() == Some(DOMAIN) || (on_stage && f.domain_name.is_none())
+}
+
+/// Whether a finding refuses every request of the case at its place. GC504 on the domain
+/// itself (mappings a rules-only domain ignores) is about requests this case does not make,
+/// GC101 refuses execute-api URLs, not calls through a custom domain, and a preflight to a
+/// method behind a Lambda authorizer is refused first for the token it lacks (401).
+fn refuses_every_request(f: &Finding, case: &Case) -> bool {
+    CERTAIN.contains(&f.check.as_str())
+        && !(f.check == "GC504" && f.api_id.is_none())
+        && !(f.check == "GC101" && case.domain.is_some())
+        && !(case.preflight && case.authorizer && f.check.starts_with("GC30"))
+}
+
+/// The literal start of a check's command, up to its first placeholder.
+fn command_prefix(id: &str) -> &'static str {
+    let meta = REGISTRY
+        .iter()
+        .find(|c| c.meta.id == id)
+        .expect("a registered check")
+        .meta;
+    let end = meta.cli.find('{').unwrap_or(meta.cli.len());
+    &meta.cli[..end]
+}
+
 proptest! {
+    #![proptest_config(ProptestConfig::with_cases(2048))]
     #[test]
     fn the_audit_and_explain_agree(case in case()) {
         let s = snapshot(&case);
-        let found: BTreeSet<&str> = evaluate(&s)
-            .findings
-            .iter()
-            .filter(|f| ON_THE_PATH.contains(&f.check.as_str()))
-            .filter(|f| f.api_id.as_deref().is_none_or(|a| a == "a1") && f.stage.as_deref().is_none_or(|st| st == "prod"))
-            .map(|f| ON_THE_PATH.iter().copied().find(|c| *c == f.check).unwrap_or_default())
-            .collect();
+        let findings: Vec<Finding> = evaluate(&s).findings.into_iter().filter(at_the_place).collect();
+        let found: BTreeSet<&str> = findings.iter().map(|f| f.check.as_str()).collect();
+        let certain: BTreeSet<&str> = findings.iter().filter(|f| refuses_every_request(f, &case)).map(|f| f.check.as_str()).collect();
         let e = explain(&s, &request(&case)).expect("explains");
-        let named: Option<&str> = e.first_failure.as_ref().and_then(|f| f.check.map(|m| m.id));
         let shown = gatecheck::explain::text(&e);
-        if let Some(id) = named.filter(|id| ON_THE_PATH.contains(id)) {
-            prop_assert!(found.contains(id), "explain refuses at {id}, the audit finds {found:?}\n{case:?}\n{shown}");
+        let named: Option<&str> = e.first_failure.as_ref().and_then(|f| f.check.map(|m| m.id));
+        let on_the_path = |id: &str| CERTAIN.contains(&id) || CONDITIONAL.contains(&id);
+
+        // Every check a step names is one the audit finds at the place.
+        for step in &e.steps {
+            if let Some(id) = step.check_id().filter(|id| on_the_path(id)) {
+                prop_assert!(found.contains(id), "explain names {id} at {:?}, the audit finds {found:?}\n{case:?}\n{shown}", step.step);
+            }
+            // A step that names a check and gives a fix gives the check's own command.
+            if let (Some(id), Some(fix)) = (step.check_id(), &step.fix) {
+                prop_assert!(fix.starts_with(command_prefix(id)), "{id}'s fix is not its command: {fix}");
+            }
         }
-        if !found.is_empty() {
-            prop_assert_eq!(e.verdict, Verdict::Forbidden, "the audit finds {:?}\n{:?}\n{}", found, case, shown);
+        // A cause that refuses every request is where explain refuses.
+        if !certain.is_empty() {
+            prop_assert_eq!(e.verdict, Verdict::Forbidden, "the audit finds {:?}\n{:?}\n{}", certain, case, shown);
             prop_assert!(
                 named.is_some_and(|id| found.contains(id)),
-                "the audit finds {found:?}, explain names {named:?}\n{case:?}\n{shown}"
+                "the audit finds {found:?}, explain refuses at {named:?}\n{case:?}\n{shown}"
             );
         }
+        // A refusal explain attributes to no check is one the audit has no finding for.
+        if e.verdict == Verdict::Forbidden && named.is_none() {
+            prop_assert!(certain.is_empty(), "explain refuses without a check, the audit finds {certain:?}\n{case:?}\n{shown}");
+        }
+        // A canary that serves the method without its key is named where the audit finds it.
+        if found.contains("GC402") && e.verdict == Verdict::Allowed {
+            prop_assert!(e.steps.iter().any(|s| s.check_id() == Some("GC402") && s.outcome == Outcome::Warning), "GC402 unnamed\n{case:?}\n{shown}");
+        }
+    }
+}
+
+/// The property is only as good as the cases it sees: every check on the path is named by
+/// explain, and found by the audit, in some of them.
+#[test]
+fn the_cases_reach_every_check_on_the_path() {
+    use proptest::strategy::ValueTree;
+    use proptest::test_runner::{Config, TestRunner};
+    let mut runner = TestRunner::new_with_rng(
+        Config::default(),
+        proptest::test_runner::TestRng::deterministic_rng(proptest::test_runner::RngAlgorithm::ChaCha),
+    );
+    let mut named = BTreeSet::new();
+    let mut found = BTreeSet::new();
+    for _ in 0..2048 {
+        let case = case().new_tree(&mut runner).expect("a case").current();
+        let s = snapshot(&case);
+        found.extend(
+            evaluate(&s)
+                .findings
+                .into_iter()
+                .filter(at_the_place)
+                .map(|f| f.check.to_string()),
+        );
+        let e = explain(&s, &request(&case)).expect("explains");
+        named.extend(e.steps.iter().filter_map(|s| s.check_id()).map(str::to_string));
+    }
+    for id in CERTAIN.iter().chain(CONDITIONAL) {
+        assert!(found.contains(*id), "no case has a {id} finding: {found:?}");
+        assert!(named.contains(*id), "no case has explain name {id}: {named:?}");
     }
 }

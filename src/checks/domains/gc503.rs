@@ -1,7 +1,7 @@
 //! GC503 private-domain-unreachable.
 
 use crate::checks::{Check, CheckMeta, Facts, NotEvaluated};
-use crate::model::{DomainName, Part, Snapshot};
+use crate::model::{DomainName, Part, RoutingMode, Snapshot};
 use crate::policy::Policy;
 use crate::report::{Finding, Severity};
 
@@ -66,6 +66,28 @@ pub fn domain_admission(domain: &DomainName) -> DomainAdmission<'_> {
     }
 }
 
+/// The APIs a domain sends requests to, with the base path that reaches each: its mappings
+/// unless it routes by rules only, and its rules' targets when it routes by rules.
+fn apis_reached(domain: &DomainName) -> Vec<(&str, String)> {
+    let routing = domain.routing();
+    let mut reached: Vec<(&str, String)> = Vec::new();
+    if routing.uses_rules() {
+        for rule in &domain.routing_rules {
+            let path = rule.base_paths.first().cloned().unwrap_or_default();
+            reached.extend(rule.api_id.as_deref().map(|api| (api, path)));
+        }
+    }
+    if routing != RoutingMode::RoutingRuleOnly {
+        reached.extend(
+            domain
+                .mappings
+                .iter()
+                .map(|m| (m.rest_api_id.as_str(), m.base_path.replace("(none)", ""))),
+        );
+    }
+    reached
+}
+
 fn private_domain_unreachable(facts: &Facts) -> Vec<Finding> {
     let mut findings = Vec::new();
     for domain in private_domains(facts) {
@@ -80,8 +102,9 @@ fn private_domain_unreachable(facts: &Facts) -> Vec<Finding> {
                 causes.push("it has no policy, so nothing may invoke through it".into());
                 Vec::new()
             }
-            // Said by not_evaluated: no guess here.
-            DomainAdmission::Unparseable(_) => continue,
+            // Said by not_evaluated, with no guess: every associated endpoint may be admitted,
+            // and the APIs' own policies are still judged.
+            DomainAdmission::Unparseable(_) => endpoints.iter().map(String::as_str).collect(),
             DomainAdmission::Admitted(admitted, policy) => {
                 if admitted.is_empty() {
                     causes.push(format!(
@@ -93,8 +116,8 @@ fn private_domain_unreachable(facts: &Facts) -> Vec<Finding> {
             }
         };
         if !admitted.is_empty() {
-            for mapping in &domain.mappings {
-                let Some(api) = facts.index.rest_api(&mapping.rest_api_id) else {
+            for (api_id, base_path) in apis_reached(domain) {
+                let Some(api) = facts.index.rest_api(api_id) else {
                     continue;
                 };
                 let Some(Ok(policy)) = api.policy.as_deref().map(Policy::parse) else {
@@ -102,10 +125,9 @@ fn private_domain_unreachable(facts: &Facts) -> Vec<Finding> {
                 };
                 if !admitted.iter().any(|vpce| policy.admits_endpoint(vpce)) {
                     causes.push(format!(
-                        "the resource policy of {} ({}), which /{} maps to, lets none of {} in",
+                        "the resource policy of {} ({}), which /{base_path} reaches, lets none of {} in",
                         api.name,
                         api.id,
-                        mapping.base_path,
                         admitted.join(", ")
                     ));
                 }
@@ -211,5 +233,29 @@ mod tests {
         let broken = private(&["vpce-0abc"], Some("{not json"));
         assert!(run(&CHECK, &broken).is_empty());
         assert_eq!((CHECK.not_evaluated)(&Facts::new(&broken)).len(), 1);
+    }
+
+    /// An API a routing rule invokes is reached through the domain as a mapped one is; the
+    /// domain's unparseable policy leaves the APIs' own policies to judge.
+    #[test]
+    fn gc503_judges_the_apis_routing_rules_reach_and_behind_an_unread_domain_policy() {
+        let closed = ENDPOINT_POLICY.replace("vpce-0abc", "vpce-9999");
+        let mut by_rule = private(&["vpce-0abc"], Some(ENDPOINT_POLICY));
+        by_rule.domain_names[0].mappings.clear();
+        by_rule.domain_names[0].routing_mode = Some("ROUTING_RULE_ONLY".into());
+        by_rule.domain_names[0].routing_rules = vec![crate::model::RoutingRule {
+            priority: 1,
+            base_paths: vec!["v1".into()],
+            api_id: Some("a1".into()),
+            stage: Some("prod".into()),
+            ..Default::default()
+        }];
+        by_rule.rest_apis[0].policy = Some(closed.clone());
+        let findings = run(&CHECK, &by_rule);
+        assert_eq!(ids(&findings), ["GC503"]);
+        assert!(findings[0].detail.contains("/v1 reaches"), "{}", findings[0].detail);
+        let mut unread_domain_policy = private(&["vpce-0abc"], Some("{not json"));
+        unread_domain_policy.rest_apis[0].policy = Some(closed);
+        assert_eq!(ids(&run(&CHECK, &unread_domain_policy)), ["GC503"]);
     }
 }

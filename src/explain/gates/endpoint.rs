@@ -27,6 +27,8 @@ pub(super) struct Reached<'a> {
     /// For a private custom domain, the VPC endpoints associated with it: the only ones a
     /// request through it can come from.
     pub private_endpoints: Option<Vec<String>>,
+    /// Steps that decide nothing but come before the gate's own (a policy not evaluated).
+    pub preceding: Vec<Step>,
 }
 
 /// The API the host and path reach, or the steps that end the walk there.
@@ -83,6 +85,7 @@ pub(super) fn endpoint_gate<'a>(
             step,
             mapping: None,
             private_endpoints: None,
+            preceding: Vec::new(),
         }));
     }
     let (stage, rest) = target::split_stage(&request.path);
@@ -100,6 +103,7 @@ pub(super) fn endpoint_gate<'a>(
         step,
         mapping: None,
         private_endpoints: None,
+        preceding: Vec::new(),
     }))
 }
 

@@ -156,6 +156,7 @@ pub(super) fn walk(snapshot: &Snapshot, request: &Request, host: &Host) -> Resul
     let api = reached.api;
     walk.target.api_id = Some(api.id.to_string());
     walk.target.api_name = Some(api.name.to_string());
+    walk.steps.extend(reached.preceding.iter().cloned());
     gate!(walk, reached.step.clone());
     gate!(walk, endpoint::private_gate(snapshot, request, host, &reached));
 

@@ -219,7 +219,7 @@ fn a_dualstack_apis_ipv4_allow_list_refuses_ipv6_callers_at_gc104() {
 
 /// Developer guide, "Private REST APIs in API Gateway": a private API's policy must let VPC or
 /// VPC endpoint traffic in; aws:SourceIp never matches it. The audit reports GC102 for an
-/// IP-only policy, and the refusal is GC102's.
+/// IP-only policy, and the refusal is GC102's, at the private-API gate.
 #[test]
 fn a_private_apis_ip_only_policy_refuses_vpc_traffic_at_gc102() {
     let mut s = healthy_deployed();
@@ -234,5 +234,5 @@ fn a_private_apis_ip_only_policy_refuses_vpc_traffic_at_gc102() {
     );
     r.key = KeyIdentity::Given("k1".into());
     let (gate, check, ..) = first_failure(&s, &r);
-    assert_eq!((gate, check), (Gate::ResourcePolicy, Some("GC102")));
+    assert_eq!((gate, check), (Gate::Private, Some("GC102")));
 }

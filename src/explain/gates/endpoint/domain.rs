@@ -19,6 +19,8 @@ pub(super) fn through_domain<'a>(
     name: &str,
 ) -> Result<Result<Reached<'a>, Vec<Step>>, ExplainError> {
     let region = &snapshot.region;
+    // Steps that do not decide but must be said before the domain's own.
+    let mut preceding = Vec::new();
     let Some(domain) = snapshot.custom_domain(name) else {
         if let Some(why) = unread(snapshot, &[Part::DomainNames], None, None) {
             return Ok(Err(vec![unknown_gap(
@@ -40,8 +42,9 @@ pub(super) fn through_domain<'a>(
     // A private custom domain is reached only through the VPC endpoints associated with
     // it, and only those its policy lets invoke (developer guide, "Custom domain names
     // for private APIs in API Gateway").
-    let private_endpoints = domain.is_private().then(|| domain.access_associations.clone());
-    if let Some(endpoints) = &private_endpoints {
+    // `private_endpoints` becomes those the domain's policy admits, as GC503 narrows them.
+    let mut private_endpoints = domain.is_private().then(|| domain.access_associations.clone());
+    if let Some(endpoints) = private_endpoints.as_mut() {
         let arn = gc503::domain_arn(snapshot, domain);
         let gc503_vars = [("region", region.as_str()), ("domain_arn", arn.as_str())];
         if endpoints.is_empty() {
@@ -60,13 +63,19 @@ pub(super) fn through_domain<'a>(
             )]));
         }
         let admitted = match gc503::domain_admission(domain) {
-            gc503::DomainAdmission::Admitted(admitted, _) => !admitted.is_empty(),
+            gc503::DomainAdmission::Admitted(admitted, _) if !admitted.is_empty() => {
+                *endpoints = admitted.iter().map(|v| v.to_string()).collect();
+                true
+            }
+            gc503::DomainAdmission::Admitted(..) => false,
             // As the audit: a policy that does not parse is not evaluated, not a refusal.
+            // The walk goes on to the API: what it refuses, it refuses through any endpoint.
             gc503::DomainAdmission::Unparseable(err) => {
-                return Ok(Err(vec![Step::unknown(
+                preceding.push(unknown_gap(
                     Gate::Endpoint,
                     format!("the policy of private domain {name} does not parse ({err}), so which VPC endpoints may invoke through it is not evaluated"),
-                )]));
+                ));
+                true
             }
             gc503::DomainAdmission::NoEndpoint | gc503::DomainAdmission::NoPolicy => false,
         };
@@ -142,6 +151,7 @@ pub(super) fn through_domain<'a>(
                     step,
                     mapping: Some((name.to_string(), base_path)),
                     private_endpoints: private_endpoints.clone(),
+                    preceding,
                 }));
             }
             target::RuleMatch::NoRule if rules_only => {
@@ -218,5 +228,6 @@ pub(super) fn through_domain<'a>(
         step,
         mapping: Some((name.to_string(), mapped.base_path)),
         private_endpoints,
+        preceding,
     }))
 }

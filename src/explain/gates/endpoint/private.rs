@@ -2,7 +2,7 @@
 //! a resource policy, and behind a private custom domain both policies must admit one of the
 //! domain's endpoints.
 
-use super::super::or_none;
+use super::super::{or_none, unknown_gap};
 use super::Reached;
 use crate::checks::domains::gc503;
 use crate::checks::reachability::gc102;
@@ -59,6 +59,24 @@ pub(in crate::explain::gates) fn private_gate(
             &[("region", region), ("api_id", &api.id)],
         );
     }
+    // A policy that lets no VPC traffic in refuses every call, whatever the method's
+    // authorization: a private API is invoked only as its policy allows (GC102).
+    let policy = api.policy.as_deref().map(Policy::parse);
+    if let Some(Ok(policy)) = &policy {
+        if gc102::refuses_all_vpc_traffic(api, policy) {
+            return Step::refused(
+                Gate::Private,
+                Refusal::forbidden(),
+                format!(
+                    "API {} is PRIVATE and its resource policy lets no VPC or VPC endpoint traffic in ({}): API Gateway refuses every call",
+                    api.id,
+                    policy.describe()
+                ),
+                gc102::CHECK.meta,
+                &[("region", region), ("api_id", &api.id)],
+            );
+        }
+    }
     match host {
         Host::VpcEndpoint { vpce_id, .. } | Host::EndpointAlias { vpce_id, .. } => Step::pass(
             Gate::Private,
@@ -71,7 +89,7 @@ pub(in crate::explain::gates) fn private_gate(
         Host::CustomDomain { name } => match &reached.private_endpoints {
             // The domain's endpoints, narrowed to those the API's own policy lets in too.
             Some(endpoints) => {
-                let admitted: Vec<&str> = match api.policy.as_deref().map(Policy::parse) {
+                let admitted: Vec<&str> = match &policy {
                     Some(Ok(policy)) => endpoints
                         .iter()
                         .filter(|v| policy.admits_endpoint(v))
@@ -81,7 +99,7 @@ pub(in crate::explain::gates) fn private_gate(
                     None => Vec::new(),
                     // As the audit: a policy that does not parse is not evaluated.
                     Some(Err(err)) => {
-                        return Step::unknown(
+                        return unknown_gap(
                             Gate::Private,
                             format!("the resource policy of API {} does not parse ({err}): not evaluated", api.id),
                         )

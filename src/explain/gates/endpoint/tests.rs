@@ -242,4 +242,19 @@ fn a_private_domain_is_walked_through_its_associated_endpoints() {
     let e = explain(&unparseable, &r).unwrap();
     assert_eq!(e.verdict, Verdict::Unknown, "{}", text(&e));
     assert!(e.steps.iter().all(|s| s.check_id() != Some("GC503")), "{}", text(&e));
+    // Not evaluated is not a stop: the API behind it is walked, and what refuses every VPC
+    // request there (GC102) refuses this one, as the audit finds.
+    unparseable.rest_apis[0].policy = Some(IP_POLICY.into());
+    let (gate, check, ..) = first_failure(&unparseable, &r);
+    assert_eq!((gate, check), (Gate::Private, Some("GC102")));
+
+    // Developer guide, "Custom domain names for private APIs": a request through a private
+    // domain comes from an endpoint the domain's policy admits, so the API's policy is judged
+    // against those endpoints only, as GC503 judges it.
+    let mut narrowed = snapshot(&["vpce-0abc", "vpce-9999"], "vpce-9999");
+    narrowed.domain_names[0].policy = Some(endpoint_policy("vpce-0abc"));
+    let audit = crate::audit::report(std::slice::from_ref(&narrowed), std::time::Duration::ZERO);
+    assert!(audit.findings.iter().any(|f| f.check == "GC503"));
+    let (gate, check, ..) = first_failure(&narrowed, &r);
+    assert_eq!((gate, check), (Gate::Private, Some("GC503")));
 }
