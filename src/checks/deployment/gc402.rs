@@ -32,8 +32,9 @@ const AGAINST_STAGE: Labels = Labels {
     new: "in the canary",
 };
 
-/// A stage's canary on another deployment, with a share of the traffic.
-fn canary_of<'a>(api: &'a RestApi, stage: &'a Stage) -> Option<(&'a str, f64)> {
+/// The stage's canary, when it takes a share of the calls to a deployment of its own: the
+/// place of this check, for the audit and for explain's note on the route.
+pub fn canary_of<'a>(api: &'a RestApi, stage: &'a Stage) -> Option<(&'a str, f64)> {
     let canary = stage.canary.as_ref()?;
     let id = canary.deployment_id.as_deref()?;
     (canary.percent_traffic > 0.0 && Some(id) != stage.deployment_id.as_deref() && api.deployment(id).is_some())

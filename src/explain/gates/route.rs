@@ -122,12 +122,7 @@ pub(super) fn deployment_step(c: &Context) -> Step {
 /// What the stage's canary serves for this route, when it differs from the stage's
 /// deployment: which share of the calls, and whether they are refused.
 pub(super) fn canary_note(c: &Context) -> Option<String> {
-    let canary = c.stage.canary.as_ref().filter(|k| k.percent_traffic > 0.0)?;
-    let canary_id = canary.deployment_id.as_deref()?;
-    if Some(canary_id) == c.stage.deployment_id.as_deref() {
-        return None;
-    }
-    let share = canary.percent_traffic;
+    let (canary_id, share) = gc402::canary_of(c.api, c.stage)?;
     let Some(summary) = c.api.deployment(canary_id).and_then(|d| d.api_summary.as_ref()) else {
         return Some(format!(
             "{share}% of the calls go to canary deployment {canary_id}, whose apiSummary was not returned: how it answers them is unknown"
