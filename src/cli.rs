@@ -168,6 +168,10 @@ pub struct ExplainArgs {
     /// only whether one is presented is used, not its content
     #[arg(long, value_name = "FILE")]
     pub client_cert: Option<PathBuf>,
+    /// The VPC the caller runs in (vpc-...): an execute-api VPC endpoint there with private DNS
+    /// on takes every call to an execute-api name, and refuses those to public APIs
+    #[arg(long, value_name = "VPC_ID")]
+    pub from_vpc: Option<String>,
     /// Region of a custom domain (execute-api URLs name their own)
     #[arg(long, value_name = "REGION")]
     pub region: Option<String>,
@@ -407,6 +411,7 @@ fn explain(args: ExplainArgs) -> anyhow::Result<ExitCode> {
         (None, true) => bail!("give the URL to explain, or a curl command after --"),
     };
     request.source_ip = args.source_ip;
+    request.from_vpc = args.from_vpc.clone();
     if let Some(path) = &args.client_cert {
         std::fs::metadata(path).with_context(|| format!("cannot read client certificate {}", path.display()))?;
         request.client_certificate = true;

@@ -74,6 +74,9 @@ pub struct Request {
     pub key: KeyIdentity,
     /// Whether the caller presents a client certificate (for a domain with mutual TLS).
     pub client_certificate: bool,
+    /// The VPC the caller is in (`--from-vpc`): an execute-api endpoint there with private DNS
+    /// on takes its calls to execute-api names.
+    pub from_vpc: Option<String>,
 }
 
 impl fmt::Debug for Request {
@@ -131,6 +134,7 @@ impl Request {
             source_ip: None,
             key: KeyIdentity::Unknown,
             client_certificate: false,
+            from_vpc: None,
         })
     }
 

@@ -37,11 +37,13 @@ pub enum Part {
     CallerIdentity,
     /// The whole account-region: its role could not be assumed, or nothing could be read.
     AccountAccess,
+    /// The region's execute-api interface VPC endpoints (EC2).
+    VpcEndpoints,
 }
 
 impl Part {
     /// Every part, in declaration order.
-    pub const ALL: [Part; 20] = [
+    pub const ALL: [Part; 21] = [
         Part::RestApis,
         Part::Resources,
         Part::Authorizers,
@@ -62,6 +64,7 @@ impl Part {
         Part::ApiDetails,
         Part::CallerIdentity,
         Part::AccountAccess,
+        Part::VpcEndpoints,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -86,6 +89,7 @@ impl Part {
             Part::ApiDetails => "resources, authorizers, stages and deployments",
             Part::CallerIdentity => "the account id",
             Part::AccountAccess => "everything in the account and region",
+            Part::VpcEndpoints => "execute-api VPC endpoints",
         }
     }
 
@@ -237,6 +241,7 @@ mod tests {
             Part::ApiDetails => 17,
             Part::CallerIdentity => 18,
             Part::AccountAccess => 19,
+            Part::VpcEndpoints => 20,
         };
         for (index, part) in Part::ALL.into_iter().enumerate() {
             assert_eq!(place(part), index, "{}", part.as_str());

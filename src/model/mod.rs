@@ -47,6 +47,9 @@ pub struct Snapshot {
     /// Custom domain names with their base path mappings.
     #[serde(default)]
     pub domain_names: Vec<DomainName>,
+    /// The region's interface VPC endpoints for execute-api (EC2 DescribeVpcEndpoints).
+    #[serde(default)]
+    pub vpc_endpoints: Vec<VpcEndpoint>,
     /// Parts of the configuration that could not be read.
     #[serde(default)]
     pub gaps: Vec<CoverageGap>,
@@ -68,6 +71,7 @@ impl Snapshot {
             web_acls: Vec::new(),
             ip_sets: Vec::new(),
             domain_names: Vec::new(),
+            vpc_endpoints: Vec::new(),
             gaps: Vec::new(),
             api_calls: BTreeMap::new(),
         }
@@ -751,6 +755,33 @@ pub struct DomainName {
     /// has not changed from its stored snapshot and keeps the time it was read.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub read_at_ms: Option<u64>,
+}
+
+/// An interface VPC endpoint for the region's execute-api service, as DescribeVpcEndpoints
+/// returns it: private APIs are reached through these.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct VpcEndpoint {
+    pub id: String,
+    pub vpc_id: String,
+    /// `PrivateDnsEnabled`: inside the VPC, every `*.execute-api.<region>.amazonaws.com` name
+    /// resolves to this endpoint, which serves private APIs only.
+    #[serde(default)]
+    pub private_dns: bool,
+    /// The endpoint's own policy (`PolicyDocument`); EC2 returns the full-access default for an
+    /// endpoint created without one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub policy: Option<String>,
+    /// `State` (available, pending, rejected, ...).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub state: Option<String>,
+}
+
+impl VpcEndpoint {
+    /// Whether it carries traffic: a pending, rejected, deleted or failed endpoint does not.
+    pub fn is_available(&self) -> bool {
+        self.state.as_deref().is_none_or(|s| s.eq_ignore_ascii_case("available"))
+    }
 }
 
 /// A custom domain's routing rule: the lowest priority that matches sends the request.

@@ -33,6 +33,8 @@ pub struct Caller<'a> {
     pub signed: bool,
     /// `{stage}/{VERB}{path}`, as execute-api resource ARNs end; None for any resource.
     pub resource: Option<String>,
+    /// The API called, which ARN resource patterns are matched against; None for any API.
+    pub api_id: Option<&'a str>,
 }
 
 impl<'a> Caller<'a> {
@@ -45,6 +47,19 @@ impl<'a> Caller<'a> {
             path: NetworkPath::VpcEndpoint(vpce),
             signed: true,
             resource: None,
+            api_id: None,
+        }
+    }
+
+    /// Any unsigned request (an anonymous caller) through VPC endpoint `vpce` to any resource
+    /// of API `api_id`, or any signed one when `signed`: what GC109 asks of an endpoint's policy.
+    pub fn any_to_api(vpce: &'a str, api_id: &'a str, signed: bool) -> Caller<'a> {
+        Caller {
+            source_ip: None,
+            path: NetworkPath::VpcEndpoint(Some(vpce)),
+            signed,
+            resource: None,
+            api_id: Some(api_id),
         }
     }
 }
@@ -70,6 +85,16 @@ pub(crate) fn glob(pattern: &str, text: &str) -> bool {
         }
     }
     p[pi..].iter().all(|c| *c == '*')
+}
+
+/// The API an ARN resource pattern names (`arn:aws:execute-api:r:acct:{api}/...`); None for
+/// `*` and the short `execute-api:/...` form, which name the policy's own API.
+fn resource_api(pattern: &str) -> Option<&str> {
+    if pattern == "*" || pattern.starts_with("execute-api:/") {
+        return None;
+    }
+    let last = pattern.rsplit(':').next().unwrap_or(pattern);
+    Some(last.split_once('/').map_or(last, |(api, _)| api))
 }
 
 /// `execute-api:/prod/GET/*` or `arn:aws:execute-api:r:acct:api/prod/GET/*` → `prod/GET/*`.
@@ -98,9 +123,17 @@ fn statement_applies(s: &Statement, caller: &Caller) -> Tri {
     } else {
         Tri::No
     };
+    // Patterns that name another API do not cover this one (an endpoint's policy names APIs).
+    let this_api = |r: &&String| match (resource_api(r), caller.api_id) {
+        (Some(pattern), Some(api)) => glob(pattern, api),
+        _ => true,
+    };
+    let patterns: Vec<&String> = s.resources.iter().filter(this_api).collect();
     let resource = match &caller.resource {
-        _ if s.resources.is_empty() || s.resources.iter().any(|r| resource_tail(r) == "*") => Tri::Yes,
-        Some(resource) => Tri::from_bool(s.resources.iter().any(|r| glob(&resource_tail(r), resource))),
+        _ if s.resources.is_empty() => Tri::Yes,
+        _ if patterns.is_empty() => Tri::No,
+        _ if patterns.iter().any(|r| resource_tail(r) == "*") => Tri::Yes,
+        Some(resource) => Tri::from_bool(patterns.iter().any(|r| glob(&resource_tail(r), resource))),
         None => Tri::Maybe("the statement names some of the API's resources".into()),
     };
     // Through a VPC endpoint there is no aws:SourceIp and no public path has aws:SourceVpce.
@@ -229,6 +262,7 @@ mod tests {
             },
             signed: false,
             resource: Some("prod/GET/orders".into()),
+            api_id: Some("a1"),
         }
     }
 

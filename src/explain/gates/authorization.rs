@@ -11,7 +11,7 @@
 //!   explicitly.
 
 use super::{unknown_gap, Context};
-use crate::checks::reachability::{gc102, gc103, gc104};
+use crate::checks::reachability::{gc102, gc103, gc104, gc109};
 use crate::explain::target::Host;
 use crate::explain::{Gate, Outcome, Refusal, Step};
 use crate::model::{AuthorizationType, AuthorizerType};
@@ -33,6 +33,8 @@ enum PolicyRule {
 /// The policy and authorization steps, in API Gateway's order for the method, up to the
 /// first that refuses.
 pub(super) fn authorization_flow(c: &Context) -> Vec<Step> {
+    // Through an interface endpoint, its own policy is read before the API's (GC109).
+    let through_endpoint = endpoint_policy_step(c);
     let steps = match AuthorizationType::of(&c.served.authorization_type) {
         AuthorizationType::AwsIam => vec![iam_authentication(c), policy_step(c, PolicyRule::WithIam)],
         AuthorizationType::Custom => vec![policy_step(c, PolicyRule::NoExplicitDeny), lambda_authorizer(c)],
@@ -43,7 +45,7 @@ pub(super) fn authorization_flow(c: &Context) -> Vec<Step> {
         ],
     };
     let mut out = Vec::new();
-    for step in steps {
+    for step in through_endpoint.into_iter().chain(steps) {
         let failed = step.outcome == Outcome::Fail;
         out.push(step);
         if failed {
@@ -74,6 +76,59 @@ fn invoke_arn(c: &Context) -> String {
     )
 }
 
+/// The VPC endpoint the request comes through, if any.
+fn endpoint_of<'a>(c: &'a Context) -> Option<&'a str> {
+    match (c.host, &c.private_endpoint) {
+        (_, Some(vpce_id)) => Some(vpce_id),
+        (Host::VpcEndpoint { vpce_id, .. } | Host::EndpointAlias { vpce_id, .. }, None) => Some(vpce_id),
+        _ => None,
+    }
+}
+
+/// A private API called through an interface endpoint: the endpoint's own policy decides
+/// first, for this caller (signed or anonymous) on this resource of this API.
+fn endpoint_policy_step(c: &Context) -> Option<Step> {
+    let vpce_id = endpoint_of(c).filter(|_| c.api.is_private())?;
+    let Some(endpoint) = c.snapshot.vpc_endpoints.iter().find(|e| e.id == vpce_id) else {
+        if let Some(why) = super::unread(c.snapshot, &[Part::VpcEndpoints], None, None) {
+            return Some(unknown_gap(Gate::Private, format!("VPC endpoint {vpce_id}'s own policy: {why}")));
+        }
+        return Some(Step::pass(
+            Gate::Private,
+            format!("VPC endpoint {vpce_id} is not one of this account's in {}: its own policy (another account's) is not read", c.snapshot.region),
+        ));
+    };
+    let Some(text) = &endpoint.policy else {
+        return Some(Step::pass(Gate::Private, format!("VPC endpoint {vpce_id} has the full-access default policy")));
+    };
+    let policy = match Policy::parse(text) {
+        Ok(policy) => policy,
+        Err(err) => return Some(unknown_gap(Gate::Private, format!("VPC endpoint {vpce_id}'s policy: {err}"))),
+    };
+    let caller = Caller {
+        source_ip: None,
+        path: NetworkPath::VpcEndpoint(Some(vpce_id)),
+        signed: c.request.signed(),
+        resource: Some(format!("{}/{}{}", c.stage.name, c.request.method, c.rest)),
+        api_id: Some(&c.api.id),
+    };
+    let who = if c.request.signed() { "the signer" } else { "an anonymous (unsigned) caller" };
+    Some(match decide_policy(&policy, &caller) {
+        PolicyDecision::Allowed(statement) => Step::pass(
+            Gate::Private,
+            format!("VPC endpoint {vpce_id}'s own policy allows it: {statement}"),
+        ),
+        PolicyDecision::ExplicitDeny(_) | PolicyDecision::ImplicitDeny => c.refused(
+            Gate::Private,
+            Refusal::new(403, format!("User: anonymous is not authorized to perform: execute-api:Invoke on resource: {}", invoke_arn(c))),
+            format!("VPC endpoint {vpce_id}'s own policy does not let {who} invoke API {}: {}", c.api.id, policy.describe()),
+            gc109::CHECK.meta,
+            &[("vpce_id", vpce_id)],
+        ),
+        PolicyDecision::Unknown(why) => Step::unknown(Gate::Private, format!("VPC endpoint {vpce_id}'s own policy: {why}")),
+    })
+}
+
 fn policy_step(c: &Context, rule: PolicyRule) -> Step {
     let Some(text) = &c.api.policy else {
         return Step::pass(Gate::ResourcePolicy, "no resource policy");
@@ -94,6 +149,7 @@ fn policy_step(c: &Context, rule: PolicyRule) -> Step {
         },
         signed: c.request.signed(),
         resource: Some(format!("{}/{}{}", c.stage.name, c.request.method, c.rest)),
+        api_id: Some(&c.api.id),
     };
     // A policy changed since the last deployment applies only once the API is deployed.
     const CURRENT: &str = "the current policy (a change applies at the next deployment)";

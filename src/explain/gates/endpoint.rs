@@ -2,11 +2,12 @@
 //! custom domain in `domain`; then the private-API conditions (`private`) and the stage
 //! (`stage`).
 
-use crate::checks::reachability::gc101;
+use super::{unknown_gap, unread};
+use crate::checks::reachability::{gc101, gc105};
 use crate::explain::request::Request;
 use crate::explain::target::{self, Host};
 use crate::explain::{ExplainError, Gate, Refusal, Step};
-use crate::model::{Index, RestApi, Snapshot};
+use crate::model::{Index, Part, RestApi, Snapshot};
 
 mod domain;
 mod private;
@@ -89,13 +90,16 @@ pub(super) fn endpoint_gate<'a>(
         }));
     }
     let (stage, rest) = target::split_stage(&request.path);
-    let step = Step::pass(
-        Gate::Endpoint,
-        format!(
-            "API {} ({}) in {region}, execute-api endpoint enabled",
-            api.name, api.id
+    let step = match from_vpc(snapshot, request, host, api) {
+        Some(step) => step,
+        None => Step::pass(
+            Gate::Endpoint,
+            format!(
+                "API {} ({}) in {region}, execute-api endpoint enabled",
+                api.name, api.id
+            ),
         ),
-    );
+    };
     Ok(Ok(Reached {
         api,
         stage: stage.map(|s| (s, false)),
@@ -105,6 +109,43 @@ pub(super) fn endpoint_gate<'a>(
         private_endpoints: None,
         preceding: Vec::new(),
     }))
+}
+
+/// A call from inside a VPC (`--from-vpc`) to a public API's execute-api name: an execute-api
+/// endpoint there with private DNS on takes it, and serves private APIs only (GC105).
+fn from_vpc(snapshot: &Snapshot, request: &Request, host: &Host, api: &RestApi) -> Option<Step> {
+    let vpc = request.from_vpc.as_deref()?;
+    if !matches!(host, Host::ExecuteApi { .. }) || api.is_private() {
+        return None;
+    }
+    if let Some(why) = unread(snapshot, &[Part::VpcEndpoints], None, None) {
+        return Some(unknown_gap(
+            Gate::Endpoint,
+            format!("the execute-api VPC endpoints of {}: {why}", snapshot.region),
+        ));
+    }
+    let Some(endpoint) = gc105::shadowing_endpoint(snapshot, vpc).filter(|e| gc105::shadows(e, api)) else {
+        return Some(Step::pass(
+            Gate::Endpoint,
+            format!(
+                "API {} ({}) in {}, execute-api endpoint enabled; no execute-api VPC endpoint with private DNS in {vpc} takes the call",
+                api.name, api.id, snapshot.region
+            ),
+        ));
+    };
+    Some(Step::refused(
+        Gate::Endpoint,
+        Refusal::forbidden(),
+        format!(
+            "from {vpc}, {} resolves to interface endpoint {} (private DNS on), which serves private APIs only; API {} is {}",
+            request.host,
+            endpoint.id,
+            api.id,
+            api.endpoint_types.join(", ")
+        ),
+        gc105::CHECK.meta,
+        &[("region", snapshot.region.as_str()), ("vpce_id", endpoint.id.as_str())],
+    ))
 }
 
 #[cfg(test)]
