@@ -469,11 +469,11 @@ async fn call_count_grows_per_api_deployment_acl_set_and_domain_never_per_stage(
         "one per domain"
     );
     assert_eq!((count("GetAccount"), count("GetCallerIdentity")), (1, 1));
-    assert_eq!(snapshot.total_api_calls(), 22);
+    assert_eq!(snapshot.total_api_calls(), 23, "with one DescribeVpcEndpoints");
     assert_eq!(snapshot.web_acls.len(), 1);
     assert_eq!(snapshot.ip_sets[0].addresses, ["192.0.2.0/24"]);
     let report = report(&[snapshot], Duration::ZERO);
-    assert_eq!(report.summary.api_calls, 22);
+    assert_eq!(report.summary.api_calls, 23);
     assert_eq!(
         report.findings.iter().filter(|f| f.check == "GC202").count(),
         4,
@@ -487,6 +487,7 @@ async fn call_count_grows_per_api_deployment_acl_set_and_domain_never_per_stage(
         reads.insert(match operation.as_str() {
             "GetCallerIdentity" => continue, // needs no permission
             "GetWebACL" | "GetIPSet" => format!("wafv2:{operation}"),
+            "DescribeVpcEndpoints" => format!("ec2:{operation}"),
             // API Gateway's reads, v2's ListRoutingRules included, are all apigateway:GET.
             op if op.starts_with("Get") || op.starts_with("List") => "apigateway:GET".to_string(),
             op => panic!("the collector made a call that is not a read: {op}"),
@@ -508,6 +509,7 @@ async fn call_count_grows_per_api_deployment_acl_set_and_domain_never_per_stage(
                 [
                     "apigateway",
                     "wafv2",
+                    "ec2",
                     "sns",
                     "sts",
                     "logs",

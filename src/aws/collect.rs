@@ -3,7 +3,7 @@
 //! turn a change's ids into the APIs to audit.
 
 use super::retry_partition;
-use super::{account_settings, apigateway, errors, wafv2, CallCounter, CollectError, Progress, ServiceConfigs};
+use super::{account_settings, apigateway, ec2, errors, wafv2, CallCounter, CollectError, Progress, ServiceConfigs};
 use crate::clock::now_ms;
 use crate::model::{CoverageGap, GapReason, Part, Scope, Snapshot};
 use aws_smithy_runtime_api::client::result::SdkError;
@@ -101,6 +101,7 @@ pub(crate) struct Reader {
     pub apigatewayv2: aws_sdk_apigatewayv2::Client,
     pub sts: aws_sdk_sts::Client,
     pub wafv2: aws_sdk_wafv2::Client,
+    pub ec2: aws_sdk_ec2::Client,
     permits: Semaphore,
     gaps: Mutex<Vec<CoverageGap>>,
     deadline: Option<std::time::Instant>,
@@ -122,7 +123,13 @@ impl Reader {
             .to_builder()
             .interceptor(counter.clone())
             .retry_partition(retry_partition(&region));
+        let ec2 = configs
+            .ec2
+            .to_builder()
+            .interceptor(counter.clone())
+            .retry_partition(retry_partition(&region));
         Ok(Reader {
+            ec2: aws_sdk_ec2::Client::from_conf(ec2.build()),
             apigateway: configs.apigateway_client(Some(counter)),
             apigatewayv2: configs.apigatewayv2_client(Some(counter)),
             sts: aws_sdk_sts::Client::from_conf(sts.build()),
@@ -278,12 +285,13 @@ async fn collect_snapshot(configs: &ServiceConfigs, options: &CollectOptions) ->
         snapshot.api_calls = counter.counts();
         return Ok(snapshot);
     }
-    let (rest_apis, usage_plans, api_keys, account, domain_names) = tokio::join!(
+    let (rest_apis, usage_plans, api_keys, account, domain_names, vpc_endpoints) = tokio::join!(
         apigateway::read_rest_apis(&reader, options),
         apigateway::read_usage_plans(&reader),
         apigateway::read_api_keys(&reader),
         account_settings::read_account(&reader),
         apigateway::read_domain_names(&reader),
+        ec2::read_vpc_endpoints(&reader),
     );
     let rest_apis = rest_apis?;
     let (web_acls, ip_sets) = wafv2::read_web_acls(&reader, &rest_apis).await;
@@ -296,6 +304,7 @@ async fn collect_snapshot(configs: &ServiceConfigs, options: &CollectOptions) ->
     snapshot.web_acls = web_acls;
     snapshot.ip_sets = ip_sets;
     snapshot.domain_names = domain_names;
+    snapshot.vpc_endpoints = vpc_endpoints;
     snapshot.gaps = reader.gaps.into_inner().unwrap_or_else(|e| e.into_inner());
     snapshot.api_calls = counter.counts();
     Ok(snapshot)

@@ -12,6 +12,7 @@ mod calls;
 pub mod cloudtrail;
 mod collect;
 pub mod config;
+mod ec2;
 mod edge;
 mod errors;
 mod explain_lookup;
@@ -46,6 +47,8 @@ pub struct ServiceConfigs {
     pub apigatewayv2: aws_sdk_apigatewayv2::Config,
     pub sts: aws_sdk_sts::Config,
     pub wafv2: aws_sdk_wafv2::Config,
+    /// EC2, for the execute-api VPC endpoints only.
+    pub ec2: aws_sdk_ec2::Config,
     /// None: no limit (tests against an emulator that has no quota).
     limiter: Option<Limiter>,
 }
@@ -57,12 +60,14 @@ impl ServiceConfigs {
         apigatewayv2: aws_sdk_apigatewayv2::Config,
         sts: aws_sdk_sts::Config,
         wafv2: aws_sdk_wafv2::Config,
+        ec2: aws_sdk_ec2::Config,
     ) -> Self {
         ServiceConfigs {
             apigateway,
             apigatewayv2,
             sts,
             wafv2,
+            ec2,
             limiter: Some(Limiter::new(RateLimits::default())),
         }
     }
@@ -73,6 +78,7 @@ impl ServiceConfigs {
             aws_sdk_apigatewayv2::Config::new(sdk),
             aws_sdk_sts::Config::new(sdk),
             aws_sdk_wafv2::Config::new(sdk),
+            aws_sdk_ec2::Config::new(sdk),
         )
     }
 

@@ -780,7 +780,9 @@ pub struct VpcEndpoint {
 impl VpcEndpoint {
     /// Whether it carries traffic: a pending, rejected, deleted or failed endpoint does not.
     pub fn is_available(&self) -> bool {
-        self.state.as_deref().is_none_or(|s| s.eq_ignore_ascii_case("available"))
+        self.state
+            .as_deref()
+            .is_none_or(|s| s.eq_ignore_ascii_case("available"))
     }
 }
 

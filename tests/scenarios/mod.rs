@@ -11,7 +11,9 @@ mod gc101;
 mod gc102;
 mod gc103;
 mod gc104;
+mod gc105;
 mod gc107;
+mod gc109;
 mod gc201;
 mod gc202;
 mod gc203;
@@ -71,8 +73,16 @@ pub const SCENARIOS: &[Scenario] = &[
         seed: gc104::seed,
     },
     Scenario {
+        checks: &["GC105"],
+        seed: gc105::seed,
+    },
+    Scenario {
         checks: &["GC107"],
         seed: gc107::seed,
+    },
+    Scenario {
+        checks: &["GC109"],
+        seed: gc109::seed,
     },
     Scenario {
         checks: &["GC201"],

@@ -275,8 +275,11 @@ impl TestAccount {
         let logs = aws_sdk_cloudwatchlogs::config::Builder::from(&sdk)
             .interceptor(header.clone())
             .build();
-        let wafv2 = aws_sdk_wafv2::config::Builder::from(&sdk).interceptor(header).build();
-        let configs = ServiceConfigs::new(apigateway, apigatewayv2, sts, wafv2);
+        let wafv2 = aws_sdk_wafv2::config::Builder::from(&sdk)
+            .interceptor(header.clone())
+            .build();
+        let ec2 = aws_sdk_ec2::config::Builder::from(&sdk).interceptor(header).build();
+        let configs = ServiceConfigs::new(apigateway, apigatewayv2, sts, wafv2, ec2);
         TestAccount {
             id: account_id.to_string(),
             region: region.to_string(),
@@ -294,6 +297,7 @@ impl TestAccount {
             self.apigateway.clone(),
             aws_sdk_apigatewayv2::Client::from_conf(self.configs.apigatewayv2.clone()),
             self.wafv2.clone(),
+            aws_sdk_ec2::Client::from_conf(self.configs.ec2.clone()),
         )
     }
 }

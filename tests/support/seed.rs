@@ -29,6 +29,8 @@ pub struct Seeder {
     /// API Gateway v2, for custom domains' routing rules.
     pub v2: aws_sdk_apigatewayv2::Client,
     pub waf: aws_sdk_wafv2::Client,
+    /// EC2, for the VPCs and execute-api interface endpoints private APIs are reached through.
+    pub ec2: aws_sdk_ec2::Client,
     pub shape: Shape,
 }
 
@@ -59,11 +61,17 @@ fn err(e: impl std::error::Error + Send + Sync + 'static) -> Box<dyn std::error:
 }
 
 impl Seeder {
-    pub fn new(client: Client, v2: aws_sdk_apigatewayv2::Client, waf: aws_sdk_wafv2::Client) -> Self {
+    pub fn new(
+        client: Client,
+        v2: aws_sdk_apigatewayv2::Client,
+        waf: aws_sdk_wafv2::Client,
+        ec2: aws_sdk_ec2::Client,
+    ) -> Self {
         Seeder {
             client,
             v2,
             waf,
+            ec2,
             shape: Shape::Sdk,
         }
     }
@@ -76,6 +84,7 @@ impl Seeder {
             configs.apigateway_client(None),
             configs.apigatewayv2_client(None),
             aws_sdk_wafv2::Client::new(sdk),
+            aws_sdk_ec2::Client::new(sdk),
         )
     }
 
@@ -817,6 +826,7 @@ impl Seeder {
             client: self.client.clone(),
             v2: self.v2.clone(),
             waf: self.waf.clone(),
+            ec2: self.ec2.clone(),
             shape: Shape::Console,
         };
         console.keyed(api, path, verb).await
@@ -1038,6 +1048,40 @@ pub fn openapi_definition(title: &str) -> String {
 }
 
 pub const IP_ALLOWLIST_POLICY: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":"execute-api:Invoke","Resource":"execute-api:/*","Condition":{"IpAddress":{"aws:SourceIp":["203.0.113.0/24"]}}}]}"#;
+
+/// An execute-api interface endpoint in a new VPC, with private DNS on or off and a policy of
+/// its own (None: EC2's full-access default); its id.
+impl Seeder {
+    pub async fn execute_api_endpoint(&self, private_dns: bool, policy: Option<&str>) -> Result<String> {
+        let vpc = self
+            .ec2
+            .create_vpc()
+            .cidr_block("10.20.0.0/16")
+            .send()
+            .await
+            .map_err(err)?;
+        let vpc_id = vpc
+            .vpc()
+            .and_then(|v| v.vpc_id())
+            .ok_or("CreateVpc returned no VpcId")?;
+        let endpoint = self
+            .ec2
+            .create_vpc_endpoint()
+            .vpc_id(vpc_id)
+            .vpc_endpoint_type(aws_sdk_ec2::types::VpcEndpointType::Interface)
+            .service_name(format!("com.amazonaws.{}.execute-api", self.region()))
+            .private_dns_enabled(private_dns)
+            .set_policy_document(policy.map(str::to_string))
+            .send()
+            .await
+            .map_err(err)?;
+        Ok(endpoint
+            .vpc_endpoint()
+            .and_then(|e| e.vpc_endpoint_id())
+            .ok_or("CreateVpcEndpoint returned no VpcEndpointId")?
+            .to_string())
+    }
+}
 
 /// The VPC endpoint VPCE_POLICY lets in.
 pub const VPCE_ID: &str = "vpce-0a1b2c3d4e5f60718";

@@ -98,7 +98,10 @@ mod tests {
         insta::assert_json_snapshot!(findings);
         assert_eq!(ids(&findings), ["GC105"]);
         let detail = &findings[0].detail;
-        assert!(detail.contains("vpce-0abc") && detail.contains("vpc-1") && detail.contains("(a1)"), "{detail}");
+        assert!(
+            detail.contains("vpce-0abc") && detail.contains("vpc-1") && detail.contains("(a1)"),
+            "{detail}"
+        );
         assert!(findings[0].remediation.contains("--vpc-endpoint-id vpce-0abc"));
     }
 
@@ -116,7 +119,10 @@ mod tests {
             state: Some("pendingAcceptance".into()),
             ..endpoint(true)
         });
-        assert!(run(&CHECK, &pending).is_empty(), "an endpoint not available carries nothing");
+        assert!(
+            run(&CHECK, &pending).is_empty(),
+            "an endpoint not available carries nothing"
+        );
         assert!(run(&CHECK, &healthy()).is_empty());
     }
 }

@@ -38,7 +38,10 @@ pub fn endpoint_refuses(endpoint: &VpcEndpoint, api: &RestApi) -> Option<bool> {
     let policy = Policy::parse(text).ok()?;
     let signed = all_methods_signed(api);
     let decision = decide_policy(&policy, &Caller::any_to_api(&endpoint.id, &api.id, signed));
-    Some(matches!(decision, PolicyDecision::ImplicitDeny | PolicyDecision::ExplicitDeny(_)))
+    Some(matches!(
+        decision,
+        PolicyDecision::ImplicitDeny | PolicyDecision::ExplicitDeny(_)
+    ))
 }
 
 fn all_methods_signed(api: &RestApi) -> bool {
@@ -132,14 +135,21 @@ mod tests {
         let findings = run(&CHECK, &private_behind(Some(principal_only)));
         insta::assert_json_snapshot!(findings);
         assert_eq!(ids(&findings), ["GC109"]);
-        assert!(findings[0].detail.contains("unsigned (anonymous)"), "{}", findings[0].detail);
+        assert!(
+            findings[0].detail.contains("unsigned (anonymous)"),
+            "{}",
+            findings[0].detail
+        );
         let other_api = r#"{"Statement":[{"Effect":"Allow","Principal":"*","Action":"execute-api:Invoke","Resource":"arn:aws:execute-api:eu-west-1:111122223333:zzz999/*"}]}"#;
         assert_eq!(ids(&run(&CHECK, &private_behind(Some(other_api)))), ["GC109"]);
     }
 
     #[test]
     fn gc109_is_quiet_for_the_default_and_open_policies() {
-        assert!(run(&CHECK, &private_behind(None)).is_empty(), "no policy is full access");
+        assert!(
+            run(&CHECK, &private_behind(None)).is_empty(),
+            "no policy is full access"
+        );
         let default = r#"{"Statement":[{"Action":"*","Effect":"Allow","Principal":"*","Resource":"*"}]}"#;
         assert!(run(&CHECK, &private_behind(Some(default))).is_empty());
         let this_api = r#"{"Statement":[{"Effect":"Allow","Principal":"*","Action":"execute-api:Invoke","Resource":"arn:aws:execute-api:eu-west-1:111122223333:a1/*"}]}"#;

@@ -91,7 +91,10 @@ fn endpoint_policy_step(c: &Context) -> Option<Step> {
     let vpce_id = endpoint_of(c).filter(|_| c.api.is_private())?;
     let Some(endpoint) = c.snapshot.vpc_endpoints.iter().find(|e| e.id == vpce_id) else {
         if let Some(why) = super::unread(c.snapshot, &[Part::VpcEndpoints], None, None) {
-            return Some(unknown_gap(Gate::Private, format!("VPC endpoint {vpce_id}'s own policy: {why}")));
+            return Some(unknown_gap(
+                Gate::Private,
+                format!("VPC endpoint {vpce_id}'s own policy: {why}"),
+            ));
         }
         return Some(Step::pass(
             Gate::Private,
@@ -99,11 +102,19 @@ fn endpoint_policy_step(c: &Context) -> Option<Step> {
         ));
     };
     let Some(text) = &endpoint.policy else {
-        return Some(Step::pass(Gate::Private, format!("VPC endpoint {vpce_id} has the full-access default policy")));
+        return Some(Step::pass(
+            Gate::Private,
+            format!("VPC endpoint {vpce_id} has the full-access default policy"),
+        ));
     };
     let policy = match Policy::parse(text) {
         Ok(policy) => policy,
-        Err(err) => return Some(unknown_gap(Gate::Private, format!("VPC endpoint {vpce_id}'s policy: {err}"))),
+        Err(err) => {
+            return Some(unknown_gap(
+                Gate::Private,
+                format!("VPC endpoint {vpce_id}'s policy: {err}"),
+            ))
+        }
     };
     let caller = Caller {
         source_ip: None,
@@ -112,7 +123,11 @@ fn endpoint_policy_step(c: &Context) -> Option<Step> {
         resource: Some(format!("{}/{}{}", c.stage.name, c.request.method, c.rest)),
         api_id: Some(&c.api.id),
     };
-    let who = if c.request.signed() { "the signer" } else { "an anonymous (unsigned) caller" };
+    let who = if c.request.signed() {
+        "the signer"
+    } else {
+        "an anonymous (unsigned) caller"
+    };
     Some(match decide_policy(&policy, &caller) {
         PolicyDecision::Allowed(statement) => Step::pass(
             Gate::Private,
@@ -120,12 +135,24 @@ fn endpoint_policy_step(c: &Context) -> Option<Step> {
         ),
         PolicyDecision::ExplicitDeny(_) | PolicyDecision::ImplicitDeny => c.refused(
             Gate::Private,
-            Refusal::new(403, format!("User: anonymous is not authorized to perform: execute-api:Invoke on resource: {}", invoke_arn(c))),
-            format!("VPC endpoint {vpce_id}'s own policy does not let {who} invoke API {}: {}", c.api.id, policy.describe()),
+            Refusal::new(
+                403,
+                format!(
+                    "User: anonymous is not authorized to perform: execute-api:Invoke on resource: {}",
+                    invoke_arn(c)
+                ),
+            ),
+            format!(
+                "VPC endpoint {vpce_id}'s own policy does not let {who} invoke API {}: {}",
+                c.api.id,
+                policy.describe()
+            ),
             gc109::CHECK.meta,
             &[("vpce_id", vpce_id)],
         ),
-        PolicyDecision::Unknown(why) => Step::unknown(Gate::Private, format!("VPC endpoint {vpce_id}'s own policy: {why}")),
+        PolicyDecision::Unknown(why) => {
+            Step::unknown(Gate::Private, format!("VPC endpoint {vpce_id}'s own policy: {why}"))
+        }
     })
 }
 
