@@ -14,8 +14,8 @@ use gatecheck::checks::{evaluate, REGISTRY};
 use gatecheck::explain::{explain, KeyIdentity, Outcome, Request, Verdict};
 use gatecheck::model::{
     Account, ApiKey, ApiKeySource, Authorizer, BasePathMapping, Canary, Deployment, DomainName, IpSet, Method,
-    MutualTls, PlanApiStage, Resource, RestApi, RoutingRule, Snapshot, Stage, UsagePlan, WafAction, WafRule,
-    WafStatement, WebAcl,
+    MutualTls, PlanApiStage, Resource, RestApi, RoutingRule, Snapshot, Stage, UsagePlan, VpcEndpoint, WafAction,
+    WafRule, WafStatement, WebAcl,
 };
 use gatecheck::report::Finding;
 use proptest::prelude::*;
@@ -23,7 +23,8 @@ use std::collections::BTreeSet;
 
 /// Checks whose finding at a place refuses every request the case makes there.
 const CERTAIN: &[&str] = &[
-    "GC101", "GC102", "GC107", "GC301", "GC302", "GC303", "GC304", "GC305", "GC401", "GC501", "GC503", "GC504",
+    "GC101", "GC102", "GC105", "GC107", "GC109", "GC301", "GC302", "GC303", "GC304", "GC305", "GC401", "GC501",
+    "GC503", "GC504",
 ];
 /// Checks whose finding refuses some requests only (an allow-list, a WAF rule, a client
 /// certificate, a canary's share): explain may let this request through, but names no
@@ -113,6 +114,15 @@ struct Waf {
     rule: Option<(WafAction, bool, bool, bool)>,
 }
 
+/// The region's execute-api interface endpoint, `VPCE` in `vpc-1`: its own policy.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum EndpointPolicy {
+    Default,
+    PrincipalOnly,
+    OtherApi,
+    ThisApi,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq)]
 enum Caller {
     Inside,
@@ -152,6 +162,10 @@ struct Case {
     keyless_canary: bool,
     /// The caller presents a client certificate (to a mutual TLS domain).
     client_certificate: bool,
+    /// The execute-api endpoint: private DNS on, and its policy.
+    endpoint: Option<(bool, EndpointPolicy)>,
+    /// The caller runs in the endpoint's VPC.
+    from_vpc: bool,
 }
 
 fn target() -> impl Strategy<Value = Target> {
@@ -232,6 +246,21 @@ fn case() -> impl Strategy<Value = Case> {
             prop::bool::weighted(0.15),
             prop::bool::weighted(0.7),
         ),
+        (
+            prop::option::weighted(
+                0.4,
+                (
+                    any::<bool>(),
+                    prop_oneof![
+                        Just(EndpointPolicy::Default),
+                        Just(EndpointPolicy::PrincipalOnly),
+                        Just(EndpointPolicy::OtherApi),
+                        Just(EndpointPolicy::ThisApi)
+                    ],
+                ),
+            ),
+            any::<bool>(),
+        ),
     )
         .prop_map(
             |(
@@ -241,6 +270,7 @@ fn case() -> impl Strategy<Value = Case> {
                 (key_required, authorizer, key_source_authorizer),
                 (plans, key_enabled, preflight, undeployed),
                 (proxy_root, keyless_canary, client_certificate),
+                (endpoint, from_vpc),
             )| Case {
                 private,
                 dualstack: dualstack && !private,
@@ -262,6 +292,8 @@ fn case() -> impl Strategy<Value = Case> {
                 proxy_root: proxy_root && !undeployed,
                 keyless_canary,
                 client_certificate,
+                endpoint,
+                from_vpc,
             },
         )
 }
@@ -458,6 +490,32 @@ fn snapshot(case: &Case) -> Snapshot {
     if let Some(d) = &case.domain {
         s.domain_names.push(custom_domain(case, d));
     }
+    if let Some((private_dns, policy)) = case.endpoint {
+        let allow = |principal: &str, resource: &str| {
+            format!(
+                r#"{{"Statement":[{{"Effect":"Allow","Principal":{principal},"Action":"execute-api:Invoke","Resource":"{resource}"}}]}}"#
+            )
+        };
+        s.vpc_endpoints.push(VpcEndpoint {
+            id: VPCE.into(),
+            vpc_id: "vpc-1".into(),
+            private_dns,
+            policy: match policy {
+                EndpointPolicy::Default => None,
+                EndpointPolicy::PrincipalOnly => {
+                    Some(allow(&format!(r#"{{"AWS":"arn:aws:iam::{ACCOUNT}:root"}}"#), "*"))
+                }
+                EndpointPolicy::OtherApi => Some(allow(
+                    r#""*""#,
+                    &format!("arn:aws:execute-api:{REGION}:{ACCOUNT}:zz9/*"),
+                )),
+                EndpointPolicy::ThisApi => {
+                    Some(allow(r#""*""#, &format!("arn:aws:execute-api:{REGION}:{ACCOUNT}:a1/*")))
+                }
+            },
+            state: Some("available".into()),
+        });
+    }
     if let Some(waf) = &case.waf {
         let (acl, set) = web_acl(waf);
         s.web_acls.push(acl);
@@ -523,6 +581,7 @@ fn request(case: &Case) -> Request {
     );
     r.key = KeyIdentity::Given("k1".into());
     r.client_certificate = case.client_certificate;
+    r.from_vpc = case.from_vpc.then(|| "vpc-1".to_string());
     r
 }
 
@@ -542,6 +601,8 @@ fn refuses_every_request(f: &Finding, case: &Case) -> bool {
         && !(f.check == "GC504" && f.api_id.is_none())
         && !(f.check == "GC101" && case.domain.is_some())
         && !(case.preflight && case.authorizer && f.check.starts_with("GC30"))
+        // GC105 refuses calls from the endpoint's VPC to execute-api names.
+        && !(f.check == "GC105" && !(case.from_vpc && case.domain.is_none()))
 }
 
 /// The literal start of a check's command, up to its first placeholder.

@@ -23,7 +23,9 @@ static META: CheckMeta = CheckMeta {
     fix: "Let the endpoint's policy allow execute-api:Invoke on the API for the callers who use it (Principal \"*\" for unsigned callers, the API's ARN or arn:aws:execute-api:<region>:<account>:*) (VPC console > Endpoints > Policy).",
     cli: "aws ec2 modify-vpc-endpoint --region {region} --vpc-endpoint-id {vpce_id} --policy-document file://endpoint-policy.json",
     docs_url: "https://docs.aws.amazon.com/apigateway/latest/developerguide/apigateway-vpc-endpoint-policies.html",
-    reads: &[Part::RestApis, Part::ResourcePolicies, Part::VpcEndpoints],
+    // Not the resource policies: one that does not parse still lets the endpoint be reached,
+    // as far as anyone can tell, and the endpoint refuses first.
+    reads: &[Part::RestApis, Part::VpcEndpoints],
 };
 
 /// Whether callers of `api` get through `endpoint`'s own policy: decided as one request is,
@@ -50,23 +52,27 @@ fn all_methods_signed(api: &RestApi) -> bool {
         && methods.all(|m| AuthorizationType::of(&m.authorization_type) == AuthorizationType::AwsIam)
 }
 
-/// The endpoints that reach a private API: those its resource policy may admit.
-fn endpoints_reaching<'a>(facts: &Facts<'a>, api: &RestApi, policy: &Policy) -> Vec<&'a VpcEndpoint> {
-    facts
-        .snapshot
-        .vpc_endpoints
-        .iter()
-        .filter(|e| e.is_available() && api.is_private() && policy.admits_endpoint(&e.id))
-        .collect()
+/// Whether calls to private API `api` may come through endpoint `vpce`: its resource policy
+/// may admit it. A policy that does not parse admits it as far as anyone can tell; no policy
+/// admits nothing (GC102). The place of this check, with `endpoint_refuses`.
+pub fn reaches_through(api: &RestApi, vpce: &str) -> bool {
+    api.is_private()
+        && match api.policy.as_deref().map(Policy::parse) {
+            Some(Ok(policy)) => policy.admits_endpoint(vpce),
+            Some(Err(_)) => true,
+            None => false,
+        }
 }
 
 fn endpoint_policy_refuses(facts: &Facts) -> Vec<Finding> {
     let mut findings = Vec::new();
-    for (api, policy) in facts.policies().filter(|(api, _)| api.is_private()) {
-        let Some(Ok(policy)) = policy else {
-            continue;
-        };
-        for endpoint in endpoints_reaching(facts, api, policy) {
+    for api in facts.snapshot.rest_apis.iter().filter(|api| api.is_private()) {
+        let reaching = facts
+            .snapshot
+            .vpc_endpoints
+            .iter()
+            .filter(|e| e.is_available() && reaches_through(api, &e.id));
+        for endpoint in reaching {
             if endpoint_refuses(endpoint, api) != Some(true) {
                 continue;
             }

@@ -133,23 +133,39 @@ fn endpoint_policy_step(c: &Context) -> Option<Step> {
             Gate::Private,
             format!("VPC endpoint {vpce_id}'s own policy allows it: {statement}"),
         ),
-        PolicyDecision::ExplicitDeny(_) | PolicyDecision::ImplicitDeny => c.refused(
-            Gate::Private,
-            Refusal::new(
+        PolicyDecision::ExplicitDeny(_) | PolicyDecision::ImplicitDeny => {
+            let refusal = Refusal::new(
                 403,
                 format!(
                     "User: anonymous is not authorized to perform: execute-api:Invoke on resource: {}",
                     invoke_arn(c)
                 ),
-            ),
-            format!(
+            );
+            let evidence = format!(
                 "VPC endpoint {vpce_id}'s own policy does not let {who} invoke API {}: {}",
                 c.api.id,
                 policy.describe()
-            ),
-            gc109::CHECK.meta,
-            &[("vpce_id", vpce_id)],
-        ),
+            );
+            // GC109's place: an endpoint the API's own policy admits. Through one it does not
+            // admit, the call is the caller's choice of endpoint, not the endpoint's policy.
+            let admitted = gc109::reaches_through(c.api, vpce_id);
+            if admitted {
+                c.refused(
+                    Gate::Private,
+                    refusal,
+                    evidence,
+                    gc109::CHECK.meta,
+                    &[("vpce_id", vpce_id)],
+                )
+            } else {
+                Step::fail(
+                    Gate::Private,
+                    refusal,
+                    format!("{evidence}; the API's own policy does not admit this endpoint either"),
+                    "call through a VPC endpoint the API's resource policy admits",
+                )
+            }
+        }
         PolicyDecision::Unknown(why) => {
             Step::unknown(Gate::Private, format!("VPC endpoint {vpce_id}'s own policy: {why}"))
         }

@@ -236,3 +236,51 @@ fn a_private_apis_ip_only_policy_refuses_vpc_traffic_at_gc102() {
     let (gate, check, ..) = first_failure(&s, &r);
     assert_eq!((gate, check), (Gate::Private, Some("GC102")));
 }
+
+/// Developer guide, "Use VPC endpoint policies for private APIs": a request through an
+/// interface endpoint is checked against the endpoint's own policy, where an unsigned caller is
+/// anonymous, before the API's policy (GC109).
+#[test]
+fn a_private_call_walks_the_endpoints_own_policy_first() {
+    let endpoint_policy = |principal: &str| {
+        format!(
+            r#"{{"Statement":[{{"Effect":"Allow","Principal":{principal},"Action":"execute-api:Invoke","Resource":"*"}}]}}"#
+        )
+    };
+    let snapshot = |policy: Option<String>| {
+        let mut s = healthy_deployed();
+        s.rest_apis[0].endpoint_types = vec!["PRIVATE".into()];
+        s.rest_apis[0].policy = Some(VPCE_POLICY.replace("vpce-1", "vpce-0abc"));
+        s.vpc_endpoints.push(VpcEndpoint {
+            id: "vpce-0abc".into(),
+            vpc_id: "vpc-1".into(),
+            private_dns: false,
+            policy,
+            state: Some("available".into()),
+        });
+        s
+    };
+    let mut r = request(
+        "https://vpce-0abc-1234.execute-api.eu-west-1.vpce.amazonaws.com/prod/items",
+        "GET",
+        &["x-apigw-api-id: a1", "x-api-key: v"],
+    );
+    r.key = KeyIdentity::Given("k1".into());
+    let named_only = snapshot(Some(endpoint_policy(r#"{"AWS":"arn:aws:iam::111122223333:root"}"#)));
+    let (gate, check, status, message) = first_failure(&named_only, &r);
+    assert_eq!((gate, check, status), (Gate::Private, Some("GC109"), Some(403)));
+    assert!(message.starts_with("User: anonymous is not authorized"), "{message}");
+    let audit = crate::audit::report(std::slice::from_ref(&named_only), std::time::Duration::ZERO);
+    assert!(
+        audit.findings.iter().any(|f| f.check == "GC109"),
+        "the audit finds it too"
+    );
+    // Through an endpoint the API does not admit, both refuse: the caller's endpoint, not GC109.
+    let mut other_endpoint = named_only.clone();
+    other_endpoint.rest_apis[0].policy = Some(VPCE_POLICY.into());
+    assert_eq!(first_failure(&other_endpoint, &r).1, None);
+    for allowed in [None, Some(endpoint_policy(r#""*""#))] {
+        let e = explain(&snapshot(allowed), &r).unwrap();
+        assert_eq!(e.verdict, Verdict::Allowed, "{}", text(&e));
+    }
+}

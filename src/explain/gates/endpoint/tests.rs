@@ -258,3 +258,29 @@ fn a_private_domain_is_walked_through_its_associated_endpoints() {
     let (gate, check, ..) = first_failure(&narrowed, &r);
     assert_eq!((gate, check), (Gate::Private, Some("GC503")));
 }
+
+/// Developer guide, "Private REST APIs": inside a VPC whose execute-api endpoint has private
+/// DNS on, every execute-api name resolves to the endpoint, which serves private APIs only; a
+/// public API called by its execute-api name from there is refused (GC105), and from another
+/// VPC it is not.
+#[test]
+fn a_call_from_a_vpc_with_private_dns_to_a_public_api_is_refused_at_gc105() {
+    let mut s = healthy_deployed();
+    s.vpc_endpoints.push(VpcEndpoint {
+        id: "vpce-0abc".into(),
+        vpc_id: "vpc-1".into(),
+        private_dns: true,
+        policy: None,
+        state: Some("available".into()),
+    });
+    let mut r = keyed_get("/prod/items");
+    r.from_vpc = Some("vpc-1".into());
+    let (gate, check, ..) = first_failure(&s, &r);
+    assert_eq!((gate, check), (Gate::Endpoint, Some("GC105")));
+    let e = explain(&s, &r).unwrap();
+    assert!(e.first_failure.unwrap().fix.contains("--vpc-endpoint-id vpce-0abc"));
+    r.from_vpc = Some("vpc-2".into());
+    assert_eq!(explain(&s, &r).unwrap().verdict, Verdict::Allowed);
+    r.from_vpc = None;
+    assert_eq!(explain(&s, &r).unwrap().verdict, Verdict::Allowed);
+}
