@@ -263,6 +263,7 @@ const READS: &[(&str, &str)] = &[
     ("ListRoutingRules", "GET /v2/domainnames/*/routingrules"),
     ("GetWebACL", "x-amz-target: AWSWAF_20190729.GetWebACL"),
     ("GetIPSet", "x-amz-target: AWSWAF_20190729.GetIPSet"),
+    ("DescribeVpcEndpoints", "body:Action=DescribeVpcEndpoints"),
 ];
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

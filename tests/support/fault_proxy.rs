@@ -161,9 +161,36 @@ fn glob_prefix(pattern: &str, text: &str) -> bool {
     true
 }
 
+/// The wire protocol of a request, which shapes its errors.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Protocol {
+    /// API Gateway and WAF: JSON, with `x-amzn-ErrorType`.
+    Json,
+    /// STS and SNS: `<ErrorResponse><Error>`.
+    Query,
+    /// EC2's own query protocol: `<Response><Errors><Error>`, with its own codes
+    /// (RequestLimitExceeded, UnauthorizedOperation).
+    Ec2,
+}
+
 /// An error in the protocol's wire shape: JSON with `x-amzn-ErrorType` for API Gateway and
-/// WAF, XML for the query protocol (STS, SNS), whose codes differ.
-fn error_response(query_protocol: bool, status: &str, error_type: &str, message: &str, extra_headers: &str) -> String {
+/// WAF, XML for the query protocols (STS, SNS; EC2's differs again), whose codes differ.
+fn error_response(protocol: Protocol, status: &str, error_type: &str, message: &str, extra_headers: &str) -> String {
+    if protocol == Protocol::Ec2 {
+        let code = match error_type {
+            "AccessDeniedException" => "UnauthorizedOperation",
+            "TooManyRequestsException" => "RequestLimitExceeded",
+            "ServiceUnavailableException" => "Unavailable",
+            "InternalFailure" => "InternalError",
+            other => other,
+        };
+        let body = format!("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Response><Errors><Error><Code>{code}</Code><Message>{message}</Message></Error></Errors><RequestID>00000000-0000-0000-0000-000000000000</RequestID></Response>");
+        return format!(
+            "HTTP/1.1 {status}\r\nContent-Type: text/xml;charset=UTF-8\r\n{extra_headers}Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            body.len()
+        );
+    }
+    let query_protocol = protocol == Protocol::Query;
     let (content_type, body) = if query_protocol {
         let code = match error_type {
             "AccessDeniedException" => "AccessDenied",
@@ -227,6 +254,12 @@ fn serve(
     let head_text = String::from_utf8_lossy(&head).to_ascii_lowercase();
     let body_text = String::from_utf8_lossy(&body).to_string();
     let query = head_text.contains("content-type: application/x-www-form-urlencoded");
+    // EC2 names its API version in the form body.
+    let protocol = match (query, body_text.contains("Version=2016-11-15")) {
+        (true, true) => Protocol::Ec2,
+        (true, false) => Protocol::Query,
+        (false, _) => Protocol::Json,
+    };
 
     // The quota is API Gateway's: WAF (x-amz-target) and STS (query protocol) have their own.
     let api_gateway = !query && !head_text.contains("x-amz-target:");
@@ -236,7 +269,7 @@ fn serve(
     if api_gateway && quota.is_some_and(|q| q.check().is_err()) {
         stats.over_quota.fetch_add(1, Ordering::Relaxed);
         let response = error_response(
-            query,
+            protocol,
             "429 Too Many Requests",
             "TooManyRequestsException",
             "Too Many Requests",
@@ -282,7 +315,7 @@ fn serve(
                 .or_default() += 1;
             match fault {
                 Fault::Deny => error_response(
-                    query,
+                    protocol,
                     "403 Forbidden",
                     "AccessDeniedException",
                     "User: arn:aws:sts::000000000000:assumed-role/audit/gatecheck is not authorized to perform this action",
@@ -292,9 +325,9 @@ fn serve(
                     "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
                     body.len()
                 ),
-                Fault::Throttle => error_response(query, "429 Too Many Requests", "TooManyRequestsException", "Too Many Requests", "Retry-After: 1\r\n"),
-                Fault::ServerError => error_response(query, "500 Internal Server Error", "InternalFailure", "Internal server error", ""),
-                Fault::Unavailable => error_response(query, "503 Service Unavailable", "ServiceUnavailableException", "Service Unavailable", "Retry-After: 1\r\n"),
+                Fault::Throttle => error_response(protocol, "429 Too Many Requests", "TooManyRequestsException", "Too Many Requests", "Retry-After: 1\r\n"),
+                Fault::ServerError => error_response(protocol, "500 Internal Server Error", "InternalFailure", "Internal server error", ""),
+                Fault::Unavailable => error_response(protocol, "503 Service Unavailable", "ServiceUnavailableException", "Service Unavailable", "Retry-After: 1\r\n"),
                 Fault::Reset => {
                     return client.shutdown(std::net::Shutdown::Both);
                 }

@@ -5,7 +5,7 @@
 
 use super::{unknown_gap, unread};
 use crate::checks::waf::decide::{decide_waf, WafCaller, WafDecision};
-use crate::checks::waf::{gc201, gc202};
+use crate::checks::waf::{gc201, gc202, gc203};
 use crate::explain::request::Request;
 use crate::explain::{Gate, Refusal, Step};
 use crate::model::{Index, Part, RestApi, Snapshot, Stage, WafAction};
@@ -73,7 +73,33 @@ pub(super) fn waf_gate(snapshot: &Snapshot, index: &Index, request: &Request, ap
             };
             Step::refused(Gate::Waf, refusal, evidence, meta, &vars)
         }
-        WafDecision::Unknown(why) => Step::unknown(Gate::Waf, format!("web ACL {}: {why}", acl.name)),
+        WafDecision::Unknown(why) => {
+            // Where an AWS managed group that commonly refuses API callers blocks, say which of
+            // its rules may take this request: GC203's cause, as the audit reports it.
+            let hostile: Vec<String> = acl
+                .rules
+                .iter()
+                .flat_map(|rule| {
+                    gc203::blocking_hostile_rules(rule)
+                        .into_iter()
+                        .map(move |(name, refuses)| format!("{} blocks {refuses} ({name})", rule.name))
+                })
+                .collect();
+            let step = Step::unknown(Gate::Waf, format!("web ACL {}: {why}", acl.name));
+            if hostile.is_empty() {
+                step
+            } else {
+                Step {
+                    evidence: format!(
+                        "{}; if the request is one of these, it is refused: {}",
+                        step.evidence,
+                        hostile.join("; ")
+                    ),
+                    ..step
+                }
+                .check(gc203::CHECK.meta)
+            }
+        }
     }
 }
 

@@ -76,3 +76,43 @@ fn waf_captcha_answers_405_with_a_page() {
         text(&e)
     );
 }
+
+/// AWS WAF developer guide, "Baseline rule groups": CommonRuleSet blocks bodies over 8 KB and
+/// requests without a User-Agent. explain cannot see a body's size, so the WAF step is unknown,
+/// and it names GC203 with the rules that would refuse, as the audit reports the ACL.
+#[test]
+fn a_blocking_managed_group_that_refuses_api_callers_is_named_gc203() {
+    let mut s = healthy_deployed();
+    s.rest_apis[0].stages[0].web_acl_arn = Some("arn:aws:wafv2:eu-west-1:111122223333:regional/webacl/edge/e1".into());
+    s.web_acls.push(WebAcl {
+        arn: "arn:aws:wafv2:eu-west-1:111122223333:regional/webacl/edge/e1".into(),
+        name: "edge".into(),
+        default_action: WafAction::Allow,
+        rules: vec![WafRule {
+            name: "common".into(),
+            priority: 0,
+            action: WafAction::UseGroupActions,
+            block_status: None,
+            statement: WafStatement::ManagedRuleGroup {
+                vendor: "AWS".into(),
+                name: "AWSManagedRulesCommonRuleSet".into(),
+                counted_rules: Vec::new(),
+            },
+            oversize_matches: false,
+            firewall_manager: false,
+        }],
+        ..WebAcl::default()
+    });
+    let e = explain(&s, &keyed_get("/prod/items")).unwrap();
+    let waf = e.steps.iter().find(|s| s.step == Gate::Waf).unwrap();
+    assert_eq!((waf.outcome, waf.check_id()), (Outcome::Unknown, Some("GC203")));
+    assert!(waf.evidence.contains("NoUserAgent_HEADER"), "{}", waf.evidence);
+    let audit = crate::audit::report(std::slice::from_ref(&s), std::time::Duration::ZERO);
+    assert!(audit.findings.iter().any(|f| f.check == "GC203"));
+    // Overridden to Count, the rules refuse no one: neither names GC203.
+    if let WafStatement::ManagedRuleGroup { counted_rules, .. } = &mut s.web_acls[0].rules[0].statement {
+        counted_rules.extend(["SizeRestrictions_BODY".to_string(), "NoUserAgent_HEADER".to_string()]);
+    }
+    let e = explain(&s, &keyed_get("/prod/items")).unwrap();
+    assert!(e.steps.iter().all(|s| s.check_id() != Some("GC203")));
+}
