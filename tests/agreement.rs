@@ -29,7 +29,7 @@ const CERTAIN: &[&str] = &[
 /// Checks whose finding refuses some requests only (an allow-list, a WAF rule, a client
 /// certificate, a canary's share): explain may let this request through, but names no
 /// other check when it refuses for their cause.
-const CONDITIONAL: &[&str] = &["GC103", "GC104", "GC201", "GC202", "GC402", "GC502"];
+const CONDITIONAL: &[&str] = &["GC103", "GC104", "GC201", "GC202", "GC203", "GC402", "GC502"];
 
 const REGION: &str = "eu-west-1";
 const ACCOUNT: &str = "111122223333";
@@ -112,6 +112,9 @@ struct Waf {
     /// A rule on an IP set (the caller's range, or an empty set), on the source address or on
     /// X-Forwarded-For with a fallback.
     rule: Option<(WafAction, bool, bool, bool)>,
+    /// AWS's CommonRuleSet after it, blocking with its own actions, or with the rules that
+    /// refuse API callers overridden to Count.
+    managed: Option<bool>,
 }
 
 /// The region's execute-api interface endpoint, `VPCE` in `vpc-1`: its own policy.
@@ -200,8 +203,9 @@ fn waf() -> impl Strategy<Value = Waf> {
     (
         prop_oneof![Just(WafAction::Allow), Just(WafAction::Block)],
         prop::option::of((action, any::<bool>(), any::<bool>(), prop::bool::weighted(0.2))),
+        prop::option::weighted(0.3, any::<bool>()),
     )
-        .prop_map(|(default, rule)| Waf { default, rule })
+        .prop_map(|(default, rule, managed)| Waf { default, rule, managed })
 }
 
 fn case() -> impl Strategy<Value = Case> {
@@ -377,7 +381,24 @@ fn custom_domain(case: &Case, d: &Domain) -> DomainName {
 }
 
 fn web_acl(waf: &Waf) -> (WebAcl, IpSet) {
-    let rules = waf
+    let managed = waf.managed.map(|overridden| WafRule {
+        name: "common".into(),
+        priority: 5,
+        action: WafAction::UseGroupActions,
+        block_status: None,
+        statement: WafStatement::ManagedRuleGroup {
+            vendor: "AWS".into(),
+            name: "AWSManagedRulesCommonRuleSet".into(),
+            counted_rules: if overridden {
+                vec!["SizeRestrictions_BODY".into(), "NoUserAgent_HEADER".into()]
+            } else {
+                Vec::new()
+            },
+        },
+        oversize_matches: false,
+        firewall_manager: false,
+    });
+    let mut rules = waf
         .rule
         .map(|(action, forwarded, fallback_match, _)| {
             vec![WafRule {
@@ -395,6 +416,7 @@ fn web_acl(waf: &Waf) -> (WebAcl, IpSet) {
             }]
         })
         .unwrap_or_default();
+    rules.extend(managed);
     let empty = waf.rule.is_some_and(|(_, _, _, empty)| empty);
     (
         WebAcl {
