@@ -4,7 +4,7 @@
 //! read a region needs no limiter of its own; throttling is retried by the SDK and, past that,
 //! a gap that blinds only the checks that read the endpoints.
 
-use super::collect::{Reader, Unread};
+use super::{Reader, Unread};
 use crate::model::{Part, VpcEndpoint};
 use aws_sdk_ec2::types::Filter;
 
