@@ -625,6 +625,25 @@ fn refuses_every_request(f: &Finding, case: &Case) -> bool {
         && !(case.preflight && case.authorizer && f.check.starts_with("GC30"))
         // GC105 refuses calls from the endpoint's VPC to execute-api names.
         && !(f.check == "GC105" && !(case.from_vpc && case.domain.is_none()))
+        || refuses_this_caller(f, case)
+}
+
+/// Whether a finding of a CONDITIONAL check refuses this case's caller: GC104 an IPv6 caller;
+/// GC103 a caller outside what the policy allows, where the method's authorization needs an
+/// explicit Allow (a Lambda authorizer's needs only no explicit Deny).
+fn refuses_this_caller(f: &Finding, case: &Case) -> bool {
+    let outside = case.caller != Caller::Inside;
+    match f.check.as_str() {
+        "GC104" => case.caller == Caller::Ipv6,
+        "GC103" if case.private => false,
+        "GC103" => match case.policy {
+            PolicyKind::NotIpDeny => outside,
+            PolicyKind::IpAllow => outside && !case.authorizer,
+            PolicyKind::PrincipalOnly | PolicyKind::DenyOnly | PolicyKind::VpceAllow => !case.authorizer,
+            _ => false,
+        },
+        _ => false,
+    }
 }
 
 /// The literal start of a check's command, up to its first placeholder.
