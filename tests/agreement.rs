@@ -3,7 +3,7 @@
 //! endpoint, principal, Deny-only, negated, unparseable), public and private custom domains
 //! with base path mappings, routing rules and mutual TLS, web ACLs with forwarded-IP rules,
 //! usage plans and keys, the key source, the CORS preflight, a method not yet deployed, a
-//! greedy proxy and a canary. For each, the request a caller who sends everything would make.
+//! greedy proxy, a canary and the endpoint access mode. For each, the request a caller who sends everything would make.
 //!
 //! - explain never refuses at a check the audit does not find at that place;
 //! - where the audit finds a cause that refuses every such request (CERTAIN), explain refuses,
@@ -23,8 +23,8 @@ use std::collections::BTreeSet;
 
 /// Checks whose finding at a place refuses every request the case makes there.
 const CERTAIN: &[&str] = &[
-    "GC101", "GC102", "GC105", "GC107", "GC109", "GC301", "GC302", "GC303", "GC304", "GC305", "GC401", "GC501",
-    "GC503", "GC504",
+    "GC101", "GC102", "GC105", "GC106", "GC107", "GC109", "GC301", "GC302", "GC303", "GC304", "GC305", "GC401",
+    "GC501", "GC503", "GC504",
 ];
 /// Checks whose finding refuses some requests only (an allow-list, a WAF rule, a client
 /// certificate, a canary's share): explain may let this request through, but names no
@@ -104,6 +104,8 @@ struct Domain {
     /// For a private API: the domain is private, with the endpoint associated or not.
     associated: bool,
     policy: DomainPolicy,
+    /// A public domain is edge-optimized (the API is Regional).
+    edge: bool,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -169,6 +171,8 @@ struct Case {
     endpoint: Option<(bool, EndpointPolicy)>,
     /// The caller runs in the endpoint's VPC.
     from_vpc: bool,
+    /// The API's endpoint access mode is STRICT.
+    strict: bool,
 }
 
 fn target() -> impl Strategy<Value = Target> {
@@ -189,12 +193,14 @@ fn domain() -> impl Strategy<Value = Domain> {
             1 => Just(DomainPolicy::AdmitsAnother),
             1 => Just(DomainPolicy::Unparseable)
         ],
+        prop::bool::weighted(0.3),
     )
-        .prop_map(|(routing, mutual_tls, associated, policy)| Domain {
+        .prop_map(|(routing, mutual_tls, associated, policy, edge)| Domain {
             routing,
             mutual_tls,
             associated,
             policy,
+            edge,
         })
 }
 
@@ -264,6 +270,7 @@ fn case() -> impl Strategy<Value = Case> {
                 ),
             ),
             any::<bool>(),
+            prop::bool::weighted(0.2),
         ),
     )
         .prop_map(
@@ -274,7 +281,7 @@ fn case() -> impl Strategy<Value = Case> {
                 (key_required, authorizer, key_source_authorizer),
                 (plans, key_enabled, preflight, undeployed),
                 (proxy_root, keyless_canary, client_certificate),
-                (endpoint, from_vpc),
+                (endpoint, from_vpc, strict),
             )| Case {
                 private,
                 dualstack: dualstack && !private,
@@ -298,6 +305,7 @@ fn case() -> impl Strategy<Value = Case> {
                 client_certificate,
                 endpoint,
                 from_vpc,
+                strict,
             },
         )
 }
@@ -362,7 +370,12 @@ fn custom_domain(case: &Case, d: &Domain) -> DomainName {
     DomainName {
         name: DOMAIN.into(),
         domain_name_id: case.private.then(|| "abc123".into()),
-        endpoint_types: vec![if case.private { "PRIVATE" } else { "REGIONAL" }.into()],
+        endpoint_types: vec![match (case.private, d.edge) {
+            (true, _) => "PRIVATE",
+            (false, true) => "EDGE",
+            (false, false) => "REGIONAL",
+        }
+        .into()],
         mappings,
         mutual_tls: (d.mutual_tls && !case.private).then(|| MutualTls {
             truststore_uri: "s3://trust/bundle.pem".into(),
@@ -466,6 +479,7 @@ fn snapshot(case: &Case) -> Snapshot {
         endpoint_types: vec![if case.private { "PRIVATE" } else { "REGIONAL" }.into()],
         ip_address_type: case.dualstack.then(|| "dualstack".into()),
         disable_execute_api_endpoint: case.endpoint_disabled,
+        endpoint_access_mode: case.strict.then(|| "STRICT".into()),
         policy: policy_text(case.policy),
         resources: vec![Resource {
             id: "r1".into(),
@@ -625,6 +639,8 @@ fn refuses_every_request(f: &Finding, case: &Case) -> bool {
         && !(case.preflight && case.authorizer && f.check.starts_with("GC30"))
         // GC105 refuses calls from the endpoint's VPC to execute-api names.
         && !(f.check == "GC105" && !(case.from_vpc && case.domain.is_none()))
+        // GC106 without a domain refuses calls to a VPC endpoint's own name, not through a domain.
+        && !(f.check == "GC106" && f.domain_name.is_none() && case.domain.is_some())
         || refuses_this_caller(f, case)
 }
 
@@ -674,9 +690,12 @@ proptest! {
         let named: Option<&str> = e.first_failure.as_ref().and_then(|f| f.check.map(|m| m.id));
         let on_the_path = |id: &str| CERTAIN.contains(&id) || CONDITIONAL.contains(&id);
 
-        // Every check a step names is one the audit finds at the place.
+        // Every check a step names is one the audit finds at the place. A STRICT private API
+        // refuses a call to a VPC endpoint's own name whatever the account holds; the audit
+        // reports that path only where an endpoint with private DNS off makes callers take it.
+        let this_request_only = |id: &str| id == "GC106" && case.private && case.domain.is_none();
         for step in &e.steps {
-            if let Some(id) = step.check_id().filter(|id| on_the_path(id)) {
+            if let Some(id) = step.check_id().filter(|id| on_the_path(id) && !this_request_only(id)) {
                 prop_assert!(found.contains(id), "explain names {id} at {:?}, the audit finds {found:?}\n{case:?}\n{shown}", step.step);
             }
             // Where explain cannot decide (a policy that does not parse), the audit says so too.
@@ -692,7 +711,7 @@ proptest! {
         if !certain.is_empty() {
             prop_assert_eq!(e.verdict, Verdict::Forbidden, "the audit finds {:?}\n{:?}\n{}", certain, case, shown);
             prop_assert!(
-                named.is_some_and(|id| found.contains(id)),
+                named.is_some_and(|id| found.contains(id) || this_request_only(id)),
                 "the audit finds {found:?}, explain refuses at {named:?}\n{case:?}\n{shown}"
             );
         }

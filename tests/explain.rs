@@ -229,6 +229,20 @@ async fn each_seeded_cause_is_named_at_its_gate() {
     let through = format!("https://{vpce_id}-abcd.execute-api.{REGION}.vpce.amazonaws.com/prod/jobs");
     let api_header = format!("x-apigw-api-id: {}", s.api["internal-endpoint-policy"]);
     assert_refused(&[&through, "-H", &api_header, "-H", &header], "private", Some("GC109"));
+
+    // An edge-optimized API in endpoint access mode STRICT, behind a Regional custom domain:
+    // the domain is another endpoint type; the API's own name is not.
+    assert_refused(
+        &[
+            "https://orders-strict.example.com/orders/orders",
+            "--region",
+            REGION,
+            "-H",
+            &header,
+        ],
+        "endpoint",
+        Some("GC106"),
+    );
 }
 
 #[tokio::test]
@@ -253,6 +267,14 @@ async fn healthy_controls_are_allowed() {
     assert_allowed(
         &[
             &["https://rules.example.com/current/items", "--region", REGION][..],
+            &common,
+        ]
+        .concat(),
+    );
+    // A Regional API in endpoint access mode STRICT, through a Regional custom domain.
+    assert_allowed(
+        &[
+            &["https://orders-regional.example.com/orders/orders", "--region", REGION][..],
             &common,
         ]
         .concat(),

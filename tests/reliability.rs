@@ -59,12 +59,18 @@ fn blinded(finding: &Finding, gaps: &[CoverageGap]) -> bool {
     gaps.iter().any(|gap| {
         // One domain's unread mappings (or routing rules) hide what they would show, and only that.
         let domain = gap.object_id.as_deref().and_then(|o| o.strip_prefix("domain "));
-        let domain_hidden = domain.is_some_and(|domain| match gap.part {
-            Part::BasePathMappings => {
-                finding.detail.contains(&format!("{domain} maps")) || finding.detail.contains(&format!("({domain}/"))
+        // A finding placed on that domain is one of them.
+        let domain_hidden = domain.is_some_and(|domain| {
+            let on_domain = finding.domain_name.as_deref() == Some(domain);
+            match gap.part {
+                Part::BasePathMappings => {
+                    on_domain
+                        || finding.detail.contains(&format!("{domain} maps"))
+                        || finding.detail.contains(&format!("({domain}/"))
+                }
+                Part::RoutingRules => on_domain || finding.detail.contains(&format!("{domain}'s routing rule")),
+                _ => false,
             }
-            Part::RoutingRules => finding.detail.contains(&format!("{domain}'s routing rule")),
-            _ => false,
         });
         domain_hidden
             || (check.meta.reads.iter().any(|part| gap.part.includes(*part))

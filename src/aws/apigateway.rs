@@ -102,15 +102,16 @@ async fn read_one_rest_api(reader: &Reader, api_id: &str) -> Result<Vec<RestApi>
         .attempt(reader.apigateway.get_rest_api().rest_api_id(api_id).send())
         .await
     {
-        Ok(out) => Ok(vec![rest_api_from_parts(
-            out.id(),
-            out.name(),
-            out.api_key_source(),
-            out.endpoint_configuration(),
-            out.policy(),
-            out.disable_execute_api_endpoint(),
-            out.tags(),
-        )]),
+        Ok(out) => Ok(vec![rest_api_from_parts(ApiParts {
+            id: out.id(),
+            name: out.name(),
+            key_source: out.api_key_source(),
+            endpoint: out.endpoint_configuration(),
+            policy: out.policy(),
+            disable_execute_api_endpoint: out.disable_execute_api_endpoint(),
+            access_mode: out.endpoint_access_mode(),
+            tags: out.tags(),
+        })]),
         Err(failure) => {
             if failure.reason == crate::model::GapReason::NotFound {
                 return Err(CollectError::ApiNotFound {
@@ -133,26 +134,41 @@ async fn list_rest_apis(reader: &Reader) -> Result<Vec<RestApi>, CollectError> {
 }
 
 fn rest_api_from_sdk(api: &sdk::RestApi) -> RestApi {
-    rest_api_from_parts(
-        api.id(),
-        api.name(),
-        api.api_key_source(),
-        api.endpoint_configuration(),
-        api.policy(),
-        api.disable_execute_api_endpoint(),
-        api.tags(),
-    )
+    rest_api_from_parts(ApiParts {
+        id: api.id(),
+        name: api.name(),
+        key_source: api.api_key_source(),
+        endpoint: api.endpoint_configuration(),
+        policy: api.policy(),
+        disable_execute_api_endpoint: api.disable_execute_api_endpoint(),
+        access_mode: api.endpoint_access_mode(),
+        tags: api.tags(),
+    })
 }
 
-fn rest_api_from_parts(
-    id: Option<&str>,
-    name: Option<&str>,
-    key_source: Option<&sdk::ApiKeySourceType>,
-    endpoint: Option<&sdk::EndpointConfiguration>,
-    policy: Option<&str>,
+/// What GetRestApis' items and GetRestApi's answer both say of an API.
+struct ApiParts<'a> {
+    id: Option<&'a str>,
+    name: Option<&'a str>,
+    key_source: Option<&'a sdk::ApiKeySourceType>,
+    endpoint: Option<&'a sdk::EndpointConfiguration>,
+    policy: Option<&'a str>,
     disable_execute_api_endpoint: bool,
-    tags: Option<&HashMap<String, String>>,
-) -> RestApi {
+    access_mode: Option<&'a sdk::EndpointAccessMode>,
+    tags: Option<&'a HashMap<String, String>>,
+}
+
+fn rest_api_from_parts(parts: ApiParts) -> RestApi {
+    let ApiParts {
+        id,
+        name,
+        key_source,
+        endpoint,
+        policy,
+        disable_execute_api_endpoint,
+        access_mode,
+        tags,
+    } = parts;
     RestApi {
         id: id.unwrap_or_default().into(),
         name: name.unwrap_or_default().into(),
@@ -166,6 +182,7 @@ fn rest_api_from_parts(
         ip_address_type: endpoint.and_then(|e| e.ip_address_type()).map(|t| t.as_str().into()),
         policy: policy.filter(|p| !p.is_empty()).map(str::to_string),
         disable_execute_api_endpoint,
+        endpoint_access_mode: access_mode.map(|m| m.as_str().into()),
         tags: to_btree(tags),
         ..RestApi::default()
     }

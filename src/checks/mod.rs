@@ -49,6 +49,7 @@ pub static REGISTRY: &[Check] = &[
     reachability::gc103::CHECK,
     reachability::gc104::CHECK,
     reachability::gc105::CHECK,
+    reachability::gc106::CHECK,
     reachability::gc107::CHECK,
     reachability::gc109::CHECK,
     waf::gc201::CHECK,

@@ -167,6 +167,10 @@ pub struct RestApi {
     pub policy: Option<String>,
     #[serde(default)]
     pub disable_execute_api_endpoint: bool,
+    /// `endpointAccessMode`: STRICT (only requests through the API's own endpoint type, whose
+    /// TLS SNI names the host they call) or BASIC; absent with a legacy security policy.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub endpoint_access_mode: Option<CompactString>,
     #[serde(default)]
     pub tags: BTreeMap<String, String>,
     #[serde(default)]
@@ -326,6 +330,18 @@ impl RestApi {
         self.endpoint_types
             .iter()
             .any(|t| EndpointType::of(t) == EndpointType::Private)
+    }
+
+    /// Where the API is served: its one endpoint type.
+    pub fn endpoint_type(&self) -> Option<EndpointType> {
+        self.endpoint_types.first().map(|t| EndpointType::of(t))
+    }
+
+    /// Whether `endpointAccessMode` is STRICT.
+    pub fn is_strict(&self) -> bool {
+        self.endpoint_access_mode
+            .as_deref()
+            .is_some_and(|m| m.eq_ignore_ascii_case("STRICT"))
     }
 
     pub fn stage(&self, name: &str) -> Option<&Stage> {

@@ -12,6 +12,7 @@ mod gc102;
 mod gc103;
 mod gc104;
 mod gc105;
+mod gc106;
 mod gc107;
 mod gc109;
 mod gc201;
@@ -75,6 +76,10 @@ pub const SCENARIOS: &[Scenario] = &[
     Scenario {
         checks: &["GC105"],
         seed: gc105::seed,
+    },
+    Scenario {
+        checks: &["GC106"],
+        seed: gc106::seed,
     },
     Scenario {
         checks: &["GC107"],

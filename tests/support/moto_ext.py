@@ -51,6 +51,11 @@ shapes (botocore's apigateway service model is the reference):
     `Note` on imported findings, answering `ProcessedFindings` and `UnprocessedFindings`,
     which moto lacks.
 
+12. REST APIs carry `securityPolicy` and `endpointAccessMode` (STRICT or BASIC): UpdateRestApi
+    applies `replace` on /securityPolicy and /endpointAccessMode, an OpenAPI import or put
+    applies `x-amazon-apigateway-security-policy` and `x-amazon-apigateway-endpoint-access-mode`,
+    and GetRestApi(s) return them.
+
 moto itself already answers an empty mapping template as JSON null inside
 `responseTemplates`, as AWS does for console-made integrations.
 
@@ -83,6 +88,8 @@ _import_rest_api = models.APIGatewayBackend.import_rest_api
 _put_rest_api = models.APIGatewayBackend.put_rest_api
 _put_integration = models.APIGatewayBackend.put_integration
 _stage_apply_operations = models.Stage.apply_operations
+_rest_api_apply_patch_operations = models.RestAPI.apply_patch_operations
+_rest_api_to_dict = models.RestAPI.to_dict
 _stage_to_json = models.Stage.to_json
 
 
@@ -283,6 +290,12 @@ def put_rest_api(self, function_id, api_doc, fail_on_warnings, mode="merge"):
             security = method_doc.get("security", default_security) or []
             if any(name in key_schemes for requirement in security for name in requirement):
                 resource.resource_methods[verb.upper()].api_key_required = True
+    for extension, attribute in (
+        ("x-amazon-apigateway-security-policy", "security_policy"),
+        ("x-amazon-apigateway-endpoint-access-mode", "endpoint_access_mode"),
+    ):
+        if api_doc.get(extension):
+            setattr(api, attribute, api_doc[extension])
     source = api_doc.get("x-amazon-apigateway-api-key-source")
     if source:
         api.api_key_source = source
@@ -294,6 +307,29 @@ def put_rest_api(self, function_id, api_doc, fail_on_warnings, mode="merge"):
             response_templates=response.get("responseTemplates") or {},
         )
     return api
+
+
+ACCESS_PATHS = {"/securityPolicy": "security_policy", "/endpointAccessMode": "endpoint_access_mode"}
+
+
+def rest_api_apply_patch_operations(self, patch_operations):
+    rest = []
+    for op in patch_operations:
+        attribute = ACCESS_PATHS.get(op.get("path", ""))
+        if attribute and op.get("op") == "replace":
+            setattr(self, attribute, op.get("value") or None)
+        else:
+            rest.append(op)
+    return _rest_api_apply_patch_operations(self, rest)
+
+
+def rest_api_to_dict(self):
+    data = _rest_api_to_dict(self)
+    for key, attribute in (("securityPolicy", "security_policy"), ("endpointAccessMode", "endpoint_access_mode")):
+        value = getattr(self, attribute, None)
+        if value:
+            data[key] = value
+    return data
 
 
 def stage_apply_operations(self, patch_operations):
@@ -533,6 +569,8 @@ securityhub_responses.SecurityHubResponse.batch_update_findings = batch_update_f
 securityhub_urls.url_paths["{0}/findings/batchupdate$"] = securityhub_responses.SecurityHubResponse.dispatch
 models.Stage.apply_operations = stage_apply_operations
 models.Stage.to_json = stage_to_json
+models.RestAPI.apply_patch_operations = rest_api_apply_patch_operations
+models.RestAPI.to_dict = rest_api_to_dict
 models.RestAPI.create_deployment = create_deployment
 models.APIGatewayBackend.import_rest_api = import_rest_api
 models.APIGatewayBackend.put_rest_api = put_rest_api

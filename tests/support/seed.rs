@@ -178,6 +178,27 @@ impl Seeder {
         Ok(())
     }
 
+    /// An enhanced TLS security policy with endpoint access mode STRICT, as the console's API
+    /// settings set them (one UpdateRestApi).
+    pub async fn strict(&self, api: &Api) -> Result<()> {
+        let replace = |path: &str, value: &str| {
+            PatchOperation::builder()
+                .op(Op::Replace)
+                .path(path)
+                .value(value)
+                .build()
+        };
+        self.client
+            .update_rest_api()
+            .rest_api_id(&api.id)
+            .patch_operations(replace("/securityPolicy", "SecurityPolicy_TLS13_1_3_2025_09"))
+            .patch_operations(replace("/endpointAccessMode", "STRICT"))
+            .send()
+            .await
+            .map_err(err)?;
+        Ok(())
+    }
+
     /// Puts a canary on `stage` that sends `percent` of its calls to a deployment frozen while
     /// `verb path` did not require a key; the API itself keeps requiring it. The deployment is
     /// made on a scratch stage, deleted after, as AWS keeps a deployment without a stage.

@@ -108,7 +108,7 @@ fn fix_for(gap: &CoverageGap, region: &str) -> Option<String> {
         return Some(format!("Grant the audit role wafv2:GetWebACL, wafv2:GetWebACLForResource and wafv2:GetIPSet. CLI: aws wafv2 list-web-acls --scope REGIONAL --region {region}"));
     }
     if operation.contains("DescribeVpcEndpoints") {
-        return Some(format!("Grant the audit role ec2:DescribeVpcEndpoints (both templates do; a service control policy may deny it); only GC105 and GC109 go without it. CLI: aws ec2 describe-vpc-endpoints --region {region} --filters Name=service-name,Values=com.amazonaws.{region}.execute-api"));
+        return Some(format!("Grant the audit role ec2:DescribeVpcEndpoints (both templates do; a service control policy may deny it); only GC105, GC106 and GC109 go without it. CLI: aws ec2 describe-vpc-endpoints --region {region} --filters Name=service-name,Values=com.amazonaws.{region}.execute-api"));
     }
     if operation.contains("FilterLogEvents") {
         return Some("Grant the audit role logs:FilterLogEvents on the stages' log groups (the template's AccessLogGroups parameter).".into());
@@ -174,7 +174,7 @@ mod tests {
     /// A denied DescribeVpcEndpoints blinds only the checks that read the endpoints, and says
     /// which grant it lacks.
     #[test]
-    fn a_denied_endpoint_read_blinds_gc105_and_gc109_only() {
+    fn a_denied_endpoint_read_blinds_gc105_gc106_and_gc109_only() {
         let mut s = healthy();
         s.gaps.push(CoverageGap {
             within: None,
@@ -186,7 +186,7 @@ mod tests {
             reason: GapReason::AccessDenied,
             message: "not authorized".into(),
         });
-        assert_eq!(blinded_checks(&s.gaps[0]), ["GC105", "GC109"]);
+        assert_eq!(blinded_checks(&s.gaps[0]), ["GC105", "GC106", "GC109"]);
         let findings = evaluate(&s).findings;
         assert_eq!(ids(&findings), ["GC900"]);
         assert!(

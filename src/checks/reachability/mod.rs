@@ -5,5 +5,6 @@ pub mod gc102;
 pub mod gc103;
 pub mod gc104;
 pub mod gc105;
+pub mod gc106;
 pub mod gc107;
 pub mod gc109;

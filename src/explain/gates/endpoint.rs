@@ -3,10 +3,10 @@
 //! (`stage`).
 
 use super::{unknown_gap, unread};
-use crate::checks::reachability::{gc101, gc105};
+use crate::checks::reachability::{gc101, gc105, gc106};
 use crate::explain::request::Request;
 use crate::explain::target::{self, Host};
-use crate::explain::{ExplainError, Gate, Refusal, Step};
+use crate::explain::{ExplainError, Gate, Outcome, Refusal, Step};
 use crate::model::{Index, Part, RestApi, Snapshot};
 
 mod domain;
@@ -41,7 +41,8 @@ pub(super) fn endpoint_gate<'a>(
 ) -> Result<Result<Reached<'a>, Vec<Step>>, ExplainError> {
     let region = &snapshot.region;
     if let Host::CustomDomain { name } = host {
-        return domain::through_domain(snapshot, index, request, name);
+        let reached = domain::through_domain(snapshot, index, request, name)?;
+        return Ok(reached.map(|reached| strict_through_domain(snapshot, name, reached)));
     }
 
     let Some(api_id) = target::named_api_id(host, request) else {
@@ -91,6 +92,16 @@ pub(super) fn endpoint_gate<'a>(
     }
     let (stage, rest) = target::split_stage(&request.path);
     let step = match from_vpc(snapshot, request, host, api) {
+        _ if matches!(host, Host::VpcEndpoint { .. }) && gc106::refuses_endpoint_hostname(api) => Step::refused(
+            Gate::Endpoint,
+            Refusal::forbidden(),
+            format!(
+                "private API {} ({}) has endpoint access mode STRICT: the TLS SNI of a request to {} names the VPC endpoint, not the API, and is refused; call it by its private DNS name ({}.execute-api.{region}.amazonaws.com) or a custom domain",
+                api.name, api.id, request.host, api.id
+            ),
+            gc106::CHECK.meta,
+            &[("region", region), ("api_id", &api.id)],
+        ),
         Some(step) => step,
         None => Step::pass(
             Gate::Endpoint,
@@ -109,6 +120,32 @@ pub(super) fn endpoint_gate<'a>(
         private_endpoints: None,
         preceding: Vec::new(),
     }))
+}
+
+/// A request through a custom domain to an API whose endpoint access mode is STRICT: it must
+/// come through the API's own endpoint type (GC106).
+fn strict_through_domain<'a>(snapshot: &Snapshot, name: &str, mut reached: Reached<'a>) -> Reached<'a> {
+    let Some(domain) = snapshot.custom_domain(name) else {
+        return reached;
+    };
+    if reached.step.outcome == Outcome::Fail || !gc106::refuses_through_domain(reached.api, domain) {
+        return reached;
+    }
+    let api = reached.api;
+    reached.step = Step::refused(
+        Gate::Endpoint,
+        Refusal::forbidden(),
+        format!(
+            "custom domain {name} ({}) → API {} ({}), whose endpoint access mode is STRICT: it takes only requests through its own endpoint type ({}), and a request through the domain is refused",
+            domain.endpoint_types.join(", "),
+            api.name,
+            api.id,
+            api.endpoint_types.join(", ")
+        ),
+        gc106::CHECK.meta,
+        &[("region", snapshot.region.as_str()), ("api_id", &api.id)],
+    );
+    reached
 }
 
 /// A call from inside a VPC (`--from-vpc`) to a public API's execute-api name: an execute-api

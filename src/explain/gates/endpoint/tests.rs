@@ -284,3 +284,66 @@ fn a_call_from_a_vpc_with_private_dns_to_a_public_api_is_refused_at_gc105() {
     r.from_vpc = None;
     assert_eq!(explain(&s, &r).unwrap().verdict, Verdict::Allowed);
 }
+
+/// Developer guide, "Security policies for REST APIs", endpoint access mode: with STRICT, a
+/// request must come through the API's own endpoint type, so a REGIONAL API behind an
+/// edge-optimized custom domain is refused there (GC106); BASIC takes it, and so does a
+/// domain of the API's own type.
+#[test]
+fn a_strict_api_refuses_requests_through_a_domain_of_another_endpoint_type() {
+    let mut s = healthy_deployed();
+    s.rest_apis[0].endpoint_access_mode = Some("STRICT".into());
+    s.domain_names.push(DomainName {
+        name: "api.example.com".into(),
+        endpoint_types: vec!["EDGE".into()],
+        mappings: vec![BasePathMapping {
+            base_path: "shop".into(),
+            rest_api_id: "a1".into(),
+            stage: Some("prod".into()),
+        }],
+        ..DomainName::default()
+    });
+    let mut r = keyed_get("/");
+    r.host = "api.example.com".into();
+    r.path = "/shop/items".into();
+    let (gate, check, status, _) = first_failure(&s, &r);
+    assert_eq!((gate, check, status), (Gate::Endpoint, Some("GC106"), Some(403)));
+    let e = explain(&s, &r).unwrap();
+    assert!(e
+        .first_failure
+        .unwrap()
+        .fix
+        .contains("path=/endpointAccessMode,value=BASIC"));
+    // The API's own hostname is its own endpoint type.
+    assert_eq!(
+        explain(&s, &keyed_get("/prod/items")).unwrap().verdict,
+        Verdict::Allowed
+    );
+
+    s.domain_names[0].endpoint_types = vec!["REGIONAL".into()];
+    assert_eq!(explain(&s, &r).unwrap().verdict, Verdict::Allowed);
+    s.domain_names[0].endpoint_types = vec!["EDGE".into()];
+    s.rest_apis[0].endpoint_access_mode = Some("BASIC".into());
+    assert_eq!(explain(&s, &r).unwrap().verdict, Verdict::Allowed);
+}
+
+/// Same page: with STRICT, a private API's request must carry the API's own host in its TLS
+/// SNI; through the VPC endpoint's DNS name (with x-apigw-api-id) it names the endpoint and is
+/// refused (GC106).
+#[test]
+fn a_strict_private_api_refuses_requests_to_the_endpoint_s_own_name() {
+    let mut s = healthy_deployed();
+    s.rest_apis[0].endpoint_types = vec!["PRIVATE".into()];
+    s.rest_apis[0].endpoint_access_mode = Some("STRICT".into());
+    s.rest_apis[0].policy = Some(r#"{"Statement":[{"Effect":"Allow","Principal":"*","Action":"execute-api:Invoke","Resource":"execute-api:/*","Condition":{"StringEquals":{"aws:SourceVpce":"vpce-0abc"}}}]}"#.into());
+    let mut r = request(
+        "https://vpce-0abc-1234.execute-api.eu-west-1.vpce.amazonaws.com/prod/items",
+        "GET",
+        &["x-apigw-api-id: a1", "x-api-key: v"],
+    );
+    r.key = KeyIdentity::Given("k1".into());
+    let (gate, check, ..) = first_failure(&s, &r);
+    assert_eq!((gate, check), (Gate::Endpoint, Some("GC106")));
+    s.rest_apis[0].endpoint_access_mode = None;
+    assert_eq!(explain(&s, &r).unwrap().verdict, Verdict::Allowed);
+}
