@@ -13,7 +13,7 @@ use gatecheck::report::{Finding, Report};
 use std::collections::BTreeSet;
 use std::time::Duration;
 use support::scenarios::seed_demo_account;
-use support::seed::{self as seed, WafRuleAction};
+use support::seed::{self as seed, Forwarding, WafRuleAction, MANAGED_ALL_VIEWER, MANAGED_ALL_VIEWER_EXCEPT_HOST};
 use support::TestAccount;
 
 async fn snapshot_of(account: &TestAccount, scope: Scope) -> Snapshot {
@@ -436,6 +436,12 @@ async fn call_count_grows_per_api_deployment_acl_set_and_domain_never_per_stage(
     s.domain("two.example.com", &[("two", &apis[1].id, None)])
         .await
         .unwrap();
+    // Two distributions in front of the two APIs, naming one origin request policy.
+    for (api, alias) in [(&apis[0], "one.cdn.example.com"), (&apis[1], "two.cdn.example.com")] {
+        s.cloudfront_in_front(api, "prod", alias, Forwarding::Policy(MANAGED_ALL_VIEWER_EXCEPT_HOST))
+            .await
+            .unwrap();
+    }
 
     let snapshot = snapshot_of(&account, Scope::default()).await;
     let calls = snapshot.api_calls.clone();
@@ -469,11 +475,21 @@ async fn call_count_grows_per_api_deployment_acl_set_and_domain_never_per_stage(
         "one per domain"
     );
     assert_eq!((count("GetAccount"), count("GetCallerIdentity")), (1, 1));
-    assert_eq!(snapshot.total_api_calls(), 23, "with one DescribeVpcEndpoints");
+    assert_eq!(
+        (count("ListDistributions"), count("GetOriginRequestPolicy")),
+        (1, 1),
+        "one list, and one per distinct policy"
+    );
+    assert_eq!(snapshot.distributions.len(), 2);
+    assert_eq!(
+        snapshot.total_api_calls(),
+        25,
+        "with one DescribeVpcEndpoints and the CloudFront reads"
+    );
     assert_eq!(snapshot.web_acls.len(), 1);
     assert_eq!(snapshot.ip_sets[0].addresses, ["192.0.2.0/24"]);
     let report = report(&[snapshot], Duration::ZERO);
-    assert_eq!(report.summary.api_calls, 23);
+    assert_eq!(report.summary.api_calls, 25);
     assert_eq!(
         report.findings.iter().filter(|f| f.check == "GC202").count(),
         4,
@@ -906,4 +922,49 @@ async fn firewall_manager_rule_groups_are_the_acls_rules_and_managed_overrides_a
         "{}",
         gc203.detail
     );
+}
+
+/// CloudFront is global: the regions of one audit share one read of it, made by the first
+/// region of the account, and each keeps the distributions in front of its own APIs.
+#[tokio::test]
+async fn cloudfront_is_read_once_per_account_and_kept_per_region() {
+    let ireland = TestAccount::new("000000000108", "eu-west-1");
+    let virginia = TestAccount::new("000000000108", "us-east-1");
+    let mut places = Vec::new();
+    for account in [&ireland, &virginia] {
+        let s = account.seeder();
+        let mut api = s.api("behind-cdn").await.unwrap();
+        s.keyed(&mut api, "/x", "GET").await.unwrap();
+        s.deploy(&api, "prod").await.unwrap();
+        let alias = format!("{}.cdn.example.com", account.region);
+        s.cloudfront_in_front(&api, "prod", &alias, Forwarding::Policy(MANAGED_ALL_VIEWER))
+            .await
+            .unwrap();
+        places.push(api.id);
+    }
+    let options = CollectOptions::default();
+    let first = collect(&ireland.configs, &options).await.expect("eu-west-1");
+    let second = collect(&virginia.configs, &options).await.expect("us-east-1");
+    let lists = |s: &Snapshot| s.api_calls.get("ListDistributions").copied().unwrap_or(0);
+    assert_eq!((lists(&first), lists(&second)), (1, 0), "read once for the account");
+    for (snapshot, api_id) in [(&first, &places[0]), (&second, &places[1])] {
+        assert_eq!(snapshot.distributions.len(), 1, "{}: only its own", snapshot.region);
+        let origin = &snapshot.distributions[0].origins[0];
+        assert_eq!(origin.execute_api().map(|(id, _)| id), Some(api_id.as_str()));
+        assert_eq!(snapshot.origin_request_policies.len(), 1);
+        let report = report(std::slice::from_ref(snapshot), Duration::ZERO);
+        assert!(
+            report
+                .findings
+                .iter()
+                .any(|f| f.check == "GC108" && f.api_id.as_deref() == Some(api_id)),
+            "{}: GC108 on its own API",
+            snapshot.region
+        );
+    }
+    // A new audit reads afresh.
+    let again = collect(&ireland.configs, &CollectOptions::default())
+        .await
+        .expect("again");
+    assert_eq!(lists(&again), 1);
 }

@@ -270,6 +270,8 @@ const READS: &[(&str, &str)] = &[
     ("GetWebACL", "x-amz-target: AWSWAF_20190729.GetWebACL"),
     ("GetIPSet", "x-amz-target: AWSWAF_20190729.GetIPSet"),
     ("DescribeVpcEndpoints", "body:Action=DescribeVpcEndpoints"),
+    ("ListDistributions", "GET /2020-05-31/distribution"),
+    ("GetOriginRequestPolicy", "GET /2020-05-31/origin-request-policy/"),
 ];
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -154,6 +154,7 @@ async fn audit(account: &TestAccount) -> (gatecheck::model::Snapshot, gatecheck:
         deadline: None,
         progress: None,
         reuse: None,
+        ..CollectOptions::default()
     };
     account.audit(None, &options).await.expect("audit")
 }

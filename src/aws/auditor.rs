@@ -80,6 +80,7 @@ impl Auditor {
             deadline,
             progress,
             reuse: None,
+            cloudfront: super::CloudFrontShare::default(),
         }
     }
 
@@ -117,8 +118,13 @@ impl Auditor {
             _ => return self.fan_out(plan, deadline).await,
         };
         let mut snapshots = Vec::new();
+        // The account's CloudFront is read once, by the first region.
+        let cloudfront = super::CloudFrontShare::default();
         for region in regions {
-            let options = self.options(plan.scope.clone(), deadline, progress(region));
+            let options = CollectOptions {
+                cloudfront: cloudfront.clone(),
+                ..self.options(plan.scope.clone(), deadline, progress(region))
+            };
             snapshots.push(collect(&self.configs(region), &options).await?);
         }
         Ok(snapshots)
@@ -138,6 +144,7 @@ impl Auditor {
     ) -> Result<(Vec<Snapshot>, ReadSummary), CollectError> {
         let mut snapshots = Vec::new();
         let mut reads = ReadSummary::default();
+        let cloudfront = super::CloudFrontShare::default();
         for region in regions {
             let configs = self.configs(region);
             let now_ms = crate::clock::now_ms();
@@ -160,7 +167,10 @@ impl Auditor {
                     cloudtrail::changes_since(&super::config::in_region(&self.base, region), since, now_ms).await
                 }
             };
-            let mut options = self.options(scope.clone(), deadline, None);
+            let mut options = CollectOptions {
+                cloudfront: cloudfront.clone(),
+                ..self.options(scope.clone(), deadline, None)
+            };
             let snapshot = match (prior.as_ref(), since, changed) {
                 (Some(prior), Some(since), Ok((changed, calls))) => {
                     let reuse = Arc::new(Reuse {

@@ -3,7 +3,9 @@
 //! turn a change's ids into the APIs to audit.
 
 use super::retry_partition;
-use super::{account_settings, apigateway, ec2, errors, wafv2, CallCounter, CollectError, Progress, ServiceConfigs};
+use super::{
+    account_settings, apigateway, cloudfront, ec2, errors, wafv2, CallCounter, CollectError, Progress, ServiceConfigs,
+};
 use crate::clock::now_ms;
 use crate::model::{CoverageGap, GapReason, Part, Scope, Snapshot};
 use aws_smithy_runtime_api::client::result::SdkError;
@@ -25,6 +27,9 @@ pub struct CollectOptions {
     pub progress: Option<Progress>,
     /// A quota-light audit: what may be taken from the stored snapshot instead of read.
     pub reuse: Option<Arc<crate::state::Reuse>>,
+    /// The audit's CloudFront reads, one per account among its regions: give every region of
+    /// one audit the same (clones share).
+    pub cloudfront: cloudfront::CloudFrontShare,
 }
 
 impl Default for CollectOptions {
@@ -35,6 +40,7 @@ impl Default for CollectOptions {
             deadline: None,
             progress: None,
             reuse: None,
+            cloudfront: cloudfront::CloudFrontShare::default(),
         }
     }
 }
@@ -86,7 +92,7 @@ impl<'a> Unread<'a> {
         }
     }
 
-    fn gap(self, failure: errors::Failure) -> CoverageGap {
+    pub(super) fn gap(self, failure: errors::Failure) -> CoverageGap {
         CoverageGap {
             within: self.within,
             ..failure.into_gap(self.part, self.operation, self.api_id, self.object_id.as_deref())
@@ -102,6 +108,7 @@ pub(crate) struct Reader {
     pub sts: aws_sdk_sts::Client,
     pub wafv2: aws_sdk_wafv2::Client,
     pub ec2: aws_sdk_ec2::Client,
+    pub cloudfront: aws_sdk_cloudfront::Client,
     permits: Semaphore,
     gaps: Mutex<Vec<CoverageGap>>,
     deadline: Option<std::time::Instant>,
@@ -111,7 +118,11 @@ pub(crate) struct Reader {
 }
 
 impl Reader {
-    fn new(configs: &ServiceConfigs, options: &CollectOptions, counter: &CallCounter) -> Result<Reader, CollectError> {
+    pub(super) fn new(
+        configs: &ServiceConfigs,
+        options: &CollectOptions,
+        counter: &CallCounter,
+    ) -> Result<Reader, CollectError> {
         let region = configs.region().ok_or(CollectError::NoRegion)?;
         let sts = configs
             .sts
@@ -128,8 +139,14 @@ impl Reader {
             .to_builder()
             .interceptor(counter.clone())
             .retry_partition(retry_partition(&region));
+        let cloudfront = configs
+            .cloudfront
+            .to_builder()
+            .interceptor(counter.clone())
+            .retry_partition(retry_partition(&region));
         Ok(Reader {
             ec2: aws_sdk_ec2::Client::from_conf(ec2.build()),
+            cloudfront: aws_sdk_cloudfront::Client::from_conf(cloudfront.build()),
             apigateway: configs.apigateway_client(Some(counter)),
             apigatewayv2: configs.apigatewayv2_client(Some(counter)),
             sts: aws_sdk_sts::Client::from_conf(sts.build()),
@@ -294,7 +311,10 @@ async fn collect_snapshot(configs: &ServiceConfigs, options: &CollectOptions) ->
         ec2::read_vpc_endpoints(&reader),
     );
     let rest_apis = rest_apis?;
-    let (web_acls, ip_sets) = wafv2::read_web_acls(&reader, &rest_apis).await;
+    let ((web_acls, ip_sets), (distributions, origin_request_policies, edge_gaps)) = tokio::join!(
+        wafv2::read_web_acls(&reader, &rest_apis),
+        cloudfront::read_for_region(&reader, &options.cloudfront, account.id.as_deref()),
+    );
 
     let mut snapshot = Snapshot::new(account, region);
     snapshot.scope = options.scope.clone();
@@ -305,7 +325,10 @@ async fn collect_snapshot(configs: &ServiceConfigs, options: &CollectOptions) ->
     snapshot.ip_sets = ip_sets;
     snapshot.domain_names = domain_names;
     snapshot.vpc_endpoints = vpc_endpoints;
+    snapshot.distributions = distributions;
+    snapshot.origin_request_policies = origin_request_policies;
     snapshot.gaps = reader.gaps.into_inner().unwrap_or_else(|e| e.into_inner());
+    snapshot.gaps.extend(edge_gaps);
     snapshot.api_calls = counter.counts();
     Ok(snapshot)
 }

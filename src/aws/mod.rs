@@ -9,6 +9,7 @@ mod account_settings;
 mod apigateway;
 pub mod auditor;
 mod calls;
+mod cloudfront;
 pub mod cloudtrail;
 mod collect;
 pub mod config;
@@ -24,6 +25,7 @@ pub mod s3_state;
 mod wafv2;
 
 pub use calls::CallCounter;
+pub use cloudfront::CloudFrontShare;
 pub use collect::{apis_of_keys, apis_of_plans, collect, domains_named, CollectOptions, DEFAULT_CONCURRENCY};
 pub(crate) use collect::{Reader, Unread};
 pub use errors::CollectError;
@@ -49,6 +51,8 @@ pub struct ServiceConfigs {
     pub wafv2: aws_sdk_wafv2::Config,
     /// EC2, for the execute-api VPC endpoints only.
     pub ec2: aws_sdk_ec2::Config,
+    /// CloudFront (global), for the distributions in front of execute-api origins only.
+    pub cloudfront: aws_sdk_cloudfront::Config,
     /// None: no limit (tests against an emulator that has no quota).
     limiter: Option<Limiter>,
 }
@@ -61,6 +65,7 @@ impl ServiceConfigs {
         sts: aws_sdk_sts::Config,
         wafv2: aws_sdk_wafv2::Config,
         ec2: aws_sdk_ec2::Config,
+        cloudfront: aws_sdk_cloudfront::Config,
     ) -> Self {
         ServiceConfigs {
             apigateway,
@@ -68,6 +73,7 @@ impl ServiceConfigs {
             sts,
             wafv2,
             ec2,
+            cloudfront,
             limiter: Some(Limiter::new(RateLimits::default())),
         }
     }
@@ -79,6 +85,7 @@ impl ServiceConfigs {
             aws_sdk_sts::Config::new(sdk),
             aws_sdk_wafv2::Config::new(sdk),
             aws_sdk_ec2::Config::new(sdk),
+            aws_sdk_cloudfront::Config::new(sdk),
         )
     }
 

@@ -51,6 +51,7 @@ pub static REGISTRY: &[Check] = &[
     reachability::gc105::CHECK,
     reachability::gc106::CHECK,
     reachability::gc107::CHECK,
+    reachability::gc108::CHECK,
     reachability::gc109::CHECK,
     waf::gc201::CHECK,
     waf::gc202::CHECK,

@@ -39,11 +39,13 @@ pub enum Part {
     AccountAccess,
     /// The region's execute-api interface VPC endpoints (EC2).
     VpcEndpoints,
+    /// The account's CloudFront distributions and the origin request policies they name.
+    CloudFront,
 }
 
 impl Part {
     /// Every part, in declaration order.
-    pub const ALL: [Part; 21] = [
+    pub const ALL: [Part; 22] = [
         Part::RestApis,
         Part::Resources,
         Part::Authorizers,
@@ -65,6 +67,7 @@ impl Part {
         Part::CallerIdentity,
         Part::AccountAccess,
         Part::VpcEndpoints,
+        Part::CloudFront,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -90,6 +93,7 @@ impl Part {
             Part::CallerIdentity => "the account id",
             Part::AccountAccess => "everything in the account and region",
             Part::VpcEndpoints => "execute-api VPC endpoints",
+            Part::CloudFront => "CloudFront distributions and origin request policies",
         }
     }
 
@@ -242,6 +246,7 @@ mod tests {
             Part::CallerIdentity => 18,
             Part::AccountAccess => 19,
             Part::VpcEndpoints => 20,
+            Part::CloudFront => 21,
         };
         for (index, part) in Part::ALL.into_iter().enumerate() {
             assert_eq!(place(part), index, "{}", part.as_str());

@@ -8,10 +8,12 @@ use litemap::LiteMap;
 use serde::{Deserialize, Serialize, Serializer};
 use std::collections::BTreeMap;
 
+mod cloudfront;
 mod gaps;
 mod index;
 mod validate;
 
+pub use cloudfront::{CacheBehavior, Distribution, HostForwarding, Origin, OriginRequestPolicy};
 pub use gaps::{CoverageGap, GapReason, Part};
 pub use index::Index;
 pub use validate::parse_max_rps;
@@ -50,6 +52,13 @@ pub struct Snapshot {
     /// The region's interface VPC endpoints for execute-api (EC2 DescribeVpcEndpoints).
     #[serde(default)]
     pub vpc_endpoints: Vec<VpcEndpoint>,
+    /// The account's CloudFront distributions with an origin at one of this region's
+    /// execute-api hostnames (CloudFront is global: read once per account).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub distributions: Vec<Distribution>,
+    /// The origin request policies their behaviours name.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub origin_request_policies: Vec<OriginRequestPolicy>,
     /// Parts of the configuration that could not be read.
     #[serde(default)]
     pub gaps: Vec<CoverageGap>,
@@ -72,6 +81,8 @@ impl Snapshot {
             ip_sets: Vec::new(),
             domain_names: Vec::new(),
             vpc_endpoints: Vec::new(),
+            distributions: Vec::new(),
+            origin_request_policies: Vec::new(),
             gaps: Vec::new(),
             api_calls: BTreeMap::new(),
         }

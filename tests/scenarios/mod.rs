@@ -14,6 +14,7 @@ mod gc104;
 mod gc105;
 mod gc106;
 mod gc107;
+mod gc108;
 mod gc109;
 mod gc201;
 mod gc202;
@@ -84,6 +85,10 @@ pub const SCENARIOS: &[Scenario] = &[
     Scenario {
         checks: &["GC107"],
         seed: gc107::seed,
+    },
+    Scenario {
+        checks: &["GC108"],
+        seed: gc108::seed,
     },
     Scenario {
         checks: &["GC109"],

@@ -166,7 +166,7 @@ fn glob_prefix(pattern: &str, text: &str) -> bool {
 enum Protocol {
     /// API Gateway and WAF: JSON, with `x-amzn-ErrorType`.
     Json,
-    /// STS and SNS: `<ErrorResponse><Error>`.
+    /// STS and SNS: `<ErrorResponse><Error>`; CloudFront's REST-XML errors take the same shape.
     Query,
     /// EC2's own query protocol: `<Response><Errors><Error>`, with its own codes
     /// (RequestLimitExceeded, UnauthorizedOperation).
@@ -254,15 +254,18 @@ fn serve(
     let head_text = String::from_utf8_lossy(&head).to_ascii_lowercase();
     let body_text = String::from_utf8_lossy(&body).to_string();
     let query = head_text.contains("content-type: application/x-www-form-urlencoded");
-    // EC2 names its API version in the form body.
+    // EC2 names its API version in the form body; CloudFront (REST-XML) its in the path.
+    let cloudfront = request_line.contains(" /2020-05-31/");
     let protocol = match (query, body_text.contains("Version=2016-11-15")) {
         (true, true) => Protocol::Ec2,
         (true, false) => Protocol::Query,
+        (false, _) if cloudfront => Protocol::Query,
         (false, _) => Protocol::Json,
     };
 
-    // The quota is API Gateway's: WAF (x-amz-target) and STS (query protocol) have their own.
-    let api_gateway = !query && !head_text.contains("x-amz-target:");
+    // The quota is API Gateway's: WAF (x-amz-target), STS (query protocol) and CloudFront
+    // have their own.
+    let api_gateway = !query && !cloudfront && !head_text.contains("x-amz-target:");
     if api_gateway {
         stats.api_gateway_requests.fetch_add(1, Ordering::Relaxed);
     }

@@ -278,8 +278,13 @@ impl TestAccount {
         let wafv2 = aws_sdk_wafv2::config::Builder::from(&sdk)
             .interceptor(header.clone())
             .build();
-        let ec2 = aws_sdk_ec2::config::Builder::from(&sdk).interceptor(header).build();
-        let configs = ServiceConfigs::new(apigateway, apigatewayv2, sts, wafv2, ec2);
+        let ec2 = aws_sdk_ec2::config::Builder::from(&sdk)
+            .interceptor(header.clone())
+            .build();
+        let cloudfront = aws_sdk_cloudfront::config::Builder::from(&sdk)
+            .interceptor(header)
+            .build();
+        let configs = ServiceConfigs::new(apigateway, apigatewayv2, sts, wafv2, ec2, cloudfront);
         TestAccount {
             id: account_id.to_string(),
             region: region.to_string(),
@@ -298,6 +303,7 @@ impl TestAccount {
             aws_sdk_apigatewayv2::Client::from_conf(self.configs.apigatewayv2.clone()),
             self.wafv2.clone(),
             aws_sdk_ec2::Client::from_conf(self.configs.ec2.clone()),
+            aws_sdk_cloudfront::Client::from_conf(self.configs.cloudfront.clone()),
         )
     }
 }

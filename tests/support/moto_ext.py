@@ -56,6 +56,12 @@ shapes (botocore's apigateway service model is the reference):
     applies `x-amazon-apigateway-security-policy` and `x-amazon-apigateway-endpoint-access-mode`,
     and GetRestApi(s) return them.
 
+13. CloudFront origin request policies: CreateOriginRequestPolicy and GetOriginRequestPolicy
+    (`/2020-05-31/origin-request-policy`), which moto lacks, with AWS's managed policies
+    (Managed-AllViewer, Managed-AllViewerExceptHostHeader and the others) under their fixed
+    ids and header settings, as the CloudFront Developer Guide's "Use managed origin request
+    policies" lists them; an unknown id answers 404 NoSuchOriginRequestPolicy.
+
 moto itself already answers an empty mapping template as JSON null inside
 `responseTemplates`, as AWS does for console-made integrations.
 
@@ -69,6 +75,9 @@ import uuid
 
 from moto.apigateway import exceptions, models, responses, urls
 from moto.apigatewayv2 import responses as v2_responses
+from moto.cloudfront import exceptions as cloudfront_exceptions
+from moto.cloudfront import responses as cloudfront_responses
+from moto.cloudfront import urls as cloudfront_urls
 from moto.cloudtrail import responses as cloudtrail_responses
 from moto.core import responses as core_responses
 from moto.core.exceptions import JsonRESTError
@@ -561,6 +570,79 @@ def other_writes(request, full_url, headers):
     return 200, {}, json.dumps({"recorded": count})
 
 
+# The managed origin request policies: id -> (name, header behaviour, headers).
+MANAGED_ORIGIN_REQUEST_POLICIES = {
+    "216adef6-5c7f-47e4-b989-5492eafa07d3": ("Managed-AllViewer", "allViewer", []),
+    "33f36d7e-f396-46d9-90e0-52428a34d9dc": (
+        "Managed-AllViewerAndCloudFrontHeaders-2022-06", "allViewerAndWhitelistCloudFront",
+        ["CloudFront-Viewer-Address", "CloudFront-Viewer-Country", "CloudFront-Is-Mobile-Viewer"],
+    ),
+    "b689b0a8-53d0-40ab-baf2-68738e2966ac": ("Managed-AllViewerExceptHostHeader", "allExcept", ["host"]),
+    "59781a5b-3903-41f3-afcb-af62929ccde1": ("Managed-CORS-CustomOrigin", "whitelist", ["origin"]),
+    "88a5eaf4-2fd4-4709-b370-b4c650ea3fcf": (
+        "Managed-CORS-S3Origin", "whitelist",
+        ["origin", "access-control-request-headers", "access-control-request-method"],
+    ),
+    "acba4595-bd28-49b8-b9fe-13317c0390fa": ("Managed-UserAgentRefererHeaders", "whitelist", ["user-agent", "referer"]),
+}
+# (account, id) -> OriginRequestPolicyConfig, for the policies an account creates.
+ORIGIN_REQUEST_POLICIES = {}
+
+
+class NoSuchOriginRequestPolicy(cloudfront_exceptions.CloudFrontException):
+    def __init__(self):
+        super().__init__("NoSuchOriginRequestPolicy", "The origin request policy does not exist.")
+
+
+def managed_policy_config(name, behavior, headers):
+    headers_config = {"HeaderBehavior": behavior}
+    if headers:
+        headers_config["Headers"] = {"Quantity": len(headers), "Items": headers}
+    everything = "all" if behavior.startswith("allViewer") or behavior == "allExcept" else "none"
+    return {
+        "Comment": "Managed by AWS",
+        "Name": name,
+        "HeadersConfig": headers_config,
+        "CookiesConfig": {"CookieBehavior": everything},
+        "QueryStringsConfig": {"QueryStringBehavior": everything},
+    }
+
+
+def origin_request_policy_result(policy_id, config):
+    return {
+        "OriginRequestPolicy": {
+            "Id": policy_id,
+            "LastModifiedTime": datetime.datetime(2020, 7, 1, tzinfo=datetime.timezone.utc),
+            "OriginRequestPolicyConfig": config,
+        },
+        "ETag": "E23ZP02F085DFQ",
+    }
+
+
+def create_origin_request_policy(self):
+    config = self._get_param("OriginRequestPolicyConfig", {})
+    policy_id = str(uuid.uuid4())
+    ORIGIN_REQUEST_POLICIES[(self.current_account, policy_id)] = config
+    result = origin_request_policy_result(policy_id, config)
+    result["Location"] = f"https://cloudfront.amazonaws.com/2020-05-31/origin-request-policy/{policy_id}"
+    return core_responses.ActionResult(result)
+
+
+def get_origin_request_policy(self):
+    policy_id = self._get_param("Id")
+    if policy_id in MANAGED_ORIGIN_REQUEST_POLICIES:
+        config = managed_policy_config(*MANAGED_ORIGIN_REQUEST_POLICIES[policy_id])
+    elif (self.current_account, policy_id) in ORIGIN_REQUEST_POLICIES:
+        config = ORIGIN_REQUEST_POLICIES[(self.current_account, policy_id)]
+    else:
+        raise NoSuchOriginRequestPolicy()
+    return core_responses.ActionResult(origin_request_policy_result(policy_id, config))
+
+
+cloudfront_responses.CloudFrontResponse.create_origin_request_policy = create_origin_request_policy
+cloudfront_responses.CloudFrontResponse.get_origin_request_policy = get_origin_request_policy
+cloudfront_urls.url_paths["{0}/2020-05-31/origin-request-policy$"] = cloudfront_responses.CloudFrontResponse.dispatch
+cloudfront_urls.url_paths["{0}/2020-05-31/origin-request-policy/(?P<Id>[^/]+)$"] = cloudfront_responses.CloudFrontResponse.dispatch
 core_responses.BaseResponse.call_action = call_action
 moto_api_urls.url_paths["{0}/moto-api/cloudtrail/other-writes"] = other_writes
 moto_api_urls.url_paths["{0}/moto-api/cloudtrail/age"] = age_events

@@ -31,6 +31,8 @@ pub struct Seeder {
     pub waf: aws_sdk_wafv2::Client,
     /// EC2, for the VPCs and execute-api interface endpoints private APIs are reached through.
     pub ec2: aws_sdk_ec2::Client,
+    /// CloudFront, for distributions in front of APIs.
+    pub cloudfront: aws_sdk_cloudfront::Client,
     pub shape: Shape,
 }
 
@@ -66,12 +68,14 @@ impl Seeder {
         v2: aws_sdk_apigatewayv2::Client,
         waf: aws_sdk_wafv2::Client,
         ec2: aws_sdk_ec2::Client,
+        cloudfront: aws_sdk_cloudfront::Client,
     ) -> Self {
         Seeder {
             client,
             v2,
             waf,
             ec2,
+            cloudfront,
             shape: Shape::Sdk,
         }
     }
@@ -85,6 +89,7 @@ impl Seeder {
             configs.apigatewayv2_client(None),
             aws_sdk_wafv2::Client::new(sdk),
             aws_sdk_ec2::Client::new(sdk),
+            aws_sdk_cloudfront::Client::new(sdk),
         )
     }
 
@@ -848,6 +853,7 @@ impl Seeder {
             v2: self.v2.clone(),
             waf: self.waf.clone(),
             ec2: self.ec2.clone(),
+            cloudfront: self.cloudfront.clone(),
             shape: Shape::Console,
         };
         console.keyed(api, path, verb).await
@@ -1107,3 +1113,99 @@ impl Seeder {
 /// The VPC endpoint VPCE_POLICY lets in.
 pub const VPCE_ID: &str = "vpce-0a1b2c3d4e5f60718";
 pub const VPCE_POLICY: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":"execute-api:Invoke","Resource":"execute-api:/*"},{"Effect":"Deny","Principal":"*","Action":"execute-api:Invoke","Resource":"execute-api:/*","Condition":{"StringNotEquals":{"aws:SourceVpce":"vpce-0a1b2c3d4e5f60718"}}}]}"#;
+
+/// How a seeded distribution's default behaviour sends headers to its origin.
+pub enum Forwarding<'a> {
+    /// A cache policy (Managed-CachingDisabled) with this origin request policy, as the
+    /// console and CloudFormation set a behaviour up today.
+    Policy(&'a str),
+    /// The legacy cache settings (`ForwardedValues`) with these headers whitelisted, as older
+    /// distributions and templates still carry them.
+    Legacy(&'a [&'a str]),
+}
+
+/// AWS's managed origin request policies.
+pub const MANAGED_ALL_VIEWER: &str = "216adef6-5c7f-47e4-b989-5492eafa07d3";
+pub const MANAGED_ALL_VIEWER_EXCEPT_HOST: &str = "b689b0a8-53d0-40ab-baf2-68738e2966ac";
+const MANAGED_CACHING_DISABLED: &str = "4135ea2d-6df8-44a3-9df3-4b5a84be39ad";
+
+impl Seeder {
+    /// A CloudFront distribution whose origin is `api`'s execute-api hostname with `stage` as
+    /// its origin path, called by `alias`; its domain name (`d….cloudfront.net`).
+    pub async fn cloudfront_in_front(
+        &self,
+        api: &Api,
+        stage: &str,
+        alias: &str,
+        forwarding: Forwarding<'_>,
+    ) -> Result<String> {
+        use aws_sdk_cloudfront::types::{
+            Aliases, CookiePreference, CustomOriginConfig, DefaultCacheBehavior, DistributionConfig, ForwardedValues,
+            Headers, ItemSelection, Origin, OriginProtocolPolicy, Origins, ViewerProtocolPolicy,
+        };
+        let origin = Origin::builder()
+            .id("api-gateway")
+            .domain_name(format!("{}.execute-api.{}.amazonaws.com", api.id, self.region()))
+            .origin_path(format!("/{stage}"))
+            .custom_origin_config(
+                CustomOriginConfig::builder()
+                    .http_port(80)
+                    .https_port(443)
+                    .origin_protocol_policy(OriginProtocolPolicy::HttpsOnly)
+                    .build()
+                    .map_err(err)?,
+            )
+            .build()
+            .map_err(err)?;
+        let behavior = DefaultCacheBehavior::builder()
+            .target_origin_id("api-gateway")
+            .viewer_protocol_policy(ViewerProtocolPolicy::RedirectToHttps);
+        #[allow(deprecated)]
+        let behavior = match forwarding {
+            Forwarding::Policy(policy) => behavior
+                .cache_policy_id(MANAGED_CACHING_DISABLED)
+                .origin_request_policy_id(policy),
+            Forwarding::Legacy(headers) => behavior
+                .forwarded_values(
+                    ForwardedValues::builder()
+                        .query_string(true)
+                        .cookies(
+                            CookiePreference::builder()
+                                .forward(ItemSelection::None)
+                                .build()
+                                .map_err(err)?,
+                        )
+                        .headers(
+                            Headers::builder()
+                                .quantity(headers.len() as i32)
+                                .set_items(Some(headers.iter().map(|h| h.to_string()).collect()))
+                                .build()
+                                .map_err(err)?,
+                        )
+                        .build()
+                        .map_err(err)?,
+                )
+                .min_ttl(0),
+        };
+        let config = DistributionConfig::builder()
+            .caller_reference(format!("{}-{stage}-{alias}", api.id))
+            .aliases(Aliases::builder().quantity(1).items(alias).build().map_err(err)?)
+            .origins(Origins::builder().quantity(1).items(origin).build().map_err(err)?)
+            .default_cache_behavior(behavior.build().map_err(err)?)
+            .comment(format!("{} in front of {}", alias, api.name))
+            .enabled(true)
+            .build()
+            .map_err(err)?;
+        let created = self
+            .cloudfront
+            .create_distribution()
+            .distribution_config(config)
+            .send()
+            .await
+            .map_err(err)?;
+        Ok(created
+            .distribution()
+            .map(|d| d.domain_name().to_string())
+            .ok_or("CreateDistribution returned no distribution")?)
+    }
+}

@@ -110,6 +110,9 @@ fn fix_for(gap: &CoverageGap, region: &str) -> Option<String> {
     if operation.contains("DescribeVpcEndpoints") {
         return Some(format!("Grant the audit role ec2:DescribeVpcEndpoints (both templates do; a service control policy may deny it); only GC105, GC106 and GC109 go without it. CLI: aws ec2 describe-vpc-endpoints --region {region} --filters Name=service-name,Values=com.amazonaws.{region}.execute-api"));
     }
+    if operation.contains("ListDistributions") || operation.contains("GetOriginRequestPolicy") {
+        return Some("Grant the audit role cloudfront:ListDistributions and cloudfront:GetOriginRequestPolicy (both templates do; a service control policy may deny them); only GC108 goes without them. CLI: aws cloudfront list-distributions --max-items 1".into());
+    }
     if operation.contains("FilterLogEvents") {
         return Some("Grant the audit role logs:FilterLogEvents on the stages' log groups (the template's AccessLogGroups parameter).".into());
     }
@@ -191,6 +194,30 @@ mod tests {
         assert_eq!(ids(&findings), ["GC900"]);
         assert!(
             findings[0].remediation.contains("ec2:DescribeVpcEndpoints"),
+            "{}",
+            findings[0].remediation
+        );
+    }
+
+    /// A denied CloudFront read blinds GC108 alone.
+    #[test]
+    fn a_denied_cloudfront_read_blinds_gc108_only() {
+        let mut s = healthy();
+        s.gaps.push(CoverageGap {
+            within: None,
+            part: Part::CloudFront,
+            operation: "ListDistributions".into(),
+            api_id: None,
+            stage: None,
+            object_id: None,
+            reason: GapReason::AccessDenied,
+            message: "not authorized".into(),
+        });
+        assert_eq!(blinded_checks(&s.gaps[0]), ["GC108"]);
+        let findings = evaluate(&s).findings;
+        assert_eq!(ids(&findings), ["GC900"]);
+        assert!(
+            findings[0].remediation.contains("cloudfront:ListDistributions"),
             "{}",
             findings[0].remediation
         );

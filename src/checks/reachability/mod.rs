@@ -7,4 +7,5 @@ pub mod gc104;
 pub mod gc105;
 pub mod gc106;
 pub mod gc107;
+pub mod gc108;
 pub mod gc109;
