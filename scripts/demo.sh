@@ -68,6 +68,9 @@ step "The same question as a pasted curl command, from an address the WAF does n
 target/debug/gatecheck explain --source-ip 192.0.2.10 --lookup-key-value -- \
     "curl -H 'x-api-key: $demo_key' https://$admin.execute-api.$region.amazonaws.com/prod/admin" || true
 
+step "Through a CloudFront alias whose behaviour forwards the viewer's Host: gatecheck explain https://catalog.example.com/items"
+target/debug/gatecheck explain --region "$region" "https://catalog.example.com/items" -H "x-api-key: $demo_key" || true
+
 step "What did the stages actually refuse in the last hour? gatecheck logs --api $orders"
 target/debug/gatecheck logs --region "$region" --api "$orders" --since 1h || true
 

@@ -13,9 +13,9 @@
 use gatecheck::checks::{evaluate, REGISTRY};
 use gatecheck::explain::{explain, KeyIdentity, Outcome, Request, Verdict};
 use gatecheck::model::{
-    Account, ApiKey, ApiKeySource, Authorizer, BasePathMapping, Canary, Deployment, DomainName, IpSet, Method,
-    MutualTls, PlanApiStage, Resource, RestApi, RoutingRule, Snapshot, Stage, UsagePlan, VpcEndpoint, WafAction,
-    WafRule, WafStatement, WebAcl,
+    Account, ApiKey, ApiKeySource, Authorizer, BasePathMapping, CacheBehavior, Canary, Deployment, Distribution,
+    DomainName, IpSet, Method, MutualTls, Origin, OriginRequestPolicy, PlanApiStage, Resource, RestApi, RoutingRule,
+    Snapshot, Stage, UsagePlan, VpcEndpoint, WafAction, WafRule, WafStatement, WebAcl,
 };
 use gatecheck::report::Finding;
 use proptest::prelude::*;
@@ -23,8 +23,8 @@ use std::collections::BTreeSet;
 
 /// Checks whose finding at a place refuses every request the case makes there.
 const CERTAIN: &[&str] = &[
-    "GC101", "GC102", "GC105", "GC106", "GC107", "GC109", "GC301", "GC302", "GC303", "GC304", "GC305", "GC401",
-    "GC501", "GC503", "GC504",
+    "GC101", "GC102", "GC105", "GC106", "GC107", "GC108", "GC109", "GC301", "GC302", "GC303", "GC304", "GC305",
+    "GC401", "GC501", "GC503", "GC504",
 ];
 /// Checks whose finding refuses some requests only (an allow-list, a WAF rule, a client
 /// certificate, a canary's share): explain may let this request through, but names no
@@ -35,6 +35,7 @@ const REGION: &str = "eu-west-1";
 const ACCOUNT: &str = "111122223333";
 const DOMAIN: &str = "api.example.com";
 const VPCE: &str = "vpce-0abc1234";
+const CLOUDFRONT: &str = "d111111abcdef8.cloudfront.net";
 const ACL_ARN: &str = "arn:aws:wafv2:eu-west-1:111122223333:regional/webacl/edge/e1";
 const SET_ARN: &str = "arn:aws:wafv2:eu-west-1:111122223333:regional/ipset/office/s1";
 
@@ -173,6 +174,9 @@ struct Case {
     from_vpc: bool,
     /// The API's endpoint access mode is STRICT.
     strict: bool,
+    /// A public API without a domain, called through a CloudFront distribution in front of
+    /// its execute-api hostname; whether the distribution forwards the viewer's Host.
+    cloudfront: Option<bool>,
 }
 
 fn target() -> impl Strategy<Value = Target> {
@@ -271,6 +275,7 @@ fn case() -> impl Strategy<Value = Case> {
             ),
             any::<bool>(),
             prop::bool::weighted(0.2),
+            prop::option::weighted(0.2, any::<bool>()),
         ),
     )
         .prop_map(
@@ -281,7 +286,7 @@ fn case() -> impl Strategy<Value = Case> {
                 (key_required, authorizer, key_source_authorizer),
                 (plans, key_enabled, preflight, undeployed),
                 (proxy_root, keyless_canary, client_certificate),
-                (endpoint, from_vpc, strict),
+                (endpoint, from_vpc, strict, cloudfront),
             )| Case {
                 private,
                 dualstack: dualstack && !private,
@@ -306,6 +311,7 @@ fn case() -> impl Strategy<Value = Case> {
                 endpoint,
                 from_vpc,
                 strict,
+                cloudfront: cloudfront.filter(|_| !private && domain.is_none()),
             },
         )
 }
@@ -451,6 +457,40 @@ fn web_acl(waf: &Waf) -> (WebAcl, IpSet) {
     )
 }
 
+/// A distribution in front of a1's prod stage whose default behaviour sends every viewer
+/// header (Managed-AllViewer) or all but Host (Managed-AllViewerExceptHostHeader).
+fn distribution(forwards_host: bool) -> (Distribution, OriginRequestPolicy) {
+    let policy = OriginRequestPolicy {
+        id: "orp-1".into(),
+        name: if forwards_host {
+            "Managed-AllViewer"
+        } else {
+            "Managed-AllViewerExceptHostHeader"
+        }
+        .into(),
+        header_behavior: if forwards_host { "allViewer" } else { "allExcept" }.into(),
+        headers: if forwards_host { Vec::new() } else { vec!["host".into()] },
+    };
+    let distribution = Distribution {
+        id: "E2QWRUHAPOMQZL".into(),
+        domain_name: CLOUDFRONT.into(),
+        aliases: Vec::new(),
+        enabled: true,
+        origins: vec![Origin {
+            id: "api".into(),
+            domain_name: format!("a1.execute-api.{REGION}.amazonaws.com"),
+            path: "/prod".into(),
+        }],
+        behaviors: vec![CacheBehavior {
+            path_pattern: None,
+            target_origin_id: "api".into(),
+            origin_request_policy_id: Some("orp-1".into()),
+            forwarded_headers: Vec::new(),
+        }],
+    };
+    (distribution, policy)
+}
+
 fn snapshot(case: &Case) -> Snapshot {
     let mut s = Snapshot::new(
         Account {
@@ -552,6 +592,11 @@ fn snapshot(case: &Case) -> Snapshot {
             state: Some("available".into()),
         });
     }
+    if let Some(forwards_host) = case.cloudfront {
+        let (distribution, policy) = distribution(forwards_host);
+        s.distributions.push(distribution);
+        s.origin_request_policies.push(policy);
+    }
     if let Some(waf) = &case.waf {
         let (acl, set) = web_acl(waf);
         s.web_acls.push(acl);
@@ -584,6 +629,7 @@ fn snapshot(case: &Case) -> Snapshot {
 fn request(case: &Case) -> Request {
     let below_stage = if case.proxy_root { "/" } else { "/items" };
     let (url, mut headers) = match (&case.domain, case.private) {
+        _ if case.cloudfront.is_some() => (format!("https://{CLOUDFRONT}{below_stage}"), Vec::new()),
         (Some(_), _) => (format!("https://{DOMAIN}/v1{below_stage}"), Vec::new()),
         (None, true) => (
             format!("https://{VPCE}-5678.execute-api.{REGION}.vpce.amazonaws.com/prod{below_stage}"),
@@ -637,8 +683,9 @@ fn refuses_every_request(f: &Finding, case: &Case) -> bool {
         && !(f.check == "GC504" && f.api_id.is_none())
         && !(f.check == "GC101" && case.domain.is_some())
         && !(case.preflight && case.authorizer && f.check.starts_with("GC30"))
-        // GC105 refuses calls from the endpoint's VPC to execute-api names.
-        && !(f.check == "GC105" && !(case.from_vpc && case.domain.is_none()))
+        // GC105 refuses calls from the endpoint's VPC to execute-api names, which a call
+        // through CloudFront is not.
+        && !(f.check == "GC105" && !(case.from_vpc && case.domain.is_none() && case.cloudfront.is_none()))
         // GC106 without a domain refuses calls to a VPC endpoint's own name, not through a domain.
         && !(f.check == "GC106" && f.domain_name.is_none() && case.domain.is_some())
         || refuses_this_caller(f, case)
@@ -649,6 +696,10 @@ fn refuses_every_request(f: &Finding, case: &Case) -> bool {
 /// implicit deny where the method's authorization needs an explicit Allow: behind a Lambda
 /// authorizer an implicit deny leaves the decision to the authorizer's policy.
 fn refuses_this_caller(f: &Finding, case: &Case) -> bool {
+    // Through CloudFront, API Gateway sees CloudFront's address, not the caller's.
+    if case.cloudfront.is_some() {
+        return false;
+    }
     let outside = case.caller != Caller::Inside;
     match f.check.as_str() {
         "GC104" => case.caller == Caller::Ipv6 && (case.policy == PolicyKind::NotIpDeny || !case.authorizer),

@@ -243,6 +243,33 @@ async fn each_seeded_cause_is_named_at_its_gate() {
         "endpoint",
         Some("GC106"),
     );
+
+    // CloudFront in front of an API's execute-api name, sending the viewer's Host on: by the
+    // distribution's alias, and by its own cloudfront.net name.
+    assert_refused(
+        &["https://catalog.example.com/items", "--region", REGION, "-H", &header],
+        "endpoint",
+        Some("GC108"),
+    );
+    let cloudfront = aws_sdk_cloudfront::Client::from_conf(account.configs.cloudfront.clone());
+    let distributions = cloudfront.list_distributions().send().await.expect("distributions");
+    let legacy = distributions
+        .distribution_list()
+        .map(|l| l.items())
+        .unwrap_or_default()
+        .iter()
+        .find(|d| {
+            d.aliases()
+                .is_some_and(|a| a.items().iter().any(|n| n == "catalog-legacy.example.com"))
+        })
+        .expect("the legacy distribution")
+        .domain_name()
+        .to_string();
+    assert_refused(
+        &[&format!("https://{legacy}/items"), "--region", REGION, "-H", &header],
+        "endpoint",
+        Some("GC108"),
+    );
 }
 
 #[tokio::test]
@@ -275,6 +302,15 @@ async fn healthy_controls_are_allowed() {
     assert_allowed(
         &[
             &["https://orders-regional.example.com/orders/orders", "--region", REGION][..],
+            &common,
+        ]
+        .concat(),
+    );
+    // Through a distribution whose origin request policy withholds Host: the origin path
+    // names the stage.
+    assert_allowed(
+        &[
+            &["https://catalog-ok.example.com/items", "--region", REGION][..],
             &common,
         ]
         .concat(),

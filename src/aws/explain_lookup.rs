@@ -3,6 +3,7 @@
 
 use super::errors;
 use super::{CollectError, CollectOptions, ServiceConfigs};
+use crate::checks::reachability::gc108;
 use crate::explain::target::api_reached;
 use crate::explain::{Host, KeyIdentity, Needs, Request};
 use crate::model::{Scope, Snapshot};
@@ -72,8 +73,25 @@ pub async fn read_for_explain(
         Host::CustomDomain { name } if needs.api_id.is_none() => super::domains_named(configs, name).await?,
         _ => Vec::new(),
     };
+    // A CloudFront name, or a host no custom domain has: a distribution's alias, perhaps.
+    let via_cloudfront = match &needs.host {
+        Host::CloudFront { name } => Some(name.as_str()),
+        Host::CustomDomain { name } if needs.api_id.is_none() && domains.is_empty() => Some(name.as_str()),
+        _ => None,
+    };
+    let (distributions, policies, edge_gaps) = match via_cloudfront {
+        Some(name) => super::cloudfront::distributions_serving(configs, name).await?,
+        None => Default::default(),
+    };
     let api_id = match (&needs.host, &needs.api_id) {
         (_, Some(api_id)) => Some(api_id.clone()),
+        // The API the distribution's behaviour for the path sends to.
+        _ if !distributions.is_empty() => distributions
+            .first()
+            .and_then(|d| gc108::route(d, &policies, &request.path))
+            .and_then(|route| route.api)
+            .filter(|(_, api_region)| *api_region == region)
+            .map(|(api_id, _)| api_id.to_string()),
         // The API a routing rule invokes, or a base path maps to: the one the walk needs.
         (Host::CustomDomain { name }, None) => bare(domains.clone())
             .custom_domain(name)
@@ -82,7 +100,12 @@ pub async fn read_for_explain(
     };
     let Some(api_id) = api_id else {
         // Nothing to read: the walk stops before it needs an API.
-        return Ok(bare(domains));
+        return Ok(Snapshot {
+            distributions,
+            origin_request_policies: policies,
+            gaps: edge_gaps,
+            ..bare(domains)
+        });
     };
     let options = CollectOptions {
         scope: Scope {

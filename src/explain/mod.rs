@@ -305,6 +305,8 @@ pub enum ExplainError {
     ApiNotFound { api_id: String, region: String },
     #[error("no custom domain name '{name}' in {region}: pass --region for the domain's region")]
     DomainNotFound { name: String, region: String },
+    #[error("no CloudFront distribution called '{name}' sends requests to an API in {region}: check the host, or pass --region for the API's region")]
+    DistributionNotFound { name: String, region: String },
     #[error("the URL is in {url_region} but the configuration read is of {snapshot_region}")]
     WrongRegion {
         url_region: String,

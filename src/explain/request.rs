@@ -168,6 +168,23 @@ impl Request {
             || self.query_value("X-Amz-Algorithm") == Some("AWS4-HMAC-SHA256")
     }
 
+    /// The request as CloudFront sends it on to its origin: from one of CloudFront's own
+    /// addresses (which explain cannot know), with the viewer's address appended to
+    /// X-Forwarded-For.
+    pub fn as_cloudfront_sends_it(&self) -> Request {
+        let mut sent = self.clone();
+        if let Some(ip) = self.source_ip {
+            let forwarded = match self.header("x-forwarded-for") {
+                Some(h) => format!("{}, {ip}", h.value()),
+                None => ip.to_string(),
+            };
+            sent.headers.retain(|h| h.name != "x-forwarded-for");
+            sent.headers.push(Header::new("x-forwarded-for", &forwarded));
+        }
+        sent.source_ip = None;
+        sent
+    }
+
     pub fn header(&self, name: &str) -> Option<&Header> {
         self.headers.iter().rev().find(|h| h.name.eq_ignore_ascii_case(name))
     }

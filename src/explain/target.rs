@@ -18,7 +18,9 @@ pub enum Host {
         vpce_id: String,
         region: String,
     },
-    /// Anything else: a custom domain name.
+    /// `d111111abcdef8.cloudfront.net`: a CloudFront distribution's own name.
+    CloudFront { name: String },
+    /// Anything else: a custom domain name (or a CloudFront distribution's alias).
     CustomDomain { name: String },
 }
 
@@ -58,6 +60,9 @@ impl Host {
                 },
             });
         }
+        if labels.len() == 3 && labels[1..] == ["cloudfront", "net"] {
+            return Ok(Host::CloudFront { name: host.to_string() });
+        }
         Ok(Host::CustomDomain { name: host.to_string() })
     }
 
@@ -66,7 +71,7 @@ impl Host {
             Host::ExecuteApi { region, .. } | Host::VpcEndpoint { region, .. } | Host::EndpointAlias { region, .. } => {
                 Some(region)
             }
-            Host::CustomDomain { .. } => None,
+            Host::CustomDomain { .. } | Host::CloudFront { .. } => None,
         }
     }
 

@@ -9,6 +9,7 @@ use crate::explain::target::{self, Host};
 use crate::explain::{ExplainError, Gate, Outcome, Refusal, Step};
 use crate::model::{Index, Part, RestApi, Snapshot};
 
+mod cloudfront;
 mod domain;
 mod private;
 mod stage;
@@ -30,6 +31,9 @@ pub(super) struct Reached<'a> {
     pub private_endpoints: Option<Vec<String>>,
     /// Steps that decide nothing but come before the gate's own (a policy not evaluated).
     pub preceding: Vec<Step>,
+    /// Through a CloudFront distribution: API Gateway sees CloudFront's address, not the
+    /// caller's.
+    pub via_cloudfront: bool,
 }
 
 /// The API the host and path reach, or the steps that end the walk there.
@@ -40,6 +44,19 @@ pub(super) fn endpoint_gate<'a>(
     host: &Host,
 ) -> Result<Result<Reached<'a>, Vec<Step>>, ExplainError> {
     let region = &snapshot.region;
+    // A CloudFront name, or an alias of a distribution where no custom domain has that name.
+    let distribution_host = match host {
+        Host::CloudFront { name } => Some(name),
+        Host::CustomDomain { name }
+            if snapshot.custom_domain(name).is_none() && snapshot.distributions.iter().any(|d| d.serves(name)) =>
+        {
+            Some(name)
+        }
+        _ => None,
+    };
+    if let Some(name) = distribution_host {
+        return cloudfront::through_cloudfront(snapshot, index, request, name);
+    }
     if let Host::CustomDomain { name } = host {
         let reached = domain::through_domain(snapshot, index, request, name)?;
         return Ok(reached.map(|reached| strict_through_domain(snapshot, name, reached)));
@@ -88,6 +105,7 @@ pub(super) fn endpoint_gate<'a>(
             mapping: None,
             private_endpoints: None,
             preceding: Vec::new(),
+            via_cloudfront: false,
         }));
     }
     let (stage, rest) = target::split_stage(&request.path);
@@ -119,6 +137,7 @@ pub(super) fn endpoint_gate<'a>(
         mapping: None,
         private_endpoints: None,
         preceding: Vec::new(),
+        via_cloudfront: false,
     }))
 }
 

@@ -158,6 +158,15 @@ pub(super) fn walk(snapshot: &Snapshot, request: &Request, host: &Host) -> Resul
     walk.target.api_name = Some(api.name.to_string());
     walk.steps.extend(reached.preceding.iter().cloned());
     gate!(walk, reached.step.clone());
+    // From here on the request is what reaches API Gateway: through CloudFront, from
+    // CloudFront's address.
+    let forwarded;
+    let request = if reached.via_cloudfront {
+        forwarded = request.as_cloudfront_sends_it();
+        &forwarded
+    } else {
+        request
+    };
     gate!(walk, endpoint::private_gate(snapshot, request, host, &reached));
 
     let stage = match endpoint::stage_gate(snapshot, request, api, &reached) {

@@ -152,6 +152,7 @@ pub(super) fn through_domain<'a>(
                     mapping: Some((name.to_string(), base_path)),
                     private_endpoints: private_endpoints.clone(),
                     preceding,
+                    via_cloudfront: false,
                 }));
             }
             target::RuleMatch::NoRule if rules_only => {
@@ -229,5 +230,6 @@ pub(super) fn through_domain<'a>(
         mapping: Some((name.to_string(), mapped.base_path)),
         private_endpoints,
         preceding,
+        via_cloudfront: false,
     }))
 }

@@ -86,6 +86,10 @@ pub(in crate::explain::gates) fn private_gate(
             Gate::Private,
             format!("PRIVATE API called by its public name: that resolves only inside a VPC whose execute-api endpoint has private DNS on; from anywhere else the name does not resolve. Call https://<vpce_dns_name>/... with -H 'x-apigw-api-id: {}' to have the endpoint checked", api.id),
         ),
+        Host::CloudFront { .. } => Step::unknown(
+            Gate::Private,
+            "PRIVATE API behind a CloudFront distribution: its execute-api name resolves only inside a VPC, so CloudFront cannot reach it",
+        ),
         Host::CustomDomain { name } => match &reached.private_endpoints {
             // The domain's endpoints, narrowed to those the API's own policy lets in too.
             Some(endpoints) => {

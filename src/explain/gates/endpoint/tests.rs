@@ -347,3 +347,87 @@ fn a_strict_private_api_refuses_requests_to_the_endpoint_s_own_name() {
     s.rest_apis[0].endpoint_access_mode = None;
     assert_eq!(explain(&s, &r).unwrap().verdict, Verdict::Allowed);
 }
+
+/// A distribution in front of the fixture API's prod stage, called by `www.example.com`, whose
+/// default behaviour uses origin request policy `policy` (Managed-AllViewer or
+/// Managed-AllViewerExceptHostHeader).
+fn behind_cloudfront(all_viewer: bool) -> Snapshot {
+    use crate::model::{CacheBehavior, Distribution, Origin, OriginRequestPolicy};
+    let mut s = healthy_deployed();
+    s.origin_request_policies = vec![OriginRequestPolicy {
+        id: "policy-1".into(),
+        name: if all_viewer {
+            "Managed-AllViewer"
+        } else {
+            "Managed-AllViewerExceptHostHeader"
+        }
+        .into(),
+        header_behavior: if all_viewer { "allViewer" } else { "allExcept" }.into(),
+        headers: if all_viewer { Vec::new() } else { vec!["host".into()] },
+    }];
+    s.distributions.push(Distribution {
+        id: "E2QWRUHAPOMQZL".into(),
+        domain_name: "d111111abcdef8.cloudfront.net".into(),
+        aliases: vec!["www.example.com".into()],
+        enabled: true,
+        origins: vec![Origin {
+            id: "api".into(),
+            domain_name: "a1.execute-api.eu-west-1.amazonaws.com".into(),
+            path: "/prod".into(),
+        }],
+        behaviors: vec![CacheBehavior {
+            path_pattern: None,
+            target_origin_id: "api".into(),
+            origin_request_policy_id: Some("policy-1".into()),
+            forwarded_headers: Vec::new(),
+        }],
+    });
+    s
+}
+
+fn through(host: &str) -> Request {
+    let mut r = request(&format!("https://{host}/items"), "GET", &["x-api-key: v"]);
+    r.key = KeyIdentity::Given("k1".into());
+    r
+}
+
+#[test]
+fn a_distribution_forwarding_host_refuses_at_the_endpoint_with_gc108() {
+    let s = behind_cloudfront(true);
+    for host in ["d111111abcdef8.cloudfront.net", "www.example.com"] {
+        let (gate, check, status, _) = first_failure(&s, &through(host));
+        assert_eq!(
+            (gate, check, status),
+            (Gate::Endpoint, Some("GC108"), Some(403)),
+            "{host}"
+        );
+    }
+    let e = explain(&s, &through("www.example.com")).unwrap();
+    let step = e.steps.last().unwrap();
+    assert!(step.evidence.contains("Managed-AllViewer"), "{}", step.evidence);
+    assert!(
+        step.fix.as_deref().unwrap().contains("--id E2QWRUHAPOMQZL"),
+        "{:?}",
+        step.fix
+    );
+}
+
+#[test]
+fn a_distribution_withholding_host_leads_to_the_origin_paths_stage() {
+    let s = behind_cloudfront(false);
+    let e = explain(&s, &through("www.example.com")).unwrap();
+    assert_eq!(e.verdict, Verdict::Allowed, "{}", text(&e));
+    assert!(
+        e.steps[0].evidence.contains("E2QWRUHAPOMQZL") && e.steps[0].evidence.contains("/prod"),
+        "{}",
+        e.steps[0].evidence
+    );
+    let mut unread = behind_cloudfront(true);
+    unread.origin_request_policies.clear();
+    let e = explain(&unread, &through("www.example.com")).unwrap();
+    assert_eq!(e.steps.last().unwrap().outcome, Outcome::Unknown, "{}", text(&e));
+    assert!(matches!(
+        explain(&s, &through("dzzzz.cloudfront.net")),
+        Err(crate::explain::ExplainError::DistributionNotFound { .. })
+    ));
+}
