@@ -216,3 +216,46 @@ pub fn counting_acl() -> Snapshot {
     );
     with_acl(s, WafAction::Allow, vec![counting, overridden])
 }
+
+/// AWS's managed origin request policies Managed-AllViewer and Managed-AllViewerExceptHostHeader.
+pub const ALL_VIEWER: &str = "216adef6-5c7f-47e4-b989-5492eafa07d3";
+pub const ALL_VIEWER_EXCEPT_HOST: &str = "b689b0a8-53d0-40ab-baf2-68738e2966ac";
+
+/// `healthy()` with a distribution called `www.example.com` in front of a1's prod stage, whose
+/// default behaviour uses origin request policy `policy` (one of the two above), or without
+/// one, the legacy forwarded headers `legacy`.
+pub fn behind_cloudfront(policy: Option<&str>, legacy: &[&str]) -> Snapshot {
+    let mut s = healthy();
+    s.origin_request_policies = vec![
+        OriginRequestPolicy {
+            id: ALL_VIEWER.into(),
+            name: "Managed-AllViewer".into(),
+            header_behavior: "allViewer".into(),
+            headers: Vec::new(),
+        },
+        OriginRequestPolicy {
+            id: ALL_VIEWER_EXCEPT_HOST.into(),
+            name: "Managed-AllViewerExceptHostHeader".into(),
+            header_behavior: "allExcept".into(),
+            headers: vec!["host".into()],
+        },
+    ];
+    s.distributions.push(Distribution {
+        id: "E2QWRUHAPOMQZL".into(),
+        domain_name: "d111111abcdef8.cloudfront.net".into(),
+        aliases: vec!["www.example.com".into()],
+        enabled: true,
+        origins: vec![Origin {
+            id: "api".into(),
+            domain_name: format!("a1.execute-api.{REGION}.amazonaws.com"),
+            path: "/prod".into(),
+        }],
+        behaviors: vec![CacheBehavior {
+            path_pattern: None,
+            target_origin_id: "api".into(),
+            origin_request_policy_id: policy.map(str::to_string),
+            forwarded_headers: legacy.iter().map(|h| h.to_string()).collect(),
+        }],
+    });
+    s
+}

@@ -148,55 +148,10 @@ fn cloudfront_forwards_host(facts: &Facts) -> Vec<Finding> {
 mod tests {
     use super::*;
     use crate::checks::fixtures::*;
-    use crate::model::Origin;
-
-    const ALL_VIEWER: &str = "216adef6-5c7f-47e4-b989-5492eafa07d3";
-    const ALL_VIEWER_EXCEPT_HOST: &str = "b689b0a8-53d0-40ab-baf2-68738e2966ac";
-
-    fn managed_policies() -> Vec<OriginRequestPolicy> {
-        vec![
-            OriginRequestPolicy {
-                id: ALL_VIEWER.into(),
-                name: "Managed-AllViewer".into(),
-                header_behavior: "allViewer".into(),
-                headers: Vec::new(),
-            },
-            OriginRequestPolicy {
-                id: ALL_VIEWER_EXCEPT_HOST.into(),
-                name: "Managed-AllViewerExceptHostHeader".into(),
-                header_behavior: "allExcept".into(),
-                headers: vec!["host".into()],
-            },
-        ]
-    }
-
-    /// A distribution in front of `a1`'s prod stage whose default behaviour uses `policy`.
-    fn in_front(policy: Option<&str>, legacy_headers: &[&str]) -> Snapshot {
-        let mut s = healthy();
-        s.origin_request_policies = managed_policies();
-        s.distributions.push(Distribution {
-            id: "E2QWRUHAPOMQZL".into(),
-            domain_name: "d111111abcdef8.cloudfront.net".into(),
-            aliases: vec!["www.example.com".into()],
-            enabled: true,
-            origins: vec![Origin {
-                id: "api".into(),
-                domain_name: format!("a1.execute-api.{REGION}.amazonaws.com"),
-                path: "/prod".into(),
-            }],
-            behaviors: vec![CacheBehavior {
-                path_pattern: None,
-                target_origin_id: "api".into(),
-                origin_request_policy_id: policy.map(str::to_string),
-                forwarded_headers: legacy_headers.iter().map(|h| h.to_string()).collect(),
-            }],
-        });
-        s
-    }
 
     #[test]
     fn gc108_all_viewer_policy_in_front_of_an_execute_api_origin() {
-        let s = in_front(Some(ALL_VIEWER), &[]);
+        let s = behind_cloudfront(Some(ALL_VIEWER), &[]);
         let findings = run(&CHECK, &s);
         insta::assert_json_snapshot!(findings);
         assert_eq!(ids(&findings), ["GC108"]);
@@ -216,31 +171,31 @@ mod tests {
 
     #[test]
     fn gc108_legacy_behaviour_whitelisting_host() {
-        let findings = run(&CHECK, &in_front(None, &["Host"]));
+        let findings = run(&CHECK, &behind_cloudfront(None, &["Host"]));
         assert_eq!(ids(&findings), ["GC108"]);
         assert!(findings[0].detail.contains("legacy"), "{}", findings[0].detail);
     }
 
     #[test]
     fn gc108_is_quiet_when_host_is_withheld_or_the_origin_is_not_execute_api() {
-        assert!(run(&CHECK, &in_front(Some(ALL_VIEWER_EXCEPT_HOST), &[])).is_empty());
-        assert!(run(&CHECK, &in_front(None, &["Origin"])).is_empty());
-        let mut disabled = in_front(Some(ALL_VIEWER), &[]);
+        assert!(run(&CHECK, &behind_cloudfront(Some(ALL_VIEWER_EXCEPT_HOST), &[])).is_empty());
+        assert!(run(&CHECK, &behind_cloudfront(None, &["Origin"])).is_empty());
+        let mut disabled = behind_cloudfront(Some(ALL_VIEWER), &[]);
         disabled.distributions[0].enabled = false;
         assert!(
             run(&CHECK, &disabled).is_empty(),
             "a disabled distribution serves nothing"
         );
-        let mut other_origin = in_front(Some(ALL_VIEWER), &[]);
+        let mut other_origin = behind_cloudfront(Some(ALL_VIEWER), &[]);
         other_origin.distributions[0].origins[0].domain_name = "api.example.com".into();
         assert!(
             run(&CHECK, &other_origin).is_empty(),
             "a custom domain is found by the Host it is sent"
         );
-        let mut unknown_api = in_front(Some(ALL_VIEWER), &[]);
+        let mut unknown_api = behind_cloudfront(Some(ALL_VIEWER), &[]);
         unknown_api.distributions[0].origins[0].domain_name = format!("zz9.execute-api.{REGION}.amazonaws.com");
         assert!(run(&CHECK, &unknown_api).is_empty(), "no API of this region");
-        let mut unread_policy = in_front(Some(ALL_VIEWER), &[]);
+        let mut unread_policy = behind_cloudfront(Some(ALL_VIEWER), &[]);
         unread_policy.origin_request_policies.clear();
         assert!(
             run(&CHECK, &unread_policy).is_empty(),
@@ -250,7 +205,7 @@ mod tests {
 
     #[test]
     fn the_route_follows_the_behaviour_that_takes_the_path() {
-        let mut s = in_front(Some(ALL_VIEWER_EXCEPT_HOST), &[]);
+        let mut s = behind_cloudfront(Some(ALL_VIEWER_EXCEPT_HOST), &[]);
         s.distributions[0].behaviors.insert(
             0,
             CacheBehavior {

@@ -348,41 +348,11 @@ fn a_strict_private_api_refuses_requests_to_the_endpoint_s_own_name() {
     assert_eq!(explain(&s, &r).unwrap().verdict, Verdict::Allowed);
 }
 
-/// A distribution in front of the fixture API's prod stage, called by `www.example.com`, whose
-/// default behaviour uses origin request policy `policy` (Managed-AllViewer or
-/// Managed-AllViewerExceptHostHeader).
+/// The fixture API behind a distribution called `www.example.com` that sends every viewer
+/// header, or all but Host, with a deployment for its stage.
 fn behind_cloudfront(all_viewer: bool) -> Snapshot {
-    use crate::model::{CacheBehavior, Distribution, Origin, OriginRequestPolicy};
-    let mut s = healthy_deployed();
-    s.origin_request_policies = vec![OriginRequestPolicy {
-        id: "policy-1".into(),
-        name: if all_viewer {
-            "Managed-AllViewer"
-        } else {
-            "Managed-AllViewerExceptHostHeader"
-        }
-        .into(),
-        header_behavior: if all_viewer { "allViewer" } else { "allExcept" }.into(),
-        headers: if all_viewer { Vec::new() } else { vec!["host".into()] },
-    }];
-    s.distributions.push(Distribution {
-        id: "E2QWRUHAPOMQZL".into(),
-        domain_name: "d111111abcdef8.cloudfront.net".into(),
-        aliases: vec!["www.example.com".into()],
-        enabled: true,
-        origins: vec![Origin {
-            id: "api".into(),
-            domain_name: "a1.execute-api.eu-west-1.amazonaws.com".into(),
-            path: "/prod".into(),
-        }],
-        behaviors: vec![CacheBehavior {
-            path_pattern: None,
-            target_origin_id: "api".into(),
-            origin_request_policy_id: Some("policy-1".into()),
-            forwarded_headers: Vec::new(),
-        }],
-    });
-    s
+    let policy = if all_viewer { ALL_VIEWER } else { ALL_VIEWER_EXCEPT_HOST };
+    deployed(crate::checks::fixtures::behind_cloudfront(Some(policy), &[]))
 }
 
 fn through(host: &str) -> Request {
