@@ -1,5 +1,6 @@
 //! `make bench`: seeds N REST APIs into the emulator (two stages on one deployment each, a
-//! usage plan per 10 APIs with two keys, a web ACL and IP set per 50, a custom domain per 100),
+//! usage plan per 10 APIs with two keys, a web ACL and IP set per 50, a custom domain and a
+//! CloudFront distribution per 100),
 //! audits them with no rate limit, and prints one JSON line: the calls by operation, and the
 //! time API Gateway's quota would impose on them, as a floor and as the limiter takes it.
 //! Usage: bench_economy N REGION. Refuses to run without AWS_ENDPOINT_URL.
@@ -22,13 +23,24 @@ use std::collections::BTreeSet;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-/// API Gateway's own calls among a collection's (not WAF's, STS's or CloudTrail's).
+/// The calls of other services than API Gateway, which have quotas of their own: WAF, STS,
+/// CloudTrail, EC2 and CloudFront.
+const OTHER_SERVICES: [&str; 7] = [
+    "GetWebACL",
+    "GetIPSet",
+    "GetCallerIdentity",
+    "LookupEvents",
+    "DescribeVpcEndpoints",
+    "ListDistributions",
+    "GetOriginRequestPolicy",
+];
+
+/// API Gateway's own calls among a collection's.
 fn api_gateway_calls(snapshot: &Snapshot) -> u64 {
-    let others = ["GetWebACL", "GetIPSet", "GetCallerIdentity", "LookupEvents"];
     snapshot
         .api_calls
         .iter()
-        .filter(|(op, _)| !others.contains(&op.as_str()))
+        .filter(|(op, _)| !OTHER_SERVICES.contains(&op.as_str()))
         .map(|(_, n)| n)
         .sum()
 }
@@ -131,6 +143,14 @@ async fn run(sdk: &aws_config::SdkConfig, apis: usize) -> seed::Result<serde_jso
         let mappings: Vec<(&str, &str, Option<&str>)> =
             mappings.iter().map(|(b, id)| (b.as_str(), *id, Some("prod"))).collect();
         s.domain(&format!("bench{d}.example.com"), &mappings).await?;
+        // A CloudFront distribution in front of the first API: read once per account, not per API.
+        s.cloudfront_in_front(
+            &chunk[0],
+            "prod",
+            &format!("cdn{d}.example.com"),
+            seed::Forwarding::Policy(seed::MANAGED_ALL_VIEWER_EXCEPT_HOST),
+        )
+        .await?;
     }
     let seeding = seeding.elapsed();
 
@@ -139,12 +159,7 @@ async fn run(sdk: &aws_config::SdkConfig, apis: usize) -> seed::Result<serde_jso
     let snapshot = collect(&configs, &CollectOptions::default()).await?;
     let wall = started.elapsed();
     let calls = &snapshot.api_calls;
-    let waf = ["GetWebACL", "GetIPSet", "GetCallerIdentity"];
-    let api_gateway: u64 = calls
-        .iter()
-        .filter(|(op, _)| !waf.contains(&op.as_str()))
-        .map(|(_, n)| n)
-        .sum();
+    let api_gateway = api_gateway_calls(&snapshot);
     let light = quota_light(sdk, &configs, &snapshot, &apis_seeded).await?;
     let get_resources = calls.get("GetResources").copied().unwrap_or(0);
     let stages: usize = snapshot.rest_apis.iter().map(|a| a.stages.len()).sum();
