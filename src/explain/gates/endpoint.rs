@@ -109,8 +109,9 @@ pub(super) fn endpoint_gate<'a>(
         }));
     }
     let (stage, rest) = target::split_stage(&request.path);
-    let step = match from_vpc(snapshot, request, host, api) {
-        _ if matches!(host, Host::VpcEndpoint { .. }) && gc106::refuses_endpoint_hostname(api) => Step::refused(
+    // STRICT takes a private API's calls only by its own name: a VPC endpoint's is not.
+    let step = if matches!(host, Host::VpcEndpoint { .. }) && gc106::refuses_endpoint_hostname(api) {
+        Step::refused(
             Gate::Endpoint,
             Refusal::forbidden(),
             format!(
@@ -119,15 +120,17 @@ pub(super) fn endpoint_gate<'a>(
             ),
             gc106::CHECK.meta,
             &[("region", region), ("api_id", &api.id)],
-        ),
-        Some(step) => step,
-        None => Step::pass(
-            Gate::Endpoint,
-            format!(
-                "API {} ({}) in {region}, execute-api endpoint enabled",
-                api.name, api.id
-            ),
-        ),
+        )
+    } else {
+        from_vpc(snapshot, request, host, api).unwrap_or_else(|| {
+            Step::pass(
+                Gate::Endpoint,
+                format!(
+                    "API {} ({}) in {region}, execute-api endpoint enabled",
+                    api.name, api.id
+                ),
+            )
+        })
     };
     Ok(Ok(Reached {
         api,

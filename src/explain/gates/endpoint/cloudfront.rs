@@ -29,6 +29,15 @@ pub(super) fn through_cloudfront<'a>(
             region: region.clone(),
         });
     };
+    if !distribution.enabled {
+        return Ok(Err(vec![Step::unknown(
+            Gate::Endpoint,
+            format!(
+                "{name} is CloudFront distribution {}, which is disabled and serves no request",
+                distribution.id
+            ),
+        )]));
+    }
     let Some(route) = gc108::route(distribution, &snapshot.origin_request_policies, &request.path) else {
         return Ok(Err(vec![Step::unknown(
             Gate::Endpoint,
@@ -99,12 +108,6 @@ pub(super) fn through_cloudfront<'a>(
             ],
         ),
     };
-    if !distribution.enabled {
-        return Ok(Err(vec![Step::unknown(
-            Gate::Endpoint,
-            format!("{through}; the distribution is disabled and serves no request"),
-        )]));
-    }
     // The origin path comes before the viewer's: `/prod` + `/orders`.
     let (stage, rest) = target::split_stage(&format!("{}{}", route.origin_path, request.path));
     Ok(Ok(Reached {
